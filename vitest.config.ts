@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+// Tests run against the TypeScript sources, so `pnpm test` needs no build first.
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@nn/tensor': src('tensor'),
+      '@nn/autograd': src('autograd'),
+      '@nn/nn': src('nn'),
+      '@nn/data': src('data'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});
