@@ -1,0 +1,31 @@
+/**
+ * Error classes thrown by @nn. Every message starts with the name of the operation that failed
+ * and names the offending shapes, axis, dtype or index, so a user can find the line at fault.
+ *
+ * @example
+ * try { add(zeros([2, 3]), zeros([4, 3])); }
+ * catch (e) { if (e instanceof ShapeError) console.log(e.message); } // "add: cannot broadcast (2,3) with (4,3)"
+ */
+export class NNError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that do not fit: broadcasting, matmul inner dimensions, reshape sizes, ragged arrays. */
+export class ShapeError extends NNError {}
+
+/** A dtype an operation cannot take (float index tensors, unknown dtype names, mixed dtypes where they matter). */
+export class DTypeError extends NNError {}
+
+/** An index or axis outside its valid range. */
+export class IndexError extends NNError {}
+
+/** An argument with the right type but a bad value (negative sizes, non-finite numbers, bad options). */
+export class ValueError extends NNError {}
+
+/** Formats a shape the way NumPy prints it, without the trailing comma: (2,3), (5), (). */
+export function formatShape(shape: readonly number[]): string {
+  return `(${shape.join(',')})`;
+}

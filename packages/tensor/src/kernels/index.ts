@@ -1,0 +1,53 @@
+import { map } from './elementwise.js';
+import { gemm } from './matmul.js';
+import { reduce } from './reduce.js';
+
+export type { StridedArray } from './strided.js';
+export type { MapOp, UnaryOp, BinaryOp, TernaryOp } from './elementwise.js';
+export type { ReduceOp } from './reduce.js';
+export type { MatrixOperand, FloatArray } from './matmul.js';
+export { REDUCE_INITIAL } from './reduce.js';
+export { mapArity } from './elementwise.js';
+
+/**
+ * The narrow interface between tensor operations and the loops that do the work. Every kernel
+ * takes typed arrays plus offset/strides and knows nothing of Tensor, so another implementation
+ * (WebAssembly SIMD, worker threads) can replace any of them without callers noticing.
+ */
+export interface KernelBackend {
+  readonly name: string;
+  /** Elementwise op over strided, broadcast operands into a strided output. */
+  map: typeof map;
+  /** Fold of a strided input into an accumulator with stride 0 on the reduced axes. */
+  reduce: typeof reduce;
+  /** C = A·B for strided 2-D operands into a contiguous C. */
+  gemm: typeof gemm;
+}
+
+/** The plain-JavaScript kernels: always available, and the reference the faster ones are tested against. */
+export const jsBackend: KernelBackend = { name: 'js', map, reduce, gemm };
+
+const backends = new Map<string, KernelBackend>([['js', jsBackend]]);
+let active: KernelBackend = jsBackend;
+
+/** The kernels in use. */
+export function kernels(): KernelBackend {
+  return active;
+}
+
+/** Makes a backend selectable by name with `setBackend`. */
+export function registerBackend(backend: KernelBackend): void {
+  backends.set(backend.name, backend);
+}
+
+/** Chooses the kernels by name ('js' is always there). */
+export function setBackend(name: string): void {
+  const backend = backends.get(name);
+  if (!backend) throw new Error(`setBackend: unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);
+  active = backend;
+}
+
+/** The name of the backend in use. */
+export function getBackend(): string {
+  return active.name;
+}

@@ -1,0 +1,183 @@
+import { type DType, allocate, checkDType, dtypeOfStorage } from '../dtype.js';
+import { DTypeError, ShapeError, ValueError, formatShape } from '../errors.js';
+import { checkShape, shapeSize } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+
+/** Nested arrays of numbers or booleans, as `tensor()` accepts them. */
+export type NestedInput = number | boolean | readonly NestedInput[];
+
+export interface CreationOptions {
+  /** Element type; default float32 for numbers, bool for booleans, the array's own type for typed arrays. */
+  dtype?: DType;
+}
+
+export interface TensorOptions extends CreationOptions {
+  /** Shape to give a flat typed array or list (its size must match). */
+  shape?: readonly number[];
+}
+
+type TypedInput = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/**
+ * Creates a tensor from a number, nested arrays, a typed array (copied) or another tensor (copied).
+ * Ragged nesting is a ShapeError that names where the rows differ.
+ *
+ * @example
+ * tensor([[1, 2], [3, 4]]);                       // float32 (2,2)
+ * tensor([1, 2, 3], { dtype: 'int32' });
+ * tensor(new Float64Array(6), { shape: [2, 3] });
+ */
+export function tensor(values: NestedInput | TypedInput | Tensor, options: TensorOptions = {}): Tensor {
+  if (values instanceof Tensor) return fromTyped(values.toTypedArray(), options.shape ?? values.shape, options.dtype);
+  if (ArrayBuffer.isView(values)) {
+    const data = values as TypedInput;
+    return fromTyped(data, options.shape ?? [data.length], options.dtype);
+  }
+  const shape = nestedShape(values);
+  const dtype = options.dtype ? checkDType('tensor', options.dtype) : inferDType(values);
+  const data = allocate(dtype, shapeSize(shape));
+  fillNested(values, data, dtype);
+  return reshapeTo(new Tensor(data, shape), options.shape);
+}
+
+function fromTyped(source: TypedInput, shape: readonly number[], dtype: DType | undefined): Tensor {
+  const target = checkShape('tensor', shape);
+  if (shapeSize(target) !== source.length) {
+    throw new ShapeError(`tensor: ${source.length} values cannot take shape ${formatShape(target)} (${shapeSize(target)} elements)`);
+  }
+  const own = dtypeOfStorage(source);
+  const copy = new Tensor(source.slice() as TypedInput, target);
+  return dtype && dtype !== own ? copy.astype(checkDType('tensor', dtype)) : copy;
+}
+
+function reshapeTo(t: Tensor, shape: readonly number[] | undefined): Tensor {
+  if (!shape) return t;
+  const target = checkShape('tensor', shape);
+  if (shapeSize(target) !== t.size) {
+    throw new ShapeError(`tensor: ${t.size} values cannot take shape ${formatShape(target)} (${shapeSize(target)} elements)`);
+  }
+  return new Tensor(t.data, target);
+}
+
+/** Shape of nested arrays, checking that every row at a depth has the same length. */
+function nestedShape(values: NestedInput): number[] {
+  const shape: number[] = [];
+  let level: NestedInput = values;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0];
+  }
+  checkRagged(values, shape, 0, []);
+  return shape;
+}
+
+function checkRagged(values: NestedInput, shape: number[], depth: number, path: number[]): void {
+  const where = path.length ? ` at index [${path.join('][')}]` : '';
+  if (depth === shape.length) {
+    if (Array.isArray(values)) throw new ShapeError(`tensor: ragged nested array${where}: expected a number, got an array of length ${values.length}`);
+    if (typeof values !== 'number' && typeof values !== 'boolean') {
+      throw new DTypeError(`tensor: element${where} is ${typeof values} ${JSON.stringify(values)}; expected a number or boolean`);
+    }
+    return;
+  }
+  if (!Array.isArray(values)) throw new ShapeError(`tensor: ragged nested array${where}: expected an array of length ${shape[depth]}, got a ${typeof values}`);
+  if (values.length !== shape[depth]) {
+    throw new ShapeError(`tensor: ragged nested array${where}: expected length ${shape[depth]}, got ${values.length}`);
+  }
+  values.forEach((v, i) => checkRagged(v, shape, depth + 1, [...path, i]));
+}
+
+function inferDType(values: NestedInput): DType {
+  let level: NestedInput = values;
+  while (Array.isArray(level) && level.length > 0) level = level[0];
+  return typeof level === 'boolean' ? 'bool' : 'float32';
+}
+
+function fillNested(values: NestedInput, data: ReturnType<typeof allocate>, dtype: DType): void {
+  let i = 0;
+  const toBool = dtype === 'bool';
+  const visit = (v: NestedInput): void => {
+    if (Array.isArray(v)) for (const item of v) visit(item);
+    else data[i++] = toBool ? (v ? 1 : 0) : Number(v);
+  };
+  visit(values);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: readonly number[] | number, value: number | boolean, options: CreationOptions = {}): Tensor {
+  const dims = checkShape('full', shape);
+  const dtype = options.dtype ? checkDType('full', options.dtype) : typeof value === 'boolean' ? 'bool' : 'float32';
+  const data = allocate(dtype, shapeSize(dims));
+  data.fill(Number(value));
+  return new Tensor(data, dims);
+}
+
+/** A tensor of zeros. @example zeros([2, 3]) */
+export function zeros(shape: readonly number[] | number, options: CreationOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+/** A tensor of ones. @example ones([3], { dtype: 'int32' }) */
+export function ones(shape: readonly number[] | number, options: CreationOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** `full` with the shape (and, unless given, the dtype) of `like`. */
+export function fullLike(like: Tensor, value: number, options: CreationOptions = {}): Tensor {
+  return full(like.shape, value, { dtype: options.dtype ?? like.dtype });
+}
+
+export function zerosLike(like: Tensor, options: CreationOptions = {}): Tensor {
+  return fullLike(like, 0, options);
+}
+
+export function onesLike(like: Tensor, options: CreationOptions = {}): Tensor {
+  return fullLike(like, 1, options);
+}
+
+/**
+ * Evenly spaced values in [start, stop) with `step` (NumPy's arange). `arange(5)` is 0..4.
+ * Integer arguments give int32 unless a dtype is named; any fraction gives float32.
+ */
+export function arange(start: number, stop?: number, step = 1, options: CreationOptions = {}): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  for (const [name, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
+    if (!Number.isFinite(v)) throw new ValueError(`arange: ${name} must be finite, got ${v}`);
+  }
+  if (step === 0) throw new ValueError('arange: step must not be 0');
+  const count = Math.max(0, Math.ceil((stop - start) / step));
+  const integral = [start, stop, step].every(Number.isInteger);
+  const dtype = options.dtype ? checkDType('arange', options.dtype) : integral ? 'int32' : 'float32';
+  const data = allocate(dtype, count);
+  for (let i = 0; i < count; i++) data[i] = start + i * step;
+  return new Tensor(data, [count]);
+}
+
+/** `num` evenly spaced values from start to stop inclusive (NumPy's linspace). */
+export function linspace(start: number, stop: number, num = 50, options: CreationOptions = {}): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
+  const data = allocate(options.dtype ? checkDType('linspace', options.dtype) : 'float32', num);
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+  return new Tensor(data, [num]);
+}
+
+/** The n×m identity (ones on the diagonal shifted by `k`). */
+export function eye(n: number, m = n, k = 0, options: CreationOptions = {}): Tensor {
+  const t = zeros([n, m], options);
+  for (let i = 0; i < n; i++) if (i + k >= 0 && i + k < m) t.data[i * m + i + k] = 1;
+  return t;
+}
+
+/**
+ * Turns an operand into a tensor: tensors pass through, numbers become 0-d tensors of `dtype`.
+ * Used by every op that accepts a plain number.
+ */
+export function asTensor(op: string, value: TensorLike, dtype: DType): Tensor {
+  if (value instanceof Tensor) return value;
+  if (typeof value !== 'number') throw new DTypeError(`${op}: expected a Tensor or a number, got ${typeof value}`);
+  const data = allocate(dtype, 1);
+  data[0] = value;
+  return new Tensor(data, []);
+}

@@ -1,0 +1,141 @@
+import { type DType, allocate, floatResultType } from '../dtype.js';
+import { ShapeError, formatShape } from '../errors.js';
+import { REDUCE_INITIAL, type ReduceOp, kernels } from '../kernels/index.js';
+import { broadcastStrides, contiguousStrides, normalizeAxes, normalizeAxis } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { exp, log, sqrt, sub, square, where, div } from './elementwise.js';
+import { stridedView } from './elementwise.js';
+
+/** One axis, several, or all of them (undefined / null). Negative axes count from the end. */
+export type AxisSpec = number | readonly number[] | null | undefined;
+
+export interface ReduceOptions {
+  /** Keep reduced axes as size 1, so the result broadcasts against the input (default false). */
+  keepdims?: boolean;
+}
+
+export interface VarianceOptions extends ReduceOptions {
+  /** Delta degrees of freedom: divide by n − ddof (default 0, NumPy's; 1 gives the sample variance). */
+  ddof?: number;
+}
+
+type DTypeRule = (input: DType) => DType;
+const sumType: DTypeRule = (d) => (d === 'bool' ? 'int32' : d);
+const sameType: DTypeRule = (d) => d;
+const boolType: DTypeRule = () => 'bool';
+
+/** Shape after reducing `axes`, with size-1 placeholders when keepdims. */
+function reducedShape(shape: readonly number[], axes: readonly number[], keepdims: boolean): number[] {
+  return shape.flatMap((dim, d) => (axes.includes(d) ? (keepdims ? [1] : []) : [dim]));
+}
+
+function reduceWith(name: string, op: ReduceOp, x: Tensor, axis: AxisSpec, options: ReduceOptions, rule: DTypeRule): Tensor {
+  const axes = normalizeAxes(name, axis, x.ndim);
+  const kept = reducedShape(x.shape, axes, true);
+  if ((op === 'max' || op === 'min') && x.size === 0 && axes.some((d) => x.shape[d] === 0)) {
+    throw new ShapeError(`${name}: cannot reduce over a zero-size axis of shape ${formatShape(x.shape)} (no identity for ${name})`);
+  }
+  const accumulator = new Float64Array(kept.reduce((a, b) => a * b, 1)).fill(REDUCE_INITIAL[op]);
+  if (accumulator.length === 1 && x.isContiguous) {
+    // Everything folds into one value: read the storage as one flat run.
+    kernels().reduce(op, [x.size], { data: accumulator, offset: 0, strides: [0] }, { data: x.data, offset: x.offset, strides: [1] });
+  } else {
+    const accumulatorStrides = broadcastStrides(kept, contiguousStrides(kept), x.shape);
+    kernels().reduce(op, x.shape, { data: accumulator, offset: 0, strides: accumulatorStrides }, stridedView(x));
+  }
+  const data = allocate(rule(x.dtype), accumulator.length);
+  data.set(accumulator);
+  return new Tensor(data, reducedShape(x.shape, axes, options.keepdims ?? false));
+}
+
+/** Number of elements folded into each output of a reduction over `axis`. */
+function reducedCount(x: Tensor, axis: AxisSpec): number {
+  return normalizeAxes('reduce', axis, x.ndim).reduce((n, d) => n * x.shape[d], 1);
+}
+
+/** Sum over axes (all by default). Float32 is accumulated in float64. @example x.sum(0, { keepdims: true }) */
+export const sum = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('sum', 'sum', x, axis, options, sumType);
+export const prod = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('prod', 'prod', x, axis, options, sumType);
+/** Largest element over axes; NaN wins. An empty axis is an error (there is no identity). */
+export const max = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('max', 'max', x, axis, options, sameType);
+export const min = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('min', 'min', x, axis, options, sameType);
+export const any = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('any', 'any', x, axis, options, boolType);
+export const all = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('all', 'all', x, axis, options, boolType);
+
+/** Arithmetic mean over axes; integer inputs give float32. */
+export function mean(x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor {
+  const total = reduceWith('mean', 'sum', x, axis, options, () => 'float64');
+  return div(total, reducedCount(x, axis)).astype(floatResultType(x.dtype));
+}
+
+/** Variance over axes, two-pass (mean first) for accuracy; `ddof` 1 gives the sample variance. */
+export function variance(x: Tensor, axis?: AxisSpec, options: VarianceOptions = {}): Tensor {
+  const { ddof = 0, keepdims = false } = options;
+  const centered = sub(x, mean(x, axis, { keepdims: true }));
+  const n = reducedCount(x, axis);
+  const total = reduceWith('var', 'sum', square(centered), axis, { keepdims }, (d) => d);
+  return div(total, Math.max(n - ddof, 0));
+}
+
+export function std(x: Tensor, axis?: AxisSpec, options: VarianceOptions = {}): Tensor {
+  return sqrt(variance(x, axis, options));
+}
+
+/** log Σ exp(x), shifted by the maximum so large inputs do not overflow. */
+export function logsumexp(x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor {
+  const floats = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.astype('float32');
+  const peak = max(floats, axis, { keepdims: true });
+  // An all −∞ row would give (−∞) − (−∞) = NaN; shifting it by 0 keeps the answer −∞.
+  const shift = where(peak.abs().lt(Infinity), peak, 0);
+  const total = log(sum(exp(sub(floats, shift)), axis, { keepdims: true }));
+  const result = total.add(shift);
+  return options.keepdims ? result : result.reshape(reducedShape(x.shape, normalizeAxes('logsumexp', axis, x.ndim), false));
+}
+
+/** Softmax along `axis`, subtracting the maximum first (the seeds' overflow guard). */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const floats = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.astype('float32');
+  const e = exp(sub(floats, max(floats, axis, { keepdims: true })));
+  return div(e, sum(e, axis, { keepdims: true }));
+}
+
+/** log(softmax(x)) computed as x − logsumexp(x), stable where softmax underflows to 0. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return sub(x, logsumexp(x, axis, { keepdims: true }));
+}
+
+// ---- arg reductions -------------------------------------------------------------------------------
+
+function argReduce(name: string, x: Tensor, axis: number | undefined, options: ReduceOptions, better: (v: number, best: number) => boolean): Tensor {
+  const flat = axis === undefined;
+  const source = flat ? x.reshape([-1]) : x;
+  const d = normalizeAxis(name, flat ? 0 : axis, source.ndim);
+  const length = source.shape[d];
+  if (length === 0) throw new ShapeError(`${name}: cannot take ${name} of an empty axis ${d} of shape ${formatShape(x.shape)}`);
+  // Moving the axis last and copying gives each output one contiguous row to scan.
+  const order = [...source.shape.keys()].filter((k) => k !== d).concat(d);
+  const rows = source.transpose(order).contiguous();
+  const count = rows.size / length;
+  const out = new Int32Array(count);
+  for (let r = 0; r < count; r++) {
+    const base = rows.offset + r * length;
+    let best = rows.data[base];
+    let at = 0;
+    for (let i = 1; i < length && best === best; i++) {
+      const v = rows.data[base + i];
+      if (better(v, best)) [best, at] = [v, i];
+    }
+    out[r] = at;
+  }
+  const shape = flat ? (options.keepdims ? x.shape.map(() => 1) : []) : reducedShape(x.shape, [d], options.keepdims ?? false);
+  return new Tensor(out, shape);
+}
+
+/** Index of the largest element along `axis` (over the flattened tensor when no axis); first wins ties, NaN wins all. */
+export function argmax(x: Tensor, axis?: number, options: ReduceOptions = {}): Tensor {
+  return argReduce('argmax', x, axis, options, (v, best) => v > best || v !== v);
+}
+
+export function argmin(x: Tensor, axis?: number, options: ReduceOptions = {}): Tensor {
+  return argReduce('argmin', x, axis, options, (v, best) => v < best || v !== v);
+}
