@@ -23,7 +23,7 @@ export {
 export { reshape, transpose, swapaxes, broadcastTo, squeeze, unsqueeze, flatten, slice, type Index, type Slice } from './ops/movement.js';
 export { matmul, dot, outer } from './ops/matmul.js';
 export { concat, stack, split, pad, type PadWidth } from './ops/join.js';
-export { take, gather, scatterAdd, takeAlongRows, oneHot, repeat, tile } from './ops/indexing.js';
+export { take, indexAdd, gather, scatterAdd, takeAlongRows, oneHot, repeat, tile } from './ops/indexing.js';
 export { Generator, seed, globalGenerator } from './random/generator.js';
 export { rand, randn, randint, uniform, normal, permutation, choice, type RandomOptions } from './ops/random.js';
 export { kernels, setBackend, getBackend, registerBackend, jsBackend, type KernelBackend } from './kernels/index.js';

@@ -40,7 +40,11 @@ function unary(op: UnaryOp, x: Tensor, result: UnaryResult): Tensor {
 
 /** Copies into a fresh contiguous tensor of the same dtype. */
 export function copy(x: Tensor): Tensor {
-  return unary('copy', x, 'same');
+  if (!x.isContiguous) return unary('copy', x, 'same');
+  // A typed-array block copy is an order of magnitude faster than any element loop.
+  const out = empty(x.dtype, x.shape);
+  out.data.set(x.data.subarray(x.offset, x.offset + x.size));
+  return out;
 }
 
 /** Converts to `dtype`: float → int32 truncates toward zero (NaN → 0), anything → bool is `!== 0`. */
