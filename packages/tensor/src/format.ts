@@ -29,11 +29,17 @@ function formatFloat(v: number, digits: number): string {
   return v.toFixed(digits).replace(/0+$/, '');
 }
 
+/** Fewest significant digits that read back as the same float32, as NumPy prints float32. */
+function float32Digits(v: number): number {
+  for (let p = 1; p < 9; p++) if (Math.fround(Number(v.toPrecision(p))) === v) return Number(v.toPrecision(p));
+  return v;
+}
+
 /** Formats one element as NumPy would print it. */
 function formatElement(t: Tensor, v: number): string {
   if (t.dtype === 'bool') return v ? 'True' : 'False';
   if (t.dtype === 'int32') return String(v);
-  return formatFloat(v, t.dtype === 'float32' ? 8 : 8);
+  return formatFloat(t.dtype === 'float32' ? float32Digits(v) : v, 8);
 }
 
 /**

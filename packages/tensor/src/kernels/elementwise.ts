@@ -19,6 +19,7 @@ const UNARY = {
   log: 'Math.log(x)',
   sqrt: 'Math.sqrt(x)',
   square: 'x * x',
+  squareInt: 'Math.imul(x, x)',
   reciprocal: '1 / x',
   sin: 'Math.sin(x)',
   cos: 'Math.cos(x)',
@@ -28,7 +29,8 @@ const UNARY = {
   // NaN fails `x > 0` and must still propagate, as in NumPy and PyTorch.
   relu: 'x > 0 || x !== x ? x : 0',
   step: 'x > 0 ? 1 : 0',
-  logicalNot: 'x ? 0 : 1',
+  // Truth tests compare with 0 so that NaN counts as true, as in NumPy.
+  logicalNot: 'x !== 0 ? 0 : 1',
 } as const;
 
 const BINARY = {
@@ -39,6 +41,10 @@ const BINARY = {
   mulInt: 'Math.imul(x, y)',
   div: 'x / y',
   pow: 'Math.pow(x, y)',
+  // Integer powers by repeated squaring with Math.imul, so they wrap like C instead of losing
+  // low bits in a double; negative exponents truncate toward zero (only ±1 survive).
+  powInt:
+    'y < 0 ? Math.trunc(Math.pow(x, y)) : ((b, e) => { let r = 1; while (e > 0) { if (e & 1) r = Math.imul(r, b); b = Math.imul(b, b); e = Math.floor(e / 2); } return r; })(x, y)',
   maximum: 'x > y || x !== x ? x : y',
   minimum: 'x < y || x !== x ? x : y',
   eq: 'x === y',
@@ -47,12 +53,12 @@ const BINARY = {
   le: 'x <= y',
   gt: 'x > y',
   ge: 'x >= y',
-  logicalAnd: 'x && y ? 1 : 0',
-  logicalOr: 'x || y ? 1 : 0',
+  logicalAnd: 'x !== 0 && y !== 0 ? 1 : 0',
+  logicalOr: 'x !== 0 || y !== 0 ? 1 : 0',
 } as const;
 
 const TERNARY = {
-  where: 'x ? y : z',
+  where: 'x !== 0 ? y : z',
   clip: 'x < y ? y : x > z ? z : x',
 } as const;
 

@@ -13,8 +13,9 @@ export const REDUCE_COMBINE = {
   // A NaN, once seen, wins: `x > a` is false for NaN on either side.
   max: 'x > a || x !== x ? x : a',
   min: 'x < a || x !== x ? x : a',
-  any: 'a || x ? 1 : 0',
-  all: 'a && x ? 1 : 0',
+  // Compared with 0 so that NaN counts as true, as in NumPy.
+  any: 'a !== 0 || x !== 0 ? 1 : 0',
+  all: 'a !== 0 && x !== 0 ? 1 : 0',
 } as const;
 
 export type ReduceOp = keyof typeof REDUCE_COMBINE;

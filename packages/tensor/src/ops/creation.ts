@@ -47,6 +47,8 @@ function fromTyped(source: TypedInput, shape: readonly number[], dtype: DType | 
   }
   const own = dtypeOfStorage(source);
   const copy = new Tensor(source.slice() as TypedInput, target);
+  // A Uint8Array may hold any byte; a bool tensor must hold only 0 and 1.
+  if (own === 'bool') copy.data.forEach((v, i, data) => (data[i] = v !== 0 ? 1 : 0));
   return dtype && dtype !== own ? copy.astype(checkDType('tensor', dtype)) : copy;
 }
 
@@ -99,41 +101,45 @@ function fillNested(values: NestedInput, data: ReturnType<typeof allocate>, dtyp
   const toBool = dtype === 'bool';
   const visit = (v: NestedInput): void => {
     if (Array.isArray(v)) for (const item of v) visit(item);
-    else data[i++] = toBool ? (v ? 1 : 0) : Number(v);
+    else data[i++] = toBool ? (Number(v) !== 0 ? 1 : 0) : Number(v);
   };
   visit(values);
 }
 
-/** A tensor of `shape` filled with `value`. */
-export function full(shape: readonly number[] | number, value: number | boolean, options: CreationOptions = {}): Tensor {
-  const dims = checkShape('full', shape);
-  const dtype = options.dtype ? checkDType('full', options.dtype) : typeof value === 'boolean' ? 'bool' : 'float32';
+function filled(op: string, shape: readonly number[] | number, value: number | boolean, options: CreationOptions): Tensor {
+  const dims = checkShape(op, shape);
+  const dtype = options.dtype ? checkDType(op, options.dtype) : typeof value === 'boolean' ? 'bool' : 'float32';
   const data = allocate(dtype, shapeSize(dims));
-  data.fill(Number(value));
+  data.fill(dtype === 'bool' ? (Number(value) !== 0 ? 1 : 0) : Number(value));
   return new Tensor(data, dims);
+}
+
+/** A tensor of `shape` filled with `value`. @example full([2, 2], 7) */
+export function full(shape: readonly number[] | number, value: number | boolean, options: CreationOptions = {}): Tensor {
+  return filled('full', shape, value, options);
 }
 
 /** A tensor of zeros. @example zeros([2, 3]) */
 export function zeros(shape: readonly number[] | number, options: CreationOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. @example ones([3], { dtype: 'int32' }) */
 export function ones(shape: readonly number[] | number, options: CreationOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /** `full` with the shape (and, unless given, the dtype) of `like`. */
 export function fullLike(like: Tensor, value: number, options: CreationOptions = {}): Tensor {
-  return full(like.shape, value, { dtype: options.dtype ?? like.dtype });
+  return filled('fullLike', like.shape, value, { dtype: options.dtype ?? like.dtype });
 }
 
 export function zerosLike(like: Tensor, options: CreationOptions = {}): Tensor {
-  return fullLike(like, 0, options);
+  return filled('zerosLike', like.shape, 0, { dtype: options.dtype ?? like.dtype });
 }
 
 export function onesLike(like: Tensor, options: CreationOptions = {}): Tensor {
-  return fullLike(like, 1, options);
+  return filled('onesLike', like.shape, 1, { dtype: options.dtype ?? like.dtype });
 }
 
 /**
@@ -165,7 +171,10 @@ export function linspace(start: number, stop: number, num = 50, options: Creatio
 
 /** The n×m identity (ones on the diagonal shifted by `k`). */
 export function eye(n: number, m = n, k = 0, options: CreationOptions = {}): Tensor {
-  const t = zeros([n, m], options);
+  for (const [name, v] of [['n', n], ['m', m], ['k', k]] as const) {
+    if (!Number.isInteger(v) || (name !== 'k' && v < 0)) throw new ValueError(`eye: ${name} must be a ${name === 'k' ? '' : 'non-negative '}integer, got ${v}`);
+  }
+  const t = filled('eye', [n, m], 0, options);
   for (let i = 0; i < n; i++) if (i + k >= 0 && i + k < m) t.data[i * m + i + k] = 1;
   return t;
 }

@@ -30,8 +30,9 @@ function flatView(t: Tensor): StridedArray {
 /** How a unary op chooses its output dtype from its input's. */
 type UnaryResult = 'float' | 'same' | 'numeric';
 
-function unary(op: UnaryOp, x: Tensor, result: UnaryResult): Tensor {
+function unary(name: UnaryOp, x: Tensor, result: UnaryResult): Tensor {
   const dtype = result === 'float' ? floatResultType(x.dtype) : result === 'numeric' && x.dtype === 'bool' ? 'int32' : x.dtype;
+  const op = name === 'square' && dtype === 'int32' ? 'squareInt' : name;
   const out = empty(dtype, x.shape);
   if (x.isContiguous) kernels().map(op, [x.size], flatView(out), [flatView(x)]);
   else kernels().map(op, x.shape, stridedView(out), [stridedView(x)]);
@@ -97,7 +98,7 @@ function binary(name: string, op: BinaryOp, a: TensorLike, b: TensorLike, result
     : result === 'numeric' && common === 'bool' ? 'int32'
     : common;
   const out = empty(dtype, shape);
-  const kernel = op === 'mul' && dtype === 'int32' ? 'mulInt' : op;
+  const kernel = dtype === 'int32' && op === 'mul' ? 'mulInt' : dtype === 'int32' && op === 'pow' ? 'powInt' : op;
   if (flat) kernels().map(kernel, [out.size], flatView(out), [flatView(ta), flatView(tb)]);
   else kernels().map(kernel, shape, stridedView(out), [stridedView(ta, shape), stridedView(tb, shape)]);
   return out;
@@ -182,6 +183,7 @@ export function allclose(a: TensorLike, b: TensorLike, options: AllcloseOptions 
       return false;
     }
     if (u === v) continue; // equal infinities
+    if (!Number.isFinite(u) || !Number.isFinite(v)) return false;
     if (!(Math.abs(u - v) <= atol + rtol * Math.abs(v))) return false;
   }
   return true;

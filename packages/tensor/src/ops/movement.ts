@@ -76,7 +76,10 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
 
 /** Inserts a size-1 axis at `axis` (-1 appends). */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
-  const at = normalizeAxis('unsqueeze', axis, x.ndim + 1);
+  if (!Number.isInteger(axis) || axis < -(x.ndim + 1) || axis > x.ndim) {
+    throw new IndexError(`unsqueeze: axis ${axis} is out of range for a ${x.ndim}-d tensor (valid positions are ${-(x.ndim + 1)}..${x.ndim})`);
+  }
+  const at = axis < 0 ? axis + x.ndim + 1 : axis;
   const shape = [...x.shape];
   const strides = [...x.strides];
   shape.splice(at, 0, 1);

@@ -103,7 +103,15 @@ export function choice(population: number | Tensor, size: number, options: Choic
   const p = options.p instanceof Tensor ? (options.p.toTypedArray() as ArrayLike<number>) : options.p;
   if (p && p.length !== n) throw new ValueError(`choice: p has ${p.length} entries but the population has ${n}`);
   const g = options.generator ?? globalGenerator();
-  const indices = new Tensor(g.choiceIndices(n, size, options.replace ?? true, p), [size]);
+  const replace = options.replace ?? true;
+  let chosen: Int32Array;
+  try {
+    chosen = g.choiceIndices(n, size, replace, p);
+  } catch (error) {
+    // The generator speaks of indices; say it in terms of this call.
+    throw new ValueError(`choice: cannot draw ${size} of ${n} items ${replace ? 'with' : 'without'} replacement: ${(error as Error).message}`);
+  }
+  const indices = new Tensor(chosen, [size]);
   return population instanceof Tensor ? take(population, indices, 0) : indices;
 }
 

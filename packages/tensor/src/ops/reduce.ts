@@ -71,6 +71,7 @@ export function mean(x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): T
 /** Variance over axes, two-pass (mean first) for accuracy; `ddof` 1 gives the sample variance. */
 export function variance(x: Tensor, axis?: AxisSpec, options: VarianceOptions = {}): Tensor {
   const { ddof = 0, keepdims = false } = options;
+  normalizeAxes('var', axis, x.ndim);
   const centered = sub(x, mean(x, axis, { keepdims: true }));
   const n = reducedCount(x, axis);
   const total = reduceWith('var', 'sum', square(centered), axis, { keepdims }, (d) => d);
@@ -78,22 +79,31 @@ export function variance(x: Tensor, axis?: AxisSpec, options: VarianceOptions = 
 }
 
 export function std(x: Tensor, axis?: AxisSpec, options: VarianceOptions = {}): Tensor {
+  normalizeAxes('std', axis, x.ndim);
   return sqrt(variance(x, axis, options));
 }
 
 /** log Σ exp(x), shifted by the maximum so large inputs do not overflow. */
 export function logsumexp(x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor {
+  const axes = normalizeAxes('logsumexp', axis, x.ndim);
+  const { shift, logTotal } = shiftedLogSum(x, axes);
+  const result = logTotal.add(shift);
+  return options.keepdims ? result : result.reshape(reducedShape(x.shape, axes, false));
+}
+
+/** The maximum (kept as size-1 axes) and log Σ exp(x − maximum): the stable core of logsumexp. */
+function shiftedLogSum(x: Tensor, axes: number[]): { floats: Tensor; shift: Tensor; logTotal: Tensor } {
   const floats = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.astype('float32');
-  const peak = max(floats, axis, { keepdims: true });
+  const peak = max(floats, axes, { keepdims: true });
   // An all −∞ row would give (−∞) − (−∞) = NaN; shifting it by 0 keeps the answer −∞.
   const shift = where(peak.abs().lt(Infinity), peak, 0);
-  const total = log(sum(exp(sub(floats, shift)), axis, { keepdims: true }));
-  const result = total.add(shift);
-  return options.keepdims ? result : result.reshape(reducedShape(x.shape, normalizeAxes('logsumexp', axis, x.ndim), false));
+  const logTotal = log(sum(exp(sub(floats, shift)), axes, { keepdims: true }));
+  return { floats, shift, logTotal };
 }
 
 /** Softmax along `axis`, subtracting the maximum first (the seeds' overflow guard). */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  normalizeAxis('softmax', axis, x.ndim);
   const floats = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.astype('float32');
   const e = exp(sub(floats, max(floats, axis, { keepdims: true })));
   return div(e, sum(e, axis, { keepdims: true }));
@@ -101,7 +111,10 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 
 /** log(softmax(x)) computed as x − logsumexp(x), stable where softmax underflows to 0. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return sub(x, logsumexp(x, axis, { keepdims: true }));
+  // (x − max) − log Σ exp(x − max): subtracting the shift first keeps float32 precision for
+  // large inputs, where x − logsumexp(x) would round logsumexp to the scale of x.
+  const { floats, shift, logTotal } = shiftedLogSum(x, [normalizeAxis('logSoftmax', axis, x.ndim)]);
+  return sub(sub(floats, shift), logTotal);
 }
 
 // ---- arg reductions -------------------------------------------------------------------------------

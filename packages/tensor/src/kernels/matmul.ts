@@ -1,0 +1,250 @@
+/**
+ * Dense matrix multiply (GEMM) for Float32Array / Float64Array in plain JavaScript.
+ *
+ * The blocked path follows the Goto/BLIS layout: A and B are copied ("packed") into
+ * contiguous Float64Array panels so the micro-kernel streams both operands with unit
+ * stride whatever the caller's strides are, and every C tile is summed in double
+ * precision before it is written out once.
+ */
+
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * Strided 2-D operand: element (i, j) is `data[offset + i*rowStride + j*colStride]`.
+ * Strides may be any non-negative ints (0 allowed for broadcast), so transposed operands
+ * need no copy.
+ *
+ * @example
+ * // The transpose of a row-major 3×2 matrix `x`, viewed as 2×3:
+ * const xT: MatrixOperand = { data: x, offset: 0, rowStride: 1, colStride: 2 };
+ */
+export interface MatrixOperand {
+  data: FloatArray;
+  offset: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/** Micro-tile: MR×NR accumulators live in locals, which V8 keeps in registers. */
+const MR = 3;
+const NR = 3;
+/** Depth of one packed slice: a KC×NR sliver of B (8 KiB) stays in L1 across a row panel. */
+const KC = 256;
+/** Rows of A packed at once: an MC×KC block (256 KiB) stays in L2 while it meets all of B's panel. */
+const MC = 96;
+/** Columns of B packed at once; shrunk for large K so the packed panel stays cache-sized. */
+const NC = 512;
+const PACKED_B_BUDGET = 1 << 20;
+/** Below this many multiply-adds, packing costs more than it saves. */
+const DIRECT_LIMIT = 4096;
+
+// Module-level scratch, grown on demand, so steady-state calls allocate nothing.
+let packedA = new Float64Array(0);
+let packedB = new Float64Array(0);
+let accumulator = new Float64Array(0);
+
+function atLeast(buffer: Float64Array, size: number): Float64Array {
+  return buffer.length >= size ? buffer : new Float64Array(Math.max(size, 2 * buffer.length));
+}
+
+function roundUp(n: number, multiple: number): number {
+  return Math.ceil(n / multiple) * multiple;
+}
+
+/**
+ * C (M×N, row-major contiguous, leading dimension N, starting at cOffset) = A (M×K) · B (K×N).
+ * Overwrites C. K may be 0 (C becomes zeros); M or N may be 0. Sums are taken in double
+ * precision and rounded once when C is a Float32Array.
+ *
+ * @example
+ * const a = { data: new Float64Array([1, 2, 3, 4]), offset: 0, rowStride: 2, colStride: 1 };
+ * const c = new Float64Array(4);
+ * gemm(2, 2, 2, a, a, c, 0); // c = [7, 10, 15, 22]
+ */
+export function gemm(
+  M: number,
+  N: number,
+  K: number,
+  a: MatrixOperand,
+  b: MatrixOperand,
+  c: FloatArray,
+  cOffset: number,
+): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    c.fill(0, cOffset, cOffset + M * N);
+  } else if (M * N * K < DIRECT_LIMIT) {
+    gemmDirect(M, N, K, a, b, c, cOffset);
+  } else {
+    gemmBlocked(M, N, K, a, b, c, cOffset);
+  }
+}
+
+/** Tiny products (autograd makes many): one dot product per output, no packing. */
+function gemmDirect(
+  M: number,
+  N: number,
+  K: number,
+  a: MatrixOperand,
+  b: MatrixOperand,
+  c: FloatArray,
+  cOffset: number,
+): void {
+  const { data: ad, rowStride: ars, colStride: acs } = a;
+  const { data: bd, rowStride: brs, colStride: bcs } = b;
+  for (let i = 0; i < M; i++) {
+    const aRow = a.offset + i * ars;
+    for (let j = 0; j < N; j++) {
+      let sum = 0;
+      let ai = aRow;
+      let bi = b.offset + j * bcs;
+      for (let k = 0; k < K; k++, ai += acs, bi += brs) sum += ad[ai] * bd[bi];
+      c[cOffset + i * N + j] = sum;
+    }
+  }
+}
+
+/**
+ * Loop order jc → ic → pc keeps one MC×nc tile of C in a double accumulator across the
+ * whole K sum, so float32 outputs are rounded once; the price is packing all K rows of
+ * B's column panel up front, which the budget bounds.
+ */
+function gemmBlocked(
+  M: number,
+  N: number,
+  K: number,
+  a: MatrixOperand,
+  b: MatrixOperand,
+  c: FloatArray,
+  cOffset: number,
+): void {
+  const ncMax = Math.min(NC, Math.max(NR, roundUp(Math.floor(PACKED_B_BUDGET / K), NR)));
+  packedA = atLeast(packedA, MC * KC);
+  packedB = atLeast(packedB, K * roundUp(Math.min(ncMax, N), NR));
+  accumulator = atLeast(accumulator, MC * roundUp(Math.min(ncMax, N), NR));
+  for (let jc = 0; jc < N; jc += ncMax) {
+    const nc = Math.min(ncMax, N - jc);
+    const ncPadded = roundUp(nc, NR);
+    packB(b, K, jc, nc, packedB);
+    for (let ic = 0; ic < M; ic += MC) {
+      const mc = Math.min(MC, M - ic);
+      accumulator.fill(0, 0, roundUp(mc, MR) * ncPadded);
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = Math.min(KC, K - pc);
+        packA(a, ic, mc, pc, kc, packedA);
+        multiplyBlock(mc, ncPadded, kc, packedA, packedB, pc * ncPadded, accumulator);
+      }
+      storeTile(accumulator, ncPadded, mc, nc, c, cOffset + ic * N + jc, N);
+    }
+  }
+}
+
+/** Packs rows [ic, ic+mc) × cols [pc, pc+kc) of A as MR-row slivers, k-major, zero-padded. */
+function packA(
+  a: MatrixOperand,
+  ic: number,
+  mc: number,
+  pc: number,
+  kc: number,
+  out: Float64Array,
+): void {
+  const { data, rowStride, colStride } = a;
+  let o = 0;
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const rows = Math.min(MR, mc - i0);
+    const base = a.offset + (ic + i0) * rowStride + pc * colStride;
+    for (let k = 0; k < kc; k++) {
+      const src = base + k * colStride;
+      for (let r = 0; r < MR; r++) out[o++] = r < rows ? data[src + r * rowStride] : 0;
+    }
+  }
+}
+
+/**
+ * Packs all K rows of B's columns [jc, jc+nc): for each KC slice, NR-column slivers,
+ * k-major, zero-padded, the slice for depth pc starting at pc * ncPadded.
+ */
+function packB(b: MatrixOperand, K: number, jc: number, nc: number, out: Float64Array): void {
+  const { data, rowStride, colStride } = b;
+  let o = 0;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = Math.min(KC, K - pc);
+    for (let j0 = 0; j0 < nc; j0 += NR) {
+      const cols = Math.min(NR, nc - j0);
+      const base = b.offset + pc * rowStride + (jc + j0) * colStride;
+      for (let k = 0; k < kc; k++) {
+        const src = base + k * rowStride;
+        for (let q = 0; q < NR; q++) out[o++] = q < cols ? data[src + q * colStride] : 0;
+      }
+    }
+  }
+}
+
+/** Runs the micro-kernel over every MR×NR tile of the packed block; padding makes all tiles full. */
+function multiplyBlock(
+  mc: number,
+  ncPadded: number,
+  kc: number,
+  pa: Float64Array,
+  pb: Float64Array,
+  pbOffset: number,
+  acc: Float64Array,
+): void {
+  for (let j0 = 0; j0 < ncPadded; j0 += NR) {
+    const bi = pbOffset + j0 * kc;
+    for (let i0 = 0; i0 < mc; i0 += MR) {
+      microKernel(kc, pa, i0 * kc, pb, bi, acc, i0 * ncPadded + j0, ncPadded);
+    }
+  }
+}
+
+/**
+ * acc[3×3 tile] += A sliver · B sliver. Nine accumulators plus three a and three b values
+ * are exactly the 15 double registers V8 allocates on x64; larger tiles spill to the stack
+ * every iteration and run slower despite loading less per multiply. The `| 0` keeps index
+ * arithmetic in int32 so V8 drops its overflow checks.
+ */
+function microKernel(
+  kc: number,
+  pa: Float64Array,
+  ai: number,
+  pb: Float64Array,
+  bi: number,
+  acc: Float64Array,
+  ci: number,
+  ldc: number,
+): void {
+  let c00 = 0, c01 = 0, c02 = 0;
+  let c10 = 0, c11 = 0, c12 = 0;
+  let c20 = 0, c21 = 0, c22 = 0;
+  const aEnd = ai + kc * MR;
+  for (; ai < aEnd; ai = (ai + MR) | 0, bi = (bi + NR) | 0) {
+    const a0 = pa[ai], a1 = pa[(ai + 1) | 0], a2 = pa[(ai + 2) | 0];
+    const b0 = pb[bi], b1 = pb[(bi + 1) | 0], b2 = pb[(bi + 2) | 0];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2;
+  }
+  acc[ci] += c00; acc[ci + 1] += c01; acc[ci + 2] += c02;
+  ci += ldc;
+  acc[ci] += c10; acc[ci + 1] += c11; acc[ci + 2] += c12;
+  ci += ldc;
+  acc[ci] += c20; acc[ci + 1] += c21; acc[ci + 2] += c22;
+}
+
+/** Copies the valid mc×nc part of the accumulator to C; a Float32Array rounds here, once. */
+function storeTile(
+  acc: Float64Array,
+  ldAcc: number,
+  mc: number,
+  nc: number,
+  c: FloatArray,
+  cStart: number,
+  ldc: number,
+): void {
+  for (let i = 0; i < mc; i++) {
+    const src = i * ldAcc;
+    const dst = cStart + i * ldc;
+    for (let j = 0; j < nc; j++) c[dst + j] = acc[src + j];
+  }
+}
