@@ -84,6 +84,13 @@ export class Tensor {
     const c = this.contiguous();
     return c.data.slice(c.offset, c.offset + c.size) as Storage;
   }
+  /**
+   * A plain summary for JSON.stringify and test reporters (which otherwise walk getters like `T`
+   * that return a new tensor each time, forever).
+   */
+  toJSON(): { dtype: DType; shape: number[]; values: Nested | string } {
+    return { dtype: this.dtype, shape: [...this.shape], values: this.size <= 1000 ? this.toArray() : `${this.size} elements` };
+  }
   /** NumPy-style text, e.g. `array([[1, 2], [3, 4]], dtype=float32)`. */
   toString(): string {
     return formatTensor(this);

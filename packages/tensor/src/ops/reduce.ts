@@ -105,6 +105,7 @@ function shiftedLogSum(x: Tensor, axes: number[]): { floats: Tensor; shift: Tens
 export function softmax(x: Tensor, axis = -1): Tensor {
   normalizeAxis('softmax', axis, x.ndim);
   const floats = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.astype('float32');
+  if (x.size === 0) return floats.clone(); // nothing to normalise; max would have no identity
   const e = exp(sub(floats, max(floats, axis, { keepdims: true })));
   return div(e, sum(e, axis, { keepdims: true }));
 }
@@ -113,7 +114,9 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   // (x − max) − log Σ exp(x − max): subtracting the shift first keeps float32 precision for
   // large inputs, where x − logsumexp(x) would round logsumexp to the scale of x.
-  const { floats, shift, logTotal } = shiftedLogSum(x, [normalizeAxis('logSoftmax', axis, x.ndim)]);
+  const at = normalizeAxis('logSoftmax', axis, x.ndim);
+  if (x.size === 0) return x.dtype === 'float64' ? x.clone() : x.astype('float32');
+  const { floats, shift, logTotal } = shiftedLogSum(x, [at]);
   return sub(sub(floats, shift), logTotal);
 }
 
