@@ -1,0 +1,83 @@
+import { type Tensor, where as tensorWhere } from '@nn/tensor';
+import { Function, type Operand, nameNodes } from '../function.js';
+import type { Variable } from '../variable.js';
+
+/**
+ * Activations. Each backward is written in terms of the output y where that is cheaper and
+ * exact (sigmoid, tanh, softmax), as the seeds' Sigmoid layer does.
+ */
+
+/** The seeds' Sigmoid layer: y = 1/(1 + e^−x), dx = dy·y·(1 − y). */
+export class Sigmoid extends Function {
+  override get rule(): string { return 'Sigmoid: dx = dy·y·(1 − y)'; }
+  forward(x: Tensor): Tensor { return x.sigmoid(); }
+  backward(gy: Variable): Variable {
+    const y = this.outputs[0];
+    return gy.mul(y).mul(y.neg().add(1));
+  }
+}
+
+export class Tanh extends Function {
+  override get rule(): string { return 'Tanh: dx = dy·(1 − y²)'; }
+  forward(x: Tensor): Tensor { return x.tanh(); }
+  backward(gy: Variable): Variable {
+    const y = this.outputs[0];
+    return gy.mul(y.square().neg().add(1));
+  }
+}
+
+/** max(0, x); the gradient at 0 is 0. The mask is a constant, so second derivatives are 0. */
+export class ReLU extends Function {
+  override get rule(): string { return 'ReLU: dx = dy where x > 0, else 0'; }
+  forward(x: Tensor): Tensor { return x.relu(); }
+  backward(gy: Variable): Variable { return gy.mul(this.inputs[0].data.gt(0)); }
+}
+
+/** x where x > 0, else slope·x. */
+export class LeakyReLU extends Function {
+  constructor(readonly slope: number) { super(); }
+  override get rule(): string { return `LeakyReLU: dx = dy where x > 0, else ${this.slope}·dy`; }
+  forward(x: Tensor): Tensor { return tensorWhere(x.gt(0), x, x.mul(this.slope)); }
+  backward(gy: Variable): Variable {
+    const x = this.inputs[0].data;
+    return gy.mul(tensorWhere(x.gt(0), 1, this.slope).astype(gy.dtype));
+  }
+}
+
+/** Softmax along `axis` (max-shifted, stable): dx = y·(dy − Σ dy·y). */
+export class Softmax extends Function {
+  constructor(readonly axis: number) { super(); }
+  override get rule(): string { return 'Softmax: dx = y·(dy − Σ_axis dy·y)'; }
+  forward(x: Tensor): Tensor { return x.softmax(this.axis); }
+  backward(gy: Variable): Variable {
+    const y = this.outputs[0];
+    const gyy = gy.mul(y);
+    return gyy.sub(y.mul(gyy.sum(this.axis, { keepdims: true })));
+  }
+}
+
+/** log(softmax(x)) as x − logsumexp(x): stable where softmax underflows. dx = dy − softmax(x)·Σ dy. */
+export class LogSoftmax extends Function {
+  constructor(readonly axis: number) { super(); }
+  override get rule(): string { return 'LogSoftmax: dx = dy − exp(y)·Σ_axis dy'; }
+  forward(x: Tensor): Tensor { return x.logSoftmax(this.axis); }
+  backward(gy: Variable): Variable {
+    const y = this.outputs[0];
+    return gy.sub(y.exp().mul(gy.sum(this.axis, { keepdims: true })));
+  }
+}
+
+/** Logistic sigmoid. @example F.sigmoid(x.matmul(W)) */
+export function sigmoid(x: Operand): Variable { return new Sigmoid().apply(x); }
+/** Hyperbolic tangent. @example F.tanh(x) */
+export function tanh(x: Operand): Variable { return new Tanh().apply(x); }
+/** Rectified linear unit. @example F.relu(h) */
+export function relu(x: Operand): Variable { return new ReLU().apply(x); }
+/** Leaky ReLU with `slope` for negative inputs (default 0.01). @example F.leakyRelu(h, 0.2) */
+export function leakyRelu(x: Operand, slope = 0.01): Variable { return new LeakyReLU(slope).apply(x); }
+/** Softmax along `axis` (default last). @example F.softmax(scores) */
+export function softmax(x: Operand, axis = -1): Variable { return new Softmax(axis).apply(x); }
+/** Log-softmax along `axis` (default last). @example F.logSoftmax(scores) */
+export function logSoftmax(x: Operand, axis = -1): Variable { return new LogSoftmax(axis).apply(x); }
+
+nameNodes({ Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, LogSoftmax });

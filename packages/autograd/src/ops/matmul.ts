@@ -1,0 +1,65 @@
+import type { Tensor } from '@nn/tensor';
+import { Function, type Operand, nameNodes } from '../function.js';
+import type { Variable } from '../variable.js';
+import { sumTo } from './reduce.js';
+import { reshape, transpose } from './movement.js';
+
+/**
+ * The seeds' MatMul node, y = x·W, with NumPy's matmul semantics (1-d operands, broadcast batch
+ * dimensions). Backward, from the shape check of the seeds (§1.3.5):
+ *
+ *   x (N,D) ──┐                      dx = dy·Wᵀ   (N,H)·(H,D) → (N,D)
+ *             [MatMul]──► y (N,H)
+ *   W (D,H) ──┘                      dW = xᵀ·dy   (D,N)·(N,H) → (D,H)
+ *
+ * A 1-d operand is a row (left) or column (right) vector, dropped from the result; its gradient
+ * is computed as that matrix and reshaped back. Batch dimensions that were broadcast are summed
+ * back with SumTo.
+ */
+export class MatMul extends Function {
+  override get rule(): string { return 'MatMul: dX = dY·Wᵀ, dW = Xᵀ·dY'; }
+  forward(x: Tensor, W: Tensor): Tensor { return x.matmul(W); }
+  backward(gy: Variable): [Variable | null, Variable | null] {
+    const [x, W] = this.inputs;
+    const [needX, needW] = this.needsInputGrad;
+    if (x.ndim === 2 && W.ndim === 2) {
+      return [needX ? gy.matmul(W.T) : null, needW ? x.T.matmul(gy) : null];
+    }
+    // General case: lift 1-d operands to matrices, then undo the lift and any batch broadcast.
+    const X = x.ndim === 1 ? reshape(x, [1, x.shape[0]]) : x;
+    const V = W.ndim === 1 ? reshape(W, [W.shape[0], 1]) : W;
+    const M = X.shape[X.ndim - 2];
+    const N = V.shape[V.ndim - 1];
+    const batch = gy.shape.slice(0, gy.ndim - (x.ndim === 1 ? 0 : 1) - (W.ndim === 1 ? 0 : 1));
+    const G = reshape(gy, [...batch, M, N]);
+    const gx = needX ? reshape(sumTo(G.matmul(swapLastAxes(V)), X.shape), x.shape) : null;
+    const gW = needW ? reshape(sumTo(swapLastAxes(X).matmul(G), V.shape), W.shape) : null;
+    return [gx, gW];
+  }
+}
+
+function swapLastAxes(v: Variable): Variable {
+  const axes = v.shape.map((_, d) => d);
+  axes[v.ndim - 2] = v.ndim - 1;
+  axes[v.ndim - 1] = v.ndim - 2;
+  return transpose(v, axes);
+}
+
+/**
+ * Matrix product with NumPy's rules (1-d operands, broadcast batch dimensions).
+ * @example F.matmul(x, W) // (N,D)·(D,H) → (N,H)
+ */
+export function matmul(a: Operand, b: Operand): Variable {
+  return new MatMul().apply(a, b);
+}
+
+/**
+ * The seeds' Affine layer as a composite of graph nodes: x·W + b (b broadcast over the rows).
+ * @example const h = F.linear(x, W1, b1).sigmoid();
+ */
+export function linear(x: Operand, W: Operand, b?: Operand | null): Variable {
+  const y = matmul(x, W);
+  return b === undefined || b === null ? y : y.add(b);
+}
+
+nameNodes({ MatMul });

@@ -1,0 +1,39 @@
+/**
+ * The gradient-testing kit: numerical gradients, gradcheck/gradgradcheck with readable reports,
+ * and fast-check arbitraries (shapes, broadcastable shape tuples, tensors, random expression
+ * graphs) to property-test a node or a layer in a few lines. See docs/gradient-testing.md.
+ *
+ * @example
+ * import { assertGradcheck, tensorOfShapeArb, shapeArb } from '@nn/autograd';
+ * fc.assert(fc.property(tensorOfShapeArb(shapeArb()), (x) => { assertGradcheck((v) => v.tanh(), [x]); }));
+ */
+export {
+  numericalGrad,
+  gradcheck,
+  gradgradcheck,
+  assertGradcheck,
+  assertGradgradcheck,
+  formatGradcheckReport,
+  GradcheckError,
+  type GradcheckFunction,
+  type GradcheckInput,
+  type GradcheckOptions,
+  type GradcheckReport,
+  type GradcheckInputReport,
+  type NumericalGradOptions,
+} from './gradcheck.js';
+export {
+  shapeArb,
+  broadcastShapesArb,
+  tensorArb,
+  tensorOfShapeArb,
+  tensorToCode,
+  expressionGraphArb,
+  EXPRESSION_OPS,
+  type ShapeArbOptions,
+  type BroadcastShapesArbOptions,
+  type TensorArbOptions,
+  type ExpressionGraphArbOptions,
+  type ExpressionGraph,
+  type ExpressionOp,
+} from './arbitraries.js';

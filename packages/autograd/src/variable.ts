@@ -1,0 +1,251 @@
+import { type AxisSpec, type DType, type Index, type Nested, type NestedInput, Tensor, ValueError, tensor } from '@nn/tensor';
+import type { Function, Operand } from './function.js';
+import { type BackwardOptions, backward } from './engine.js';
+import * as elementwise from './ops/elementwise.js';
+import * as activation from './ops/activation.js';
+import * as reduce from './ops/reduce.js';
+import * as movement from './ops/movement.js';
+import * as indexing from './ops/indexing.js';
+import * as linalg from './ops/matmul.js';
+import * as loss from './ops/loss.js';
+
+export interface VariableOptions {
+  /** A label for graphs and error messages. */
+  name?: string | null;
+  /** Whether gradients flow to this value (default true for `variable(...)`). */
+  requiresGrad?: boolean;
+}
+
+export interface VariableCreationOptions extends VariableOptions {
+  /** Element type when creating from numbers or arrays (default float32). */
+  dtype?: DType;
+}
+
+/** A function that sees a gradient as it arrives and may return a replacement. */
+export type GradHook = (grad: Variable) => Variable | void;
+
+/** Returned by `registerHook`; `remove()` unregisters the hook. */
+export interface HookHandle {
+  remove(): void;
+}
+
+/**
+ * A Tensor (`data`) that takes part in differentiation: it knows the node that produced it
+ * (`creator`, null for leaves and constants) and receives its gradient in `grad` (a Variable, so
+ * gradients can be differentiated again). Every differentiable operation is a method here and a
+ * function exported from the package.
+ *
+ * @example
+ * const x = variable([[1, 2], [3, 4]]);
+ * const W = variable(randn([2, 3]), { name: 'W' });
+ * const y = x.matmul(W).add(1).tanh().sum();
+ * y.backward();
+ * W.grad?.data.shape; // [2, 3]
+ */
+export class Variable {
+  /** The value. Replace it (e.g. in an optimizer step) rather than writing into its storage. */
+  data: Tensor;
+  /** The gradient accumulated by backward; null until one arrives, or after `zeroGrad()`. */
+  grad: Variable | null = null;
+  name: string | null;
+  /** Whether gradients flow to this value. Outputs of recorded nodes always require grad. */
+  requiresGrad: boolean;
+  /** The node that produced this value, or null for a leaf (a user's input or parameter) or a constant. */
+  creator: Function | null = null;
+  /** Which output of `creator` this is. */
+  outputIndex = 0;
+  /** 0 for leaves, else creator.generation + 1: backward visits larger generations first. */
+  generation = 0;
+  /** @internal Set by `retainGrad()`. */
+  retainsGrad = false;
+  /** @internal Hooks registered with `registerHook`. */
+  hooks: GradHook[] | null = null;
+  /** @internal The gradient summed so far in the running backward pass (engine scratch). */
+  pendingGrad: Variable | null = null;
+  /** @internal The backward pass `pendingGrad` belongs to. */
+  pendingPass = 0;
+
+  constructor(data: Tensor, options?: VariableOptions) {
+    if (!(data instanceof Tensor)) throw new ValueError(`Variable: data must be a Tensor, got ${typeof data}; use variable(...) for numbers and arrays`);
+    this.data = data;
+    this.name = options?.name ?? null;
+    this.requiresGrad = options?.requiresGrad ?? true;
+  }
+
+  get shape(): readonly number[] { return this.data.shape; }
+  get dtype(): DType { return this.data.dtype; }
+  get ndim(): number { return this.data.ndim; }
+  get size(): number { return this.data.size; }
+  /** True when no node produced this value. */
+  get isLeaf(): boolean { return this.creator === null; }
+
+  /**
+   * Computes the gradient of this value with respect to every leaf that requires grad and adds it
+   * to the leaf's `grad`.
+   *
+   * The contract (PyTorch's):
+   * - A one-element output is seeded with 1; any other needs `{ grad }` of its shape.
+   * - Leaf gradients **accumulate** across calls until you clear them with `zeroGrad()` (or
+   *   `x.grad = null`); call it before each training step.
+   * - Gradients of intermediate values are not kept unless `retainGrad()` was called on them.
+   * - The graph's saved state is freed after the pass; a second backward through it throws an
+   *   error naming the node, unless the first one passed `{ retainGraph: true }`.
+   * - `{ createGraph: true }` records the backward pass itself, so `x.grad.backward()` gives
+   *   second derivatives.
+   *
+   * @example
+   * const x = variable(3);
+   * const y = x.mul(x);
+   * y.backward({ createGraph: true }); // x.grad = 6
+   * const gx = x.grad!; x.zeroGrad();
+   * gx.backward();                     // x.grad = 2
+   */
+  backward(options?: BackwardOptions): void {
+    backward(this, options);
+  }
+
+  /** Keeps this intermediate value's gradient in `grad` after backward (leaves always keep it). @example h.retainGrad() */
+  retainGrad(): this {
+    if (this.creator !== null) this.retainsGrad = true;
+    return this;
+  }
+
+  /** Forgets the accumulated gradient (same as `x.grad = null`). @example for (const p of params) p.zeroGrad(); */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /**
+   * Calls `hook(grad)` when this value's gradient is complete in a backward pass (for a leaf,
+   * before it is added to `grad`); a returned Variable replaces the gradient.
+   *
+   * @example
+   * const h = x.registerHook((g) => g.mul(0.5)); // halve x's gradient
+   * h.remove();
+   */
+  registerHook(hook: GradHook): HookHandle {
+    (this.hooks ??= []).push(hook);
+    return {
+      remove: () => {
+        const at = this.hooks?.indexOf(hook) ?? -1;
+        if (at >= 0) this.hooks!.splice(at, 1);
+      },
+    };
+  }
+
+  /** The same data, cut from the graph (no creator, no gradient). @example const target = y.detach(); */
+  detach(): Variable {
+    return new Variable(this.data, { name: this.name, requiresGrad: false });
+  }
+
+  /** The single value of a one-element Variable. @example loss.item() */
+  item(): number { return this.data.item(); }
+  /** Nested arrays of the data. @example x.toArray() // [[1, 2], [3, 4]] */
+  toArray(): Nested { return this.data.toArray(); }
+  toString(): string {
+    const body = this.data.toString().replace(/^array/, 'variable');
+    return this.creator ? `${body.slice(0, -1)}, creator=${this.creator.name})` : body;
+  }
+
+  // ---- elementwise (ops/elementwise.ts) ----------------------------------------------------------
+  add(other: Operand): Variable { return elementwise.add(this, other); }
+  sub(other: Operand): Variable { return elementwise.sub(this, other); }
+  mul(other: Operand): Variable { return elementwise.mul(this, other); }
+  div(other: Operand): Variable { return elementwise.div(this, other); }
+  pow(exponent: Operand): Variable { return elementwise.pow(this, exponent); }
+  neg(): Variable { return elementwise.neg(this); }
+  exp(): Variable { return elementwise.exp(this); }
+  log(): Variable { return elementwise.log(this); }
+  sqrt(): Variable { return elementwise.sqrt(this); }
+  sin(): Variable { return elementwise.sin(this); }
+  cos(): Variable { return elementwise.cos(this); }
+  square(): Variable { return elementwise.square(this); }
+  abs(): Variable { return elementwise.abs(this); }
+  clip(min: number, max: number): Variable { return elementwise.clip(this, min, max); }
+
+  // ---- activations (ops/activation.ts) -------------------------------------------------------------
+  tanh(): Variable { return activation.tanh(this); }
+  sigmoid(): Variable { return activation.sigmoid(this); }
+  relu(): Variable { return activation.relu(this); }
+  leakyRelu(slope = 0.01): Variable { return activation.leakyRelu(this, slope); }
+  softmax(axis = -1): Variable { return activation.softmax(this, axis); }
+  logSoftmax(axis = -1): Variable { return activation.logSoftmax(this, axis); }
+
+  // ---- reductions (ops/reduce.ts) ------------------------------------------------------------------
+  sum(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable { return reduce.sum(this, axis, options); }
+  mean(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable { return reduce.mean(this, axis, options); }
+  max(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable { return reduce.max(this, axis, options); }
+  min(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable { return reduce.min(this, axis, options); }
+  sumTo(shape: readonly number[]): Variable { return reduce.sumTo(this, shape); }
+
+  // ---- movement (ops/movement.ts) ------------------------------------------------------------------
+  reshape(...shape: number[] | [readonly number[]]): Variable { return movement.reshape(this, flatArgs(shape)); }
+  transpose(axes?: readonly number[]): Variable { return movement.transpose(this, axes); }
+  /** A plain summary for JSON.stringify and test reporters (which would otherwise walk `T` forever). */
+  toJSON(): { name: string | null | undefined; requiresGrad: boolean; data: ReturnType<Tensor['toJSON']> } {
+    return { name: this.name, requiresGrad: this.requiresGrad, data: this.data.toJSON() };
+  }
+  /** The transpose (axes reversed), as NumPy's `.T`. */
+  get T(): Variable { return movement.transpose(this); }
+  broadcastTo(shape: readonly number[]): Variable { return movement.broadcastTo(this, shape); }
+  repeat(repeats: number, axis?: number): Variable { return movement.repeat(this, repeats, axis); }
+  squeeze(axis?: number | readonly number[]): Variable { return movement.squeeze(this, axis); }
+  unsqueeze(axis: number): Variable { return movement.unsqueeze(this, axis); }
+  flatten(startAxis = 0, endAxis = -1): Variable { return movement.flatten(this, startAxis, endAxis); }
+  split(sections: number | readonly number[], axis = 0): Variable[] { return movement.split(this, sections, axis); }
+
+  // ---- indexing (ops/indexing.ts) ------------------------------------------------------------------
+  /** NumPy basic indexing (see Tensor.slice); the gradient is scattered back into zeros. */
+  slice(...indices: Index[]): Variable { return indexing.getItem(this, ...indices); }
+  getItem(...indices: Index[]): Variable { return indexing.getItem(this, ...indices); }
+  take(indices: Tensor | readonly number[], axis?: number): Variable { return indexing.take(this, indices, axis); }
+  gather(indices: Tensor, axis: number): Variable { return indexing.gather(this, indices, axis); }
+
+  // ---- linear algebra and losses ---------------------------------------------------------------------
+  matmul(other: Operand): Variable { return linalg.matmul(this, other); }
+  softmaxCrossEntropy(target: Tensor | Variable): Variable { return loss.softmaxCrossEntropy(this, target); }
+}
+
+function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? args[0] : (args as number[]);
+}
+
+/**
+ * Creates a leaf Variable from a number, nested arrays, a Tensor (shared, not copied) or a Variable
+ * (its data, shared). `requiresGrad` defaults to true.
+ *
+ * @example
+ * const x = variable(2.0);
+ * const W = variable(randn([2, 3]), { name: 'W' });
+ * const b = variable([0, 0, 0], { requiresGrad: false, dtype: 'float64' });
+ */
+export function variable(value: NestedInput | Tensor | Variable, options: VariableCreationOptions = {}): Variable {
+  let data: Tensor;
+  if (value instanceof Variable) data = value.data;
+  else if (value instanceof Tensor) data = value;
+  else data = tensor(value, options.dtype ? { dtype: options.dtype } : {});
+  if (options.dtype && data.dtype !== options.dtype) data = data.astype(options.dtype);
+  return new Variable(data, { name: options.name ?? null, requiresGrad: options.requiresGrad ?? true });
+}
+
+const scalarStorage = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
+
+/**
+ * @internal A constant (requiresGrad false) from an operand: a Tensor is wrapped, a number becomes
+ * a 0-d tensor of the other operand's dtype when it fits (PyTorch's "weak" scalars).
+ */
+export function constantLike(op: string | { readonly name: string }, value: Operand, like: DType | null): Variable {
+  if (value instanceof Variable) return value;
+  if (value instanceof Tensor) return new Variable(value, { requiresGrad: false });
+  if (typeof value !== 'number') throw new ValueError(`${typeof op === 'string' ? op : op.name}: expected a Variable, a Tensor or a number, got ${typeof value}`);
+  const dtype: DType =
+    like === 'float32' || like === 'float64' ? like : like !== null && Number.isInteger(value) ? 'int32' : 'float32';
+  const data = new scalarStorage[dtype](1);
+  data[0] = value;
+  return new Variable(new Tensor(data, []), { requiresGrad: false });
+}
+
+/** @internal An operand as a Variable (numbers and Tensors become constants). */
+export function asVariable(op: string, value: Operand, like: DType | null = null): Variable {
+  return value instanceof Variable ? value : constantLike(op, value, like);
+}
