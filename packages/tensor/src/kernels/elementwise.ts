@@ -70,7 +70,7 @@ export type MapOp = UnaryOp | BinaryOp | TernaryOp;
 const MAP_EXPRESSIONS: Record<MapOp, string> = { ...UNARY, ...BINARY, ...TERNARY };
 
 type MapLoop = (...args: unknown[]) => void;
-const compiled = new Map<MapOp, MapLoop>();
+const compiled = new Map<string, MapLoop>();
 const NAMES = ['x', 'y', 'z'];
 
 function compile(op: MapOp): MapLoop {
@@ -80,6 +80,18 @@ function compile(op: MapOp): MapLoop {
   const reads = NAMES.slice(0, inputs).map((name, k) => `const ${name} = d${k + 1}[p${k + 1}];`).join(' ');
   const source = stridedLoopSource(inputs + 1, { setup: '', body: `${reads} d0[p0] = ${expression};`, finish: '' });
   return new Function(...stridedParams(inputs + 1), source) as MapLoop;
+}
+
+/**
+ * One loop per op and storage types: V8 specialises a loop to the typed arrays it sees, and a
+ * loop shared by Float32Array and Float64Array operands runs slower for both.
+ */
+function loopFor(op: MapOp, out: StridedArray, inputs: readonly StridedArray[]): MapLoop {
+  let key: string = op + ':' + out.data.constructor.name;
+  for (const input of inputs) key += ',' + input.data.constructor.name;
+  let loop = compiled.get(key);
+  if (!loop) compiled.set(key, (loop = compile(op)));
+  return loop;
 }
 
 /** Number of inputs the op reads. */
@@ -92,8 +104,7 @@ export function mapArity(op: MapOp): number {
  * `out` may be any strided view (a fresh contiguous tensor, or a slice being assigned into).
  */
 export function map(op: MapOp, shape: readonly number[], out: StridedArray, inputs: readonly StridedArray[]): void {
-  let loop = compiled.get(op);
-  if (!loop) compiled.set(op, (loop = compile(op)));
+  const loop = loopFor(op, out, inputs);
   // Zero- and one-dimensional work has nothing to merge: skip coalescing, which dominates the
   // cost of the tiny ops autograd runs on scalars.
   if (shape.length <= 1) {
