@@ -5,7 +5,7 @@
  * Run: `node --import tsx bench/run.ts tensor` (or this file directly).
  */
 import { fileURLToPath } from 'node:url';
-import { Generator, add, matmul, randn, sum, type Tensor } from '../packages/tensor/src/index.js';
+import { Generator, add, matmul, randn, sum, type Tensor } from '@nn/tensor';
 import { runSuite, type BenchCase, type Suite, type Tfjs } from './harness.js';
 
 /** Seeded float32 normals: the same inputs on every run and every machine. */
