@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { Generator, randint, randn, type Tensor } from '@nn/tensor';
 import { softmaxCrossEntropy, variable, type Variable } from '@nn/autograd';
+import type * as TF from '@tensorflow/tfjs';
 import { runSuite, type BenchCase, type Suite, type Tfjs } from './harness.js';
 
 function input(shape: number[], seed: number): Tensor {
@@ -31,7 +32,7 @@ const tinyGraph: BenchCase = {
   },
   tfjs: (tf) => {
     const [a, b, c] = [2, 3, 4].map((v) => tf.scalar(v));
-    const gradients = tf.grads((x: typeof a, y: typeof a, z: typeof a) => x.mul(y).add(z).sum());
+    const gradients = tf.grads((...[x, y, z]: TF.Tensor[]) => x.mul(y).add(z).sum());
     return () => gradients([a, b, c])[0];
   },
 };
@@ -69,7 +70,7 @@ const mlpStep: BenchCase = {
     const p = mlpParameters();
     const [x, W1, b1, W2, b2] = [p.x, p.W1, p.b1, p.W2, p.b2].map((t) => toTfjs(tf, t));
     const onehot = tf.oneHot(toTfjs(tf, p.labels), 10);
-    const gradients = tf.grads((w1: typeof x, bias1: typeof x, w2: typeof x, bias2: typeof x) =>
+    const gradients = tf.grads((...[w1, bias1, w2, bias2]: TF.Tensor[]) =>
       tf.losses.softmaxCrossEntropy(onehot, x.matMul(w1).add(bias1).sigmoid().matMul(w2).add(bias2)),
     );
     return () => gradients([W1, b1, W2, b2])[2];

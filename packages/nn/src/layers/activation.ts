@@ -1,0 +1,60 @@
+import { type Variable, leakyRelu, relu, sigmoid, softmax, tanh } from '@nn/autograd';
+import { Module } from '../module.js';
+
+/**
+ * Activation layers: thin Modules around the autograd nodes of the same name, so they can sit in
+ * a Sequential. They have no parameters.
+ */
+
+/**
+ * The seeds' Sigmoid layer, y = 1/(1 + e^−x) (backward dy·y·(1 − y)).
+ * @example new Sequential(new Linear(2, 3), new Sigmoid())
+ */
+export class Sigmoid extends Module {
+  forward(x: Variable): Variable { return sigmoid(x); }
+}
+
+/**
+ * The seeds' Relu layer, y = max(0, x) (gradient 0 at x = 0).
+ * @example new Sequential(new Linear(784, 100), new ReLU())
+ */
+export class ReLU extends Module {
+  forward(x: Variable): Variable { return relu(x); }
+}
+
+/**
+ * Hyperbolic tangent, y = tanh(x) (backward dy·(1 − y²)).
+ * @example new Tanh().forward(x)
+ */
+export class Tanh extends Module {
+  forward(x: Variable): Variable { return tanh(x); }
+}
+
+/**
+ * y = x where x > 0, else slope·x (default slope 0.01).
+ * @example new LeakyReLU(0.2)
+ */
+export class LeakyReLU extends Module {
+  constructor(readonly slope = 0.01) { super(); }
+  forward(x: Variable): Variable { return leakyRelu(x, this.slope); }
+  override extraRepr(): string { return `slope=${this.slope}`; }
+}
+
+/**
+ * Softmax along `axis` (default the last), max-shifted against overflow as in the seeds. For
+ * training, prefer feeding raw scores to `softmaxCrossEntropy` (fused and stable).
+ * @example new Softmax().forward(scores).sum(-1) // ones
+ */
+export class Softmax extends Module {
+  constructor(readonly axis = -1) { super(); }
+  forward(x: Variable): Variable { return softmax(x, this.axis); }
+  override extraRepr(): string { return `axis=${this.axis}`; }
+}
+
+/**
+ * The identity, y = x (the seeds' identity output function for regression; also a placeholder).
+ * @example new Identity().forward(x) === x // true
+ */
+export class Identity extends Module {
+  forward(x: Variable): Variable { return x; }
+}

@@ -1,0 +1,190 @@
+import { DTypeError, IndexError, ShapeError, Tensor, ValueError, formatShape } from '@nn/tensor';
+import { Function, Variable, gather, log, mean, sigmoid, square, sub, sum } from '@nn/autograd';
+
+/**
+ * Loss functions. Each takes the network's output (a Variable, or a Tensor for evaluation) and
+ * the targets, and returns a 0-d Variable to call `backward()` on. Targets are constants.
+ *
+ * They are functions rather than Modules: a Module's `forward` takes one input, a loss two.
+ * The fused softmax-with-cross-entropy node lives in @nn/autograd and is re-exported here as
+ * `softmaxCrossEntropy`.
+ */
+
+/** A loss operand: a Variable (gradients flow into it) or a Tensor (a constant). @example const t: LossInput = tensor([0, 1]); */
+export type LossInput = Variable | Tensor;
+
+function asVariable(op: string, what: string, value: LossInput): Variable {
+  if (value instanceof Variable) return value;
+  if (value instanceof Tensor) return new Variable(value, { requiresGrad: false });
+  throw new ValueError(`${op}: ${what} must be a Variable or a Tensor, got ${value === null ? 'null' : typeof value}`);
+}
+
+function dataOf(value: LossInput): Tensor {
+  return value instanceof Variable ? value.data : value;
+}
+
+/** Elementwise losses compare like with like: broadcasting (N,1) against (N,) would be a silent bug. */
+function checkSameShape(op: string, y: LossInput, t: LossInput): void {
+  if (y.shape.length !== t.shape.length || y.shape.some((d, i) => d !== t.shape[i])) {
+    throw new ShapeError(`${op}: output and target must have the same shape, got ${formatShape(y.shape)} and ${formatShape(t.shape)}`);
+  }
+}
+
+/** Rows of a batch: the leading axis of a 2-d+ output, 1 for a single 1-d sample. */
+function batchSize(y: LossInput): number {
+  return y.shape.length <= 1 ? 1 : y.shape[0];
+}
+
+/**
+ * The seeds' `mean_squared_error`: E = ½·Σ (y − t)², summed over **every** element (no division
+ * by the batch size). For t = one-hot(2) and y = [0.1, 0.05, 0.6, 0, 0.05, 0.1, 0, 0.1, 0, 0]
+ * it is 0.0975. For a batch-size-independent scale use `quadraticCost` (÷ batch) or `mseLoss`
+ * (÷ every element).
+ *
+ * @example
+ * sumSquaredError(variable([0.1, 0.05, 0.6, 0, 0.05, 0.1, 0, 0.1, 0, 0]), tensor([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])).item(); // 0.0975
+ */
+export function sumSquaredError(y: LossInput, t: LossInput): Variable {
+  checkSameShape('sumSquaredError', y, t);
+  return sum(square(sub(asVariable('sumSquaredError', 'y', y), asVariable('sumSquaredError', 't', t)))).mul(0.5);
+}
+
+/**
+ * Mean squared error as PyTorch's `mse_loss`: mean((y − t)²) over every element.
+ * @example mseLoss(prediction, target).backward();
+ */
+export function mseLoss(y: LossInput, t: LossInput): Variable {
+  checkSameShape('mseLoss', y, t);
+  return mean(square(sub(asVariable('mseLoss', 'y', y), asVariable('mseLoss', 't', t))));
+}
+
+/**
+ * Nielsen's quadratic cost C = (1/2n)·Σₓ ‖y(x) − a‖², where `a` is the network's output, `y` the
+ * desired output, and n the number of samples (the leading axis; 1 for a single 1-d sample).
+ * It is `sumSquaredError(a, y) / n`.
+ * @example quadraticCost(network.forward(x), oneHotTargets)
+ */
+export function quadraticCost(a: LossInput, y: LossInput): Variable {
+  checkSameShape('quadraticCost', a, y);
+  return sumSquaredError(a, y).div(batchSize(a));
+}
+
+/** Options of `crossEntropy`. @example crossEntropy(probs, labels, { delta: 1e-12 }) */
+export interface CrossEntropyOptions {
+  /** Added inside the log so a probability of 0 gives a large finite loss (default 1e-7, the seeds' delta). */
+  delta?: number;
+}
+
+/**
+ * The seeds' `cross_entropy_error` on probabilities (a softmax output): −Σ t·log(y + delta) / N,
+ * averaged over the N rows (a 1-d y is one row). `t` is int32 labels of shape y.shape[:-1] or
+ * one-hot rows of y's shape. For t = one-hot(2) and y = [0.1, 0.05, 0.6, ...] it is 0.5108; with
+ * 0.1 at the correct label, 2.3026. To train from raw scores prefer `softmaxCrossEntropy`
+ * (fused, stable, no delta).
+ *
+ * @example
+ * const probs = F.softmax(scores);
+ * crossEntropy(probs, tensor([2, 7], { dtype: 'int32' })).backward();
+ */
+export function crossEntropy(y: LossInput, t: LossInput, options: CrossEntropyOptions = {}): Variable {
+  const delta = options.delta ?? 1e-7;
+  const p = asVariable('crossEntropy', 'y', y);
+  const target = dataOf(t);
+  if (p.ndim === 0) throw new ShapeError('crossEntropy: probabilities must have a class axis, got a 0-d tensor');
+  const classes = p.shape[p.ndim - 1];
+  const rows = p.size / classes;
+  if (target.dtype === 'int32') {
+    const expected = p.shape.slice(0, -1);
+    if (target.ndim !== expected.length || target.shape.some((d, i) => d !== expected[i])) {
+      throw new ShapeError(`crossEntropy: labels must have shape ${formatShape(expected)} for probabilities of shape ${formatShape(p.shape)}, got ${formatShape(target.shape)}`);
+    }
+    const labels = target.toTypedArray();
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] < 0 || labels[i] >= classes) throw new IndexError(`crossEntropy: label ${labels[i]} of row ${i} is out of range for ${classes} classes`);
+    }
+    const picked = gather(p, target.reshape([...expected, 1]), p.ndim - 1); // y[n, t_n]
+    return sum(log(picked.add(delta))).neg().div(rows);
+  }
+  if (target.dtype === 'bool') throw new DTypeError('crossEntropy: targets must be int32 labels or float one-hot rows, got bool');
+  checkSameShape('crossEntropy', p, target);
+  return sum(asVariable('crossEntropy', 't', t).mul(log(p.add(delta)))).neg().div(rows);
+}
+
+/** The float targets of a binary loss, as the output's dtype. */
+function binaryTargets(op: string, x: Variable, t: LossInput): Tensor {
+  checkSameShape(op, x, t);
+  const target = dataOf(t);
+  if (target.dtype === 'int32' || target.dtype === 'bool') return target.astype(x.dtype);
+  return target.dtype === x.dtype ? target : target.astype(x.dtype);
+}
+
+/**
+ * Binary cross-entropy on probabilities p, averaged over every element, as a fused node: the
+ * forward clamps each log at −100 (PyTorch's rule, so p = 0 or 1 gives a finite loss) and the
+ * backward is written directly as (p − t)/max(p·(1 − p), 1e-12) — composing log nodes would
+ * give 0·∞ = NaN where a log is clamped.
+ * @example new BinaryCrossEntropy(targets).apply(probabilities) // what binaryCrossEntropy(p, t) does
+ */
+export class BinaryCrossEntropy extends Function {
+  constructor(readonly target: Tensor) { super(); }
+  override get rule(): string { return 'BinaryCrossEntropy: dp = dy·(p − t)/(max(p(1 − p), 1e-12)·n)'; }
+  forward(p: Tensor): Tensor {
+    const t = this.target;
+    const logP = p.log().maximum(-100);
+    const log1mP = p.neg().add(1).log().maximum(-100);
+    return t.mul(logP).add(t.neg().add(1).mul(log1mP)).mean().neg();
+  }
+  backward(gy: Variable): Variable {
+    const p = this.inputs[0];
+    const denominator = p.mul(p.neg().add(1)).clip(1e-12, Infinity);
+    return p.sub(this.target).div(denominator).mul(gy.div(p.size));
+  }
+}
+
+/**
+ * Binary cross-entropy of probabilities `p` (e.g. a sigmoid output) against targets `t` in
+ * [0, 1] of the same shape: −mean(t·log p + (1 − t)·log(1 − p)), logs clamped at −100. From raw
+ * scores prefer `binaryCrossEntropyWithLogits` (stable).
+ * @example binaryCrossEntropy(F.sigmoid(scores), labels).backward();
+ */
+export function binaryCrossEntropy(p: LossInput, t: LossInput): Variable {
+  const x = asVariable('binaryCrossEntropy', 'p', p);
+  return new BinaryCrossEntropy(binaryTargets('binaryCrossEntropy', x, t)).apply(x);
+}
+
+/**
+ * Sigmoid followed by binary cross-entropy, fused for numerical stability: per element
+ * max(x, 0) − x·t + log(1 + e^−|x|) (never exponentiates a large positive number), averaged over
+ * every element. Backward (σ(x) − t)/n, written with graph nodes so it can be differentiated
+ * again — and correct at x = 0, where a composition of relu and abs would see their kinks.
+ * @example new BinaryCrossEntropyWithLogits(targets).apply(logits) // what binaryCrossEntropyWithLogits does
+ */
+export class BinaryCrossEntropyWithLogits extends Function {
+  constructor(readonly target: Tensor) { super(); }
+  override get rule(): string { return 'BinaryCrossEntropyWithLogits: dx = dy·(σ(x) − t)/n'; }
+  forward(x: Tensor): Tensor {
+    const softplusTail = x.abs().neg().exp().add(1).log();
+    return x.relu().sub(x.mul(this.target)).add(softplusTail).mean();
+  }
+  backward(gy: Variable): Variable {
+    const x = this.inputs[0];
+    return sigmoid(x).sub(this.target).mul(gy.div(x.size));
+  }
+}
+
+/**
+ * Binary cross-entropy from raw scores (logits) against targets in [0, 1] of the same shape,
+ * averaged over every element; stable for any logit.
+ * @example binaryCrossEntropyWithLogits(net.forward(x), labels).backward();
+ */
+export function binaryCrossEntropyWithLogits(logits: LossInput, t: LossInput): Variable {
+  const x = asVariable('binaryCrossEntropyWithLogits', 'logits', logits);
+  return new BinaryCrossEntropyWithLogits(binaryTargets('binaryCrossEntropyWithLogits', x, t)).apply(x);
+}
+
+/**
+ * The seeds' SoftmaxWithLoss as one fused, stable node (from @nn/autograd): softmax over the last
+ * axis, then cross-entropy with int32 labels or one-hot rows, averaged over the batch.
+ * @example softmaxCrossEntropy(net.forward(x), labels).backward();
+ */
+export { softmaxCrossEntropy } from '@nn/autograd';

@@ -1,0 +1,195 @@
+/**
+ * Learning-rate schedules (the seeds' "learning rate decay"), stepped once per epoch.
+ *
+ * Two forms of each schedule:
+ * - a pure function of the epoch (`stepDecay`, `exponentialDecay`, `cosineAnnealing`), for a
+ *   hand-written loop: `optimizer.lr = cosineAnnealing(0.1, epoch, { tMax: 50 })`;
+ * - a scheduler object (`StepLR`, `ExponentialLR`, `CosineAnnealingLR`) that remembers the
+ *   optimizer's starting lr and the epoch, and sets `optimizer.lr` on each `step()`.
+ */
+import { ShapeError, Tensor, ValueError } from '@nn/tensor';
+
+/** What a scheduler drives: anything with a mutable learning rate (every Optimizer). @example new StepLR({ lr: 0.1 }, { stepSize: 10 }) */
+export interface HasLearningRate {
+  lr: number;
+}
+
+/** Options of `stepDecay` and `StepLR`. @example new StepLR(optimizer, { stepSize: 10, gamma: 0.5 }) */
+export interface StepDecayOptions {
+  /** Epochs between decays (a positive integer). */
+  stepSize: number;
+  /** Factor applied every `stepSize` epochs (default 0.1). */
+  gamma?: number;
+}
+
+/** Options of `cosineAnnealing` and `CosineAnnealingLR`. @example new CosineAnnealingLR(optimizer, { tMax: 50, minLr: 1e-4 }) */
+export interface CosineAnnealingOptions {
+  /** Epochs from the base lr down to `minLr` (a positive integer). */
+  tMax: number;
+  /** The lr at and after epoch tMax (default 0). */
+  minLr?: number;
+}
+
+/**
+ * The lr after `epoch` epochs of step decay: baseLr·γ^⌊epoch/stepSize⌋.
+ * @example stepDecay(0.1, 25, { stepSize: 10, gamma: 0.5 }) // 0.025
+ */
+export function stepDecay(baseLr: number, epoch: number, { stepSize, gamma = 0.1 }: StepDecayOptions): number {
+  checkEpoch('stepDecay', epoch);
+  if (!Number.isInteger(stepSize) || stepSize < 1) throw new ValueError(`stepDecay: stepSize must be a positive integer, got ${stepSize}`);
+  checkFactor('stepDecay', gamma);
+  return baseLr * gamma ** Math.floor(epoch / stepSize);
+}
+
+/**
+ * The lr after `epoch` epochs of exponential decay: baseLr·γ^epoch.
+ * @example exponentialDecay(0.1, 2, 0.5) // 0.025
+ */
+export function exponentialDecay(baseLr: number, epoch: number, gamma: number): number {
+  checkEpoch('exponentialDecay', epoch);
+  checkFactor('exponentialDecay', gamma);
+  return baseLr * gamma ** epoch;
+}
+
+/**
+ * The lr after `epoch` epochs of cosine annealing (Loshchilov & Hutter 2017, without restarts):
+ * minLr + (baseLr − minLr)·(1 + cos(π·epoch/tMax))/2, then minLr from epoch tMax on.
+ * @example cosineAnnealing(0.1, 5, { tMax: 10 }) // 0.05
+ */
+export function cosineAnnealing(baseLr: number, epoch: number, { tMax, minLr = 0 }: CosineAnnealingOptions): number {
+  checkEpoch('cosineAnnealing', epoch);
+  if (!Number.isInteger(tMax) || tMax < 1) throw new ValueError(`cosineAnnealing: tMax must be a positive integer, got ${tMax}`);
+  if (epoch >= tMax) return minLr;
+  return minLr + ((baseLr - minLr) * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2;
+}
+
+/**
+ * The base of the scheduler objects: remembers the optimizer's lr at construction (`baseLr`)
+ * and the number of epochs stepped, and sets `optimizer.lr = lrAt(epoch)` on each `step()`.
+ * Call `step()` once at the end of every epoch (the Trainer does it when given `scheduler`).
+ *
+ * @example
+ * class HalveLR extends LRScheduler { lrAt(epoch: number) { return this.baseLr / 2 ** epoch; } }
+ */
+export abstract class LRScheduler {
+  /** The optimizer's lr when the scheduler was created (epoch 0). */
+  baseLr: number;
+  /** Epochs stepped so far. */
+  epoch = 0;
+
+  constructor(readonly optimizer: HasLearningRate) {
+    this.baseLr = optimizer.lr;
+  }
+
+  /** The learning rate for `epoch` (a pure function of it). */
+  abstract lrAt(epoch: number): number;
+
+  /** The learning rate for the current epoch. @example scheduler.lr // 0.1 */
+  get lr(): number {
+    return this.lrAt(this.epoch);
+  }
+
+  /**
+   * Ends an epoch: advances the epoch count, sets the optimizer's lr and returns it.
+   * @example for (let e = 0; e < 30; e++) { trainOneEpoch(); scheduler.step(); }
+   */
+  step(): number {
+    this.epoch++;
+    this.optimizer.lr = this.lr;
+    return this.optimizer.lr;
+  }
+
+  /** `{ epoch, baseLr }` as 0-d float64 tensors, to save beside the optimizer's state. @example scheduler.stateDict() */
+  stateDict(): Record<string, Tensor> {
+    return { epoch: new Tensor(Float64Array.of(this.epoch), []), baseLr: new Tensor(Float64Array.of(this.baseLr), []) };
+  }
+
+  /** Restores `epoch` and `baseLr` and sets the optimizer's lr to match. @example scheduler.loadStateDict(saved) */
+  loadStateDict(dict: Record<string, Tensor>): void {
+    const kind = this.constructor.name;
+    const keys = Object.keys(dict).sort().join(', ');
+    if (keys !== 'baseLr, epoch') throw new ValueError(`${kind}.loadStateDict: expected the keys baseLr, epoch, got ${keys || 'none'}`);
+    for (const key of ['epoch', 'baseLr']) {
+      if (!(dict[key] instanceof Tensor) || dict[key].size !== 1 || dict[key].ndim !== 0) throw new ShapeError(`${kind}.loadStateDict: '${key}' must be a 0-d tensor`);
+    }
+    const epoch = dict.epoch.item();
+    checkEpoch(`${kind}.loadStateDict`, epoch);
+    this.epoch = epoch;
+    this.baseLr = dict.baseLr.item();
+    this.optimizer.lr = this.lr;
+  }
+}
+
+/**
+ * Multiplies the lr by `gamma` every `stepSize` epochs.
+ *
+ * @example
+ * const scheduler = new StepLR(optimizer, { stepSize: 10, gamma: 0.5 });
+ * // after each epoch: scheduler.step();  lr: 0.1 for epochs 0–9, 0.05 for 10–19, ...
+ */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+
+  constructor(optimizer: HasLearningRate, { stepSize, gamma = 0.1 }: StepDecayOptions) {
+    super(optimizer);
+    stepDecay(this.baseLr, 0, { stepSize, gamma }); // validates the options
+    this.stepSize = stepSize;
+    this.gamma = gamma;
+  }
+
+  lrAt(epoch: number): number {
+    return stepDecay(this.baseLr, epoch, this);
+  }
+}
+
+/**
+ * Multiplies the lr by `gamma` every epoch.
+ *
+ * @example
+ * const scheduler = new ExponentialLR(optimizer, { gamma: 0.95 });
+ */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+
+  constructor(optimizer: HasLearningRate, { gamma }: { gamma: number }) {
+    super(optimizer);
+    exponentialDecay(this.baseLr, 0, gamma);
+    this.gamma = gamma;
+  }
+
+  lrAt(epoch: number): number {
+    return exponentialDecay(this.baseLr, epoch, this.gamma);
+  }
+}
+
+/**
+ * Anneals the lr from its starting value to `minLr` along half a cosine over `tMax` epochs,
+ * then holds `minLr`.
+ *
+ * @example
+ * const scheduler = new CosineAnnealingLR(optimizer, { tMax: 50 });
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number;
+  readonly minLr: number;
+
+  constructor(optimizer: HasLearningRate, { tMax, minLr = 0 }: CosineAnnealingOptions) {
+    super(optimizer);
+    cosineAnnealing(this.baseLr, 0, { tMax, minLr });
+    this.tMax = tMax;
+    this.minLr = minLr;
+  }
+
+  lrAt(epoch: number): number {
+    return cosineAnnealing(this.baseLr, epoch, this);
+  }
+}
+
+function checkEpoch(op: string, epoch: number): void {
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new ValueError(`${op}: epoch must be a non-negative integer, got ${epoch}`);
+}
+
+function checkFactor(op: string, gamma: number): void {
+  if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma <= 0) throw new ValueError(`${op}: gamma must be a positive number, got ${gamma}`);
+}
