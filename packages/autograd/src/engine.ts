@@ -37,8 +37,11 @@ export interface GradientsOptions {
 
 let passCounter = 0;
 
-/** A max-heap of nodes by generation. */
-class NodeHeap {
+/**
+ * A max-heap of nodes by generation: backward pops the newest node first. Shared with the
+ * backward trace of inspect/, which must visit nodes in exactly this order.
+ */
+export class NodeHeap {
   private items: Function[] = [];
   get size(): number { return this.items.length; }
   push(node: Function): void {

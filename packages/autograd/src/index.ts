@@ -30,3 +30,4 @@ export { GetItem, GetItemGrad, Gather, GatherGrad, getItem, take, gather } from 
 export { MatMul, matmul, linear } from './ops/matmul.js';
 export { SoftmaxCrossEntropy, softmaxCrossEntropy } from './ops/loss.js';
 export * from './testing/index.js';
+export * from './inspect/index.js';

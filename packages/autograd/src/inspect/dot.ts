@@ -4,9 +4,10 @@ import type { Variable } from '../variable.js';
 import { type CollectedGraph, collectGraph, kindOf, labelOf, previewLine, shapeText } from './graph.js';
 import { type BackwardStep, traceGradients } from './trace.js';
 
-/** Graphviz layout direction: left to right (the seeds' figures), top to bottom, or reversed. */
+/** Graphviz layout direction: left to right (the seeds' figures), top to bottom, or reversed. @example toDot(y, { rankdir: 'TB' }) */
 export type RankDir = 'LR' | 'TB' | 'RL' | 'BT';
 
+/** Options of `toDot`. @example toDot(loss, { values: true, grads: true, maxElements: 6, rankdir: 'TB' }) */
 export interface ToDotOptions {
   /** Show a preview of each Variable's value (default false). */
   values?: boolean;

@@ -13,7 +13,7 @@ import { Variable } from '../variable.js';
  * 100,000 stack frames.
  */
 
-/** What a Variable is in the graph: a leaf that requires grad, a leaf constant, or a node's output. */
+/** What a Variable is in the graph: a leaf that requires grad, a leaf constant, or a node's output. @example graphToJSON(y).variables[0].kind // 'parameter' */
 export type VariableKind = 'parameter' | 'constant' | 'computed';
 
 /** @internal The graph in forward order, with stable ids (`v0`, `v1`, … and `n0`, `n1`, …). */
@@ -166,5 +166,5 @@ export function previewBlock(t: Tensor, maxElements: number, precision: number):
 export function nodeTypeCounts(nodes: readonly Function[]): string {
   const counts = new Map<string, number>();
   for (const node of nodes) counts.set(node.name, (counts.get(node.name) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n}`).join(', ');
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n.toLocaleString('en-US')}`).join(', ');
 }

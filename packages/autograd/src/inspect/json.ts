@@ -4,7 +4,7 @@ import { type VariableKind, collectGraph, headValues, kindOf } from './graph.js'
 import { gradientFor } from './dot.js';
 import { type BackwardStep, traceGradients } from './trace.js';
 
-/** A Variable as plain data. */
+/** A Variable as plain data. @example graphToJSON(price).variables[0] // { id: 'v0', name: 'apple', kind: 'parameter', shape: [], ... } */
 export interface VariableJSON {
   /** `v0`, `v1`, … in forward order (the same ids as `toDot` and the SVG). */
   id: string;
@@ -27,7 +27,7 @@ export interface VariableJSON {
   grad?: number[] | null;
 }
 
-/** A Function node as plain data. */
+/** A Function node as plain data. @example graphToJSON(price).nodes[3] // { id: 'n3', type: 'Mul', inputs: ['v6', 'v7'], outputs: ['v8'], ... } */
 export interface NodeJSON {
   /** `n0`, `n1`, … in forward order. */
   id: string;
@@ -42,7 +42,7 @@ export interface NodeJSON {
   outputs: string[];
 }
 
-/** An edge in the forward direction: Variable → node (an input) or node → Variable (an output). */
+/** An edge in the forward direction: Variable → node (an input) or node → Variable (an output). @example { from: 'v7', to: 'n3', index: 1 } */
 export interface EdgeJSON {
   from: string;
   to: string;
@@ -50,7 +50,7 @@ export interface EdgeJSON {
   index: number;
 }
 
-/** The whole graph as plain data: safe for `JSON.stringify`, other tools, other languages. */
+/** The whole graph as plain data: safe for `JSON.stringify`, other tools, other languages. @example JSON.stringify(graphToJSON(loss)) */
 export interface GraphJSON {
   /** Variables in forward (topological) order. */
   variables: VariableJSON[];
@@ -61,6 +61,7 @@ export interface GraphJSON {
   outputs: string[];
 }
 
+/** Options of `graphToJSON`. @example graphToJSON(loss, { values: true, grads: true, maxElements: 100 }) */
 export interface GraphToJSONOptions {
   /** Include each Variable's values (default false). */
   values?: boolean;

@@ -1,6 +1,7 @@
 import { Tensor, formatShape, ones, zeros } from '@nn/tensor';
 import { AutogradError } from '../errors.js';
 import type { Function, Operand } from '../function.js';
+import { NodeHeap } from '../engine.js';
 import { noGrad } from '../mode.js';
 import { sumTo } from '../ops/reduce.js';
 import { Variable } from '../variable.js';
@@ -18,7 +19,7 @@ import { collectGraph, labelOf, previewBlock, previewLine, shapeText } from './g
  * with recording off, so nothing is added to the graph; user hooks (`registerHook`) are not run.
  */
 
-/** The gradient that arrived at one output of a node (dL/dy, after Branch sums). */
+/** The gradient that arrived at one output of a node (dL/dy, after Branch sums). @example steps[0].upstream[0].grad.item() // 1 */
 export interface UpstreamGradient {
   /** The output Variable. */
   readonly variable: Variable;
@@ -30,7 +31,7 @@ export interface UpstreamGradient {
   readonly grad: Tensor;
 }
 
-/** The gradient a node sent to one of its inputs. */
+/** The gradient a node sent to one of its inputs. @example steps[0].inputs[1].grad?.item() // 650 (dprice/dtax) */
 export interface InputGradient {
   /** The input Variable. */
   readonly variable: Variable;
@@ -45,7 +46,7 @@ export interface InputGradient {
   readonly reducedFrom: readonly number[] | null;
 }
 
-/** One node visited by backward: what came in, the rule applied, what went out. */
+/** One node visited by backward: what came in, the rule applied, what went out. @example steps.map((s) => s.type) // ['Mul', 'Add', 'Mul', 'Mul'] */
 export interface BackwardStep {
   /** 0 for the first node backward visits. */
   readonly index: number;
@@ -64,46 +65,10 @@ export interface BackwardStep {
   readonly inputs: readonly InputGradient[];
 }
 
+/** Options of `traceBackward`. @example traceBackward(y, { grad: ones(y.shape) }) */
 export interface TraceOptions {
   /** The seed gradient dL/dy, as for `backward({ grad })`; default 1 for a one-element output. */
   grad?: Operand;
-}
-
-/** A max-heap of nodes by generation: the engine's NodeHeap, sift for sift, so ties pop in the same order. */
-class NodeHeap {
-  private items: Function[] = [];
-  get size(): number { return this.items.length; }
-  push(node: Function): void {
-    const items = this.items;
-    let i = items.length;
-    items.push(node);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent].generation >= node.generation) break;
-      items[i] = items[parent];
-      i = parent;
-    }
-    items[i] = node;
-  }
-  pop(): Function {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop()!;
-    const n = items.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        let child = 2 * i + 1;
-        if (child >= n) break;
-        if (child + 1 < n && items[child + 1].generation > items[child].generation) child++;
-        if (items[child].generation <= last.generation) break;
-        items[i] = items[child];
-        i = child;
-      }
-      items[i] = last;
-    }
-    return top;
-  }
 }
 
 function seedTensor(output: Variable, given: Operand | undefined): Tensor {
@@ -221,6 +186,7 @@ export function traceGradients(steps: readonly BackwardStep[]): Map<Variable, Te
   return grads;
 }
 
+/** Options of `formatTrace`. @example formatTrace(steps, { maxElements: 3, precision: 3 }) */
 export interface FormatTraceOptions {
   /** Elements shown per gradient before `…` (default 6). */
   maxElements?: number;
