@@ -130,7 +130,8 @@ interface Prepared {
 function prepare(inputs: readonly GradcheckInput[]): Prepared[] {
   return inputs.map((input, i) => {
     const name = (input instanceof Variable ? input.name : null) ?? `x${i}`;
-    const source = input instanceof Variable ? input.data : input instanceof Tensor ? input : tensor(input);
+    // Plain numbers and arrays go straight to float64: through float32 they would lose their low digits.
+    const source = input instanceof Variable ? input.data : input instanceof Tensor ? input : tensor(input, { dtype: 'float64' });
     const floating = source.dtype === 'float32' || source.dtype === 'float64';
     const constant = !floating || (input instanceof Variable && !input.requiresGrad);
     // astype always copies into fresh contiguous storage, so perturbing it never touches the caller's data.
