@@ -43,6 +43,37 @@ function formatElement(t: Tensor, v: number): string {
 }
 
 /**
+ * Pads cells so that a column lines up at the decimal point, as NumPy prints it:
+ * `[ 1.5 , -2.25]` rather than right-aligned `[  1.5, -2.25]`.
+ */
+function aligner(cells: readonly string[]): (cell: string) => string {
+  // Only plain decimals line up at the point; nan, inf and exponents are right-aligned.
+  const isDecimal = (cell: string) => cell.includes('.') && !cell.includes('e');
+  const split = (cell: string): [string, string] => {
+    const dot = cell.indexOf('.');
+    return [cell.slice(0, dot), cell.slice(dot)];
+  };
+  let left = 0;
+  let right = 0;
+  let other = 1;
+  for (const cell of cells) {
+    if (!isDecimal(cell)) {
+      other = Math.max(other, cell.length);
+      continue;
+    }
+    const [whole, fraction] = split(cell);
+    left = Math.max(left, whole.length);
+    right = Math.max(right, fraction.length);
+  }
+  const total = Math.max(left + right, other);
+  return (cell) => {
+    if (!isDecimal(cell)) return cell.padStart(total);
+    const [whole, fraction] = split(cell);
+    return whole.padStart(total - right) + fraction.padEnd(right);
+  };
+}
+
+/**
  * NumPy-style repr: `array([[1., 2.], [3., 4.]], dtype=float32)`. Large tensors are summarised
  * with `...`, keeping three items at each edge, as NumPy does past 1000 elements.
  */
@@ -50,8 +81,7 @@ export function formatTensor(t: Tensor): string {
   const summarise = t.size > SUMMARY_THRESHOLD;
   const cells = nest(t, (i) => formatElement(t, t.data[i]));
   const flat = ([] as unknown[]).concat(cells).flat(Infinity) as string[];
-  const width = Math.max(1, ...flat.map((s) => s.length));
-  const pad = (s: string) => s.padStart(width);
+  const pad = aligner(flat);
   const render = (node: unknown, depth: number): string => {
     if (!Array.isArray(node)) return pad(node as string);
     const items = summarise && node.length > 2 * EDGE_ITEMS

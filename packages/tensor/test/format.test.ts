@@ -69,8 +69,8 @@ describe('toString where it differs from NumPy (pinned; NumPy output in comments
   });
 
   it('mixed fraction lengths: NumPy pads on the right of the point', () => {
-    // NumPy: array([1.5 , 2.25], dtype=float32)
-    expect(tensor([1.5, 2.25]).toString()).toBe('array([ 1.5, 2.25], dtype=float32)');
+    expect(tensor([1.5, 2.25]).toString()).toBe('array([1.5 , 2.25], dtype=float32)');
+    expect(tensor([[-0.5, 10.25], [3, 4]]).toString()).toBe('array([[-0.5 , 10.25],\n       [ 3.  ,  4.  ]], dtype=float32)');
   });
 
   it('large or tiny magnitudes: NumPy switches the whole array to scientific notation', () => {
