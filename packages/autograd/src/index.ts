@@ -28,6 +28,7 @@ export {
 } from './ops/movement.js';
 export { GetItem, GetItemGrad, Gather, GatherGrad, getItem, take, gather } from './ops/indexing.js';
 export { MatMul, matmul, linear } from './ops/matmul.js';
+export { Conv2d, Im2col, Col2im, MaxPool2d, MaxPool2dGrad, AvgPool2d, AvgPool2dGrad, conv2d, maxPool2d, avgPool2d, im2col, col2im } from './ops/conv.js';
 export { SoftmaxCrossEntropy, softmaxCrossEntropy } from './ops/loss.js';
 export * from './testing/index.js';
 export * from './inspect/index.js';

@@ -21,6 +21,8 @@ export { Sigmoid, ReLU, Tanh, LeakyReLU, Softmax, Identity } from './layers/acti
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.js';
 export { Flatten } from './layers/flatten.js';
+export { Conv2d, type Conv2dOptions } from './layers/conv.js';
+export { MaxPool2d, AvgPool2d, type PoolingOptions } from './layers/pooling.js';
 export { Sequential } from './layers/sequential.js';
 export {
   sumSquaredError, mseLoss, quadraticCost, crossEntropy, binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy,

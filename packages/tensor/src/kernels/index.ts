@@ -1,10 +1,12 @@
 import { map } from './elementwise.js';
 import { gemm } from './matmul.js';
 import { reduce } from './reduce.js';
+import { avgPool2d, avgPool2dBackward, col2im, im2col, maxPool2d, maxPool2dBackward } from './im2col.js';
 
 export type { StridedArray } from './strided.js';
 export type { MapOp, UnaryOp, BinaryOp, TernaryOp } from './elementwise.js';
 export type { ReduceOp } from './reduce.js';
+export type { WindowGeometry } from './im2col.js';
 export type { MatrixOperand, FloatArray } from './matmul.js';
 export { REDUCE_INITIAL } from './reduce.js';
 export { mapArity } from './elementwise.js';
@@ -22,10 +24,22 @@ export interface KernelBackend {
   reduce: typeof reduce;
   /** C = A·B for strided 2-D operands into a contiguous C. */
   gemm: typeof gemm;
+  /** Unfolds (N, C, H, W) filter windows into the rows of a (N·OH·OW, C·FH·FW) matrix. */
+  im2col: typeof im2col;
+  /** The adjoint of im2col: adds each column entry back to its input position. */
+  col2im: typeof col2im;
+  /** Max over each window, with the flat index of the (first) maximum. */
+  maxPool2d: typeof maxPool2d;
+  /** Adds each output gradient at its argmax. */
+  maxPool2dBackward: typeof maxPool2dBackward;
+  /** Mean over each window (padding counts as zeros). */
+  avgPool2d: typeof avgPool2d;
+  /** The adjoint of avgPool2d. */
+  avgPool2dBackward: typeof avgPool2dBackward;
 }
 
 /** The plain-JavaScript kernels: always available, and the reference the faster ones are tested against. */
-export const jsBackend: KernelBackend = { name: 'js', map, reduce, gemm };
+export const jsBackend: KernelBackend = { name: 'js', map, reduce, gemm, im2col, col2im, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
 
 const backends = new Map<string, KernelBackend>([['js', jsBackend]]);
 let active: KernelBackend = jsBackend;

@@ -1,0 +1,72 @@
+import { type Size2d, ShapeError, formatShape } from '@nn/tensor';
+import { type Variable, avgPool2d, maxPool2d } from '@nn/autograd';
+import { Module } from '../module.js';
+import { pairText, sizePair } from './conv.js';
+
+/**
+ * Pooling layers (the seeds' Pooling): no parameters, channels pooled independently, output
+ * (N, C, OH, OW) with OH = (H + 2·pad − size)/stride + 1 — a size that does not divide evenly is
+ * a ShapeError, as the seeds ask.
+ */
+
+/** Options of `MaxPool2d` and `AvgPool2d`. @example new MaxPool2d(3, { stride: 2, pad: 1 }) */
+export interface PoolingOptions {
+  /** Step between windows (default: the window size, so windows tile the image). */
+  stride?: Size2d;
+  /** Padding on every side (default 0); smaller than the window. */
+  pad?: Size2d;
+}
+
+abstract class Pooling extends Module {
+  readonly size: [number, number];
+  readonly stride: [number, number];
+  readonly pad: [number, number];
+
+  constructor(size: Size2d, options: PoolingOptions = {}) {
+    super();
+    const layer = new.target.name;
+    this.size = sizePair(layer, 'size', size, 1);
+    this.stride = sizePair(layer, 'stride', options.stride ?? this.size, 1);
+    this.pad = sizePair(layer, 'pad', options.pad ?? 0, 0);
+  }
+
+  protected checkInput(x: Variable): void {
+    if (x.ndim !== 4) throw new ShapeError(`${this.constructor.name}: expected an input of shape (N, C, H, W), got ${formatShape(x.shape)}`);
+  }
+
+  protected get options(): { size: [number, number]; stride: [number, number]; pad: [number, number] } {
+    return { size: this.size, stride: this.stride, pad: this.pad };
+  }
+
+  override extraRepr(): string {
+    return `size=${pairText(this.size)}, stride=${pairText(this.stride)}, pad=${pairText(this.pad)}`;
+  }
+}
+
+/**
+ * Max pooling: the largest value of each window. The gradient goes to the position of each
+ * window's maximum (the first one on ties); padding never wins.
+ *
+ * @example
+ * new MaxPool2d(2).forward(h).shape; // [N, 30, 12, 12] for h of shape (N, 30, 24, 24)
+ */
+export class MaxPool2d extends Pooling {
+  forward(x: Variable): Variable {
+    this.checkInput(x);
+    return maxPool2d(x, this.options);
+  }
+}
+
+/**
+ * Average pooling: the mean of each window (padding counts as zeros; the divisor is always
+ * size·size). The gradient spreads dy/(FH·FW) over the window.
+ *
+ * @example
+ * new AvgPool2d(2).forward(h).shape; // [N, C, H/2, W/2]
+ */
+export class AvgPool2d extends Pooling {
+  forward(x: Variable): Variable {
+    this.checkInput(x);
+    return avgPool2d(x, this.options);
+  }
+}
