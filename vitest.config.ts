@@ -16,6 +16,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 60_000,
+    // Compiles @nn/tensor's WebAssembly kernels (normally done by `pnpm build`) if needed.
+    globalSetup: ['packages/tensor/assembly/vitest-global-setup.mjs'],
     // CI asks for a JSON report as well, to print a plain "N passed, N failed" line at the end.
     ...(process.env.NN_TEST_REPORT
       ? { reporters: ['default', 'json'], outputFile: { json: process.env.NN_TEST_REPORT } }

@@ -16,11 +16,12 @@
  *        [--seed 0] [--smoke] [--out dir]
  */
 import { Generator } from '@nn/tensor';
-import { type Variable } from '@nn/autograd';
-import { Linear, ReLU, SGD, Sequential, evaluate, fit, init, softmaxCrossEntropy, type LossFunction, type Module } from '@nn/nn';
+import { SGD, evaluate, fit } from '@nn/nn';
 import { loadMnist, trainValSplit, type Split } from '@nn/data';
 import { numberOption, outputDir, runIfMain, type ExampleOptions } from './lib/cli.js';
 import { saveChart, type TopLevelSpec } from './lib/plot.js';
+// The same network and weight-decay loss as example 10 (the book's MultiLayerNet, ½·λ·ΣW² on the weights only).
+import { lossWithWeightDecay, multiLayerNet } from './overfitting.js';
 
 /** One trial of the search. */
 export interface Trial {
@@ -49,35 +50,9 @@ export interface HyperparameterSearchResult {
   files: string[];
 }
 
-/** The book's MultiLayerNet(784, [100]×6, 10): Affine-ReLU six times, then Affine; He init. */
-function multiLayerNet(generator: Generator): Sequential {
-  const layers: Module[] = [];
-  let inputs = 784;
-  for (let i = 0; i < 6; i++) {
-    layers.push(new Linear(inputs, 100, { init: init.he(generator) }), new ReLU());
-    inputs = 100;
-  }
-  layers.push(new Linear(inputs, 10, { init: init.he(generator) }));
-  return new Sequential(...layers);
-}
-
-/**
- * Softmax-with-Loss plus ½·λ·ΣW² over the weight matrices, as the book's MultiLayerNet adds its
- * `weight_decay_lambda` (biases are not decayed; the optimizers' `weightDecay` option would decay
- * them too).
- */
-function lossWithWeightDecay(model: Module, lambda: number): LossFunction {
-  const weights = model.modules().flatMap((m) => (m instanceof Linear ? [m.W] : []));
-  return (y: Variable, t) => {
-    let loss = softmaxCrossEntropy(y, t);
-    for (const W of weights) loss = loss.add(W.square().sum().mul(0.5 * lambda));
-    return loss;
-  };
-}
-
 /** The book's `__train(lr, weight_decay, epocs=50)`: a fresh network, trained, accuracies per epoch. */
 function trainOnce(lr: number, weightDecay: number, epochs: number, train: Split, val: Split, generator: Generator) {
-  const model = multiLayerNet(generator);
+  const model = multiLayerNet(0, generator); // the book's MultiLayerNet(784, [100]×6, 10), He init, no Dropout
   const valAccuracy: number[] = [];
   const trainAccuracy: number[] = [];
   fit(model, new SGD(model.parameters(), { lr }), train, {

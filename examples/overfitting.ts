@@ -67,7 +67,7 @@ export interface OverfittingResult {
  * times, then Affine; Softmax-with-Loss is the loss function. He init (std √(2/fan-in)) because
  * the activations are ReLU, biases zero — the book's `weight_init_std='relu'`.
  */
-function multiLayerNet(dropout: number, generator: Generator): Sequential {
+export function multiLayerNet(dropout: number, generator: Generator): Sequential {
   const layers: Module[] = [];
   let inputs = 784;
   for (let i = 0; i < 6; i++) {
@@ -89,7 +89,7 @@ function multiLayerNet(dropout: number, generator: Generator): Sequential {
  * optimizers' `weightDecay` option adds λ·p to every parameter's gradient, biases included, so it
  * is not quite the book's experiment.)
  */
-function lossWithWeightDecay(model: Module, lambda: number): LossFunction {
+export function lossWithWeightDecay(model: Module, lambda: number): LossFunction {
   const weights = model.modules().flatMap((m) => (m instanceof Linear ? [m.W] : []));
   return (y: Variable, t) => {
     let loss = softmaxCrossEntropy(y, t);

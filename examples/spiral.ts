@@ -133,7 +133,7 @@ function boundaryChart(model: Sequential, x: Tensor, labels: Tensor, title: stri
   return decisionRegions(
     { xs: xs.toArray() as number[], ys: ys.toArray() as number[], classes: classes.toArray() as number[] },
     { x: columns[0], y: columns[1], label: labels.toArray() as number[] },
-    { title },
+    { title, xLabel: 'x1 (first feature)', yLabel: 'x2 (second feature)' },
   );
 }
 

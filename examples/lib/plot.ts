@@ -40,7 +40,9 @@ const config = {
   background: 'white',
   title: { fontSize: 15 },
   axis: { labelFontSize: 11, titleFontSize: 12 },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  // Without a canvas, vega estimates text widths generously and would cut a label such as
+  // "Batch Normalization" at its default limit of 160 px.
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 400 },
   view: { stroke: '#ccc' },
 };
 
@@ -155,7 +157,7 @@ export function scatterPlot(points: Points, options: { title?: string; xLabel?: 
 }
 
 /** Axis over exactly the given range, without grid lines (they would show through translucent cells). */
-const edgeToEdge = (field: string, domain: [number, number]) => ({ ...quantitative(field, field, { domain, nice: false, zero: false }), axis: { grid: false } });
+const edgeToEdge = (field: string, domain: [number, number], title = field) => ({ ...quantitative(field, title, { domain, nice: false, zero: false }), axis: { grid: false } });
 
 /**
  * The cells of a grid as rects, with equal neighbours along a row merged into one (a 100×100
@@ -182,12 +184,13 @@ function gridRects(xs: readonly number[], ys: readonly number[], classAt: (ix: n
 /**
  * Decision regions of a classifier (the predicted class over a grid, lightly shaded) with the
  * labelled data points on top. Give the grid as `classOf(x, y)` or as `classes` row-major over ys × xs.
- * @example decisionRegions({ xs: grid, ys: grid, classOf: (x, y) => predict(x, y) }, { x, y, label }, { title: 'Spiral' })
+ * The axes are titled `xLabel` and `yLabel` (default 'x' and 'y').
+ * @example decisionRegions({ xs: grid, ys: grid, classOf: (x, y) => predict(x, y) }, { x, y, label }, { title: 'Spiral', xLabel: 'x1', yLabel: 'x2' })
  */
 export function decisionRegions(
   grid: { xs: readonly number[]; ys: readonly number[]; classOf: (x: number, y: number) => number } | { xs: readonly number[]; ys: readonly number[]; classes: ArrayLike<number> },
   points: { x: ArrayLike<number>; y: ArrayLike<number>; label: ArrayLike<number> },
-  options: { title?: string } = {},
+  options: { title?: string; xLabel?: string; yLabel?: string } = {},
 ): TopLevelSpec {
   const { xs, ys } = grid;
   const classAt = 'classOf' in grid ? (ix: number, iy: number) => grid.classOf(xs[ix], ys[iy]) : (ix: number, iy: number) => grid.classes[iy * xs.length + ix];
@@ -197,7 +200,7 @@ export function decisionRegions(
   const regions = {
     data: { values: cells },
     mark: { type: 'rect', opacity: 0.3 },
-    encoding: { x: edgeToEdge('x', range('x')), x2: { field: 'x2' }, y: edgeToEdge('y', range('y')), y2: { field: 'y2' }, color: { field: 'class', type: 'nominal', title: 'class' } },
+    encoding: { x: edgeToEdge('x', range('x'), options.xLabel), x2: { field: 'x2' }, y: edgeToEdge('y', range('y'), options.yLabel), y2: { field: 'y2' }, color: { field: 'class', type: 'nominal', title: 'class' } },
   };
   return top(options.title, { width: 400, height: 400, layer: [regions, pointLayer(points)] });
 }
@@ -231,35 +234,109 @@ function isoLines(f: (x: number, y: number) => number, xDomain: [number, number]
   return segments;
 }
 
+/** One vertex of a clipped path: `piece` numbers the visible runs, `order` is the drawing order. */
+export interface PathVertex {
+  x: number;
+  y: number;
+  piece: number;
+  order: number;
+}
+
 /**
- * Optimisation paths (one line per optimiser, in step order), optionally over iso-lines of `f`.
+ * The parts of a path (points joined in order) that lie inside the box xDomain × yDomain: each
+ * segment is cut where it crosses the box (Liang–Barsky), and a path that leaves the box and comes
+ * back becomes separate pieces. Non-finite points break the path. Drawing only these keeps every
+ * coordinate near the picture: a diverging descent reaches 1e13, and the renderers drop (or choke
+ * on) lines that far out even when the chart clips them.
+ * @example clipPath([0, 2], [0, 0], [-1, 1], [-1, 1]) // [{ x: 0, y: 0, piece: 0, order: 0 }, { x: 1, y: 0, piece: 0, order: 1 }]
+ */
+export function clipPath(xs: readonly number[], ys: readonly number[], [xMin, xMax]: [number, number], [yMin, yMax]: [number, number]): PathVertex[] {
+  const vertices: PathVertex[] = [];
+  let piece = -1;
+  let open = false; // whether the last vertex pushed is the unclipped end of the previous segment
+  const push = (x: number, y: number) => vertices.push({ x, y, piece, order: vertices.length });
+  const inside = (x: number, y: number) => x >= xMin && x <= xMax && y >= yMin && y <= yMax;
+  if (xs.length === 1 && inside(xs[0], ys[0])) {
+    piece = 0;
+    push(xs[0], ys[0]);
+  }
+  for (let i = 0; i + 1 < xs.length; i++) {
+    const [x0, y0, x1, y1] = [xs[i], ys[i], xs[i + 1], ys[i + 1]];
+    if (![x0, y0, x1, y1].every(Number.isFinite)) {
+      open = false;
+      continue;
+    }
+    const [dx, dy] = [x1 - x0, y1 - y0];
+    let [t0, t1] = [0, 1];
+    // For each edge: p·t ≤ q keeps the point on the inner side of that edge.
+    for (const [p, q] of [[-dx, x0 - xMin], [dx, xMax - x0], [-dy, y0 - yMin], [dy, yMax - y0]]) {
+      if (p === 0) {
+        if (q < 0) t0 = Infinity; // parallel to the edge and outside it
+      } else if (p < 0) t0 = Math.max(t0, q / p);
+      else t1 = Math.min(t1, q / p);
+    }
+    if (t0 > t1) {
+      open = false;
+      continue;
+    }
+    if (!(open && t0 === 0)) {
+      piece++;
+      push(t0 === 0 ? x0 : x0 + t0 * dx, t0 === 0 ? y0 : y0 + t0 * dy);
+    }
+    push(t1 === 1 ? x1 : x0 + t1 * dx, t1 === 1 ? y1 : y0 + t1 * dy);
+    open = t1 === 1;
+  }
+  return vertices;
+}
+
+/**
+ * Optimisation paths (one line per optimiser, in step order, a dot on every step), optionally over
+ * iso-lines of `f`. With a contour (or `xDomain`/`yDomain`) the picture covers exactly that box
+ * and each path is clipped to it (see `clipPath`); otherwise the axes fit the finite points.
  * @example pathPlot([{ name: 'SGD', x: xs, y: ys }], { contour: { f: (x, y) => x * x / 20 + y * y, xDomain: [-10, 10], yDomain: [-5, 5] } })
  */
 export function pathPlot(
   paths: readonly { name: string; x: readonly number[]; y: readonly number[] }[],
-  options: { title?: string; contour?: { f: (x: number, y: number) => number; xDomain: [number, number]; yDomain: [number, number]; levels?: number } } = {},
+  options: {
+    title?: string;
+    xLabel?: string;
+    yLabel?: string;
+    xDomain?: [number, number];
+    yDomain?: [number, number];
+    contour?: { f: (x: number, y: number) => number; xDomain: [number, number]; yDomain: [number, number]; levels?: number };
+  } = {},
 ): TopLevelSpec {
-  const pathLayer = {
-    data: { values: paths.flatMap((p) => Array.from(p.x, (x, step) => ({ path: p.name, step, x, y: p.y[step] }))) },
-    mark: { type: 'line', point: { size: 16 }, clip: true, strokeWidth: 1.5 },
-    encoding: {
-      x: quantitative('x', 'x'),
-      y: quantitative('y', 'y'),
-      order: { field: 'step', type: 'quantitative' }, // follow the steps, not increasing x
-      color: { field: 'path', type: 'nominal', title: null, sort: paths.map((p) => p.name) },
-    },
+  const finite = paths.map((p) => ({ x: p.x.filter(Number.isFinite), y: p.y.filter(Number.isFinite) }));
+  const xDomain = options.contour?.xDomain ?? options.xDomain ?? extent(finite.map((p) => p.x));
+  const yDomain = options.contour?.yDomain ?? options.yDomain ?? extent(finite.map((p) => p.y));
+  const [xLabel, yLabel] = [options.xLabel ?? 'x', options.yLabel ?? 'y'];
+  const encoding = {
+    x: edgeToEdge('x', xDomain, xLabel),
+    y: edgeToEdge('y', yDomain, yLabel),
+    color: { field: 'path', type: 'nominal', title: null, sort: paths.map((p) => p.name) },
   };
-  if (!options.contour) return top(options.title, { width: WIDTH, height: HEIGHT, ...pathLayer });
+  const lineLayer = {
+    data: { values: paths.flatMap((p) => clipPath(p.x, p.y, xDomain, yDomain).map((v) => ({ path: p.name, ...v, piece: `${p.name}/${v.piece}` }))) },
+    mark: { type: 'line', clip: true, strokeWidth: 1.5 },
+    encoding: { ...encoding, detail: { field: 'piece', type: 'nominal' }, order: { field: 'order', type: 'quantitative' } }, // follow the steps, not increasing x
+  };
+  const inBox = (x: number, y: number) => x >= xDomain[0] && x <= xDomain[1] && y >= yDomain[0] && y <= yDomain[1];
+  const pointLayer = {
+    data: { values: paths.flatMap((p) => Array.from(p.x, (x, step) => ({ path: p.name, step, x, y: p.y[step] })).filter((v) => inBox(v.x, v.y))) },
+    mark: { type: 'point', filled: true, size: 16, opacity: 1 },
+    encoding,
+  };
+  if (!options.contour) return top(options.title, { width: WIDTH, height: HEIGHT, layer: [lineLayer, pointLayer] });
 
-  const { f, xDomain, yDomain, levels = 10 } = options.contour;
+  const { f, levels = 10 } = options.contour;
   const contourLayer = {
     data: { values: isoLines(f, xDomain, yDomain, levels) },
     mark: { type: 'rule', color: '#999', strokeWidth: 1, aria: false }, // no per-segment aria labels: they would double the SVG
-    encoding: { x: edgeToEdge('x', xDomain), y: edgeToEdge('y', yDomain), x2: { field: 'x2' }, y2: { field: 'y2' } },
+    encoding: { x: encoding.x, y: encoding.y, x2: { field: 'x2' }, y2: { field: 'y2' } },
   };
   // Equal units on both axes, within reason, so circles look round.
   const height = Math.round(Math.min(480, Math.max(200, (WIDTH * (yDomain[1] - yDomain[0])) / (xDomain[1] - xDomain[0]))));
-  return top(options.title, { width: WIDTH, height, layer: [contourLayer, pathLayer] });
+  return top(options.title, { width: WIDTH, height, layer: [contourLayer, lineLayer, pointLayer] });
 }
 
 // ---- Image grids: each image becomes a small PNG in a data: URL, shown by an `image` mark. ----

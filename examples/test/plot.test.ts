@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  clipPath,
   decisionRegions,
   histogram,
   histograms,
@@ -108,6 +109,16 @@ describe('scatterPlot and decisionRegions', () => {
     const classes = xs.flatMap((y) => xs.map((x) => classOf(x, y)));
     expect(await toSvg(decisionRegions({ xs, ys: xs, classes }, spiral, { title: 'Decision boundary' }))).toBe(svg);
   });
+
+  it('titles its axes as asked (x and y by default)', async () => {
+    const grid = { xs: [0, 1], ys: [0, 1], classes: [0, 1, 1, 2] };
+    const plain = await toSvg(decisionRegions(grid, spiral));
+    expect(plain).toContain('>x</text>');
+    const titled = await toSvg(decisionRegions(grid, spiral, { xLabel: 'x1', yLabel: 'x2' }));
+    expect(titled).toContain('>x1</text>');
+    expect(titled).toContain('>x2</text>');
+    expect(titled).not.toContain('>x</text>');
+  });
 });
 
 describe('pathPlot', () => {
@@ -132,6 +143,63 @@ describe('pathPlot', () => {
 
   it('works without a contour', async () => {
     expect(countMarks(await toSvg(pathPlot([{ name: 'SGD', ...descent(0.5) }])), 'line')).toBe(1);
+  });
+
+  it('titles its axes as asked', async () => {
+    const svg = await toSvg(pathPlot([{ name: 'SGD', ...descent(0.5) }], { xLabel: 'x0', yLabel: 'x1' }));
+    expect(svg).toContain('>x0</text>');
+    expect(svg).toContain('>x1</text>');
+  });
+
+  it('clips a diverging path to the plotted box, and still renders it to PNG', async () => {
+    // lr = 10 on x²/20 + y²: x jumps to 0, y is multiplied by −19 every step, reaching 1e13.
+    const diverging = { name: 'lr 10', ...descent(10) };
+    const contour = { f: (x: number, y: number) => (x * x) / 20 + y * y, xDomain: [-10, 10] as [number, number], yDomain: [-5, 5] as [number, number], levels: 4 };
+    const spec = pathPlot([diverging, { name: 'lr 0.9', ...descent(0.9) }], { contour });
+    const svg = await toSvg(spec);
+    // lr 10: the first step leaves through the bottom edge; each later jump along x = 0 crosses
+    // the whole box, 9 more pieces. lr 0.9 stays inside: one line.
+    expect(countMarks(svg, 'line')).toBe(10 + 1);
+    // Dots only where the steps are inside the box: the start (−7, 2) for lr 10, all 11 for lr 0.9.
+    expect(countMarks(svg, 'symbol')).toBe(1 + 11);
+    // Every coordinate of the drawn lines is inside the 480-pixel-wide picture (give or take a pixel).
+    const lines = [...svg.matchAll(/<g class="mark-line role-mark[^>]*>(.*?)<\/g>/g)].map((m) => m[1]).join('');
+    const coordinates = [...lines.matchAll(/ d="([^"]*)"/g)].flatMap((m) => m[1].match(/-?[\d.]+(e[+-]?\d+)?/g)!.map(Number));
+    expect(coordinates.length).toBeGreaterThan(20);
+    for (const c of coordinates) expect(Math.abs(c)).toBeLessThanOrEqual(481);
+    const png = readFileSync((await saveChart(spec, join(dir, 'diverging'))).png);
+    expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
+  });
+});
+
+describe('clipPath', () => {
+  const box: [number, number] = [-1, 1];
+
+  it('keeps a path inside the box as it is, in one piece', () => {
+    expect(clipPath([0, 0.5, -0.5], [0, 0.5, 0], box, box)).toEqual([
+      { x: 0, y: 0, piece: 0, order: 0 },
+      { x: 0.5, y: 0.5, piece: 0, order: 1 },
+      { x: -0.5, y: 0, piece: 0, order: 2 },
+    ]);
+  });
+
+  it('cuts a segment where it leaves the box, and starts a new piece where the path comes back', () => {
+    // In, out through x = 1, far out, back in through y = 1, in.
+    const vertices = clipPath([0, 3, 1e13, 0.5, 0], [0, 0, 1e13, 2, 0], box, box);
+    expect(vertices.map((v) => [v.x, v.y, v.piece])).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [0.25, 1, 1], // (0.5, 2) → (0, 0) crosses y = 1 halfway
+      [0, 0, 1],
+    ]);
+    expect(vertices.map((v) => v.order)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('keeps the part of a segment crossing the box with both ends outside, and breaks at non-finite points', () => {
+    expect(clipPath([-2, 2], [0, 0], box, box).map((v) => [v.x, v.y])).toEqual([[-1, 0], [1, 0]]);
+    expect(clipPath([0, NaN, 0.5, 0.5], [0, 0, 0, 0.5], box, box).map((v) => v.piece)).toEqual([0, 0]);
+    expect(clipPath([5, 6], [5, 6], box, box)).toEqual([]);
+    expect(clipPath([0.5], [0.5], box, box)).toEqual([{ x: 0.5, y: 0.5, piece: 0, order: 0 }]);
   });
 });
 

@@ -2,6 +2,10 @@ import { map } from './elementwise.js';
 import { gemm } from './matmul.js';
 import { reduce } from './reduce.js';
 import { avgPool2d, avgPool2dBackward, col2im, im2col, maxPool2d, maxPool2dBackward } from './im2col.js';
+import { environmentVariable } from './wasm/platform.js';
+import { createWasmBackend } from './wasm/index.js';
+
+export { setThreads, getThreads } from './wasm/index.js';
 
 export type { StridedArray } from './strided.js';
 export type { MapOp, UnaryOp, BinaryOp, TernaryOp } from './elementwise.js';
@@ -42,7 +46,24 @@ export interface KernelBackend {
 export const jsBackend: KernelBackend = { name: 'js', map, reduce, gemm, im2col, col2im, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
 
 const backends = new Map<string, KernelBackend>([['js', jsBackend]]);
-let active: KernelBackend = jsBackend;
+const wasmBackend = createWasmBackend(jsBackend);
+if (wasmBackend) backends.set(wasmBackend.name, wasmBackend);
+
+/**
+ * The backend at start-up: the one `NN_BACKEND` names, else the fastest available ('wasm' where
+ * WebAssembly SIMD runs, else 'js'). An unknown name is an error, not a silent fallback.
+ */
+function initialBackend(): KernelBackend {
+  const requested = environmentVariable('NN_BACKEND');
+  if (requested) {
+    const backend = backends.get(requested);
+    if (!backend) throw new Error(`NN_BACKEND=${requested}: unknown or unavailable backend; available: ${[...backends.keys()].join(', ')}`);
+    return backend;
+  }
+  return wasmBackend ?? jsBackend;
+}
+
+let active: KernelBackend = initialBackend();
 
 /** The kernels in use. */
 export function kernels(): KernelBackend {
@@ -54,7 +75,14 @@ export function registerBackend(backend: KernelBackend): void {
   backends.set(backend.name, backend);
 }
 
-/** Chooses the kernels by name ('js' is always there). */
+/**
+ * Chooses the kernels by name: 'js' (always there) or 'wasm' (WebAssembly SIMD and worker
+ * threads, where the engine supports them). The default is the fastest available; the
+ * `NN_BACKEND` environment variable sets it at start-up.
+ *
+ * @example
+ * setBackend('js'); // plain JavaScript kernels, summing float32 products in double precision
+ */
 export function setBackend(name: string): void {
   const backend = backends.get(name);
   if (!backend) throw new Error(`setBackend: unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);

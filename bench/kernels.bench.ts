@@ -1,0 +1,145 @@
+/**
+ * @nn's kernel backends against TensorFlow.js: float32 matmul and one SGD training step of the
+ * seeds' MLP, each on the plain-JavaScript kernels, on the WebAssembly SIMD kernel with one
+ * thread, and with two threads. Every row is compared with tfjs-wasm and tfjs-cpu in the same
+ * process run, so the ratios printed are per configuration.
+ *
+ * The configuration is applied inside the timed call (setBackend/setThreads cost nothing when
+ * unchanged) because the harness interleaves the contestants of a row.
+ *
+ * Run: `pnpm bench kernels` (builds first), or `node --import tsx bench/run.ts kernels`.
+ */
+import { fileURLToPath } from 'node:url';
+import { Generator, matmul, randint, randn, setBackend, setThreads, type Tensor } from '@nn/tensor';
+import { softmaxCrossEntropy, variable, type Variable } from '@nn/autograd';
+import type * as TF from '@tensorflow/tfjs';
+import { runSuite, type BenchCase, type Suite, type Tfjs } from './harness.js';
+
+interface Configuration {
+  label: string;
+  backend: 'js' | 'wasm';
+  threads: number;
+}
+
+const CONFIGURATIONS: Configuration[] = [
+  { label: 'js', backend: 'js', threads: 1 },
+  { label: 'wasm ×1', backend: 'wasm', threads: 1 },
+  { label: 'wasm ×2', backend: 'wasm', threads: 2 },
+];
+
+function use(configuration: Configuration): void {
+  setBackend(configuration.backend);
+  setThreads(configuration.threads);
+}
+
+function input(shape: number[], seed: number): Tensor {
+  return randn(shape, { generator: new Generator(seed) });
+}
+
+function toTfjs(tf: Tfjs, x: Tensor) {
+  return tf.tensor(x.toTypedArray() as Float32Array, [...x.shape], x.dtype === 'int32' ? 'int32' : 'float32');
+}
+
+function matmulCase(name: string, M: number, K: number, N: number, configuration: Configuration): BenchCase {
+  const inputs = () => [input([M, K], 1), input([K, N], 2)];
+  return {
+    name: `${name} · ${configuration.label}`,
+    description: `float32 (${M}×${K})·(${K}×${N}), row-major, on ${configuration.label}`,
+    flops: 2 * M * N * K,
+    nn: () => {
+      const [a, b] = inputs();
+      return () => {
+        use(configuration);
+        return matmul(a, b);
+      };
+    },
+    tfjs: (tf) => {
+      const [a, b] = inputs().map((x) => toTfjs(tf, x));
+      return () => tf.matMul(a, b);
+    },
+  };
+}
+
+/** The seeds' two-layer net 784-50-10 on a batch of 100 (as in autograd.bench.ts). */
+function mlpParameters() {
+  return {
+    x: input([100, 784], 1),
+    W1: input([784, 50], 2).mul(0.01),
+    b1: input([50], 3).mul(0),
+    W2: input([50, 10], 4).mul(0.01),
+    b2: input([10], 5).mul(0),
+    labels: randint(0, 10, [100], { generator: new Generator(6) }),
+  };
+}
+
+const LEARNING_RATE = 0.1;
+
+/** W ← W − η·∂L/∂W in place, as @nn/nn's SGD does (parameters here are contiguous float32). */
+function sgdUpdate(params: Variable[]): void {
+  for (const p of params) {
+    const w = p.data.data as Float32Array;
+    const g = p.grad!.data.toTypedArray() as Float32Array;
+    for (let i = 0; i < w.length; i++) w[i] -= LEARNING_RATE * g[i];
+  }
+}
+
+/**
+ * Forward, backward and SGD update. Both libraries start every timed call from the same
+ * weights (restored outside the computation that matters, in both), so results stay comparable.
+ */
+function mlpStepCase(configuration: Configuration): BenchCase {
+  return {
+    name: `MLP 784-50-10 SGD step · ${configuration.label}`,
+    description: `x·W1+b1 → sigmoid → ·W2+b2 → softmax cross-entropy, backward, SGD update (batch 100) on ${configuration.label}; result is W2`,
+    tolerance: 1e-3,
+    nn: () => {
+      const p = mlpParameters();
+      const initial = [p.W1, p.b1, p.W2, p.b2];
+      const params = initial.map((t) => variable(t.clone()));
+      const [W1, b1, W2, b2] = params;
+      const x = variable(p.x, { requiresGrad: false });
+      return () => {
+        use(configuration);
+        params.forEach((q, i) => (q.data.data as Float32Array).set(initial[i].data as Float32Array));
+        for (const q of params) q.grad = null;
+        softmaxCrossEntropy(x.matmul(W1).add(b1).sigmoid().matmul(W2).add(b2), p.labels).backward();
+        sgdUpdate(params);
+        return W2.data;
+      };
+    },
+    tfjs: (tf) => {
+      const p = mlpParameters();
+      const initial = [p.W1, p.b1, p.W2, p.b2].map((t) => toTfjs(tf, t));
+      const params = initial.map((t) => tf.variable(t));
+      const [x, onehot] = [toTfjs(tf, p.x), tf.oneHot(toTfjs(tf, p.labels), 10)];
+      const optimizer = tf.train.sgd(LEARNING_RATE);
+      const [W1, b1, W2, b2] = params;
+      return () => {
+        params.forEach((v, i) => v.assign(initial[i]));
+        optimizer.minimize(() =>
+          tf.losses.softmaxCrossEntropy(onehot, x.matMul(W1).add(b1).sigmoid().matMul(W2).add(b2)) as TF.Scalar,
+        );
+        return W2;
+      };
+    },
+  };
+}
+
+const products: [string, number, number, number][] = [
+  ['matmul 128³', 128, 128, 128],
+  ['matmul 512³', 512, 512, 512],
+  ['matmul 1024³', 1024, 1024, 1024],
+  ['matmul 100×784·784×50', 100, 784, 50],
+];
+
+export const suite: Suite = {
+  name: 'kernels',
+  title: '@nn kernel backends (js, wasm 1 thread, wasm 2 threads) vs TensorFlow.js',
+  goal: 'matmul 512³ ≥ 45 GFLOP/s on one thread and ≥ 80 on two; MLP step ≤ 0.6 ms',
+  cases: [
+    ...products.flatMap(([name, M, K, N]) => CONFIGURATIONS.map((c) => matmulCase(name, M, K, N, c))),
+    ...CONFIGURATIONS.map(mlpStepCase),
+  ],
+};
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runSuite(suite);

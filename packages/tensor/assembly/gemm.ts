@@ -1,0 +1,202 @@
+/**
+ * Float32 GEMM micro-kernels in WebAssembly SIMD (compiled by AssemblyScript, see build.mjs).
+ *
+ * The JavaScript side (src/kernels/wasm/gemm.ts) packs A and B into this module's memory and
+ * describes the product in a small descriptor; `gemmTiles` then computes tiles of C until none
+ * are left. Every thread (the main one and each pool worker) calls `gemmTiles` on the same
+ * shared memory and claims tiles with an atomic counter, so one code path serves 1 or n threads.
+ *
+ * Packed layouts (all float32, zero-padded so that every micro-tile is full):
+ * - A: slivers of TILE_ROWS rows; sliver s starts at aPtr + s·K·TILE_ROWS, and element (r, k)
+ *   of it sits at k·TILE_ROWS + r, so the kernel reads TILE_ROWS values of column k in a row.
+ * - B: slivers of TILE_COLS columns; sliver t starts at bPtr + t·K·TILE_COLS, element (k, q) at
+ *   k·TILE_COLS + q, so one row of the sliver is two f32x4 vectors.
+ * - C: row-major, rows and columns padded to the tile sizes, leading dimension `paddedN`.
+ * A run of kc consecutive k of a sliver is contiguous, so blocking over K needs no repacking.
+ * `packSlivers` builds both packed layouts from a strided float32 copy of the operand.
+ */
+
+/** Rows of C per micro-tile. Four rows × two vectors = 8 accumulators, plus two B vectors, one
+ * broadcast A value and a product temporary: 12 of the 16 SIMD registers V8 has on x64 (a 6×8
+ * tile needs all 16 and spills, measured slower). */
+const TILE_ROWS: i32 = 4;
+/** Columns of C per micro-tile: two f32x4 vectors. */
+const TILE_COLS: i32 = 8;
+
+// Descriptor fields (i32 slots) written by the JavaScript side before every product.
+const NEXT_TILE = 0; // atomic counter of claimed tiles
+const TILE_COUNT = 1;
+const COL_BLOCKS = 2; // tiles per row of the tile grid
+const BLOCK_ROWS = 3; // rows of C per tile (a multiple of TILE_ROWS)
+const BLOCK_COLS = 4; // columns of C per tile (a multiple of TILE_COLS)
+const PADDED_M = 5;
+const PADDED_N = 6;
+const DEPTH = 7; // K
+const DEPTH_BLOCK = 8; // kc: the K slice whose A block stays in L2 and B sliver in L1
+const A_PTR = 9;
+const B_PTR = 10;
+const C_PTR = 11;
+
+export function tileRows(): i32 {
+  return TILE_ROWS;
+}
+
+export function tileCols(): i32 {
+  return TILE_COLS;
+}
+
+/** Bytes the descriptor needs. */
+export function descriptorBytes(): i32 {
+  return 12 * 4;
+}
+
+@inline
+function field(desc: usize, slot: i32): i32 {
+  return load<i32>(desc + (<usize>slot << 2));
+}
+
+/** acc + a·b, fused into one rounding where the engine offers relaxed SIMD (this build's flag). */
+@inline
+function multiplyAdd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/**
+ * C[4×8 tile] (+)= A sliver[kc] · B sliver[kc]. `first` starts the sums at zero instead of
+ * loading C, which saves zeroing C before the first K slice.
+ */
+@inline
+function microKernel(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
+  const c1 = c + ldcBytes;
+  const c2 = c1 + ldcBytes;
+  const c3 = c2 + ldcBytes;
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
+  let s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  if (!first) {
+    s00 = v128.load(c); s01 = v128.load(c, 16);
+    s10 = v128.load(c1); s11 = v128.load(c1, 16);
+    s20 = v128.load(c2); s21 = v128.load(c2, 16);
+    s30 = v128.load(c3); s31 = v128.load(c3, 16);
+  }
+  // One step of k per pass: unrolling by two makes V8 hoist the loads of both steps and spill
+  // accumulators to the stack (seen with --print-wasm-code), which costs far more than the
+  // loop's bookkeeping saved.
+  const aEnd = a + (<usize>kc << 4);
+  while (a < aEnd) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    s00 = multiplyAdd(s00, x, b0); s01 = multiplyAdd(s01, x, b1);
+    x = v128.load32_splat(a, 4);
+    s10 = multiplyAdd(s10, x, b0); s11 = multiplyAdd(s11, x, b1);
+    x = v128.load32_splat(a, 8);
+    s20 = multiplyAdd(s20, x, b0); s21 = multiplyAdd(s21, x, b1);
+    x = v128.load32_splat(a, 12);
+    s30 = multiplyAdd(s30, x, b0); s31 = multiplyAdd(s31, x, b1);
+    a += 16;
+    b += 32;
+  }
+  v128.store(c, s00); v128.store(c, s01, 16);
+  v128.store(c1, s10); v128.store(c1, s11, 16);
+  v128.store(c2, s20); v128.store(c2, s21, 16);
+  v128.store(c3, s30); v128.store(c3, s31, 16);
+}
+
+/**
+ * One tile of C: rows [row0, row0+rows) × columns [col0, col0+cols), summed over all of K in
+ * slices of kc. Within a slice the B sliver (kc×8, ≤ 8 KiB) stays in L1 while every A sliver of
+ * the tile's rows streams past it from L2.
+ */
+function computeTile(desc: usize, row0: i32, rows: i32, col0: i32, cols: i32): void {
+  const K = field(desc, DEPTH);
+  const kcMax = field(desc, DEPTH_BLOCK);
+  const paddedN = field(desc, PADDED_N);
+  const aPtr = <usize>field(desc, A_PTR);
+  const bPtr = <usize>field(desc, B_PTR);
+  const cPtr = <usize>field(desc, C_PTR);
+  const ldcBytes = <usize>paddedN << 2;
+  for (let pc = 0; pc < K; pc += kcMax) {
+    const kc = min(kcMax, K - pc);
+    const first = pc == 0;
+    for (let j = col0; j < col0 + cols; j += TILE_COLS) {
+      const b = bPtr + ((<usize>(j / TILE_COLS) * K + pc) * TILE_COLS << 2);
+      for (let i = row0; i < row0 + rows; i += TILE_ROWS) {
+        const a = aPtr + ((<usize>(i / TILE_ROWS) * K + pc) * TILE_ROWS << 2);
+        const c = cPtr + ((<usize>i * paddedN + j) << 2);
+        microKernel(kc, a, b, c, ldcBytes, first);
+      }
+    }
+  }
+}
+
+/**
+ * Computes tiles of the product described at `desc` until every tile is claimed. Safe to call
+ * from several threads at once on shared memory: each tile is claimed by exactly one of them.
+ * K must be at least 1 (the caller handles K = 0).
+ */
+export function gemmTiles(desc: usize): void {
+  const tileCount = field(desc, TILE_COUNT);
+  const colBlocks = field(desc, COL_BLOCKS);
+  const blockRows = field(desc, BLOCK_ROWS);
+  const blockCols = field(desc, BLOCK_COLS);
+  const paddedM = field(desc, PADDED_M);
+  const paddedN = field(desc, PADDED_N);
+  while (true) {
+    const tile = atomic.add<i32>(desc + (<usize>NEXT_TILE << 2), 1);
+    if (tile >= tileCount) return;
+    const row0 = (tile / colBlocks) * blockRows;
+    const col0 = (tile % colBlocks) * blockCols;
+    computeTile(desc, row0, min(blockRows, paddedM - row0), col0, min(blockCols, paddedN - col0));
+  }
+}
+
+/**
+ * Packs a depth×width float32 operand at `src` (element (k, w) at src + 4·(k·rowStride +
+ * w·colStride)) into slivers of `sliverWidth` columns at `dst`, k-major: (k, w) goes to
+ * sliver ⌊w / sliverWidth⌋, slot k·sliverWidth + w mod sliverWidth; the last sliver's missing
+ * columns are zeros. B is packed as it is (sliverWidth = TILE_COLS) and A as its transpose
+ * (sliverWidth = TILE_ROWS). The loop order follows the smaller stride so reads are sequential.
+ */
+export function packSlivers(
+  src: usize,
+  rowStride: i32,
+  colStride: i32,
+  depth: i32,
+  width: i32,
+  sliverWidth: i32,
+  dst: usize,
+): void {
+  const sliverBytes = <usize>(depth * sliverWidth) << 2;
+  const full = width / sliverWidth;
+  if (full * sliverWidth < width) memory.fill(dst + <usize>full * sliverBytes, 0, sliverBytes);
+  const rowBytes = <usize>rowStride << 2;
+  const colBytes = <usize>colStride << 2;
+  const stepBytes = <usize>sliverWidth << 2;
+  if (colStride <= rowStride) {
+    let d = dst;
+    for (let w0 = 0; w0 < width; w0 += sliverWidth) {
+      const cols = min(sliverWidth, width - w0);
+      let s = src + <usize>w0 * colBytes;
+      if (cols == TILE_COLS && colStride == 1) {
+        // A full row of a B sliver is two contiguous vectors.
+        for (let k = 0; k < depth; k++, s += rowBytes, d += stepBytes) {
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 16), 16);
+        }
+        continue;
+      }
+      for (let k = 0; k < depth; k++, s += rowBytes, d += stepBytes) {
+        for (let q = 0; q < cols; q++) store<f32>(d + (<usize>q << 2), load<f32>(s + <usize>q * colBytes));
+      }
+    }
+  } else {
+    for (let w = 0; w < width; w++) {
+      let d = dst + <usize>(w / sliverWidth) * sliverBytes + (<usize>(w % sliverWidth) << 2);
+      let s = src + <usize>w * colBytes;
+      for (let k = 0; k < depth; k++, s += rowBytes, d += stepBytes) store<f32>(d, load<f32>(s));
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The shared gemm suite (test/gemm-suite.ts) against the WebAssembly kernel on one and on two
+ * threads, plus what is particular to it: scratch memory that is reused rather than grown, and
+ * a worker pool that never keeps a process alive.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gemmSuite } from '../../../test/gemm-suite.js';
+import { wasmGemm } from './gemm.js';
+import { wasmKernels } from './module.js';
+import { getThreads, setThreads } from './pool.js';
+
+/**
+ * Float32 products are summed in float32: K roundings of partial sums no larger than Σ|a·b|,
+ * one per product, and one per float64 input converted to float32 (γ_{K+3} ≈ (K+3)·2⁻²⁴).
+ */
+const float32Tolerance = (K: number) => Math.max(1e-5, (K + 4) * 2 ** -24);
+
+for (const threads of [1, 2]) {
+  let previous = 1;
+  gemmSuite(`gemm (wasm, ${threads} thread${threads > 1 ? 's' : ''})`, wasmGemm, {
+    float32Tolerance,
+    setUp: () => {
+      previous = getThreads();
+      setThreads(threads);
+    },
+    tearDown: () => setThreads(previous),
+  });
+}
+
+function rowMajor(rows: number, cols: number, fill: (i: number) => number) {
+  const data = Float32Array.from({ length: rows * cols }, (_, i) => fill(i));
+  return { data, offset: 0, rowStride: cols, colStride: 1 };
+}
+
+describe('wasm gemm scratch memory', () => {
+  it('grows to the largest product and is then reused, so repeated steps do not grow it', () => {
+    const a = rowMajor(200, 300, (i) => (i % 7) - 3);
+    const b = rowMajor(300, 100, (i) => (i % 5) - 2);
+    const c = new Float32Array(200 * 100);
+    wasmGemm(200, 100, 300, a, b, c, 0);
+    const size = wasmKernels().memory.buffer.byteLength;
+    for (let step = 0; step < 50; step++) wasmGemm(200, 100, 300, a, b, c, 0);
+    wasmGemm(100, 50, 300, a, b, c, 0);
+    expect(wasmKernels().memory.buffer.byteLength).toBe(size);
+  });
+
+  it('leaves results computed before a growth intact', () => {
+    const small = rowMajor(64, 64, (i) => i % 3);
+    const first = new Float32Array(64 * 64);
+    wasmGemm(64, 64, 64, small, small, first, 0);
+    const kept = first.slice();
+    const big = rowMajor(1500, 1500, () => 1);
+    const c = new Float32Array(1500 * 1500);
+    wasmGemm(1500, 1500, 1500, big, big, c, 0);
+    expect(c[0]).toBe(1500);
+    expect(first).toEqual(kept);
+  });
+});
+
+/** Runs a module script (importing this folder's sources by URL) in a fresh Node process. */
+function runScript(script: string, nodeFlags: string[] = []): string {
+  const directory = mkdtempSync(join(tmpdir(), 'nn-wasm-'));
+  const file = join(directory, 'script.ts');
+  writeFileSync(file, script);
+  try {
+    return execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000 }).trim();
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const source = (file: string) => JSON.stringify(new URL(file, import.meta.url).href);
+
+describe('wasm worker pool', () => {
+  it('lets the process exit once a threaded product is done', () => {
+    const output = runScript(`
+      import { setThreads } from ${source('./pool.ts')};
+      import { wasmGemm } from ${source('./gemm.ts')};
+      setThreads(2);
+      const n = 256;
+      const a = { data: new Float32Array(n * n).fill(1), offset: 0, rowStride: n, colStride: 1 };
+      const c = new Float32Array(n * n);
+      wasmGemm(n, n, n, a, a, c, 0);
+      console.log(c[0], c[n * n - 1]);
+    `);
+    expect(output).toBe('256 256');
+  });
+});
+
+describe('wasm relaxed SIMD build', () => {
+  // Node 20 runs relaxed SIMD only behind this flag; the loader must pick the fused
+  // multiply-add build there, and it must agree with the JavaScript kernel.
+  it('is chosen where the engine validates it, and matches the JavaScript kernel', () => {
+    const output = runScript(
+      `
+      import { wasmKernels } from ${source('./module.ts')};
+      import { wasmGemm } from ${source('./gemm.ts')};
+      import { gemm } from ${source('../matmul.ts')};
+      const [M, N, K] = [70, 90, 130];
+      const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * seed));
+      const a = { data: fill(M * K, 1.3), offset: 0, rowStride: K, colStride: 1 };
+      const b = { data: fill(K * N, 0.7), offset: 0, rowStride: 1, colStride: K };
+      const fast = new Float32Array(M * N);
+      const exact = new Float64Array(M * N);
+      wasmGemm(M, N, K, a, b, fast, 0);
+      gemm(M, N, K, a, b, exact, 0);
+      let error = 0;
+      for (let i = 0; i < M * N; i++) error = Math.max(error, Math.abs(fast[i] - exact[i]));
+      console.log(wasmKernels().relaxed, error < K * 2 ** -24 * K);
+    `,
+      ['--experimental-wasm-relaxed-simd'],
+    );
+    expect(output).toBe('true true');
+  });
+});

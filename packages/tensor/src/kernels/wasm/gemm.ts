@@ -1,0 +1,171 @@
+/**
+ * GEMM on the WebAssembly SIMD kernel: copy A and B (any strides, float32 or float64) into the
+ * module's memory, pack them there, let `gemmTiles` (assembly/gemm.ts) compute a padded C on
+ * one or more threads, and copy C out. Packing in wasm rather than in JS matters: a JS packing
+ * loop cost as much as the multiply itself for the MLP's 100×784·784×50 (measured 270 µs vs 100).
+ *
+ * Only float32 outputs take this path, summed in float32 (f32x4) as every fast float32 GEMM
+ * does; float64 outputs (gradcheck, float64 models) and small products stay on the JavaScript
+ * kernel, which sums in double precision. See docs/performance.md for the measured crossovers.
+ */
+import { gemm as jsGemm, type FloatArray, type MatrixOperand } from '../matmul.js';
+import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
+import { runProduct } from './pool.js';
+
+/**
+ * Below this many multiply-adds the JavaScript kernel is faster: packing, copying C and the
+ * call overhead outweigh the faster inner loop. Measured: JS wins at 12³, wasm at 16³ (1.2×),
+ * 32³ (2×) and on thin shapes such as 100×784·784×2 (1.8×).
+ */
+const WASM_MIN_PRODUCT = 16 * 16 * 16;
+/**
+ * Below this many multiply-adds a second thread saves less than waking it costs (tens of µs):
+ * 128³ is about 0.1 ms of work on one thread.
+ */
+const THREADS_MIN_PRODUCT = 128 * 128 * 128;
+/** Deepest K slice: a 256×8 float32 sliver of B (8 KiB) stays in L1. */
+const DEPTH_BLOCK = 256;
+/** Most rows of C per tile: their 96×256 float32 slice of A (96 KiB) stays in L2. */
+const BLOCK_ROWS = 96;
+/** Most columns of C per tile. */
+const BLOCK_COLS = 512;
+
+/**
+ * Descriptor slots, in the order assembly/gemm.ts reads them (NEXT_TILE, TILE_COUNT,
+ * COL_BLOCKS, BLOCK_ROWS, BLOCK_COLS, PADDED_M, PADDED_N, DEPTH, DEPTH_BLOCK, A_PTR, B_PTR, C_PTR).
+ */
+interface Descriptor {
+  tileCount: number;
+  colBlocks: number;
+  blockRows: number;
+  blockCols: number;
+  paddedM: number;
+  paddedN: number;
+  depth: number;
+  depthBlock: number;
+  aAddress: number;
+  bAddress: number;
+  cAddress: number;
+}
+
+function roundUp(n: number, multiple: number): number {
+  return Math.ceil(n / multiple) * multiple;
+}
+
+/** Block length splitting n into equal blocks of at most max, rounded up to a multiple. */
+function evenStep(n: number, max: number, multiple: number): number {
+  return roundUp(Math.ceil(n / Math.ceil(n / max)), multiple);
+}
+
+function writeDescriptor(kernels: WasmKernels, d: Descriptor): void {
+  const slots = new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, kernels.exports.descriptorBytes() / 4);
+  slots.set([
+    0,
+    d.tileCount,
+    d.colBlocks,
+    d.blockRows,
+    d.blockCols,
+    d.paddedM,
+    d.paddedN,
+    d.depth,
+    d.depthBlock,
+    d.aAddress,
+    d.bAddress,
+    d.cAddress,
+  ]);
+}
+
+/**
+ * Elements of the operand's storage from its first to its last element: what must be copied
+ * into the module's memory for the kernel to read it there.
+ */
+function extent(x: MatrixOperand, rows: number, cols: number): number {
+  return (rows - 1) * x.rowStride + (cols - 1) * x.colStride + 1;
+}
+
+/**
+ * Packs a depth×width operand into slivers of `sliverWidth` columns at `address` (see
+ * assembly/gemm.ts packSlivers): its storage span is copied to `stage` as float32 with one
+ * `set` (a memcpy for float32 data), and the module packs from there. A is packed as its
+ * transpose, whose columns are A's rows.
+ */
+function pack(
+  kernels: WasmKernels,
+  x: MatrixOperand,
+  depth: number,
+  width: number,
+  sliverWidth: number,
+  address: number,
+  stage: number,
+): void {
+  const span = extent(x, depth, width);
+  new Float32Array(kernels.memory.buffer, stage, span).set(x.data.subarray(x.offset, x.offset + span));
+  kernels.exports.packSlivers(stage, x.rowStride, x.colStride, depth, width, sliverWidth, address);
+}
+
+/** A (M×K) seen as its K×M transpose, for pack. */
+function transposed(a: MatrixOperand): MatrixOperand {
+  return { data: a.data, offset: a.offset, rowStride: a.colStride, colStride: a.rowStride };
+}
+
+/**
+ * Same contract as the JavaScript `gemm` (C = A·B, strided operands, contiguous C at cOffset),
+ * computed in WebAssembly SIMD when C is a Float32Array and the product is large enough.
+ *
+ * @example
+ * const a = { data: new Float32Array(64 * 64).fill(1), offset: 0, rowStride: 64, colStride: 1 };
+ * const c = new Float32Array(64 * 64);
+ * wasmGemm(64, 64, 64, a, a, c, 0); // every c[i] === 64
+ */
+export function wasmGemm(
+  M: number,
+  N: number,
+  K: number,
+  a: MatrixOperand,
+  b: MatrixOperand,
+  c: FloatArray,
+  cOffset: number,
+): void {
+  const work = M * N * K;
+  const spanA = work > 0 ? extent(a, M, K) : 0;
+  const spanB = work > 0 ? extent(b, K, N) : 0;
+  // Views with wide gaps (a strided slice of a large tensor) would copy far more than they
+  // hold; they are rare in training, and the JavaScript kernel reads them in place.
+  const sparse = spanA > 2 * M * K + 64 || spanB > 2 * K * N + 64;
+  if (!(c instanceof Float32Array) || work < WASM_MIN_PRODUCT || sparse) {
+    jsGemm(M, N, K, a, b, c, cOffset);
+    return;
+  }
+  const kernels = wasmKernels();
+  const tileRows = kernels.exports.tileRows();
+  const tileCols = kernels.exports.tileCols();
+  const paddedM = roundUp(M, tileRows);
+  const paddedN = roundUp(N, tileCols);
+  const aAddress = DATA_ADDRESS;
+  const bAddress = aAddress + paddedM * K * 4;
+  const cAddress = bAddress + paddedN * K * 4;
+  const stage = cAddress + paddedM * paddedN * 4;
+  if (!reserve(kernels, stage + Math.max(spanA, spanB) * 4)) {
+    jsGemm(M, N, K, a, b, c, cOffset);
+    return;
+  }
+  pack(kernels, transposed(a), K, M, tileRows, aAddress, stage);
+  pack(kernels, b, K, N, tileCols, bAddress, stage);
+
+  const blockRows = evenStep(paddedM, BLOCK_ROWS, tileRows);
+  const blockCols = evenStep(paddedN, BLOCK_COLS, tileCols);
+  const colBlocks = Math.ceil(paddedN / blockCols);
+  const tileCount = Math.ceil(paddedM / blockRows) * colBlocks;
+  // Equal K slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay a full
+  // load and store of C for little work.
+  const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
+  writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress });
+  runProduct(work >= THREADS_MIN_PRODUCT && tileCount > 1);
+
+  const heap = new Float32Array(kernels.memory.buffer);
+  const cBase = cAddress / 4;
+  for (let i = 0; i < M; i++) {
+    const row = cBase + i * paddedN;
+    c.set(heap.subarray(row, row + N), cOffset + i * N);
+  }
+}

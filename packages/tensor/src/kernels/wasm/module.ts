@@ -1,0 +1,91 @@
+/**
+ * Loads the WebAssembly GEMM (assembly/gemm.ts, embedded by assembly/build.mjs) and owns its
+ * memory. The memory is scratch only: operands are packed into it for one product and C is
+ * copied out, so tensors stay ordinary garbage-collected typed arrays and growing the memory
+ * can never invalidate one. It grows to the largest product seen and is reused afterwards.
+ */
+import { MAXIMUM_PAGES, relaxedSimdWasm, simdWasm } from './gemm.wasm.generated.js';
+import { webAssembly, type WasmMemory, type WasmModule } from './platform.js';
+
+const PAGE_BYTES = 65536;
+
+/** The functions assembly/gemm.ts exports. */
+export interface GemmExports {
+  gemmTiles(descriptor: number): void;
+  packSlivers(
+    source: number,
+    rowStride: number,
+    colStride: number,
+    depth: number,
+    width: number,
+    sliverWidth: number,
+    destination: number,
+  ): void;
+  tileRows(): number;
+  tileCols(): number;
+  descriptorBytes(): number;
+}
+
+/**
+ * Fixed layout of the low addresses: the pool's control words, then the product descriptor,
+ * then packed operands. The first page is left to the AssemblyScript runtime.
+ */
+export const CONTROL_ADDRESS = PAGE_BYTES;
+export const CONTROL_WORDS = 4;
+export const DESCRIPTOR_ADDRESS = CONTROL_ADDRESS + 64;
+export const DATA_ADDRESS = CONTROL_ADDRESS + 1024;
+
+export interface WasmKernels {
+  module: WasmModule;
+  memory: WasmMemory;
+  exports: GemmExports;
+  /** True when the fused multiply-add (relaxed SIMD) build loaded. */
+  relaxed: boolean;
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Whether this engine runs the SIMD build with shared memory (checked without instantiating). */
+export function wasmSimdSupported(): boolean {
+  const api = webAssembly();
+  if (!api || typeof SharedArrayBuffer === 'undefined') return false;
+  try {
+    return api.validate(decodeBase64(simdWasm));
+  } catch {
+    return false;
+  }
+}
+
+let loaded: WasmKernels | null = null;
+
+/** Compiles and instantiates the fastest build this engine validates (once). */
+export function wasmKernels(): WasmKernels {
+  if (loaded) return loaded;
+  const api = webAssembly();
+  if (!api) throw new Error('wasm kernels: this JavaScript engine has no WebAssembly');
+  const relaxedBytes = decodeBase64(relaxedSimdWasm);
+  const relaxed = api.validate(relaxedBytes);
+  const module = new api.Module(relaxed ? relaxedBytes : decodeBase64(simdWasm));
+  const memory = new api.Memory({ initial: DATA_ADDRESS / PAGE_BYTES + 1, maximum: MAXIMUM_PAGES, shared: true });
+  const instance = new api.Instance(module, { env: { memory } });
+  loaded = { module, memory, exports: instance.exports as unknown as GemmExports, relaxed };
+  return loaded;
+}
+
+/**
+ * Makes the memory at least `bytes` long; false when that would pass the maximum the module
+ * declares (the caller then uses the JavaScript kernel).
+ */
+export function reserve(kernels: WasmKernels, bytes: number): boolean {
+  const have = kernels.memory.buffer.byteLength;
+  if (bytes <= have) return true;
+  const pages = Math.ceil((bytes - have) / PAGE_BYTES);
+  if (have / PAGE_BYTES + pages > MAXIMUM_PAGES) return false;
+  kernels.memory.grow(pages);
+  return true;
+}

@@ -1,0 +1,165 @@
+/**
+ * The worker pool behind multi-threaded products. Every worker instantiates the same module on
+ * the same shared memory and sleeps on a control word; a product is started by bumping that word,
+ * after which the main thread and every worker call `gemmTiles`, which hands out tiles of C
+ * through an atomic counter, so a thread slowed by other load simply takes fewer tiles.
+ * The public API stays synchronous: the main thread works too, then blocks with `Atomics.wait`
+ * until the last worker has checked in.
+ *
+ * Control words (Int32, at CONTROL_ADDRESS in the shared memory):
+ *   GENERATION  bumped by the main thread once per product; workers wait for it to change
+ *   PENDING     workers that have not yet finished the current product
+ *   BROKEN      set by a worker that could not start; the pool is then given up
+ */
+import { CONTROL_ADDRESS, CONTROL_WORDS, DESCRIPTOR_ADDRESS, wasmKernels, type WasmKernels } from './module.js';
+import { environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
+
+const GENERATION = 0;
+const PENDING = 1;
+const BROKEN = 2;
+
+/** Longest wait for the workers of one product, boot included, before giving up (ms). */
+const WORKER_TIMEOUT = 60_000;
+
+/**
+ * The worker's whole program. It reads its start data from workerData (Node); a browser
+ * version would receive the same object in its first message. A worker that cannot start
+ * still checks in for every product (without taking tiles) and flags BROKEN, so the main
+ * thread never waits on it in vain.
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, controlAddress, descriptorAddress, generation } = workerData;
+const words = new Int32Array(memory.buffer, controlAddress, ${CONTROL_WORDS});
+let gemmTiles = null;
+try {
+  gemmTiles = new WebAssembly.Instance(module, { env: { memory } }).exports.gemmTiles;
+} catch {
+  Atomics.store(words, ${BROKEN}, 1);
+}
+let seen = generation;
+for (;;) {
+  Atomics.wait(words, ${GENERATION}, seen);
+  seen = Atomics.load(words, ${GENERATION});
+  if (gemmTiles) gemmTiles(descriptorAddress);
+  if (Atomics.sub(words, ${PENDING}, 1) === 1) Atomics.notify(words, ${PENDING});
+}
+`;
+
+class WorkerPool {
+  private readonly words: Int32Array;
+
+  constructor(
+    private readonly kernels: WasmKernels,
+    private readonly workers: PoolWorker[],
+  ) {
+    this.words = new Int32Array(kernels.memory.buffer, CONTROL_ADDRESS, CONTROL_WORDS);
+  }
+
+  /** Starts `count` workers, or returns null if the platform has no threads. */
+  static start(kernels: WasmKernels, count: number): WorkerPool | null {
+    const words = new Int32Array(kernels.memory.buffer, CONTROL_ADDRESS, CONTROL_WORDS);
+    const data = {
+      module: kernels.module,
+      memory: kernels.memory,
+      controlAddress: CONTROL_ADDRESS,
+      descriptorAddress: DESCRIPTOR_ADDRESS,
+      generation: Atomics.load(words, GENERATION),
+    };
+    const workers: PoolWorker[] = [];
+    for (let i = 0; i < count; i++) {
+      const worker = spawnWorker(WORKER_SOURCE, data);
+      if (!worker) break;
+      workers.push(worker);
+    }
+    if (workers.length < count) {
+      for (const worker of workers) worker.terminate();
+      return null;
+    }
+    return new WorkerPool(kernels, workers);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Runs the product at DESCRIPTOR_ADDRESS on this thread and every worker; returns when all are done. */
+  run(): void {
+    const words = this.words;
+    Atomics.store(words, PENDING, this.workers.length);
+    Atomics.add(words, GENERATION, 1);
+    Atomics.notify(words, GENERATION);
+    this.kernels.exports.gemmTiles(DESCRIPTOR_ADDRESS);
+    const deadline = Date.now() + WORKER_TIMEOUT;
+    for (let pending = Atomics.load(words, PENDING); pending !== 0; pending = Atomics.load(words, PENDING)) {
+      if (Date.now() > deadline) throw new Error('wasm gemm: worker threads did not finish; try setThreads(1)');
+      Atomics.wait(words, PENDING, pending, WORKER_TIMEOUT);
+    }
+  }
+
+  /** True when a worker could not start (it took no tiles, so results are still complete). */
+  get broken(): boolean {
+    return Atomics.load(this.words, BROKEN) !== 0;
+  }
+
+  stop(): void {
+    for (const worker of this.workers) worker.terminate();
+  }
+}
+
+function threadsFromEnvironment(): number {
+  const value = environmentVariable('NN_THREADS');
+  const parsed = value === undefined ? NaN : Number(value);
+  return Number.isInteger(parsed) && parsed >= 1 ? parsed : threadCountHint();
+}
+
+let threads = threadsFromEnvironment();
+let pool: WorkerPool | null = null;
+/** Set when workers could not be started here, so each product does not try again. */
+let unavailable = false;
+
+/**
+ * Sets how many threads (the calling one included) large float32 products on the wasm
+ * backend use. Defaults to `NN_THREADS` or the number of cores. Workers start lazily, on the
+ * first product big enough to share, and never keep the process alive.
+ *
+ * @example
+ * setThreads(1); // single-threaded: no workers are started
+ */
+export function setThreads(count: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`setThreads: expected a positive integer, got ${count}`);
+  threads = count;
+  if (pool && pool.size !== count - 1) {
+    pool.stop();
+    pool = null;
+  }
+}
+
+/** The thread count large products use (see setThreads). */
+export function getThreads(): number {
+  return threads;
+}
+
+/**
+ * Runs the product written at DESCRIPTOR_ADDRESS, on every thread (see setThreads) when
+ * `parallel`, else on this one. Falls back to this thread alone where workers cannot start.
+ */
+export function runProduct(parallel: boolean): void {
+  const kernels = wasmKernels();
+  if (!parallel || threads <= 1 || unavailable) {
+    kernels.exports.gemmTiles(DESCRIPTOR_ADDRESS);
+    return;
+  }
+  pool ??= WorkerPool.start(kernels, threads - 1);
+  if (!pool) {
+    unavailable = true;
+    kernels.exports.gemmTiles(DESCRIPTOR_ADDRESS);
+    return;
+  }
+  pool.run();
+  if (pool.broken) {
+    pool.stop();
+    pool = null;
+    unavailable = true;
+  }
+}
