@@ -38,7 +38,7 @@ const tinyGraph: BenchCase = {
 };
 
 /** The seeds' two-layer net 784-50-10 on a batch of 100: affine, sigmoid, affine, softmax-with-loss. */
-function mlpParameters() {
+export function mlpParameters() {
   return {
     x: input([100, 784], 1),
     W1: input([784, 50], 2).mul(0.01),

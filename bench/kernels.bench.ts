@@ -10,9 +10,10 @@
  * Run: `pnpm bench kernels` (builds first), or `node --import tsx bench/run.ts kernels`.
  */
 import { fileURLToPath } from 'node:url';
-import { Generator, matmul, randint, randn, setBackend, setThreads, type Tensor } from '@nn/tensor';
+import { Generator, matmul, randn, setBackend, setThreads, type Tensor } from '@nn/tensor';
 import { softmaxCrossEntropy, variable, type Variable } from '@nn/autograd';
 import type * as TF from '@tensorflow/tfjs';
+import { mlpParameters } from './autograd.bench.js';
 import { runSuite, type BenchCase, type Suite, type Tfjs } from './harness.js';
 
 interface Configuration {
@@ -60,18 +61,6 @@ function matmulCase(name: string, M: number, K: number, N: number, configuration
   };
 }
 
-/** The seeds' two-layer net 784-50-10 on a batch of 100 (as in autograd.bench.ts). */
-function mlpParameters() {
-  return {
-    x: input([100, 784], 1),
-    W1: input([784, 50], 2).mul(0.01),
-    b1: input([50], 3).mul(0),
-    W2: input([50, 10], 4).mul(0.01),
-    b2: input([10], 5).mul(0),
-    labels: randint(0, 10, [100], { generator: new Generator(6) }),
-  };
-}
-
 const LEARNING_RATE = 0.1;
 
 /** W ← W − η·∂L/∂W in place, as @nn/nn's SGD does (parameters here are contiguous float32). */
@@ -84,7 +73,7 @@ function sgdUpdate(params: Variable[]): void {
 }
 
 /**
- * Forward, backward and SGD update. Both libraries start every timed call from the same
+ * The seeds' two-layer net 784-50-10 (autograd.bench.ts's parameters): forward, backward and SGD update. Both libraries start every timed call from the same
  * weights (restored outside the computation that matters, in both), so results stay comparable.
  */
 function mlpStepCase(configuration: Configuration): BenchCase {

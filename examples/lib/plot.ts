@@ -306,9 +306,13 @@ export function pathPlot(
     contour?: { f: (x: number, y: number) => number; xDomain: [number, number]; yDomain: [number, number]; levels?: number };
   } = {},
 ): TopLevelSpec {
-  const finite = paths.map((p) => ({ x: p.x.filter(Number.isFinite), y: p.y.filter(Number.isFinite) }));
-  const xDomain = options.contour?.xDomain ?? options.xDomain ?? extent(finite.map((p) => p.x));
-  const yDomain = options.contour?.yDomain ?? options.yDomain ?? extent(finite.map((p) => p.y));
+  // Without a given box: the finite points' range and 5% more on each side, so no dot sits on the frame.
+  const padded = (values: readonly (readonly number[])[]): [number, number] => {
+    const [lo, hi] = extent(values);
+    return [lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)];
+  };
+  const xDomain = options.contour?.xDomain ?? options.xDomain ?? padded(paths.map((p) => p.x));
+  const yDomain = options.contour?.yDomain ?? options.yDomain ?? padded(paths.map((p) => p.y));
   const [xLabel, yLabel] = [options.xLabel ?? 'x', options.yLabel ?? 'y'];
   const encoding = {
     x: edgeToEdge('x', xDomain, xLabel),

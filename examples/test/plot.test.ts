@@ -145,6 +145,15 @@ describe('pathPlot', () => {
     expect(countMarks(await toSvg(pathPlot([{ name: 'SGD', ...descent(0.5) }])), 'line')).toBe(1);
   });
 
+  it('clips to xDomain × yDomain without a contour too', async () => {
+    // lr 0.9 from (−7, 2): x stays in [−7, −2.7], y swings between ±2 and shrinks; the box keeps y ≥ 0 only.
+    const svg = await toSvg(pathPlot([{ name: 'SGD', ...descent(0.9) }], { xDomain: [-10, 0], yDomain: [0, 3] }));
+    const path = descent(0.9);
+    const inside = path.y.filter((y) => y >= 0).length;
+    expect(countMarks(svg, 'symbol')).toBe(inside);
+    expect(countMarks(svg, 'line')).toBeGreaterThan(1); // every swing below y = 0 cuts the path
+  });
+
   it('titles its axes as asked', async () => {
     const svg = await toSvg(pathPlot([{ name: 'SGD', ...descent(0.5) }], { xLabel: 'x0', yLabel: 'x1' }));
     expect(svg).toContain('>x0</text>');

@@ -159,6 +159,7 @@ export function gemmTiles(desc: usize): void {
  * sliver ⌊w / sliverWidth⌋, slot k·sliverWidth + w mod sliverWidth; the last sliver's missing
  * columns are zeros. B is packed as it is (sliverWidth = TILE_COLS) and A as its transpose
  * (sliverWidth = TILE_ROWS). The loop order follows the smaller stride so reads are sequential.
+ * Strides may be negative (reversed views): byte offsets wrap modulo 2³², as addresses do.
  */
 export function packSlivers(
   src: usize,
@@ -175,7 +176,7 @@ export function packSlivers(
   const rowBytes = <usize>rowStride << 2;
   const colBytes = <usize>colStride << 2;
   const stepBytes = <usize>sliverWidth << 2;
-  if (colStride <= rowStride) {
+  if (abs(colStride) <= abs(rowStride)) {
     let d = dst;
     for (let w0 = 0; w0 < width; w0 += sliverWidth) {
       const cols = min(sliverWidth, width - w0);

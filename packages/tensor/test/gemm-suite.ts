@@ -28,7 +28,7 @@ export interface GemmSuiteOptions {
   tearDown?(): void;
 }
 
-type Layout = 'rowMajor' | 'colMajor' | 'broadcastRows' | 'broadcastCols';
+type Layout = 'rowMajor' | 'colMajor' | 'broadcastRows' | 'broadcastCols' | 'reversedRows' | 'reversedCols';
 type FloatArrayConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
 
 interface OperandSpec {
@@ -55,12 +55,19 @@ function makeOperand(rows: number, cols: number, spec: OperandSpec, seed: number
     colMajor: [1, rows + padding],
     broadcastRows: [0, 1],
     broadcastCols: [1, 0],
+    // Reversed views (x[::-1] and x[:, ::-1]) have a negative stride.
+    reversedRows: [-(cols + padding), 1],
+    reversedCols: [1, -(rows + padding)],
   };
   const [rowStride, colStride] = strides[layout];
-  const last = rows > 0 && cols > 0 ? (rows - 1) * rowStride + (cols - 1) * colStride : 0;
-  const data = new (spec.float32 ? Float32Array : Float64Array)(offset + last + 1 + padding);
+  // How far below and above element (0, 0) the operand reaches in its storage.
+  const rowReach = rows > 0 && cols > 0 ? (rows - 1) * rowStride : 0;
+  const colReach = rows > 0 && cols > 0 ? (cols - 1) * colStride : 0;
+  const below = -Math.min(0, rowReach) - Math.min(0, colReach);
+  const above = Math.max(0, rowReach) + Math.max(0, colReach);
+  const data = new (spec.float32 ? Float32Array : Float64Array)(offset + below + above + 1 + padding);
   fillRandom(data, seed);
-  return { data, offset, rowStride, colStride };
+  return { data, offset: offset + below, rowStride, colStride };
 }
 
 function element(x: MatrixOperand, i: number, j: number): number {
@@ -119,7 +126,7 @@ function checkGemm(
 }
 
 const operandSpec = fc.record({
-  layout: fc.constantFrom<Layout>('rowMajor', 'colMajor', 'broadcastRows', 'broadcastCols'),
+  layout: fc.constantFrom<Layout>('rowMajor', 'colMajor', 'broadcastRows', 'broadcastCols', 'reversedRows', 'reversedCols'),
   offset: fc.integer({ min: 0, max: 7 }),
   padding: fc.integer({ min: 0, max: 3 }),
   float32: fc.boolean(),
@@ -169,7 +176,7 @@ export function gemmSuite(name: string, gemm: Gemm, options: GemmSuiteOptions): 
       [200, 1100, 40],
     ];
     for (const [M, N, K] of multiBlock) {
-      for (const layout of ['rowMajor', 'colMajor'] as const) {
+      for (const layout of ['rowMajor', 'colMajor', 'reversedRows', 'reversedCols'] as const) {
         it(`matches the reference across blocks at ${M}×${N}×${K}, ${layout} operands`, () => {
           const spec = { layout, offset: 3, padding: 1, float32: false };
           const A = makeOperand(M, K, spec, 1);

@@ -12,8 +12,8 @@ export type FloatArray = Float32Array | Float64Array;
 
 /**
  * Strided 2-D operand: element (i, j) is `data[offset + i*rowStride + j*colStride]`.
- * Strides may be any non-negative ints (0 allowed for broadcast), so transposed operands
- * need no copy.
+ * Strides may be any ints (0 for broadcast, negative for reversed views), so transposed
+ * operands need no copy.
  *
  * @example
  * // The transpose of a row-major 3×2 matrix `x`, viewed as 2×3:
@@ -57,7 +57,8 @@ function atLeast(buffer: Float64Array, size: number): Float64Array {
   return buffer.length >= size ? buffer : new Float64Array(Math.max(size, 2 * buffer.length));
 }
 
-function roundUp(n: number, multiple: number): number {
+/** n rounded up to a multiple of `multiple` (also used by the wasm kernel's tiling). */
+export function roundUp(n: number, multiple: number): number {
   return Math.ceil(n / multiple) * multiple;
 }
 
@@ -205,7 +206,7 @@ function gemmBlocked(
  * Block length for splitting n into equal blocks of at most max (rounded up to a multiple):
  * 784 = 4 × 196 rather than 3 × 256 + 16, as a thin last block wastes a pass over the others.
  */
-function evenStep(n: number, max: number, multiple: number): number {
+export function evenStep(n: number, max: number, multiple: number): number {
   return roundUp(Math.ceil(n / Math.ceil(n / max)), multiple);
 }
 

@@ -76,6 +76,27 @@ function runScript(script: string, nodeFlags: string[] = []): string {
 const source = (file: string) => JSON.stringify(new URL(file, import.meta.url).href);
 
 describe('wasm worker pool', () => {
+  it('gives the same bits on any thread count, across pool restarts', () => {
+    const n = 200;
+    const a = rowMajor(n, n, (i) => Math.sin(i));
+    const b = rowMajor(n, n, (i) => Math.cos(i));
+    const previous = getThreads();
+    try {
+      setThreads(1);
+      const expected = new Float32Array(n * n);
+      wasmGemm(n, n, n, a, b, expected, 0);
+      for (const threads of [2, 3, 2, 1, 3, 2]) {
+        setThreads(threads);
+        const c = new Float32Array(n * n);
+        wasmGemm(n, n, n, a, b, c, 0);
+        wasmGemm(n, n, n, a, b, c, 0);
+        expect(c).toEqual(expected);
+      }
+    } finally {
+      setThreads(previous);
+    }
+  });
+
   it('lets the process exit once a threaded product is done', () => {
     const output = runScript(`
       import { setThreads } from ${source('./pool.ts')};

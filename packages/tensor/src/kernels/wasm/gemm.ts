@@ -1,14 +1,14 @@
 /**
  * GEMM on the WebAssembly SIMD kernel: copy A and B (any strides, float32 or float64) into the
  * module's memory, pack them there, let `gemmTiles` (assembly/gemm.ts) compute a padded C on
- * one or more threads, and copy C out. Packing in wasm rather than in JS matters: a JS packing
- * loop cost as much as the multiply itself for the MLP's 100×784·784×50 (measured 270 µs vs 100).
+ * one or more threads, and copy C out. Packing in wasm rather than in JS matters: for the MLP's
+ * 100×784·784×50, packing in JS took 270 µs beside a 280 µs multiply; copy + wasm packing, 100.
  *
  * Only float32 outputs take this path, summed in float32 (f32x4) as every fast float32 GEMM
  * does; float64 outputs (gradcheck, float64 models) and small products stay on the JavaScript
  * kernel, which sums in double precision. See docs/performance.md for the measured crossovers.
  */
-import { gemm as jsGemm, type FloatArray, type MatrixOperand } from '../matmul.js';
+import { evenStep, gemm as jsGemm, roundUp, type MatrixOperand } from '../matmul.js';
 import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
 import { runProduct } from './pool.js';
 
@@ -48,15 +48,6 @@ interface Descriptor {
   cAddress: number;
 }
 
-function roundUp(n: number, multiple: number): number {
-  return Math.ceil(n / multiple) * multiple;
-}
-
-/** Block length splitting n into equal blocks of at most max, rounded up to a multiple. */
-function evenStep(n: number, max: number, multiple: number): number {
-  return roundUp(Math.ceil(n / Math.ceil(n / max)), multiple);
-}
-
 function writeDescriptor(kernels: WasmKernels, d: Descriptor): void {
   const slots = new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, kernels.exports.descriptorBytes() / 4);
   slots.set([
@@ -76,11 +67,15 @@ function writeDescriptor(kernels: WasmKernels, d: Descriptor): void {
 }
 
 /**
- * Elements of the operand's storage from its first to its last element: what must be copied
- * into the module's memory for the kernel to read it there.
+ * The storage span a rows×cols operand reads: its lowest index and its length. Strides may be
+ * negative (reversed views) or zero (broadcasts).
  */
-function extent(x: MatrixOperand, rows: number, cols: number): number {
-  return (rows - 1) * x.rowStride + (cols - 1) * x.colStride + 1;
+function span(x: MatrixOperand, rows: number, cols: number): { low: number; length: number } {
+  const rowReach = (rows - 1) * x.rowStride;
+  const colReach = (cols - 1) * x.colStride;
+  const low = x.offset + Math.min(0, rowReach) + Math.min(0, colReach);
+  const high = x.offset + Math.max(0, rowReach) + Math.max(0, colReach);
+  return { low, length: high - low + 1 };
 }
 
 /**
@@ -98,9 +93,10 @@ function pack(
   address: number,
   stage: number,
 ): void {
-  const span = extent(x, depth, width);
-  new Float32Array(kernels.memory.buffer, stage, span).set(x.data.subarray(x.offset, x.offset + span));
-  kernels.exports.packSlivers(stage, x.rowStride, x.colStride, depth, width, sliverWidth, address);
+  const { low, length } = span(x, depth, width);
+  new Float32Array(kernels.memory.buffer, stage, length).set(x.data.subarray(low, low + length));
+  const first = stage + (x.offset - low) * 4;
+  kernels.exports.packSlivers(first, x.rowStride, x.colStride, depth, width, sliverWidth, address);
 }
 
 /** A (M×K) seen as its K×M transpose, for pack. */
@@ -117,18 +113,10 @@ function transposed(a: MatrixOperand): MatrixOperand {
  * const c = new Float32Array(64 * 64);
  * wasmGemm(64, 64, 64, a, a, c, 0); // every c[i] === 64
  */
-export function wasmGemm(
-  M: number,
-  N: number,
-  K: number,
-  a: MatrixOperand,
-  b: MatrixOperand,
-  c: FloatArray,
-  cOffset: number,
-): void {
+export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   const work = M * N * K;
-  const spanA = work > 0 ? extent(a, M, K) : 0;
-  const spanB = work > 0 ? extent(b, K, N) : 0;
+  const spanA = work > 0 ? span(a, M, K).length : 0;
+  const spanB = work > 0 ? span(b, K, N).length : 0;
   // Views with wide gaps (a strided slice of a large tensor) would copy far more than they
   // hold; they are rare in training, and the JavaScript kernel reads them in place.
   const sparse = spanA > 2 * M * K + 64 || spanB > 2 * K * N + 64;
@@ -168,4 +156,4 @@ export function wasmGemm(
     const row = cBase + i * paddedN;
     c.set(heap.subarray(row, row + N), cOffset + i * N);
   }
-}
+};

@@ -10,6 +10,8 @@
  *   GENERATION  bumped by the main thread once per product; workers wait for it to change
  *   PENDING     workers that have not yet finished the current product
  *   BROKEN      set by a worker that could not start; the pool is then given up
+ *   EPOCH       bumped when a pool is stopped: its workers, which may outlive terminate() for a
+ *               moment, leave at their next wake-up instead of joining the next pool's products
  */
 import { CONTROL_ADDRESS, CONTROL_WORDS, DESCRIPTOR_ADDRESS, wasmKernels, type WasmKernels } from './module.js';
 import { environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
@@ -17,6 +19,7 @@ import { environmentVariable, spawnWorker, threadCountHint, type PoolWorker } fr
 const GENERATION = 0;
 const PENDING = 1;
 const BROKEN = 2;
+const EPOCH = 3;
 
 /** Longest wait for the workers of one product, boot included, before giving up (ms). */
 const WORKER_TIMEOUT = 60_000;
@@ -29,7 +32,7 @@ const WORKER_TIMEOUT = 60_000;
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, controlAddress, descriptorAddress, generation } = workerData;
+const { module, memory, controlAddress, descriptorAddress, generation, epoch } = workerData;
 const words = new Int32Array(memory.buffer, controlAddress, ${CONTROL_WORDS});
 let gemmTiles = null;
 try {
@@ -41,6 +44,7 @@ let seen = generation;
 for (;;) {
   Atomics.wait(words, ${GENERATION}, seen);
   seen = Atomics.load(words, ${GENERATION});
+  if (Atomics.load(words, ${EPOCH}) !== epoch) break;
   if (gemmTiles) gemmTiles(descriptorAddress);
   if (Atomics.sub(words, ${PENDING}, 1) === 1) Atomics.notify(words, ${PENDING});
 }
@@ -59,12 +63,14 @@ class WorkerPool {
   /** Starts `count` workers, or returns null if the platform has no threads. */
   static start(kernels: WasmKernels, count: number): WorkerPool | null {
     const words = new Int32Array(kernels.memory.buffer, CONTROL_ADDRESS, CONTROL_WORDS);
+    Atomics.store(words, BROKEN, 0);
     const data = {
       module: kernels.module,
       memory: kernels.memory,
       controlAddress: CONTROL_ADDRESS,
       descriptorAddress: DESCRIPTOR_ADDRESS,
       generation: Atomics.load(words, GENERATION),
+      epoch: Atomics.load(words, EPOCH),
     };
     const workers: PoolWorker[] = [];
     for (let i = 0; i < count; i++) {
@@ -103,6 +109,8 @@ class WorkerPool {
   }
 
   stop(): void {
+    Atomics.add(this.words, EPOCH, 1);
+    Atomics.notify(this.words, GENERATION);
     for (const worker of this.workers) worker.terminate();
   }
 }
