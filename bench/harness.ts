@@ -48,6 +48,8 @@ export interface BenchCase {
   flops?: number;
   /** The least tfjs-cpu/@nn ratio this row should reach (1 = as fast as tfjs-cpu). */
   target?: number;
+  /** An absolute goal for @nn's own figure: a time per call at most, or GFLOP/s at least. */
+  goal?: AbsoluteGoal;
   /** Builds the inputs and returns the call to time; its return value is checked against tfjs. */
   nn: () => () => unknown;
   /**
@@ -57,6 +59,12 @@ export interface BenchCase {
   tfjs?: (tf: Tfjs) => () => TF.Tensor;
   /** Largest allowed |@nn − tfjs| relative to the largest |tfjs| value (default 1e-4). */
   tolerance?: number;
+}
+
+/** A row's absolute goal: `maxMs` per call, or `minGflops` (needs `flops`). */
+export interface AbsoluteGoal {
+  maxMs?: number;
+  minGflops?: number;
 }
 
 /** A benchmark file's rows and the goal it states. */
@@ -85,6 +93,7 @@ export interface Row {
   description?: string;
   flops?: number;
   target?: number;
+  goal?: AbsoluteGoal;
   nn: Timing;
   tfjs: Partial<Record<TfjsBackend, Timing>>;
   /** Largest relative difference from each tfjs backend's result. */
@@ -268,9 +277,12 @@ export async function runSuite(suite: Suite): Promise<Row[]> {
   }
   console.log();
   compare(rows);
-  const misses = rows.filter((r) => r.target !== undefined && !(ratio(r, 'cpu') >= r.target));
+  const judged = rows.filter(hasTarget);
+  const misses = judged.filter((r) => !meetsTarget(r));
   console.log(`\nTarget: ${suite.goal}.`);
-  console.log(misses.length === 0 ? 'All rows meet their target.' : `Rows short of their target: ${misses.map((r) => r.name).join(', ')}.`);
+  if (judged.length > 0) {
+    console.log(misses.length === 0 ? `All ${judged.length} rows with a target meet it.` : `Rows short of their target: ${misses.map((r) => r.name).join(', ')}.`);
+  }
   writeResults(suite, machine, rows);
   return rows;
 }
@@ -323,7 +335,7 @@ async function measureCase(tf: Tfjs, backends: readonly TfjsBackend[], c: BenchC
   }
   const [nn, ...others] = contestants.map(({ key, sampler }) => [key, sampler.result()] as const);
   const tfjs: Row['tfjs'] = Object.fromEntries(others);
-  return { name: c.name, description: c.description, flops: c.flops, target: c.target, nn: nn[1], tfjs, difference };
+  return { name: c.name, description: c.description, flops: c.flops, target: c.target, goal: c.goal, nn: nn[1], tfjs, difference };
 }
 
 /** tfjs time / @nn time: above 1 means @nn is faster. NaN when tfjs was not measured. */
@@ -345,6 +357,28 @@ function formatMachine(m: MachineInfo): string {
   return `Node ${m.node} (V8 ${m.v8}), ${m.cpu}, ${m.cores} cores, ${m.platform}; tfjs ${m.tfjs ?? '—'}${wasm}${busy}\n`;
 }
 
+function hasTarget(r: Row): boolean {
+  return r.target !== undefined || r.goal?.maxMs !== undefined || r.goal?.minGflops !== undefined;
+}
+
+/** Every goal the row states holds: the ratio to tfjs-cpu, the time per call, the GFLOP/s. */
+function meetsTarget(r: Row): boolean {
+  const { target, goal, flops, nn } = r;
+  if (target !== undefined && !(ratio(r, 'cpu') >= target)) return false;
+  if (goal?.maxMs !== undefined && !(nn.median <= goal.maxMs)) return false;
+  if (goal?.minGflops !== undefined && !(flops !== undefined && flops / nn.median / 1e6 >= goal.minGflops)) return false;
+  return true;
+}
+
+function targetText({ target, goal }: Row): string {
+  const parts = [
+    target !== undefined ? `≥${target}× cpu` : '',
+    goal?.maxMs !== undefined ? `≤ ${formatTime(goal.maxMs)}` : '',
+    goal?.minGflops !== undefined ? `≥ ${goal.minGflops} GFLOP/s` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
 /**
  * Prints (and returns) a Markdown table of the rows: times per call (median), the tfjs/@nn
  * ratio per backend (above 1 means @nn is faster), GFLOP/s where the row counts flops, and
@@ -353,10 +387,10 @@ function formatMachine(m: MachineInfo): string {
 export function compare(rows: readonly Row[]): string {
   const backends = (['cpu', 'wasm'] as const).filter((b) => rows.some((r) => r.tfjs[b]));
   const hasFlops = rows.some((r) => r.flops);
-  const hasTarget = rows.some((r) => r.target !== undefined);
+  const anyTarget = rows.some(hasTarget);
   const header = ['case', '@nn', ...backends.map((b) => `tfjs-${b}`), ...backends.map((b) => `${b}/@nn`)];
   if (hasFlops) header.push('@nn GFLOP/s', ...backends.map((b) => `${b} GFLOP/s`));
-  if (hasTarget) header.push('target', 'met');
+  if (anyTarget) header.push('target', 'met');
   const dash = '—';
   const gflops = (flops: number | undefined, t: Timing | undefined) => (flops && t ? (flops / t.median / 1e6).toFixed(2) : dash);
   const body = rows.map((r) => {
@@ -367,10 +401,7 @@ export function compare(rows: readonly Row[]): string {
       ...backends.map((b) => (r.tfjs[b] ? `${ratio(r, b).toFixed(2)}×` : dash)),
     ];
     if (hasFlops) cells.push(gflops(r.flops, r.nn), ...backends.map((b) => gflops(r.flops, r.tfjs[b])));
-    if (hasTarget) {
-      const met = r.target === undefined ? dash : ratio(r, 'cpu') >= r.target ? 'yes' : 'NO';
-      cells.push(r.target === undefined ? dash : `≥${r.target}×`, met);
-    }
+    if (anyTarget) cells.push(hasTarget(r) ? targetText(r) : dash, hasTarget(r) ? (meetsTarget(r) ? 'yes' : 'NO') : dash);
     return cells;
   });
   const table = [header, header.map(() => '---'), ...body];

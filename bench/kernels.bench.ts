@@ -47,6 +47,7 @@ function matmulCase(name: string, M: number, K: number, N: number, configuration
     name: `${name} · ${configuration.label}`,
     description: `float32 (${M}×${K})·(${K}×${N}), row-major, on ${configuration.label}`,
     flops: 2 * M * N * K,
+    goal: M === 512 && configuration.backend === 'wasm' ? { minGflops: configuration.threads === 1 ? 45 : 80 } : undefined,
     nn: () => {
       const [a, b] = inputs();
       return () => {
@@ -81,6 +82,7 @@ function mlpStepCase(configuration: Configuration): BenchCase {
     name: `MLP 784-50-10 SGD step · ${configuration.label}`,
     description: `x·W1+b1 → sigmoid → ·W2+b2 → softmax cross-entropy, backward, SGD update (batch 100) on ${configuration.label}; result is W2`,
     tolerance: 1e-3,
+    goal: configuration.backend === 'wasm' ? { maxMs: 0.6 } : undefined,
     nn: () => {
       const p = mlpParameters();
       const initial = [p.W1, p.b1, p.W2, p.b2];

@@ -124,7 +124,7 @@ export async function main(options: ExampleOptions = {}): Promise<DeepConvNetRes
   console.log(`\n=============== Final Test Accuracy ===============\ntest acc ${finalTest.accuracy.toFixed(4)} (${finalTest.correct}/${finalTest.total})  train acc ${finalTrain.accuracy.toFixed(4)} (first ${finalTrain.total})  (book: 0.9938 after 20 epochs)`);
   console.log(`${result.secondsPerEpoch.toFixed(1)} s per epoch of training, ${result.msPerIteration.toFixed(1)} ms per iteration (batch ${batchSize}) on this machine`);
 
-  const files = await saveMistakesGrid(test, finalTest.predicted, join(out, 'mistakes'), `DeepConvNet: misclassified test digits after ${epochCount} epochs, predicted ✗ (true)`);
+  const files = await saveMistakesGrid(test, finalTest.predicted, join(out, 'mistakes'), `DeepConvNet: misclassified test digits after ${epochCount} epoch${epochCount === 1 ? '' : 's'}, predicted ✗ (true)`);
   files.push(...(await saveTrainingCharts(out, result, 'DeepConvNet')));
   const checkpoint = join(out, `${NAME}.safetensors`);
   await saveCheckpoint(checkpoint, { model: net, metadata: { network: 'DeepConvNet', epochs: String(epochCount), trainImages: String(train.x.shape[0]), testAccuracy: finalTest.accuracy.toFixed(4) } });
