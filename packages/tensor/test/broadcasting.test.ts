@@ -63,6 +63,7 @@ const BINARY: BinaryCase[] = [
   { name: 'le', fn: ops.le, kind: 'bool', float: (x, y) => bit(x <= y) },
   { name: 'gt', fn: ops.gt, kind: 'bool', float: (x, y) => bit(x > y) },
   { name: 'ge', fn: ops.ge, kind: 'bool', float: (x, y) => bit(x >= y) },
+  { name: 'reluBackward', fn: ops.reluBackward, kind: 'numeric', float: (x, y) => (y > 0 ? x : 0) },
 ];
 
 /** An operand as the test sees it: a tensor with its reference, or a plain number. */

@@ -88,6 +88,18 @@ describe('unary ops', () => {
     expect(Array.from(ops.minimum(tensor([1, 1, 1]), x).data)).toEqual([NaN, -1, 1]);
   });
 
+  it('relu maps -0 and -Infinity to +0 and keeps Infinity; its gradient is 0 wherever x ≤ 0, even for an infinite dy', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = tensor([-0, -Infinity, Infinity, NaN, -3, 0.5], { dtype });
+      const y = Array.from(ops.relu(x).data);
+      expect(y).toEqual([0, 0, Infinity, NaN, 0, 0.5]);
+      expect(Object.is(y[0], 0)).toBe(true);
+      expect(Array.from(ops.step(x).data)).toEqual([0, 0, 1, 0, 0, 1]);
+      const dy = tensor([Infinity, -Infinity, 2, 2, NaN, 7], { dtype });
+      expect(Array.from(ops.reluBackward(dy, x).data)).toEqual([0, 0, 2, 0, 0, 7]);
+    }
+  });
+
   it('clip limits to [min, max], keeps NaN, and keeps int32 with integer bounds', () => {
     check(
       fc.tuple(

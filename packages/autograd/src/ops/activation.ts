@@ -1,4 +1,4 @@
-import { type Tensor, where as tensorWhere } from '@nn/tensor';
+import { type Tensor, reluBackward, where as tensorWhere } from '@nn/tensor';
 import { Function, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
 
@@ -30,7 +30,19 @@ export class Tanh extends Function {
 export class ReLU extends Function {
   override get rule(): string { return 'ReLU: dx = dy where x > 0, else 0'; }
   forward(x: Tensor): Tensor { return x.relu(); }
-  backward(gy: Variable): Variable { return gy.mul(this.inputs[0].data.gt(0)); }
+  backward(gy: Variable): Variable { return new ReLUGrad(this.inputs[0].data).apply(gy); }
+}
+
+/**
+ * ReLU's backward as one node: dy where x > 0, else 0, in a single pass over dy and x. The mask
+ * is constant, so its own backward masks the same way (and ReLU's second derivative is 0).
+ * @example new ReLUGrad(x).apply(gy)
+ */
+export class ReLUGrad extends Function {
+  constructor(readonly x: Tensor) { super(); }
+  override get rule(): string { return 'ReLUGrad: ddy = ddx where x > 0, else 0'; }
+  forward(gy: Tensor): Tensor { return reluBackward(gy, this.x); }
+  backward(ggx: Variable): Variable { return new ReLUGrad(this.x).apply(ggx); }
 }
 
 /** x where x > 0, else slope·x. */
@@ -80,4 +92,4 @@ export function softmax(x: Operand, axis = -1): Variable { return new Softmax(ax
 /** Log-softmax along `axis` (default last). @example F.logSoftmax(scores) */
 export function logSoftmax(x: Operand, axis = -1): Variable { return new LogSoftmax(axis).apply(x); }
 
-nameNodes({ Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, LogSoftmax });
+nameNodes({ Sigmoid, Tanh, ReLU, ReLUGrad, LeakyReLU, Softmax, LogSoftmax });

@@ -118,6 +118,11 @@ export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', 'eq', a
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', 'ne', a, b, 'bool');
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', 'lt', a, b, 'bool');
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', 'le', a, b, 'bool');
+/**
+ * The gradient of relu in one pass: gy where x > 0, else 0 (what ReLU's backward computes).
+ * @example reluBackward(tensor([5, 5, 5]), tensor([-1, 0, 2])) // [0, 0, 5]
+ */
+export const reluBackward = (gy: TensorLike, x: TensorLike): Tensor => binary('reluBackward', 'reluBackward', gy, x, 'numeric');
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', 'gt', a, b, 'bool');
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', 'ge', a, b, 'bool');
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', 'logicalAnd', a, b, 'bool');
