@@ -1,7 +1,7 @@
 import fc, { type Arbitrary } from 'fast-check';
 import { describe, it } from 'vitest';
 import { type Index, type Tensor, broadcastShapes } from '@nn/tensor';
-import { Function, type Variable, variable } from '@nn/autograd';
+import { type Variable, variable } from '@nn/autograd';
 import * as F from '@nn/autograd';
 import {
   type GradcheckFunction,
