@@ -96,6 +96,7 @@ const step: BenchCase = {
   // backward twice the Affines and once the conv (its filter gradient; the input needs none).
   flops: 2 * (2 * 100 * 576 * 30 * 25 + 3 * 100 * (4320 * 100 + 100 * 10)),
   target: 1,
+  goal: { maxMs: 40 },
   tolerance: 1e-3,
   nn: nnStep,
   tfjs: tfjsStep,
