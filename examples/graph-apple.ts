@@ -7,9 +7,10 @@
  * Run: node --import tsx examples/graph-apple.ts [--out dir]    (default examples/out/graph-apple/)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { formatGraph, formatTrace, renderSvg, toDot, traceBackward, variable, writeGraphHtml } from '@nn/autograd';
+import { runIfMain } from './lib/cli.js';
 
 export interface ExampleOptions {
   /** Folder for the pictures (default examples/out/graph-apple/). */
@@ -77,14 +78,4 @@ export async function main(options: ExampleOptions = {}): Promise<AppleResult> {
   return result;
 }
 
-function outArgument(argv: readonly string[]): string | undefined {
-  const at = argv.indexOf('--out');
-  return at >= 0 && argv[at + 1] ? resolve(argv[at + 1]) : undefined;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main({ out: outArgument(process.argv) }).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, (options) => main({ out: options.out }));
