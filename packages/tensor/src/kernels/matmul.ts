@@ -28,10 +28,12 @@ export interface MatrixOperand {
 
 /**
  * Micro-tile: MR×NR accumulators live in locals, which V8 keeps in registers (see
- * microKernel for why 3×3). packA and packB unroll their copies for exactly three.
+ * microKernel for why 3×3). packSliver unrolls its copies for exactly three.
  */
 const MR = 3;
 const NR = 3;
+/** Both slivers are 3 wide, so one packing routine (unrolled for 3) serves A and B. */
+const LANES = 3;
 /**
  * Block sizes, tuned on a Zen 3 core (32 KiB L1d, 512 KiB L2): a KC×NR sliver of B (6 KiB)
  * stays in L1 while every sliver of A's block meets it, and the MC×KC block of A (192 KiB)
@@ -222,19 +224,8 @@ function packA(
   const { data, rowStride, colStride } = a;
   let o = 0;
   for (let i0 = 0; i0 < mc; i0 += MR) {
-    const rows = Math.min(MR, mc - i0);
-    let src = a.offset + (ic + i0) * rowStride + pc * colStride;
-    if (rows === MR) {
-      for (let k = 0; k < kc; k++, src += colStride, o += MR) {
-        out[o] = data[src];
-        out[o + 1] = data[src + rowStride];
-        out[o + 2] = data[src + 2 * rowStride];
-      }
-    } else {
-      for (let k = 0; k < kc; k++, src += colStride) {
-        for (let r = 0; r < MR; r++) out[o++] = r < rows ? data[src + r * rowStride] : 0;
-      }
-    }
+    const src = a.offset + (ic + i0) * rowStride + pc * colStride;
+    o = packSliver(data, src, colStride, rowStride, Math.min(MR, mc - i0), kc, out, o);
   }
 }
 
@@ -255,21 +246,39 @@ function packB(
   for (let pc = 0; pc < K; pc += kcStep) {
     const kc = Math.min(kcStep, K - pc);
     for (let j0 = 0; j0 < nc; j0 += NR) {
-      const cols = Math.min(NR, nc - j0);
-      let src = b.offset + pc * rowStride + (jc + j0) * colStride;
-      if (cols === NR) {
-        for (let k = 0; k < kc; k++, src += rowStride, o += NR) {
-          out[o] = data[src];
-          out[o + 1] = data[src + colStride];
-          out[o + 2] = data[src + 2 * colStride];
-        }
-      } else {
-        for (let k = 0; k < kc; k++, src += rowStride) {
-          for (let q = 0; q < NR; q++) out[o++] = q < cols ? data[src + q * colStride] : 0;
-        }
-      }
+      const src = b.offset + pc * rowStride + (jc + j0) * colStride;
+      o = packSliver(data, src, rowStride, colStride, Math.min(NR, nc - j0), kc, out, o);
     }
   }
+}
+
+/**
+ * Writes one sliver into `out` at `o`, k-major: kc steps of `stepStride`, each the LANES values
+ * `laneStride` apart (only the first `lanes` are real; the rest are zero padding). An A sliver
+ * walks rows as lanes and columns as steps, a B sliver the other way round. Returns the next `o`.
+ */
+function packSliver(
+  data: FloatArray,
+  src: number,
+  stepStride: number,
+  laneStride: number,
+  lanes: number,
+  kc: number,
+  out: Float64Array,
+  o: number,
+): number {
+  if (lanes === LANES) {
+    for (let k = 0; k < kc; k++, src += stepStride, o += LANES) {
+      out[o] = data[src];
+      out[o + 1] = data[src + laneStride];
+      out[o + 2] = data[src + 2 * laneStride];
+    }
+  } else {
+    for (let k = 0; k < kc; k++, src += stepStride) {
+      for (let q = 0; q < LANES; q++) out[o++] = q < lanes ? data[src + q * laneStride] : 0;
+    }
+  }
+  return o;
 }
 
 /** Runs the micro-kernel over every MR×NR tile of the packed block; padding makes all tiles full. */
