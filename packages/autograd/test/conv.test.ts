@@ -190,7 +190,7 @@ describe('conv2d', () => {
     );
   });
 
-  it('the fast backward (saved columns) equals the recorded one', () => {
+  it('the fast backward (per-image kernels) equals the recorded one', () => {
     fc.assert(
       fc.property(convCaseArb(), ({ config, x, W, b }) => {
         const run = (createGraph: boolean) => {

@@ -1,6 +1,6 @@
 /**
  * Vitest global setup: tests run from the TypeScript sources, which import the generated
- * src/kernels/wasm/gemm.wasm.generated.ts, so compile it when it is missing or out of date.
+ * src/kernels/wasm/kernels.wasm.generated.ts, so compile it when it is missing or out of date.
  */
 import { buildWasm } from './build.mjs';
 

@@ -1,6 +1,6 @@
 import {
-  type ConvOptions, type PoolOptions, ShapeError, type Tensor, type WindowGeometry, avgPool2dBackward, formatShape, maxPool2dBackward, maxPool2dWithIndices,
-  avgPool2d as tensorAvgPool2d, col2im as tensorCol2im, im2col as tensorIm2col, windowGeometry,
+  type ConvOptions, type PoolOptions, type Tensor, avgPool2dBackward, conv2dBackwardFilter, conv2dBackwardInput, maxPool2dBackward, maxPool2dWithIndices,
+  avgPool2d as tensorAvgPool2d, col2im as tensorCol2im, conv2d as tensorConv2d, im2col as tensorIm2col,
 } from '@nn/tensor';
 import { Function, type Gradients, type Operand, nameNodes } from '../function.js';
 import { isGradEnabled } from '../mode.js';
@@ -18,105 +18,69 @@ import { sum } from './reduce.js';
  * to the argmax) ⇄ a gather at the argmax. So every backward here is written in differentiable
  * nodes and `createGraph` gives exact higher-order gradients.
  *
- * Conv2d is one fused node (STYLE.md allows it "when speed demands it"): its forward is im2col,
- * one product per image that writes the output straight in (N, FN, OH, OW) order, and the bias
- * added in place — no transposed copy, no separate Add pass. Its backward is composed of the
- * nodes above (MatMul, Col2im, Im2col, Sum, Reshape, Transpose); the one fast path is that the
- * columns saved by forward stand in for im2col(x) unless a graph of the backward is recorded.
- * See docs/cnn.md.
+ * Conv2d is one fused node (STYLE.md allows it "when speed demands it"): its forward and its
+ * usual backward are @nn/tensor's conv2d, conv2dBackwardInput and conv2dBackwardFilter, which
+ * work one image at a time through a reused column buffer. When a graph of the backward is
+ * recorded (`createGraph`), the backward is instead composed of the nodes above (MatMul, Col2im,
+ * Im2col, Sum, Reshape, Transpose), so higher-order gradients are exact. See docs/cnn.md.
  */
 
 /**
  * The seeds' Convolution layer as one node: x (N, C, H, W), filters W (FN, C, FH, FW) and an
  * optional bias b (FN) give (N, FN, OH, OW), OH = (H + 2·pad − FH)/stride + 1.
  *
- *   forward:  col = im2col(x)                      (N·OH·OW, C·FH·FW)
- *             y_n = W_mat · col_nᵀ + b             (FN, OH·OW) per image, W_mat = W as (FN, C·FH·FW)
- *   backward: dW = Σ_n dy_n · col_n                 reshaped to (FN, C·FH·FW) → W's shape
- *             dx = col2im(dy_nᵀ · W_mat)           the seeds' dcol = dout·Wᵀ, folded back
+ *   forward:  y_n = W_mat · unfold(x_n) + b        (FN, OH·OW) per image, W_mat = W as (FN, C·FH·FW)
+ *   backward: dW = Σ_n dy_n · unfold(x_n)ᵀ          reshaped to W's shape
+ *             dx_n = fold(W_matᵀ · dy_n)           the seeds' dcol = dout·Wᵀ, folded back by col2im
  *             db = Σ dy over N, OH, OW
  *
  * @example
  * const y = new Conv2d({ stride: 1, pad: 0 }).apply(x, W, b); // what F.conv2d(x, W, b) records
  */
 export class Conv2d extends Function {
-  private geometry: WindowGeometry | null = null;
   constructor(readonly options: ConvOptions = {}) { super(); }
-  override get rule(): string { return 'Conv2d: dW = Σₙ dyₙ·colₙ, dx = col2im(dyₙᵀ·W), db = Σ dy over N, OH, OW'; }
+  override get rule(): string { return 'Conv2d: dW = Σₙ dyₙ·colₙᵀ, dx = fold(Wᵀ·dyₙ), db = Σ dy over N, OH, OW'; }
 
   forward(x: Tensor, W: Tensor, b?: Tensor): Tensor {
-    if (W.ndim !== 4) throw new ShapeError(`conv2d: filters W must have shape (FN, C, FH, FW), got ${formatShape(W.shape)}`);
-    const [FN, channels, FH, FW] = W.shape;
-    const g = windowGeometry('conv2d', x.shape, [FH, FW], this.options);
-    if (channels !== g.C) {
-      throw new ShapeError(`conv2d: input ${formatShape(x.shape)} has ${g.C} channels but the filters W ${formatShape(W.shape)} expect ${channels}`);
-    }
-    if (b !== undefined && (b.ndim !== 1 || b.shape[0] !== FN)) {
-      throw new ShapeError(`conv2d: bias b must have shape (${FN}) for ${FN} filters, got ${formatShape(b.shape)}`);
-    }
-    this.geometry = g;
-    const { N, OH, OW } = g;
-    const P = OH * OW;
-    const col = tensorIm2col(x, FH, FW, this.options);
-    // (FN, C·FH·FW) · (N, C·FH·FW, OH·OW) → (N, FN, OH·OW): each image's product lands in NCHW order.
-    // col_nᵀ is a strided view (rows of col are its columns), read by gemm without a copy.
-    const y = W.reshape([FN, channels * FH * FW]).matmul(col.reshape([N, P, channels * FH * FW]).transpose([0, 2, 1]));
-    if (b !== undefined) addBiasInPlace(y, b, N, FN, P);
-    if (this.needsInputGrad[1]) this.saveForBackward(col);
-    return y.reshape([N, FN, OH, OW]);
+    return tensorConv2d(x, W, b, this.options);
   }
 
   backward(gy: Variable): Gradients {
     const [x, W, b] = this.inputs;
     const [needX, needW, needB] = this.needsInputGrad;
-    const { N, C, FH, FW, OH, OW } = this.geometry!;
-    const FN = W.shape[0];
-    const P = OH * OW;
-    const K = C * FH * FW;
-    const dy = reshape(gy, [N, FN, P]);
-    let gx: Variable | null = null;
-    let gW: Variable | null = null;
-    if (needX) {
-      // dcol_n = dy_nᵀ · W_mat: (N, OH·OW, FN) · (FN, C·FH·FW), then folded back onto x.
-      const dcol = matmul(transpose(dy, [0, 2, 1]), reshape(W, [FN, K]));
-      gx = col2im(reshape(dcol, [N * P, K]), x.shape, FH, FW, this.options);
-    }
-    if (needW) {
-      // Recording a graph of the backward needs col as a function of x; otherwise the saved copy is exact.
-      const col = isGradEnabled() ? im2col(x, FH, FW, this.options) : new Variable(this.saved[0], { requiresGrad: false });
-      gW = reshape(filterGradient(dy, col, N, FN, P, K), W.shape);
-    }
     const gb = b !== undefined && needB ? sum(gy, [0, 2, 3]) : null;
-    return [gx, gW, gb];
+    if (isGradEnabled()) return [...composedConvBackward(gy, x, W, needX, needW, this.options), gb];
+    const constant = (t: Tensor): Variable => new Variable(t, { requiresGrad: false });
+    return [
+      needX ? constant(conv2dBackwardInput(gy.data, W.data, x.shape, this.options)) : null,
+      needW ? constant(conv2dBackwardFilter(gy.data, x.data, W.shape, this.options)) : null,
+      gb,
+    ];
   }
 }
 
 /**
- * dW_mat = Σ_n dy_n · col_n, (FN, K), from dy (N, FN, P) and col (N·P, K), in one of two equal
- * formulations, chosen by the memory each moves:
- *   - usually N products (FN, P)·(P, K) give an (N, FN, K) stack, summed over N;
- *   - when the stack would be more than 4× the size of dy (K > 4·P: deep layers with small images
- *     and many filter taps, e.g. DeepConvNet's last convs, P = 64, K = 288 or 576), dy is copied
- *     to (FN, N, P) order and one product (FN, N·P)·(N·P, K) does it: measured 30% faster on
- *     the last conv (64, 64, 3×3 on 8×8), while at K ≈ P the N small products were faster.
- * Both are graph ops, so createGraph still differentiates through them.
+ * Conv2d's input and filter gradients written in differentiable nodes (for createGraph), in the
+ * seeds' im2col layout: col = im2col(x) (N·OH·OW, C·FH·FW).
  */
-function filterGradient(dy: Variable, col: Variable, N: number, FN: number, P: number, K: number): Variable {
-  if (K <= 4 * P) return sum(matmul(dy, reshape(col, [N, P, K])), 0);
-  return matmul(reshape(transpose(dy, [1, 0, 2]), [FN, N * P]), reshape(col, [N * P, K]));
-}
-
-/** y (N, FN, P), contiguous and freshly made, += b[f] on every row f. */
-function addBiasInPlace(y: Tensor, b: Tensor, N: number, FN: number, P: number): void {
-  const out = y.data;
-  const bias = b.contiguous();
-  for (let n = 0; n < N; n++) {
-    for (let f = 0; f < FN; f++) {
-      const v = bias.data[bias.offset + f];
-      const start = y.offset + (n * FN + f) * P;
-      for (let p = start; p < start + P; p++) out[p] += v;
-    }
+function composedConvBackward(gy: Variable, x: Variable, W: Variable, needX: boolean, needW: boolean, options: ConvOptions): [Variable | null, Variable | null] {
+  const [FN, C, FH, FW] = W.shape;
+  const [N, , OH, OW] = gy.shape;
+  const P = OH * OW;
+  const K = C * FH * FW;
+  const dy = reshape(gy, [N, FN, P]);
+  let gx: Variable | null = null;
+  let gW: Variable | null = null;
+  if (needX) {
+    // dcol_n = dy_nᵀ · W_mat: (N, OH·OW, FN) · (FN, C·FH·FW), then folded back onto x.
+    const dcol = matmul(transpose(dy, [0, 2, 1]), reshape(W, [FN, K]));
+    gx = col2im(reshape(dcol, [N * P, K]), x.shape, FH, FW, options);
   }
+  if (needW) {
+    const col = reshape(im2col(x, FH, FW, options), [N, P, K]);
+    gW = reshape(sum(matmul(dy, col), 0), W.shape);
+  }
+  return [gx, gW];
 }
 
 /**

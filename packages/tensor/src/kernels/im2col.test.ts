@@ -7,52 +7,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type WindowGeometry, avgPool2d, avgPool2dBackward, col2im, im2col, maxPool2d, maxPool2dBackward } from './im2col';
+import { type WindowGeometry, avgPool2d, avgPool2dBackward, col2im, fold, im2col, maxPool2d, maxPool2dBackward, unfold } from './im2col';
 import type { FloatArray } from './matmul';
+import { colSize, dotProduct, fill, geometryArb, inputSize, pixel, widthArb, windowSuite } from '../../test/window-suite';
 
 const RUNS = 150;
-
-/** Geometries whose output sizes come out whole: OH, OW are drawn and H, W derived from them. */
-function geometryArb(options: { pool?: boolean; twoByTwo?: boolean } = {}): fc.Arbitrary<WindowGeometry> {
-  return fc
-    .record({
-      N: fc.integer({ min: 1, max: 3 }),
-      C: fc.integer({ min: 1, max: 3 }),
-      FH: fc.integer({ min: 1, max: 4 }),
-      FW: fc.integer({ min: 1, max: 4 }),
-      strideH: fc.integer({ min: 1, max: 3 }),
-      strideW: fc.integer({ min: 1, max: 3 }),
-      padH: fc.integer({ min: 0, max: 2 }),
-      padW: fc.integer({ min: 0, max: 2 }),
-      OH: fc.integer({ min: 1, max: 4 }),
-      OW: fc.integer({ min: 1, max: 4 }),
-    })
-    // twoByTwo: the unrolled path of maxPool2d (2×2 windows, no padding).
-    .map((g) => (options.twoByTwo ? { ...g, FH: 2, FW: 2, padH: 0, padW: 0 } : g))
-    .map((g) => ({ ...g, H: (g.OH - 1) * g.strideH + g.FH - 2 * g.padH, W: (g.OW - 1) * g.strideW + g.FW - 2 * g.padW }))
-    .filter((g) => g.H >= 1 && g.W >= 1 && (!options.pool || (g.padH < g.FH && g.padW < g.FW)));
-}
-
-/** Deterministic values from a seed; `levels` > 0 draws from few distinct values, to make ties. */
-function fill(data: FloatArray, seed: number, levels = 0): FloatArray {
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < data.length; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    const u = state / 2 ** 32;
-    data[i] = levels > 0 ? Math.floor(u * levels) - 1 : 2 * u - 1;
-  }
-  return data;
-}
-
-const inputSize = (g: WindowGeometry) => g.N * g.C * g.H * g.W;
-const colSize = (g: WindowGeometry) => g.N * g.OH * g.OW * g.C * g.FH * g.FW;
 const pooledSize = (g: WindowGeometry) => g.N * g.C * g.OH * g.OW;
-
-/** x[n, c, ih, iw], or undefined in the padding. */
-function pixel(x: FloatArray, offset: number, g: WindowGeometry, n: number, c: number, ih: number, iw: number): number | undefined {
-  if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return undefined;
-  return x[offset + ((n * g.C + c) * g.H + ih) * g.W + iw];
-}
 
 /** Calls visit(row, column, n, c, ih, iw) for every entry of the im2col matrix, in its order. */
 function forEachEntry(g: WindowGeometry, visit: (row: number, column: number, n: number, c: number, ih: number, iw: number) => void): void {
@@ -81,17 +41,7 @@ function windowValues(x: FloatArray, g: WindowGeometry, n: number, c: number, oh
   return out;
 }
 
-function dotProduct(a: ArrayLike<number>, b: ArrayLike<number>): { value: number; scale: number } {
-  let value = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    value += a[i] * b[i];
-    scale += Math.abs(a[i] * b[i]);
-  }
-  return { value, scale };
-}
-
-const widthArb = fc.constantFrom(Float64Array, Float32Array);
+windowSuite('unfold / fold (JavaScript kernels)', { unfold, fold });
 
 describe('im2col', () => {
   it('matches the nested-loop definition, with offsets, in both float widths', () => {

@@ -119,6 +119,90 @@ export function col2im(col: FloatArray, colOffset: number, g: WindowGeometry, x:
 }
 
 /**
+ * The outputs o in [start, end) whose input position o·stride − pad + f lies inside [0, size):
+ * for filter tap f, the windows that see a real input rather than padding.
+ */
+function insideRange(f: number, pad: number, stride: number, size: number, outputs: number): [number, number] {
+  const start = Math.max(0, Math.ceil((pad - f) / stride));
+  const end = Math.min(outputs, Math.floor((size - 1 + pad - f) / stride) + 1);
+  return [start, Math.max(start, end)];
+}
+
+/**
+ * im2col in the other orientation (PyTorch's `unfold`): `col` (from colOffset) becomes N
+ * row-major (C·FH·FW, OH·OW) matrices, one per image; row (c, fh, fw) holds tap (fh, fw) of
+ * channel c for every window, in output order. Padding positions are 0; every element of the
+ * output range is written.
+ *
+ * Why a second layout: here each row is OW-long runs of one input row (contiguous for stride 1)
+ * instead of FW-long snippets, so it is about twice as fast as im2col, and an image's matrix is
+ * the right operand of filters (FN, C·FH·FW) · col → (FN, OH·OW), already in NCHW order.
+ *
+ * @example
+ * const x = Float64Array.from({ length: 9 }, (_, i) => i);              // one 3×3 image
+ * const g = { N: 1, C: 1, H: 3, W: 3, FH: 2, FW: 2, strideH: 1, strideW: 1, padH: 0, padW: 0, OH: 2, OW: 2 };
+ * const col = new Float64Array(16);
+ * unfold(x, 0, g, col, 0); // rows [0,1,3,4], [1,2,4,5], [3,4,6,7], [4,5,7,8] (taps (0,0), (0,1), (1,0), (1,1))
+ */
+export function unfold(x: FloatArray, xOffset: number, g: WindowGeometry, col: FloatArray, colOffset: number): void {
+  const { N, C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW } = g;
+  const plane = H * W;
+  let o = colOffset;
+  for (let image = 0; image < N * C; image++) {
+    const channel = xOffset + image * plane;
+    for (let fh = 0; fh < FH; fh++) {
+      for (let fw = 0; fw < FW; fw++) {
+        const [owStart, owEnd] = insideRange(fw, padW, strideW, W, OW);
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * strideH - padH + fh;
+          if (ih < 0 || ih >= H) {
+            col.fill(0, o, o + OW);
+            o += OW;
+            continue;
+          }
+          const src = channel + ih * W - padW + fw;
+          let ow = 0;
+          for (; ow < owStart; ow++) col[o++] = 0;
+          if (strideW === 1) for (; ow < owEnd; ow++) col[o++] = x[src + ow];
+          else for (; ow < owEnd; ow++) col[o++] = x[src + ow * strideW];
+          for (; ow < OW; ow++) col[o++] = 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The adjoint of unfold (PyTorch's `fold`): adds every entry of the N (C·FH·FW, OH·OW) matrices
+ * in `col` back to the input position it was copied from; entries that came from padding are
+ * dropped. Adds into `x` (contiguous from xOffset): zero it first for fold proper.
+ *
+ * @example
+ * const x = new Float64Array(9);
+ * fold(new Float64Array(16).fill(1), 0, g, x, 0); // x = [1,2,1, 2,4,2, 1,2,1]
+ */
+export function fold(col: FloatArray, colOffset: number, g: WindowGeometry, x: FloatArray, xOffset: number): void {
+  const { N, C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW } = g;
+  const plane = H * W;
+  let o = colOffset;
+  for (let image = 0; image < N * C; image++) {
+    const channel = xOffset + image * plane;
+    for (let fh = 0; fh < FH; fh++) {
+      for (let fw = 0; fw < FW; fw++) {
+        const [owStart, owEnd] = insideRange(fw, padW, strideW, W, OW);
+        for (let oh = 0; oh < OH; oh++, o += OW) {
+          const ih = oh * strideH - padH + fh;
+          if (ih < 0 || ih >= H) continue;
+          const dst = channel + ih * W - padW + fw;
+          if (strideW === 1) for (let ow = owStart; ow < owEnd; ow++) x[dst + ow] += col[o + ow];
+          else for (let ow = owStart; ow < owEnd; ow++) x[dst + ow * strideW] += col[o + ow];
+        }
+      }
+    }
+  }
+}
+
+/**
  * Max pooling, channel by channel: out[n, c, oh, ow] (contiguous from 0) = the largest input of
  * window (oh, ow), and argmax[...] = its flat index into x (relative to xOffset), the **first**
  * one in row-major window order on ties (as NumPy's argmax in the seeds' Pooling layer). Padding

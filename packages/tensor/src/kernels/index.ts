@@ -1,7 +1,7 @@
 import { map } from './elementwise.js';
 import { gemm } from './matmul.js';
 import { reduce } from './reduce.js';
-import { avgPool2d, avgPool2dBackward, col2im, im2col, maxPool2d, maxPool2dBackward } from './im2col.js';
+import { avgPool2d, avgPool2dBackward, col2im, fold, im2col, maxPool2d, maxPool2dBackward, unfold } from './im2col.js';
 import { environmentVariable } from './wasm/platform.js';
 import { createWasmBackend } from './wasm/index.js';
 
@@ -32,6 +32,10 @@ export interface KernelBackend {
   im2col: typeof im2col;
   /** The adjoint of im2col: adds each column entry back to its input position. */
   col2im: typeof col2im;
+  /** Unfolds each image's filter windows into the columns of a (C·FH·FW, OH·OW) matrix. */
+  unfold: typeof unfold;
+  /** The adjoint of unfold. */
+  fold: typeof fold;
   /** Max over each window, with the flat index of the (first) maximum. */
   maxPool2d: typeof maxPool2d;
   /** Adds each output gradient at its argmax. */
@@ -43,7 +47,7 @@ export interface KernelBackend {
 }
 
 /** The plain-JavaScript kernels: always available, and the reference the faster ones are tested against. */
-export const jsBackend: KernelBackend = { name: 'js', map, reduce, gemm, im2col, col2im, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
+export const jsBackend: KernelBackend = { name: 'js', map, reduce, gemm, im2col, col2im, unfold, fold, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
 
 const backends = new Map<string, KernelBackend>([['js', jsBackend]]);
 const wasmBackend = createWasmBackend(jsBackend);

@@ -1,19 +1,21 @@
 /**
- * The 'wasm' kernel backend: GEMM in WebAssembly SIMD, split across worker threads when large;
- * every other kernel is the JavaScript one it is given.
+ * The 'wasm' kernel backend: GEMM in WebAssembly SIMD, split across worker threads when large,
+ * and unfold/fold (the convolution's window kernels) in WebAssembly; every other kernel is the
+ * JavaScript one it is given.
  */
 import type { KernelBackend } from '../index.js';
 import { wasmGemm } from './gemm.js';
 import { wasmSimdSupported } from './module.js';
+import { wasmFold, wasmUnfold } from './windows.js';
 
 export { setThreads, getThreads } from './pool.js';
 
 /**
- * The wasm backend built on `base` (whose kernels it keeps except gemm), or null where the
+ * The wasm backend built on `base` (whose other kernels it keeps), or null where the
  * engine cannot run WebAssembly SIMD with shared memory. Nothing is compiled until the first
  * product that needs it.
  */
 export function createWasmBackend(base: KernelBackend): KernelBackend | null {
   if (!wasmSimdSupported()) return null;
-  return { ...base, name: 'wasm', gemm: wasmGemm };
+  return { ...base, name: 'wasm', gemm: wasmGemm, unfold: wasmUnfold, fold: wasmFold };
 }

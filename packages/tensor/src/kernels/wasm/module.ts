@@ -1,16 +1,16 @@
 /**
- * Loads the WebAssembly GEMM (assembly/gemm.ts, embedded by assembly/build.mjs) and owns its
- * memory. The memory is scratch only: operands are packed into it for one product and C is
+ * Loads the WebAssembly kernels (assembly/index.ts, embedded by assembly/build.mjs) and owns their
+ * memory. The memory is scratch only: operands are copied into it for one call and results
  * copied out, so tensors stay ordinary garbage-collected typed arrays and growing the memory
- * can never invalidate one. It grows to the largest product seen and is reused afterwards.
+ * can never invalidate one. It grows to the largest call seen and is reused afterwards.
  */
-import { MAXIMUM_PAGES, relaxedSimdWasm, simdWasm } from './gemm.wasm.generated.js';
+import { MAXIMUM_PAGES, relaxedSimdWasm, simdWasm } from './kernels.wasm.generated.js';
 import { webAssembly, type WasmMemory, type WasmModule } from './platform.js';
 
 const PAGE_BYTES = 65536;
 
-/** The functions assembly/gemm.ts exports. */
-export interface GemmExports {
+/** The functions assembly/index.ts exports (see assembly/gemm.ts and assembly/windows.ts). */
+export interface KernelExports {
   gemmTiles(descriptor: number): void;
   packSlivers(
     source: number,
@@ -24,7 +24,12 @@ export interface GemmExports {
   tileRows(): number;
   tileCols(): number;
   descriptorBytes(): number;
+  unfold(x: number, ...sizesThenColumns: [...WindowSizes, number]): void;
+  fold(col: number, ...sizesThenImage: [...WindowSizes, number]): void;
 }
+
+/** C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW of one image, as the window kernels take them. */
+export type WindowSizes = [number, number, number, number, number, number, number, number, number, number, number];
 
 /**
  * Fixed layout of the low addresses: the pool's control words, then the product descriptor,
@@ -38,7 +43,7 @@ export const DATA_ADDRESS = CONTROL_ADDRESS + 1024;
 export interface WasmKernels {
   module: WasmModule;
   memory: WasmMemory;
-  exports: GemmExports;
+  exports: KernelExports;
   /** True when the fused multiply-add (relaxed SIMD) build loaded. */
   relaxed: boolean;
 }
@@ -73,7 +78,7 @@ export function wasmKernels(): WasmKernels {
   const module = new api.Module(relaxed ? relaxedBytes : decodeBase64(simdWasm));
   const memory = new api.Memory({ initial: DATA_ADDRESS / PAGE_BYTES + 1, maximum: MAXIMUM_PAGES, shared: true });
   const instance = new api.Instance(module, { env: { memory } });
-  loaded = { module, memory, exports: instance.exports as unknown as GemmExports, relaxed };
+  loaded = { module, memory, exports: instance.exports as unknown as KernelExports, relaxed };
   return loaded;
 }
 

@@ -1,0 +1,124 @@
+/**
+ * Float32 sliding-window kernels in WebAssembly SIMD: unfold (one image's filter windows as the
+ * columns of a (C·FH·FW, OH·OW) matrix) and its adjoint fold. The same loops as the JavaScript
+ * kernels in src/kernels/im2col.ts, which they must match bit for bit; the JavaScript side
+ * (src/kernels/wasm/windows.ts) copies one image in, calls these, and copies the result out.
+ *
+ * Why in wasm: in JavaScript these loops cost about 3 ns per element (bounds-checked scalar
+ * copies of OW-long runs), as much as the convolution's products; here a run of stride-1
+ * inputs moves four floats per instruction.
+ */
+
+/** Zeros at [dst, dst + 4·count). A loop, not memory.fill: runs here are a few values long, and
+ * memory.fill is a call into the engine that costs more than storing them. */
+@inline
+function zero(dst: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), i32x4.splat(0));
+  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+/** Copies `count` float32 values from src (stepping `stride` values) to consecutive dst. */
+@inline
+function copyRun(dst: usize, src: usize, count: i32, stride: i32): void {
+  let i = 0;
+  if (stride == 1) {
+    for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+    for (; i < count; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+    return;
+  }
+  const step = <usize>stride << 2;
+  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + <usize>i * step));
+}
+
+/** Adds `count` consecutive float32 values at src into dst (stepping `stride` values). */
+@inline
+function addRun(dst: usize, src: usize, count: i32, stride: i32): void {
+  let i = 0;
+  if (stride == 1) {
+    for (; i + 4 <= count; i += 4) {
+      const at = dst + (<usize>i << 2);
+      v128.store(at, f32x4.add(v128.load(at), v128.load(src + (<usize>i << 2))));
+    }
+    for (; i < count; i++) {
+      const at = dst + (<usize>i << 2);
+      store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>i << 2)));
+    }
+    return;
+  }
+  const step = <usize>stride << 2;
+  for (; i < count; i++) {
+    const at = dst + <usize>i * step;
+    store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>i << 2)));
+  }
+}
+
+/** First output column whose tap fw reads inside the image (not padding). */
+@inline
+function insideStart(fw: i32, pad: i32, stride: i32): i32 {
+  return pad > fw ? (pad - fw + stride - 1) / stride : 0;
+}
+
+/** One past the last output column whose tap fw reads inside the image, at least `start`. */
+@inline
+function insideEnd(fw: i32, pad: i32, stride: i32, size: i32, outputs: i32, start: i32): i32 {
+  const reach = size - 1 + pad - fw;
+  const end = reach < 0 ? 0 : min(outputs, reach / stride + 1);
+  return max(start, end);
+}
+
+/**
+ * One image x (C, H, W) at `x` → its columns (C·FH·FW, OH·OW) at `col`: row (c, fh, fw), column
+ * (oh, ow) = x[c, oh·strideH − padH + fh, ow·strideW − padW + fw], 0 in the padding.
+ */
+export function unfold(
+  x: usize, C: i32, H: i32, W: i32, FH: i32, FW: i32,
+  strideH: i32, strideW: i32, padH: i32, padW: i32, OH: i32, OW: i32, col: usize,
+): void {
+  const rowBytes = <usize>OW << 2;
+  let o = col;
+  for (let c = 0; c < C; c++) {
+    const channel = x + (<usize>(c * H * W) << 2);
+    for (let fh = 0; fh < FH; fh++) {
+      for (let fw = 0; fw < FW; fw++) {
+        const owStart = insideStart(fw, padW, strideW);
+        const owEnd = insideEnd(fw, padW, strideW, W, OW, owStart);
+        for (let oh = 0; oh < OH; oh++, o += rowBytes) {
+          const ih = oh * strideH - padH + fh;
+          if (ih < 0 || ih >= H) {
+            zero(o, OW);
+            continue;
+          }
+          zero(o, owStart);
+          const src = channel + (<usize>(ih * W + owStart * strideW - padW + fw) << 2);
+          copyRun(o + (<usize>owStart << 2), src, owEnd - owStart, strideW);
+          zero(o + (<usize>owEnd << 2), OW - owEnd);
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of unfold: adds the columns at `col` back into the image at `x` (C, H, W). */
+export function fold(
+  col: usize, C: i32, H: i32, W: i32, FH: i32, FW: i32,
+  strideH: i32, strideW: i32, padH: i32, padW: i32, OH: i32, OW: i32, x: usize,
+): void {
+  const rowBytes = <usize>OW << 2;
+  let o = col;
+  for (let c = 0; c < C; c++) {
+    const channel = x + (<usize>(c * H * W) << 2);
+    for (let fh = 0; fh < FH; fh++) {
+      for (let fw = 0; fw < FW; fw++) {
+        const owStart = insideStart(fw, padW, strideW);
+        const owEnd = insideEnd(fw, padW, strideW, W, OW, owStart);
+        for (let oh = 0; oh < OH; oh++, o += rowBytes) {
+          const ih = oh * strideH - padH + fh;
+          if (ih < 0 || ih >= H) continue;
+          const dst = channel + (<usize>(ih * W + owStart * strideW - padW + fw) << 2);
+          addRun(dst, o + (<usize>owStart << 2), owEnd - owStart, strideW);
+        }
+      }
+    }
+  }
+}
