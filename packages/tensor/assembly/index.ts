@@ -1,3 +1,4 @@
-/** The module's exports: the GEMM micro-kernels and the sliding-window kernels. */
+/** The module's exports: the GEMM micro-kernels, the sliding-window and the elementwise kernels. */
 export * from './gemm';
 export * from './windows';
+export * from './elementwise';

@@ -271,19 +271,18 @@ export function conv2d(x: Tensor, W: Tensor, b?: Tensor, options: ConvOptions = 
   for (let n = 0; n < g.N; n++) {
     unfoldImage(input.data as FloatStorage, input.offset + n * imageSize, image, columns, 0);
     gemm(FN, positions, taps, weights, matrix(columns, 0, positions), y, n * FN * positions);
+    // Added while the image's output is still in cache, rather than in a pass of its own.
+    if (bias !== undefined) addBias(y, n * FN * positions, bias, FN, positions);
   }
-  if (bias !== undefined) addBias(y, bias, g.N, FN, positions);
   return out;
 }
 
-/** y (N, FN, P), contiguous, += b[f] on every row f. */
-function addBias(y: FloatStorage, b: Tensor, N: number, FN: number, P: number): void {
-  for (let n = 0; n < N; n++) {
-    for (let f = 0; f < FN; f++) {
-      const v = b.data[b.offset + f] as number;
-      const start = (n * FN + f) * P;
-      for (let p = start; p < start + P; p++) y[p] += v;
-    }
+/** The (FN, P) block of y at `start` += b[f] on every row f. */
+function addBias(y: FloatStorage, start: number, b: Tensor, FN: number, P: number): void {
+  for (let f = 0; f < FN; f++) {
+    const v = b.data[b.offset + f] as number;
+    const row = start + f * P;
+    for (let p = row; p < row + P; p++) y[p] += v;
   }
 }
 

@@ -9,7 +9,7 @@ import { webAssembly, type WasmMemory, type WasmModule } from './platform.js';
 
 const PAGE_BYTES = 65536;
 
-/** The functions assembly/index.ts exports (see assembly/gemm.ts and assembly/windows.ts). */
+/** The functions assembly/index.ts exports (see assembly/gemm.ts, windows.ts and elementwise.ts). */
 export interface KernelExports {
   gemmTiles(descriptor: number): void;
   packSlivers(
@@ -26,6 +26,8 @@ export interface KernelExports {
   descriptorBytes(): number;
   unfold(x: number, ...sizesThenColumns: [...WindowSizes, number]): void;
   fold(col: number, ...sizesThenImage: [...WindowSizes, number]): void;
+  unaryF32(op: number, out: number, x: number, n: number): void;
+  binaryF32(op: number, out: number, x: number, y: number, n: number): void;
 }
 
 /** C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW of one image, as the window kernels take them. */

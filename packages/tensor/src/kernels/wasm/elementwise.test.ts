@@ -1,0 +1,91 @@
+/**
+ * The WebAssembly elementwise path against the JavaScript kernel it replaces: the same bits for
+ * every op it takes, on float32 data full of special values (NaN, ±0, ±∞, subnormals, huge and
+ * tiny magnitudes), over lengths that end mid-vector and span several chunks, with offsets and
+ * broadcast single values on either side; and the calls it must leave to JavaScript.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { map as jsMap, type MapOp } from '../elementwise.js';
+import type { StridedArray } from '../strided.js';
+import { createWasmMap } from './elementwise.js';
+
+const wasmMap = createWasmMap(jsMap);
+const UNARY: MapOp[] = ['neg', 'abs', 'sqrt', 'relu', 'step'];
+const BINARY: MapOp[] = ['add', 'sub', 'mul', 'div', 'reluBackward', 'maximum', 'minimum'];
+const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1e-45, -1e-45, 1.1754942e-38, 3.4e38, -3.4e38, 1, -1, 0.5];
+
+/** Deterministic float32 values, one in four of them special. */
+function values(length: number, seed: number): Float32Array {
+  const out = new Float32Array(length);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state % 4 === 0 ? SPECIAL[(state >>> 8) % SPECIAL.length] : (state / 2 ** 32 - 0.5) * 2 ** ((state >>> 4) % 40 - 20);
+  }
+  return out;
+}
+
+/** Bit patterns, with every NaN the same (NaN payloads are not part of the contract). */
+function bits(a: Float32Array): number[] {
+  const words = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  return Array.from(words, (w, i) => (Number.isNaN(a[i]) ? 0x7fc00000 : w));
+}
+
+const rowMajor = (data: Float32Array, offset: number): StridedArray => ({ data, offset, strides: [1] });
+const single = (data: Float32Array, offset: number): StridedArray => ({ data, offset, strides: [0] });
+
+function both(op: MapOp, length: number, inputs: () => StridedArray[]): [number[], number[]] {
+  const results: number[][] = [];
+  for (const kernel of [jsMap, wasmMap]) {
+    const out = new Float32Array(length + 3).fill(7);
+    kernel(op, [length], { data: out, offset: 2, strides: [1] }, inputs());
+    results.push(bits(out));
+  }
+  return [results[0], results[1]];
+}
+
+describe('wasm map (float32)', () => {
+  it('gives the JavaScript kernel’s bits for every op, length and offset', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...UNARY, ...BINARY), fc.integer({ min: 4096, max: 40000 }), fc.nat(3), fc.nat(3), fc.nat(1000), (op, length, xOffset, yOffset, seed) => {
+        const x = values(length + xOffset, seed);
+        const y = values(length + yOffset, seed + 1);
+        const inputs = () => (UNARY.includes(op) ? [rowMajor(x, xOffset)] : [rowMajor(x, xOffset), rowMajor(y, yOffset)]);
+        const [js, wasm] = both(op, length, inputs);
+        expect(wasm).toEqual(js);
+        expect(wasm.slice(0, 2)).toEqual(bits(new Float32Array([7, 7]))); // nothing written before the output
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('broadcasts a single value on either side', () => {
+    for (const op of BINARY) {
+      for (const scalar of [2.5, -0, NaN, Infinity]) {
+        const x = values(20000, 3);
+        const s = new Float32Array([scalar]);
+        expect(both(op, 20000, () => [single(s, 0), rowMajor(x, 0)])[1]).toEqual(both(op, 20000, () => [single(s, 0), rowMajor(x, 0)])[0]);
+        expect(both(op, 20000, () => [rowMajor(x, 0), single(s, 0)])[1]).toEqual(both(op, 20000, () => [rowMajor(x, 0), single(s, 0)])[0]);
+      }
+    }
+  });
+
+  it('works on row-major 2-d operands and leaves strided or mixed-width ones to JavaScript', () => {
+    const x = values(200 * 50, 4);
+    const y = values(200 * 50, 5);
+    for (const strides of [[50, 1], [1, 200]]) {
+      const outs = [jsMap, wasmMap].map((kernel) => {
+        const out = new Float32Array(200 * 50);
+        kernel('mul', [200, 50], { data: out, offset: 0, strides: [50, 1] }, [{ data: x, offset: 0, strides }, { data: y, offset: 0, strides: [50, 1] }]);
+        return bits(out);
+      });
+      expect(outs[1]).toEqual(outs[0]);
+    }
+    const wide = Float64Array.from(y);
+    const [a, b] = [new Float32Array(10000), new Float32Array(10000)];
+    jsMap('add', [10000], { data: a, offset: 0, strides: [1] }, [{ data: x, offset: 0, strides: [1] }, { data: wide, offset: 0, strides: [1] }]);
+    wasmMap('add', [10000], { data: b, offset: 0, strides: [1] }, [{ data: x, offset: 0, strides: [1] }, { data: wide, offset: 0, strides: [1] }]);
+    expect(bits(b)).toEqual(bits(a));
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The `map` kernel with a WebAssembly SIMD path for the elementwise ops training runs most
+ * (assembly/elementwise.ts) on float32 data: the output contiguous, each input either laid out
+ * like it or a single broadcast value. Operands go through the module's memory in chunks that
+ * stay in cache (copied in, computed in place, copied out). Every other call, and small ones
+ * where the copies and the call would cost more than they save, takes the JavaScript kernel.
+ */
+import type { map as jsMap, MapOp } from '../elementwise.js';
+import type { StridedArray } from '../strided.js';
+import { DATA_ADDRESS, reserve, wasmKernels } from './module.js';
+
+/** Op codes shared with assembly/elementwise.ts. */
+const UNARY_CODES: Partial<Record<MapOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, step: 4 };
+const BINARY_CODES: Partial<Record<MapOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluBackward: 4, maximum: 5, minimum: 6 };
+
+/** Elements per chunk: 64 KiB per operand, so the two inputs and the output stay in L2. */
+const CHUNK = 16384;
+/** Below this many elements the JavaScript loop is as fast as the copies (measured crossover). */
+const WASM_MIN_ELEMENTS = 4096;
+
+/** Whether `strides` walk `shape` in row-major order with no gaps (size-1 axes may have any stride). */
+function isRowMajor(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+/** Whether every axis that has more than one element has stride 0: one value broadcast. */
+function isBroadcastValue(shape: readonly number[], strides: readonly number[]): boolean {
+  return shape.every((size, d) => size === 1 || strides[d] === 0);
+}
+
+/**
+ * The wasm-accelerated map over `base` (the JavaScript kernel), same contract.
+ *
+ * @example
+ * const map = createWasmMap(jsMap);
+ * map('add', [100000], out, [x, y]); // float32, contiguous: computed in WebAssembly
+ */
+export function createWasmMap(base: typeof jsMap): typeof jsMap {
+  return (op, shape, out, inputs) => {
+    const code = inputs.length === 1 ? UNARY_CODES[op] : inputs.length === 2 ? BINARY_CODES[op] : undefined;
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (code === undefined || size < WASM_MIN_ELEMENTS || !suitable(shape, out, inputs)) {
+      base(op, shape, out, inputs);
+      return;
+    }
+    runChunks(code, size, out, inputs, shape);
+  };
+}
+
+function suitable(shape: readonly number[], out: StridedArray, inputs: readonly StridedArray[]): boolean {
+  if (!(out.data instanceof Float32Array) || !isRowMajor(shape, out.strides)) return false;
+  return inputs.every((x) => x.data instanceof Float32Array && (isRowMajor(shape, x.strides) || isBroadcastValue(shape, x.strides)));
+}
+
+function runChunks(code: number, size: number, out: StridedArray, inputs: readonly StridedArray[], shape: readonly number[]): void {
+  const kernels = wasmKernels();
+  const bytes = CHUNK * 4;
+  if (!reserve(kernels, DATA_ADDRESS + inputs.length * bytes)) throw new Error('wasm map: cannot reserve scratch memory');
+  const addresses = inputs.map((_, k) => DATA_ADDRESS + k * bytes);
+  const views = addresses.map((address) => new Float32Array(kernels.memory.buffer, address, CHUNK));
+  const broadcast = inputs.map((x) => !isRowMajor(shape, x.strides));
+  inputs.forEach((x, k) => {
+    if (broadcast[k]) views[k].fill(x.data[x.offset] as number);
+  });
+  const target = out.data as Float32Array;
+  for (let start = 0; start < size; start += CHUNK) {
+    const length = Math.min(CHUNK, size - start);
+    inputs.forEach((x, k) => {
+      if (!broadcast[k]) views[k].set((x.data as Float32Array).subarray(x.offset + start, x.offset + start + length));
+    });
+    // The result overwrites the first input's chunk.
+    if (inputs.length === 1) kernels.exports.unaryF32(code, addresses[0], addresses[0], length);
+    else kernels.exports.binaryF32(code, addresses[0], addresses[0], addresses[1], length);
+    target.set(views[0].subarray(0, length), out.offset + start);
+    // A broadcast first input was overwritten: restore it for the next chunk.
+    if (broadcast[0] && start + CHUNK < size) views[0].fill(inputs[0].data[inputs[0].offset] as number);
+  }
+}
