@@ -122,3 +122,44 @@ export function fold(
     }
   }
 }
+
+/**
+ * Max pooling over 2×2 windows without padding (any stride), for `planes` (C, H, W) planes at `x`:
+ * out (planes, OH, OW) at `out` and, at `argmax`, each maximum's index into the planes plus
+ * `firstIndex`. As the JavaScript maxPool2x2: the first maximum in row-major window order wins
+ * ties; a NaN wins and its first occurrence is the index. `select` keeps it free of branches on
+ * the data (which mispredict half the time on real activations).
+ */
+export function maxPool2x2(x: usize, planes: i32, H: i32, W: i32, strideH: i32, strideW: i32, OH: i32, OW: i32, firstIndex: i32, out: usize, argmax: usize): void {
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const top = p * H * W + oh * strideH * W;
+      for (let ow = 0; ow < OW; ow++, o += 4) {
+        const i0 = top + ow * strideW;
+        const a0 = load<f32>(x + (<usize>i0 << 2));
+        const a1 = load<f32>(x + (<usize>i0 << 2), 4);
+        const a2 = load<f32>(x + (<usize>(i0 + W) << 2));
+        const a3 = load<f32>(x + (<usize>(i0 + W) << 2), 4);
+        let at = i0;
+        let best = a0;
+        if ((a0 != a0) | (a1 != a1) | (a2 != a2) | (a3 != a3)) {
+          at = a0 != a0 ? i0 : a1 != a1 ? i0 + 1 : a2 != a2 ? i0 + W : i0 + W + 1;
+          best = NaN;
+        } else {
+          const a1Wins = a1 > best;
+          at = select<i32>(i0 + 1, at, a1Wins);
+          best = select<f32>(a1, best, a1Wins);
+          const a2Wins = a2 > best;
+          at = select<i32>(i0 + W, at, a2Wins);
+          best = select<f32>(a2, best, a2Wins);
+          const a3Wins = a3 > best;
+          at = select<i32>(i0 + W + 1, at, a3Wins);
+          best = select<f32>(a3, best, a3Wins);
+        }
+        store<f32>(out + o, best);
+        store<i32>(argmax + o, at + firstIndex);
+      }
+    }
+  }
+}

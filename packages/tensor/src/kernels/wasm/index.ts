@@ -1,13 +1,13 @@
 /**
  * The 'wasm' kernel backend: GEMM in WebAssembly SIMD, split across worker threads when large,
- * unfold/fold (the convolution's window kernels) and the common float32 elementwise ops in
- * WebAssembly; every other kernel is the JavaScript one it is given.
+ * unfold/fold (the convolution's window kernels), 2×2 max pooling and the common float32
+ * elementwise ops in WebAssembly; every other kernel is the JavaScript one it is given.
  */
 import type { KernelBackend } from '../index.js';
 import { wasmGemm } from './gemm.js';
 import { wasmSimdSupported } from './module.js';
 import { createWasmMap } from './elementwise.js';
-import { wasmFold, wasmUnfold } from './windows.js';
+import { wasmFold, wasmMaxPool2d, wasmUnfold } from './windows.js';
 
 export { setThreads, getThreads } from './pool.js';
 
@@ -18,5 +18,5 @@ export { setThreads, getThreads } from './pool.js';
  */
 export function createWasmBackend(base: KernelBackend): KernelBackend | null {
   if (!wasmSimdSupported()) return null;
-  return { ...base, name: 'wasm', gemm: wasmGemm, unfold: wasmUnfold, fold: wasmFold, map: createWasmMap(base.map) };
+  return { ...base, name: 'wasm', gemm: wasmGemm, unfold: wasmUnfold, fold: wasmFold, maxPool2d: wasmMaxPool2d, map: createWasmMap(base.map) };
 }

@@ -26,6 +26,7 @@ export interface KernelExports {
   descriptorBytes(): number;
   unfold(x: number, ...sizesThenColumns: [...WindowSizes, number]): void;
   fold(col: number, ...sizesThenImage: [...WindowSizes, number]): void;
+  maxPool2x2(x: number, planes: number, H: number, W: number, strideH: number, strideW: number, OH: number, OW: number, firstIndex: number, out: number, argmax: number): void;
   unaryF32(op: number, out: number, x: number, n: number): void;
   binaryF32(op: number, out: number, x: number, y: number, n: number): void;
 }

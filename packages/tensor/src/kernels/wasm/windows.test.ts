@@ -1,12 +1,14 @@
 /**
  * The shared unfold/fold suite (test/window-suite.ts) against the WebAssembly window kernels
  * (float32 data runs in wasm, float64 falls back to JavaScript), plus bit-equality with the
- * JavaScript kernels on the DeepConvNet layer sizes they were written for.
+ * JavaScript kernels on the DeepConvNet layer sizes they were written for, and 2×2 max pooling
+ * against the JavaScript kernel (values, ties, NaN, ±0).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fill, windowSuite } from '../../../test/window-suite.js';
-import { fold, unfold, type WindowGeometry } from '../im2col.js';
-import { wasmFold, wasmUnfold } from './windows.js';
+import { fill, geometryArb, windowSuite } from '../../../test/window-suite.js';
+import { fold, maxPool2d, unfold, type WindowGeometry } from '../im2col.js';
+import { wasmFold, wasmMaxPool2d, wasmUnfold } from './windows.js';
 
 windowSuite('unfold / fold (wasm kernels)', { unfold: wasmUnfold, fold: wasmFold });
 
@@ -25,5 +27,36 @@ describe('wasm unfold / fold on real layer sizes', () => {
       fold(jsColumns, 0, g, jsImage, 0);
       expect(wasmImage).toEqual(jsImage);
     }
+  });
+});
+
+describe('wasm max pooling', () => {
+  it('gives the JavaScript kernel’s maxima and first-maximum indices for 2×2 windows, with ties, NaN and ±0', () => {
+    fc.assert(
+      fc.property(geometryArb({ pool: true, twoByTwo: true }), fc.nat(3), fc.nat(1000), fc.boolean(), (g, xOffset, seed, ties) => {
+        const x = fill(new Float32Array(xOffset + g.N * g.C * g.H * g.W), seed, ties ? 3 : 0) as Float32Array;
+        if (seed % 3 === 0) x[xOffset + (seed % (x.length - xOffset))] = NaN;
+        if (ties) x.forEach((v, i) => (x[i] = v === 0 && i % 2 ? -0 : v));
+        const count = g.N * g.C * g.OH * g.OW;
+        const [jsOut, wasmOut] = [new Float32Array(count), new Float32Array(count)];
+        const [jsAt, wasmAt] = [new Int32Array(count), new Int32Array(count)];
+        maxPool2d(x, xOffset, g, jsOut, jsAt);
+        wasmMaxPool2d(x, xOffset, g, wasmOut, wasmAt);
+        expect(Array.from(wasmAt)).toEqual(Array.from(jsAt));
+        expect(Array.from(wasmOut, (v) => (Object.is(v, -0) ? '-0' : v))).toEqual(Array.from(jsOut, (v) => (Object.is(v, -0) ? '-0' : v)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('pools many planes in several pieces, as the JavaScript kernel (SimpleConvNet’s layer)', () => {
+    const g: WindowGeometry = { N: 7, C: 30, H: 24, W: 24, FH: 2, FW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, OH: 12, OW: 12 };
+    const x = fill(new Float32Array(7 * 30 * 576), 9) as Float32Array;
+    const count = 7 * 30 * 144;
+    const [jsOut, wasmOut, jsAt, wasmAt] = [new Float32Array(count), new Float32Array(count), new Int32Array(count), new Int32Array(count)];
+    maxPool2d(x, 0, g, jsOut, jsAt);
+    wasmMaxPool2d(x, 0, g, wasmOut, wasmAt);
+    expect(wasmOut).toEqual(jsOut);
+    expect(wasmAt).toEqual(jsAt);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * unfold and fold on the WebAssembly kernels of assembly/windows.ts, one image at a time: the
- * image (or its columns) is copied into the module's memory, transformed there, and the result
- * copied out, so the memory holds one image's columns at most and tensors stay ordinary typed
- * arrays. Float64 data, and images too large for the memory, take the JavaScript kernels.
+ * unfold, fold and 2×2 max pooling on the WebAssembly kernels of assembly/windows.ts, a piece at
+ * a time: an image (or its columns, or a few channel planes) is copied into the module's memory,
+ * transformed there, and the result copied out, so the memory holds little and tensors stay
+ * ordinary typed arrays. Float64 data, and pieces too large for the memory, take the JavaScript
+ * kernels.
  */
-import { fold as jsFold, unfold as jsUnfold, type WindowGeometry } from '../im2col.js';
+import { fold as jsFold, maxPool2d as jsMaxPool2d, unfold as jsUnfold, type WindowGeometry } from '../im2col.js';
 import type { FloatArray } from '../matmul.js';
 import { DATA_ADDRESS, reserve, wasmKernels, type WasmKernels, type WindowSizes } from './module.js';
 
@@ -14,10 +15,10 @@ function imageLayout(g: WindowGeometry): { args: WindowSizes; imageSize: number;
   return { args: [C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW], imageSize: C * H * W, columnSize: C * FH * FW * OH * OW };
 }
 
-/** The kernels with room for one image and its columns (image first), or null to fall back. */
-function kernelsFor(imageSize: number, columnSize: number): WasmKernels | null {
+/** The kernels with room for `values` 4-byte values from DATA_ADDRESS, or null to fall back. */
+function kernelsWithRoom(values: number): WasmKernels | null {
   const kernels = wasmKernels();
-  return reserve(kernels, DATA_ADDRESS + (imageSize + columnSize) * 4) ? kernels : null;
+  return reserve(kernels, DATA_ADDRESS + values * 4) ? kernels : null;
 }
 
 /**
@@ -29,7 +30,7 @@ function kernelsFor(imageSize: number, columnSize: number): WasmKernels | null {
  */
 export function wasmUnfold(x: FloatArray, xOffset: number, g: WindowGeometry, col: FloatArray, colOffset: number): void {
   const { args, imageSize, columnSize } = imageLayout(g);
-  const kernels = x instanceof Float32Array && col instanceof Float32Array ? kernelsFor(imageSize, columnSize) : null;
+  const kernels = x instanceof Float32Array && col instanceof Float32Array ? kernelsWithRoom(imageSize + columnSize) : null;
   if (kernels === null) {
     jsUnfold(x, xOffset, g, col, colOffset);
     return;
@@ -52,7 +53,7 @@ export function wasmUnfold(x: FloatArray, xOffset: number, g: WindowGeometry, co
  */
 export function wasmFold(col: FloatArray, colOffset: number, g: WindowGeometry, x: FloatArray, xOffset: number): void {
   const { args, imageSize, columnSize } = imageLayout(g);
-  const kernels = x instanceof Float32Array && col instanceof Float32Array ? kernelsFor(imageSize, columnSize) : null;
+  const kernels = x instanceof Float32Array && col instanceof Float32Array ? kernelsWithRoom(imageSize + columnSize) : null;
   if (kernels === null) {
     jsFold(col, colOffset, g, x, xOffset);
     return;
@@ -66,5 +67,40 @@ export function wasmFold(col: FloatArray, colOffset: number, g: WindowGeometry, 
     columns.set(col.subarray(colOffset + n * columnSize, colOffset + (n + 1) * columnSize));
     kernels.exports.fold(columnsAddress, ...args, DATA_ADDRESS);
     x.set(image, at);
+  }
+}
+
+/** Channel planes per max-pool call: about 64 KiB of input, so input and outputs stay in cache. */
+const POOL_CHUNK_ELEMENTS = 16384;
+
+/**
+ * Same contract as the JavaScript `maxPool2d`; 2×2 windows without padding on float32 data (the
+ * usual CNN pooling) run in WebAssembly, everything else in JavaScript.
+ *
+ * @example
+ * wasmMaxPool2d(x, 0, g, out, argmax); // equals maxPool2d(x, 0, g, out, argmax)
+ */
+export function wasmMaxPool2d(x: FloatArray, xOffset: number, g: WindowGeometry, out: FloatArray, argmax: Int32Array): void {
+  const { N, C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW } = g;
+  const plane = H * W;
+  const pooled = OH * OW;
+  const planesPerCall = Math.max(1, Math.floor(POOL_CHUNK_ELEMENTS / plane));
+  const twoByTwo = FH === 2 && FW === 2 && padH === 0 && padW === 0;
+  const kernels = twoByTwo && x instanceof Float32Array && out instanceof Float32Array ? kernelsWithRoom(planesPerCall * (plane + 2 * pooled)) : null;
+  if (kernels === null) {
+    jsMaxPool2d(x, xOffset, g, out, argmax);
+    return;
+  }
+  const outAddress = DATA_ADDRESS + planesPerCall * plane * 4;
+  const argmaxAddress = outAddress + planesPerCall * pooled * 4;
+  const planes = new Float32Array(kernels.memory.buffer, DATA_ADDRESS, planesPerCall * plane);
+  const maxima = new Float32Array(kernels.memory.buffer, outAddress, planesPerCall * pooled);
+  const positions = new Int32Array(kernels.memory.buffer, argmaxAddress, planesPerCall * pooled);
+  for (let p = 0; p < N * C; p += planesPerCall) {
+    const count = Math.min(planesPerCall, N * C - p);
+    planes.set(x.subarray(xOffset + p * plane, xOffset + (p + count) * plane));
+    kernels.exports.maxPool2x2(DATA_ADDRESS, count, H, W, strideH, strideW, OH, OW, p * plane, outAddress, argmaxAddress);
+    out.set(maxima.subarray(0, count * pooled), p * pooled);
+    argmax.set(positions.subarray(0, count * pooled), p * pooled);
   }
 }
