@@ -19,9 +19,9 @@
 /** Rows of C per micro-tile. Four rows × two vectors = 8 accumulators, plus two B vectors, one
  * broadcast A value and a product temporary: 12 of the 16 SIMD registers V8 has on x64 (a 6×8
  * tile needs all 16 and spills, measured slower). */
-const TILE_ROWS: i32 = 4;
+export const TILE_ROWS: i32 = 4;
 /** Columns of C per micro-tile: two f32x4 vectors. */
-const TILE_COLS: i32 = 8;
+export const TILE_COLS: i32 = 8;
 
 // Descriptor fields (i32 slots) written by the JavaScript side before every product.
 const NEXT_TILE = 0; // atomic counter of claimed tiles
@@ -106,21 +106,19 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, fir
 }
 
 /**
- * One tile of C: rows [row0, row0+rows) × columns [col0, col0+cols), summed over all of K in
- * slices of kc. Within a slice the B sliver (kc×8, ≤ 8 KiB) stays in L1 while every A sliver of
- * the tile's rows streams past it from L2.
+ * Rows [row0, row0+rows) × columns [col0, col0+cols) of C = A·B for packed A and B of depth K at
+ * aPtr and bPtr, C padded with leading dimension paddedN at cPtr, summed over K in slices of kcMax.
+ * Within a slice the B sliver (kc×8, ≤ 8 KiB) stays in L1 while every A sliver of the block's rows
+ * streams past it from L2. `accumulate` adds to what C holds instead of overwriting it.
  */
-function computeTile(desc: usize, row0: i32, rows: i32, col0: i32, cols: i32): void {
-  const K = field(desc, DEPTH);
-  const kcMax = field(desc, DEPTH_BLOCK);
-  const paddedN = field(desc, PADDED_N);
-  const aPtr = <usize>field(desc, A_PTR);
-  const bPtr = <usize>field(desc, B_PTR);
-  const cPtr = <usize>field(desc, C_PTR);
+export function computeBlock(
+  K: i32, kcMax: i32, aPtr: usize, bPtr: usize, cPtr: usize, paddedN: i32,
+  row0: i32, rows: i32, col0: i32, cols: i32, accumulate: bool,
+): void {
   const ldcBytes = <usize>paddedN << 2;
   for (let pc = 0; pc < K; pc += kcMax) {
     const kc = min(kcMax, K - pc);
-    const first = pc == 0;
+    const first = pc == 0 && !accumulate;
     for (let j = col0; j < col0 + cols; j += TILE_COLS) {
       const b = bPtr + ((<usize>(j / TILE_COLS) * K + pc) * TILE_COLS << 2);
       for (let i = row0; i < row0 + rows; i += TILE_ROWS) {
@@ -130,6 +128,15 @@ function computeTile(desc: usize, row0: i32, rows: i32, col0: i32, cols: i32): v
       }
     }
   }
+}
+
+/** One tile of the product described at `desc`. */
+function computeTile(desc: usize, row0: i32, rows: i32, col0: i32, cols: i32): void {
+  computeBlock(
+    field(desc, DEPTH), field(desc, DEPTH_BLOCK),
+    <usize>field(desc, A_PTR), <usize>field(desc, B_PTR), <usize>field(desc, C_PTR), field(desc, PADDED_N),
+    row0, rows, col0, cols, false,
+  );
 }
 
 /**

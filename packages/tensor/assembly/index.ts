@@ -1,4 +1,26 @@
-/** The module's exports: the GEMM micro-kernels, the sliding-window and the elementwise kernels. */
-export * from './gemm';
-export * from './windows';
-export * from './elementwise';
+/**
+ * The module's exports: the GEMM, the sliding-window, the elementwise and the convolution
+ * kernels, and `runTask`, through which pool workers run whichever multi-threaded task the main
+ * thread started.
+ */
+import { gemmTiles } from './gemm';
+import { convBackwardFilter, convBackwardInput, convForward } from './conv';
+
+export { descriptorBytes, gemmTiles, packSlivers, tileCols, tileRows } from './gemm';
+export { fold, maxPool2x2, unfold } from './windows';
+export { binaryF32, unaryF32 } from './elementwise';
+export { convBackwardFilter, convBackwardInput, convDescriptorBytes, convForward } from './conv';
+
+// Task codes: the JavaScript side's TASKS table (src/kernels/wasm/pool.ts) keeps the same numbers.
+const GEMM = 0;
+const CONV_FORWARD = 1;
+const CONV_BACKWARD_INPUT = 2;
+const CONV_BACKWARD_FILTER = 3;
+
+/** Runs task `task` on the descriptor at `desc`, on the calling thread's share of the work. */
+export function runTask(task: i32, desc: usize): void {
+  if (task == GEMM) gemmTiles(desc);
+  else if (task == CONV_FORWARD) convForward(desc);
+  else if (task == CONV_BACKWARD_INPUT) convBackwardInput(desc);
+  else if (task == CONV_BACKWARD_FILTER) convBackwardFilter(desc);
+}

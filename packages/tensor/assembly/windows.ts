@@ -104,14 +104,23 @@ export function fold(
   col: usize, C: i32, H: i32, W: i32, FH: i32, FW: i32,
   strideH: i32, strideW: i32, padH: i32, padW: i32, OH: i32, OW: i32, x: usize,
 ): void {
+  foldRows(col, OH * OW, C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW, x);
+}
+
+/** fold for columns whose rows (one per filter tap) start `rowStride` floats apart (≥ OH·OW). */
+export function foldRows(
+  col: usize, rowStride: i32, C: i32, H: i32, W: i32, FH: i32, FW: i32,
+  strideH: i32, strideW: i32, padH: i32, padW: i32, OH: i32, OW: i32, x: usize,
+): void {
   const rowBytes = <usize>OW << 2;
-  let o = col;
+  let tap = 0;
   for (let c = 0; c < C; c++) {
     const channel = x + (<usize>(c * H * W) << 2);
     for (let fh = 0; fh < FH; fh++) {
-      for (let fw = 0; fw < FW; fw++) {
+      for (let fw = 0; fw < FW; fw++, tap++) {
         const owStart = insideStart(fw, padW, strideW);
         const owEnd = insideEnd(fw, padW, strideW, W, OW, owStart);
+        let o = col + (<usize>(tap * rowStride) << 2);
         for (let oh = 0; oh < OH; oh++, o += rowBytes) {
           const ih = oh * strideH - padH + fh;
           if (ih < 0 || ih >= H) continue;

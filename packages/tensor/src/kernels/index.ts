@@ -2,6 +2,7 @@ import { map } from './elementwise.js';
 import { gemm } from './matmul.js';
 import { reduce } from './reduce.js';
 import { avgPool2d, avgPool2dBackward, col2im, fold, im2col, maxPool2d, maxPool2dBackward, unfold } from './im2col.js';
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from './conv.js';
 import { environmentVariable } from './wasm/platform.js';
 import { createWasmBackend } from './wasm/index.js';
 
@@ -11,6 +12,7 @@ export type { StridedArray } from './strided.js';
 export type { MapOp, UnaryOp, BinaryOp, TernaryOp } from './elementwise.js';
 export type { ReduceOp } from './reduce.js';
 export type { WindowGeometry } from './im2col.js';
+export type { ConvGeometry } from './conv.js';
 export type { MatrixOperand, FloatArray } from './matmul.js';
 export { REDUCE_INITIAL } from './reduce.js';
 export { mapArity } from './elementwise.js';
@@ -36,6 +38,12 @@ export interface KernelBackend {
   unfold: typeof unfold;
   /** The adjoint of unfold. */
   fold: typeof fold;
+  /** A convolution of a batch: y_n = W_mat · unfold(x_n) + b. */
+  conv2dForward: typeof conv2dForward;
+  /** Its input gradient: dx_n = fold(W_matᵀ · dy_n). */
+  conv2dBackwardInput: typeof conv2dBackwardInput;
+  /** Its filter gradient: dW = Σ_n dy_n · unfold(x_n)ᵀ. */
+  conv2dBackwardFilter: typeof conv2dBackwardFilter;
   /** Max over each window, with the flat index of the (first) maximum. */
   maxPool2d: typeof maxPool2d;
   /** Adds each output gradient at its argmax. */
@@ -47,7 +55,7 @@ export interface KernelBackend {
 }
 
 /** The plain-JavaScript kernels: always available, and the reference the faster ones are tested against. */
-export const jsBackend: KernelBackend = { name: 'js', map, reduce, gemm, im2col, col2im, unfold, fold, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
+export const jsBackend: KernelBackend = { name: 'js', map, reduce, gemm, im2col, col2im, unfold, fold, conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
 
 const backends = new Map<string, KernelBackend>([['js', jsBackend]]);
 const wasmBackend = createWasmBackend(jsBackend);

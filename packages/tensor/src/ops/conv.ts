@@ -1,7 +1,6 @@
 import { type FloatDType, type FloatStorage, allocate, isFloat, promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError, formatShape } from '../errors.js';
-import { type WindowGeometry, kernels } from '../kernels/index.js';
-import type { MatrixOperand } from '../kernels/matmul.js';
+import { type ConvGeometry, type WindowGeometry, kernels } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 
 export type { WindowGeometry } from '../kernels/index.js';
@@ -191,51 +190,19 @@ export function fold(cols: Tensor, inputShape: readonly number[], filterHeight: 
 
 // ---- convolution ------------------------------------------------------------------------------
 //
-// The three convolution products work one image at a time through a reused (C·FH·FW, OH·OW)
-// column buffer instead of a whole batch's columns: for DeepConvNet's second layer those are
-// 45 MB, and allocating and first touching them every step cost more than filling them
-// (unfold of a batch: 71 ms into fresh memory, 32 ms into reused). One image's columns (at most
-// a few hundred KB for MNIST-sized layers) also stay in cache between unfold and the product.
+// The three convolution products are kernels (kernels/conv.ts, and on the wasm backend
+// kernels/wasm/conv.ts): they work one image at a time, through a reused column buffer rather than
+// a whole batch's columns. Here: the checks, the dtypes and the output tensors.
 
-/** Reused buffers by dtype and purpose. Single-threaded JavaScript: no two calls overlap. */
-const scratchBuffers = new Map<string, FloatStorage>();
-
-function scratch(dtype: FloatDType, purpose: 'columns' | 'product', length: number): FloatStorage {
-  const key = `${dtype}:${purpose}`;
-  let buffer = scratchBuffers.get(key);
-  if (buffer === undefined || buffer.length < length) {
-    buffer = allocate(dtype, length) as FloatStorage;
-    scratchBuffers.set(key, buffer);
-  }
-  return buffer;
-}
-
-/** A row-major rows×cols matrix at `offset` of `data`, or its transpose. */
-function matrix(data: FloatStorage, offset: number, cols: number, transposed = false): MatrixOperand {
-  return transposed ? { data, offset, rowStride: 1, colStride: cols } : { data, offset, rowStride: cols, colStride: 1 };
-}
-
-/** The geometry, dtype and contiguous operands of a convolution, checked once for all three products. */
-interface ConvSetup {
-  g: WindowGeometry;
-  /** The geometry of one image, for the per-image kernels. */
-  image: WindowGeometry;
-  dtype: FloatDType;
-  FN: number;
-  /** C·FH·FW: the filter taps, rows of an image's columns. */
-  taps: number;
-  /** OH·OW: the output positions, columns of an image's columns. */
-  positions: number;
-}
-
-function convSetup(op: string, inputShape: readonly number[], filterShape: readonly number[], options: ConvOptions, dtype: FloatDType): ConvSetup {
+/** The checked geometry (with FN) of a convolution of `inputShape` by filters of `filterShape`. */
+function convGeometry(op: string, inputShape: readonly number[], filterShape: readonly number[], options: ConvOptions): ConvGeometry {
   if (filterShape.length !== 4) throw new ShapeError(`${op}: filters W must have shape (FN, C, FH, FW), got ${formatShape(filterShape)}`);
   const [FN, channels, FH, FW] = filterShape;
   const g = windowGeometry(op, inputShape, [FH, FW], options);
   if (channels !== g.C) {
     throw new ShapeError(`${op}: input ${formatShape(inputShape)} has ${g.C} channels but the filters W ${formatShape(filterShape)} expect ${channels}`);
   }
-  return { g, image: { ...g, N: 1 }, dtype, FN, taps: g.C * FH * FW, positions: g.OH * g.OW };
+  return { ...g, FN };
 }
 
 /** Both operands as float tensors of their common dtype (float32 with float64 gives float64). */
@@ -257,33 +224,18 @@ function commonFloat(op: string, a: Tensor, aName: string, b: Tensor, bName: str
  */
 export function conv2d(x: Tensor, W: Tensor, b?: Tensor, options: ConvOptions = {}): Tensor {
   const [input, filters, dtype] = commonFloat('conv2d', x, 'input', W, 'filters W');
-  const { g, image, FN, taps, positions } = convSetup('conv2d', input.shape, filters.shape, options, dtype);
-  const bias = b === undefined ? undefined : floatInput('conv2d', b, 'bias b');
-  if (bias !== undefined && (bias.ndim !== 1 || bias.shape[0] !== FN)) {
-    throw new ShapeError(`conv2d: bias b must have shape (${FN}) for ${FN} filters, got ${formatShape(b!.shape)}`);
+  const g = convGeometry('conv2d', input.shape, filters.shape, options);
+  const bias = b === undefined ? null : floatInput('conv2d', b, 'bias b');
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== g.FN)) {
+    throw new ShapeError(`conv2d: bias b must have shape (${g.FN}) for ${g.FN} filters, got ${formatShape(b!.shape)}`);
   }
-  const out = new Tensor(allocate(dtype, g.N * FN * positions), [g.N, FN, g.OH, g.OW]);
-  const y = out.data as FloatStorage;
-  const columns = scratch(dtype, 'columns', taps * positions);
-  const weights = matrix(filters.data as FloatStorage, filters.offset, taps);
-  const imageSize = g.C * g.H * g.W;
-  const { unfold: unfoldImage, gemm } = kernels();
-  for (let n = 0; n < g.N; n++) {
-    unfoldImage(input.data as FloatStorage, input.offset + n * imageSize, image, columns, 0);
-    gemm(FN, positions, taps, weights, matrix(columns, 0, positions), y, n * FN * positions);
-    // Added while the image's output is still in cache, rather than in a pass of its own.
-    if (bias !== undefined) addBias(y, n * FN * positions, bias, FN, positions);
-  }
+  const biasData = bias === null ? null : bias.dtype === dtype ? bias : bias.astype(dtype);
+  const out = new Tensor(allocate(dtype, g.N * g.FN * g.OH * g.OW), [g.N, g.FN, g.OH, g.OW]);
+  kernels().conv2dForward(
+    input.data as FloatStorage, input.offset, g, filters.data as FloatStorage, filters.offset,
+    biasData === null ? null : (biasData.data as FloatStorage), biasData?.offset ?? 0, out.data as FloatStorage,
+  );
   return out;
-}
-
-/** The (FN, P) block of y at `start` += b[f] on every row f. */
-function addBias(y: FloatStorage, start: number, b: Tensor, FN: number, P: number): void {
-  for (let f = 0; f < FN; f++) {
-    const v = b.data[b.offset + f] as number;
-    const row = start + f * P;
-    for (let p = row; p < row + P; p++) y[p] += v;
-  }
 }
 
 /**
@@ -296,17 +248,10 @@ function addBias(y: FloatStorage, start: number, b: Tensor, FN: number, P: numbe
  */
 export function conv2dBackwardInput(dy: Tensor, W: Tensor, inputShape: readonly number[], options: ConvOptions = {}): Tensor {
   const [grad, filters, dtype] = commonFloat('conv2dBackwardInput', dy, 'dy', W, 'filters W');
-  const { g, image, FN, taps, positions } = convSetup('conv2dBackwardInput', inputShape, filters.shape, options, dtype);
-  checkOutputGradient('conv2dBackwardInput', grad, [g.N, FN, g.OH, g.OW]);
+  const g = convGeometry('conv2dBackwardInput', inputShape, filters.shape, options);
+  checkOutputGradient('conv2dBackwardInput', grad, [g.N, g.FN, g.OH, g.OW]);
   const out = new Tensor(allocate(dtype, g.N * g.C * g.H * g.W), [g.N, g.C, g.H, g.W]);
-  const columns = scratch(dtype, 'columns', taps * positions);
-  const weightsT = matrix(filters.data as FloatStorage, filters.offset, taps, true);
-  const imageSize = g.C * g.H * g.W;
-  const { fold: foldImage, gemm } = kernels();
-  for (let n = 0; n < g.N; n++) {
-    gemm(taps, positions, FN, weightsT, matrix(grad.data as FloatStorage, grad.offset + n * FN * positions, positions), columns, 0);
-    foldImage(columns, 0, image, out.data as FloatStorage, n * imageSize);
-  }
+  kernels().conv2dBackwardInput(grad.data as FloatStorage, grad.offset, g, filters.data as FloatStorage, filters.offset, out.data as FloatStorage);
   return out;
 }
 
@@ -319,20 +264,10 @@ export function conv2dBackwardInput(dy: Tensor, W: Tensor, inputShape: readonly 
  */
 export function conv2dBackwardFilter(dy: Tensor, x: Tensor, filterShape: readonly number[], options: ConvOptions = {}): Tensor {
   const [grad, input, dtype] = commonFloat('conv2dBackwardFilter', dy, 'dy', x, 'input');
-  const { g, image, FN, taps, positions } = convSetup('conv2dBackwardFilter', input.shape, filterShape, options, dtype);
-  checkOutputGradient('conv2dBackwardFilter', grad, [g.N, FN, g.OH, g.OW]);
-  const out = new Tensor(allocate(dtype, FN * taps), [...filterShape]);
-  const dW = out.data as FloatStorage;
-  const columns = scratch(dtype, 'columns', taps * positions);
-  const product = scratch(dtype, 'product', FN * taps);
-  const imageSize = g.C * g.H * g.W;
-  const { unfold: unfoldImage, gemm } = kernels();
-  for (let n = 0; n < g.N; n++) {
-    unfoldImage(input.data as FloatStorage, input.offset + n * imageSize, image, columns, 0);
-    const dyImage = matrix(grad.data as FloatStorage, grad.offset + n * FN * positions, positions);
-    gemm(FN, taps, positions, dyImage, matrix(columns, 0, positions, true), product, 0);
-    for (let i = 0; i < FN * taps; i++) dW[i] += product[i];
-  }
+  const g = convGeometry('conv2dBackwardFilter', input.shape, filterShape, options);
+  checkOutputGradient('conv2dBackwardFilter', grad, [g.N, g.FN, g.OH, g.OW]);
+  const out = new Tensor(allocate(dtype, g.FN * g.C * g.FH * g.FW), [...filterShape]);
+  kernels().conv2dBackwardFilter(grad.data as FloatStorage, grad.offset, g, input.data as FloatStorage, input.offset, out.data as FloatStorage);
   return out;
 }
 

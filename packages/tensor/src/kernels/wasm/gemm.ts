@@ -10,7 +10,7 @@
  */
 import { evenStep, gemm as jsGemm, roundUp, type MatrixOperand } from '../matmul.js';
 import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
-import { runProduct } from './pool.js';
+import { runTask } from './pool.js';
 
 /**
  * Below this many multiply-adds the JavaScript kernel is faster: packing, copying C and the
@@ -148,7 +148,7 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   // load and store of C for little work.
   const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
   writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress });
-  runProduct(work >= THREADS_MIN_PRODUCT && tileCount > 1);
+  runTask('gemm', work >= THREADS_MIN_PRODUCT && tileCount > 1);
 
   const heap = new Float32Array(kernels.memory.buffer);
   const cBase = cAddress / 4;

@@ -1,11 +1,12 @@
 /**
- * The 'wasm' kernel backend: GEMM in WebAssembly SIMD, split across worker threads when large,
- * unfold/fold (the convolution's window kernels), 2×2 max pooling and the common float32
- * elementwise ops in WebAssembly; every other kernel is the JavaScript one it is given.
+ * The 'wasm' kernel backend: GEMM and convolution in WebAssembly SIMD, split across worker
+ * threads when large, and unfold/fold, 2×2 max pooling and the common float32 elementwise ops in
+ * WebAssembly; every other kernel is the JavaScript one it is given.
  */
 import type { KernelBackend } from '../index.js';
 import { wasmGemm } from './gemm.js';
 import { wasmSimdSupported } from './module.js';
+import { wasmConv2dBackwardFilter, wasmConv2dBackwardInput, wasmConv2dForward } from './conv.js';
 import { createWasmMap } from './elementwise.js';
 import { wasmFold, wasmMaxPool2d, wasmUnfold } from './windows.js';
 
@@ -18,5 +19,16 @@ export { setThreads, getThreads } from './pool.js';
  */
 export function createWasmBackend(base: KernelBackend): KernelBackend | null {
   if (!wasmSimdSupported()) return null;
-  return { ...base, name: 'wasm', gemm: wasmGemm, unfold: wasmUnfold, fold: wasmFold, maxPool2d: wasmMaxPool2d, map: createWasmMap(base.map) };
+  return {
+    ...base,
+    name: 'wasm',
+    gemm: wasmGemm,
+    unfold: wasmUnfold,
+    fold: wasmFold,
+    conv2dForward: wasmConv2dForward,
+    conv2dBackwardInput: wasmConv2dBackwardInput,
+    conv2dBackwardFilter: wasmConv2dBackwardFilter,
+    maxPool2d: wasmMaxPool2d,
+    map: createWasmMap(base.map),
+  };
 }

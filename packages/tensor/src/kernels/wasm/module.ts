@@ -28,6 +28,8 @@ export interface KernelExports {
   fold(col: number, ...sizesThenImage: [...WindowSizes, number]): void;
   maxPool2x2(x: number, planes: number, H: number, W: number, strideH: number, strideW: number, OH: number, OW: number, firstIndex: number, out: number, argmax: number): void;
   unaryF32(op: number, out: number, x: number, n: number): void;
+  runTask(task: number, descriptor: number): void;
+  convDescriptorBytes(): number;
   binaryF32(op: number, out: number, x: number, y: number, n: number): void;
 }
 
@@ -39,7 +41,7 @@ export type WindowSizes = [number, number, number, number, number, number, numbe
  * then packed operands. The first page is left to the AssemblyScript runtime.
  */
 export const CONTROL_ADDRESS = PAGE_BYTES;
-export const CONTROL_WORDS = 4;
+export const CONTROL_WORDS = 5;
 export const DESCRIPTOR_ADDRESS = CONTROL_ADDRESS + 64;
 export const DATA_ADDRESS = CONTROL_ADDRESS + 1024;
 

@@ -1,8 +1,9 @@
 /**
- * The worker pool behind multi-threaded products. Every worker instantiates the same module on
- * the same shared memory and sleeps on a control word; a product is started by bumping that word,
- * after which the main thread and every worker call `gemmTiles`, which hands out tiles of C
- * through an atomic counter, so a thread slowed by other load simply takes fewer tiles.
+ * The worker pool behind multi-threaded products and convolutions. Every worker instantiates the
+ * same module on the same shared memory and sleeps on a control word; a task is started by
+ * writing its code and bumping that word, after which the main thread and every worker call
+ * `runTask`, whose task hands out its work (tiles of C, images) through an atomic counter, so a
+ * thread slowed by other load simply takes less of it.
  * The public API stays synchronous: the main thread works too, then blocks with `Atomics.wait`
  * until the last worker has checked in.
  *
@@ -12,6 +13,7 @@
  *   BROKEN      set by a worker that could not start; the pool is then given up
  *   EPOCH       bumped when a pool is stopped: its workers, which may outlive terminate() for a
  *               moment, leave at their next wake-up instead of joining the next pool's products
+ *   TASK        which task the descriptor describes (see TASKS)
  */
 import { CONTROL_ADDRESS, CONTROL_WORDS, DESCRIPTOR_ADDRESS, wasmKernels, type WasmKernels } from './module.js';
 import { environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
@@ -20,6 +22,11 @@ const GENERATION = 0;
 const PENDING = 1;
 const BROKEN = 2;
 const EPOCH = 3;
+const TASK = 4;
+
+/** Task codes, as assembly/index.ts numbers them. */
+export const TASKS = { gemm: 0, convForward: 1, convBackwardInput: 2, convBackwardFilter: 3 } as const;
+export type Task = keyof typeof TASKS;
 
 /** Longest wait for the workers of one product, boot included, before giving up (ms). */
 const WORKER_TIMEOUT = 60_000;
@@ -27,16 +34,16 @@ const WORKER_TIMEOUT = 60_000;
 /**
  * The worker's whole program. It reads its start data from workerData (Node); a browser
  * version would receive the same object in its first message. A worker that cannot start
- * still checks in for every product (without taking tiles) and flags BROKEN, so the main
+ * still checks in for every task (without taking work) and flags BROKEN, so the main
  * thread never waits on it in vain.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, controlAddress, descriptorAddress, generation, epoch } = workerData;
 const words = new Int32Array(memory.buffer, controlAddress, ${CONTROL_WORDS});
-let gemmTiles = null;
+let runTask = null;
 try {
-  gemmTiles = new WebAssembly.Instance(module, { env: { memory } }).exports.gemmTiles;
+  runTask = new WebAssembly.Instance(module, { env: { memory } }).exports.runTask;
 } catch {
   Atomics.store(words, ${BROKEN}, 1);
 }
@@ -45,7 +52,7 @@ for (;;) {
   Atomics.wait(words, ${GENERATION}, seen);
   seen = Atomics.load(words, ${GENERATION});
   if (Atomics.load(words, ${EPOCH}) !== epoch) break;
-  if (gemmTiles) gemmTiles(descriptorAddress);
+  if (runTask) runTask(Atomics.load(words, ${TASK}), descriptorAddress);
   if (Atomics.sub(words, ${PENDING}, 1) === 1) Atomics.notify(words, ${PENDING});
 }
 `;
@@ -89,21 +96,22 @@ class WorkerPool {
     return this.workers.length;
   }
 
-  /** Runs the product at DESCRIPTOR_ADDRESS on this thread and every worker; returns when all are done. */
-  run(): void {
+  /** Runs `task` on DESCRIPTOR_ADDRESS on this thread and every worker; returns when all are done. */
+  run(task: Task): void {
     const words = this.words;
+    Atomics.store(words, TASK, TASKS[task]);
     Atomics.store(words, PENDING, this.workers.length);
     Atomics.add(words, GENERATION, 1);
     Atomics.notify(words, GENERATION);
-    this.kernels.exports.gemmTiles(DESCRIPTOR_ADDRESS);
+    this.kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
     const deadline = Date.now() + WORKER_TIMEOUT;
     for (let pending = Atomics.load(words, PENDING); pending !== 0; pending = Atomics.load(words, PENDING)) {
-      if (Date.now() > deadline) throw new Error('wasm gemm: worker threads did not finish; try setThreads(1)');
+      if (Date.now() > deadline) throw new Error('wasm kernels: worker threads did not finish; try setThreads(1)');
       Atomics.wait(words, PENDING, pending, WORKER_TIMEOUT);
     }
   }
 
-  /** True when a worker could not start (it took no tiles, so results are still complete). */
+  /** True when a worker could not start (it took no work, so results are still complete). */
   get broken(): boolean {
     return Atomics.load(this.words, BROKEN) !== 0;
   }
@@ -149,22 +157,22 @@ export function getThreads(): number {
 }
 
 /**
- * Runs the product written at DESCRIPTOR_ADDRESS, on every thread (see setThreads) when
- * `parallel`, else on this one. Falls back to this thread alone where workers cannot start.
+ * Runs `task` as written at DESCRIPTOR_ADDRESS, on every thread (see setThreads) when `parallel`,
+ * else on this one. Falls back to this thread alone where workers cannot start.
  */
-export function runProduct(parallel: boolean): void {
+export function runTask(task: Task, parallel: boolean): void {
   const kernels = wasmKernels();
   if (!parallel || threads <= 1 || unavailable) {
-    kernels.exports.gemmTiles(DESCRIPTOR_ADDRESS);
+    kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
     return;
   }
   pool ??= WorkerPool.start(kernels, threads - 1);
   if (!pool) {
     unavailable = true;
-    kernels.exports.gemmTiles(DESCRIPTOR_ADDRESS);
+    kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
     return;
   }
-  pool.run();
+  pool.run(task);
   if (pool.broken) {
     pool.stop();
     pool = null;

@@ -1,0 +1,178 @@
+/**
+ * The convolution kernels of kernels/conv.ts on WebAssembly (assembly/conv.ts), split across the
+ * worker pool by image. Per call: the filters are packed once, a piece of the batch is copied into
+ * the module's memory, every thread claims a scratch slot and then images, and the results are
+ * copied out. Float64 data stays on the JavaScript kernels, and so does a batch whose single
+ * image would not fit in the memory.
+ *
+ * Memory, from DATA_ADDRESS: packed filters | images (or dx) | outputs (or dy) | bias | one
+ * scratch slot per thread. A batch is taken in pieces of at most PIECE_BYTES of images and
+ * outputs, so the memory stays bounded whatever the batch size.
+ */
+import {
+  conv2dBackwardFilter as jsBackwardFilter, conv2dBackwardInput as jsBackwardInput, conv2dForward as jsForward, type ConvGeometry,
+} from '../conv.js';
+import { evenStep, roundUp, type FloatArray } from '../matmul.js';
+import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
+import { getThreads, runTask, type Task } from './pool.js';
+
+const TILE_ROWS = 4;
+const TILE_COLS = 8;
+/** Deepest K slice of the per-image products (as the GEMM's). */
+const DEPTH_BLOCK = 256;
+/** Most bytes of images plus outputs copied in at once. */
+const PIECE_BYTES = 32 << 20;
+/** Below this many multiply-adds per call a second thread saves less than waking it costs. */
+const THREADS_MIN_WORK = 128 * 128 * 128;
+
+/** Where one call's operands live in the module's memory. */
+interface Layout {
+  packed: number;
+  images: number;
+  outputs: number;
+  bias: number;
+  scratch: number;
+  scratchBytes: number;
+  end: number;
+}
+
+const align = (bytes: number) => roundUp(bytes, 64);
+
+/** Floats of scratch one thread needs for `task`. */
+function scratchFloats(task: Task, g: ConvGeometry): number {
+  const K = g.C * g.FH * g.FW;
+  const P = g.OH * g.OW;
+  const paddedP = roundUp(P, TILE_COLS);
+  if (task === 'convForward') return K * P + K * paddedP + roundUp(g.FN, TILE_ROWS) * paddedP;
+  if (task === 'convBackwardInput') return g.FN * paddedP + roundUp(K, TILE_ROWS) * paddedP;
+  const paddedFN = roundUp(g.FN, TILE_ROWS);
+  const paddedK = roundUp(K, TILE_COLS);
+  return paddedFN * paddedK + K * P + P * paddedFN + P * paddedK;
+}
+
+function layout(task: Task, g: ConvGeometry, images: number, threads: number): Layout {
+  const K = g.C * g.FH * g.FW;
+  const packed = DATA_ADDRESS;
+  const packedBytes = align(4 * roundUp(task === 'convForward' ? g.FN : K, TILE_ROWS) * (task === 'convForward' ? K : g.FN));
+  const imagesAddress = packed + packedBytes;
+  const outputs = imagesAddress + align(4 * images * g.C * g.H * g.W);
+  const bias = outputs + align(4 * images * g.FN * g.OH * g.OW);
+  const scratch = bias + align(4 * g.FN);
+  const scratchBytes = align(4 * scratchFloats(task, g));
+  return { packed, images: imagesAddress, outputs, bias, scratch, scratchBytes, end: scratch + threads * scratchBytes };
+}
+
+/** Images per piece: as many as fit in PIECE_BYTES (at least one). */
+function pieceImages(g: ConvGeometry): number {
+  const bytesPerImage = 4 * (g.C * g.H * g.W + g.FN * g.OH * g.OW);
+  return Math.max(1, Math.min(g.N, Math.floor(PIECE_BYTES / bytesPerImage)));
+}
+
+/** The kernels with room for `task` on a piece of `images`, or null to fall back to JavaScript. */
+function prepare(task: Task, g: ConvGeometry, images: number): { kernels: WasmKernels; at: Layout } | null {
+  const kernels = wasmKernels();
+  const at = layout(task, g, images, Math.max(1, getThreads()));
+  return reserve(kernels, at.end) ? { kernels, at } : null;
+}
+
+/**
+ * Packs the filters W_mat (FN × K) as the GEMM's A operand: as they are for the forward product
+ * (W_mat · columns), transposed for the input gradient (W_matᵀ · dy). Staged in the images area.
+ */
+function packFilters(kernels: WasmKernels, at: Layout, weights: Float32Array, offset: number, g: ConvGeometry, transposed: boolean): void {
+  const K = g.C * g.FH * g.FW;
+  new Float32Array(kernels.memory.buffer, at.images, g.FN * K).set(weights.subarray(offset, offset + g.FN * K));
+  // A is packed from its transpose: for W_mat that is (K × FN), element (t, f) at f·K + t.
+  if (transposed) kernels.exports.packSlivers(at.images, K, 1, g.FN, K, TILE_ROWS, at.packed);
+  else kernels.exports.packSlivers(at.images, 1, K, K, g.FN, TILE_ROWS, at.packed);
+}
+
+function writeDescriptor(kernels: WasmKernels, g: ConvGeometry, images: number, depth: number, at: Layout, hasBias: boolean): void {
+  const slots = new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, kernels.exports.convDescriptorBytes() / 4);
+  slots.set([
+    0, 0, images, g.C, g.H, g.W, g.FH, g.FW, g.strideH, g.strideW, g.padH, g.padW, g.OH, g.OW, g.FN,
+    evenStep(depth, DEPTH_BLOCK, 1), at.images, at.outputs, at.packed, hasBias ? at.bias : 0, at.scratch, at.scratchBytes,
+  ]);
+}
+
+function run(task: Task, g: ConvGeometry, images: number): void {
+  const work = images * g.FN * g.C * g.FH * g.FW * g.OH * g.OW;
+  runTask(task, images > 1 && work >= THREADS_MIN_WORK);
+}
+
+/** Same contract as kernels/conv.ts conv2dForward. @example wasmConv2dForward(x, 0, g, weights, 0, bias, 0, y) */
+export function wasmConv2dForward(
+  x: FloatArray, xOffset: number, g: ConvGeometry, weights: FloatArray, weightsOffset: number,
+  bias: FloatArray | null, biasOffset: number, y: FloatArray,
+): void {
+  const piece = pieceImages(g);
+  const ready = x instanceof Float32Array && weights instanceof Float32Array && y instanceof Float32Array ? prepare('convForward', g, piece) : null;
+  if (ready === null || (bias !== null && !(bias instanceof Float32Array))) {
+    jsForward(x, xOffset, g, weights, weightsOffset, bias, biasOffset, y);
+    return;
+  }
+  const { kernels, at } = ready;
+  const imageSize = g.C * g.H * g.W;
+  const outputSize = g.FN * g.OH * g.OW;
+  packFilters(kernels, at, weights as Float32Array, weightsOffset, g, false);
+  if (bias !== null) new Float32Array(kernels.memory.buffer, at.bias, g.FN).set(bias.subarray(biasOffset, biasOffset + g.FN));
+  for (let first = 0; first < g.N; first += piece) {
+    const images = Math.min(piece, g.N - first);
+    new Float32Array(kernels.memory.buffer, at.images, images * imageSize).set(x.subarray(xOffset + first * imageSize, xOffset + (first + images) * imageSize));
+    writeDescriptor(kernels, g, images, g.C * g.FH * g.FW, at, bias !== null);
+    run('convForward', g, images);
+    y.set(new Float32Array(kernels.memory.buffer, at.outputs, images * outputSize), first * outputSize);
+  }
+}
+
+/** Same contract as kernels/conv.ts conv2dBackwardInput (dx holds zeros). @example wasmConv2dBackwardInput(dy, 0, g, weights, 0, dx) */
+export function wasmConv2dBackwardInput(dy: FloatArray, dyOffset: number, g: ConvGeometry, weights: FloatArray, weightsOffset: number, dx: FloatArray): void {
+  const piece = pieceImages(g);
+  const ready = dy instanceof Float32Array && weights instanceof Float32Array && dx instanceof Float32Array ? prepare('convBackwardInput', g, piece) : null;
+  if (ready === null) {
+    jsBackwardInput(dy, dyOffset, g, weights, weightsOffset, dx);
+    return;
+  }
+  const { kernels, at } = ready;
+  const imageSize = g.C * g.H * g.W;
+  const outputSize = g.FN * g.OH * g.OW;
+  packFilters(kernels, at, weights as Float32Array, weightsOffset, g, true);
+  for (let first = 0; first < g.N; first += piece) {
+    const images = Math.min(piece, g.N - first);
+    new Float32Array(kernels.memory.buffer, at.outputs, images * outputSize).set(dy.subarray(dyOffset + first * outputSize, dyOffset + (first + images) * outputSize));
+    writeDescriptor(kernels, g, images, g.FN, at, false);
+    run('convBackwardInput', g, images);
+    dx.set(new Float32Array(kernels.memory.buffer, at.images, images * imageSize), first * imageSize);
+  }
+}
+
+/** Same contract as kernels/conv.ts conv2dBackwardFilter (dW holds zeros). @example wasmConv2dBackwardFilter(dy, 0, g, x, 0, dW) */
+export function wasmConv2dBackwardFilter(dy: FloatArray, dyOffset: number, g: ConvGeometry, x: FloatArray, xOffset: number, dW: FloatArray): void {
+  const piece = pieceImages(g);
+  const ready = dy instanceof Float32Array && x instanceof Float32Array && dW instanceof Float32Array ? prepare('convBackwardFilter', g, piece) : null;
+  if (ready === null) {
+    jsBackwardFilter(dy, dyOffset, g, x, xOffset, dW);
+    return;
+  }
+  const { kernels, at } = ready;
+  const K = g.C * g.FH * g.FW;
+  const paddedK = roundUp(K, TILE_COLS);
+  const imageSize = g.C * g.H * g.W;
+  const outputSize = g.FN * g.OH * g.OW;
+  const threads = Math.max(1, getThreads());
+  for (let first = 0; first < g.N; first += piece) {
+    const images = Math.min(piece, g.N - first);
+    new Float32Array(kernels.memory.buffer, at.images, images * imageSize).set(x.subarray(xOffset + first * imageSize, xOffset + (first + images) * imageSize));
+    new Float32Array(kernels.memory.buffer, at.outputs, images * outputSize).set(dy.subarray(dyOffset + first * outputSize, dyOffset + (first + images) * outputSize));
+    writeDescriptor(kernels, g, images, g.OH * g.OW, at, false);
+    run('convBackwardFilter', g, images);
+    // Each thread that ran left a partial sum (paddedFN × paddedK) at the start of its slot.
+    const slotsUsed = Math.min(threads, new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, 2)[1]);
+    for (let slot = 0; slot < slotsUsed; slot++) {
+      const partial = new Float32Array(kernels.memory.buffer, at.scratch + slot * at.scratchBytes, roundUp(g.FN, TILE_ROWS) * paddedK);
+      for (let f = 0; f < g.FN; f++) {
+        for (let t = 0; t < K; t++) dW[f * K + t] += partial[f * paddedK + t];
+      }
+    }
+  }
+}
