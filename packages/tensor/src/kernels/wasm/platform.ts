@@ -1,10 +1,10 @@
 /**
  * Everything the WebAssembly kernels need from the platform, in one place: the WebAssembly API
  * (typed locally, as the project's `lib` has no DOM types), environment variables, the core
- * count and starting a worker thread. Node's versions are here; a browser port replaces
- * `spawnWorker` with a Web Worker built from a Blob URL of the same source (the worker's code
- * only uses `WebAssembly` and `Atomics`), and `threadCountHint` with
- * `navigator.hardwareConcurrency`.
+ * count, starting a worker thread and whether this thread may block. Node uses worker_threads;
+ * a browser uses Web Workers made from a Blob URL of the same program, which needs a
+ * cross-origin-isolated page (COOP/COEP headers) for SharedArrayBuffer, as every threaded
+ * WebAssembly does.
  */
 
 /** The parts of the WebAssembly JS API the kernels use. */
@@ -45,11 +45,22 @@ function nodeBuiltin<T>(id: string): T | null {
   return (process?.getBuiltinModule?.(id) as T | undefined) ?? null;
 }
 
+/** A browser's globals, as far as the kernels use them. */
+interface BrowserGlobals {
+  navigator?: { hardwareConcurrency?: number };
+  Worker?: new (url: string) => { postMessage(data: unknown): void; terminate(): void };
+  Blob?: new (parts: string[], options: { type: string }) => object;
+  URL?: { createObjectURL(blob: object): string };
+  crossOriginIsolated?: boolean;
+}
+
+const browser = globalThis as BrowserGlobals;
+
 /** How many threads the machine runs at once (1 where that is unknown). */
 export function threadCountHint(): number {
   const os = nodeBuiltin<{ availableParallelism?(): number; cpus(): unknown[] }>('node:os');
-  if (!os) return 1;
-  return os.availableParallelism?.() ?? Math.max(1, os.cpus().length);
+  if (os) return os.availableParallelism?.() ?? Math.max(1, os.cpus().length);
+  return Math.max(1, browser.navigator?.hardwareConcurrency ?? 1);
 }
 
 /** A started worker, as far as the pool cares. */
@@ -68,21 +79,33 @@ interface NodeWorkerThreads {
 }
 
 /**
- * Starts a worker running `source` (a script that reads its start data from
- * `require('node:worker_threads').workerData`), or returns null where threads are unavailable.
- * The worker is unref'd: an idle pool never keeps the process alive.
+ * Starts a worker running `program`, the source of a function expression that takes the start
+ * data (`(data) => { … }`), or returns null where threads are unavailable. In Node the data
+ * arrives as workerData and the worker is unref'd, so an idle pool never keeps the process alive;
+ * in a browser it arrives as the worker's first message.
  */
-export function spawnWorker(source: string, data: unknown): PoolWorker | null {
+export function spawnWorker(program: string, data: unknown): PoolWorker | null {
   const threads = nodeBuiltin<NodeWorkerThreads>('node:worker_threads');
-  if (!threads) return null;
-  const worker = new threads.Worker(source, { eval: true, workerData: data });
-  worker.unref();
-  // A worker that fails reports it through the shared control words (see pool.ts); an
-  // unhandled 'error' event would otherwise crash the process.
-  worker.on('error', () => {});
-  return {
-    terminate: () => {
-      void worker.terminate();
-    },
-  };
+  if (threads) {
+    const worker = new threads.Worker(`(${program})(require('node:worker_threads').workerData);`, { eval: true, workerData: data });
+    worker.unref();
+    // A worker that fails reports it through the shared control words (see pool.ts); an
+    // unhandled 'error' event would otherwise crash the process.
+    worker.on('error', () => {});
+    return { terminate: () => void worker.terminate() };
+  }
+  const { Worker, Blob, URL } = browser;
+  if (!Worker || !Blob || !URL || browser.crossOriginIsolated === false) return null;
+  const source = `self.onmessage = (event) => { self.onmessage = null; (${program})(event.data); };`;
+  const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  worker.postMessage(data);
+  return { terminate: () => worker.terminate() };
+}
+
+/**
+ * Whether this thread may block in Atomics.wait: Node's main thread may, a browser's main thread
+ * may not (it spins instead, which the short waits of one task allow).
+ */
+export function canBlock(): boolean {
+  return nodeBuiltin('node:worker_threads') !== null || typeof (globalThis as { document?: unknown }).document === 'undefined';
 }

@@ -14,15 +14,17 @@
  *   EPOCH       bumped when a pool is stopped: its workers, which may outlive terminate() for a
  *               moment, leave at their next wake-up instead of joining the next pool's products
  *   TASK        which task the descriptor describes (see TASKS)
+ *   READY       workers of the current pool that have instantiated the module
  */
 import { CONTROL_ADDRESS, CONTROL_WORDS, DESCRIPTOR_ADDRESS, wasmKernels, type WasmKernels } from './module.js';
-import { environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
+import { canBlock, environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
 
 const GENERATION = 0;
 const PENDING = 1;
 const BROKEN = 2;
 const EPOCH = 3;
 const TASK = 4;
+const READY = 5;
 
 /** Task codes, as assembly/index.ts numbers them. */
 export const TASKS = { gemm: 0, convForward: 1, convBackwardInput: 2, convBackwardFilter: 3 } as const;
@@ -32,30 +34,30 @@ export type Task = keyof typeof TASKS;
 const WORKER_TIMEOUT = 60_000;
 
 /**
- * The worker's whole program. It reads its start data from workerData (Node); a browser
- * version would receive the same object in its first message. A worker that cannot start
- * still checks in for every task (without taking work) and flags BROKEN, so the main
- * thread never waits on it in vain.
+ * The worker's whole program: a function of its start data (platform.ts delivers it, as
+ * workerData in Node or as the first message in a browser). It checks in on READY once its
+ * module is instantiated; a worker that cannot start flags BROKEN instead and still checks in
+ * for every task (without taking work), so the main thread never waits on it in vain.
  */
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, controlAddress, descriptorAddress, generation, epoch } = workerData;
-const words = new Int32Array(memory.buffer, controlAddress, ${CONTROL_WORDS});
-let runTask = null;
-try {
-  runTask = new WebAssembly.Instance(module, { env: { memory } }).exports.runTask;
-} catch {
-  Atomics.store(words, ${BROKEN}, 1);
-}
-let seen = generation;
-for (;;) {
-  Atomics.wait(words, ${GENERATION}, seen);
-  seen = Atomics.load(words, ${GENERATION});
-  if (Atomics.load(words, ${EPOCH}) !== epoch) break;
-  if (runTask) runTask(Atomics.load(words, ${TASK}), descriptorAddress);
-  if (Atomics.sub(words, ${PENDING}, 1) === 1) Atomics.notify(words, ${PENDING});
-}
-`;
+const WORKER_PROGRAM = `(data) => {
+  const { module, memory, controlAddress, descriptorAddress, generation, epoch } = data;
+  const words = new Int32Array(memory.buffer, controlAddress, ${CONTROL_WORDS});
+  let runTask = null;
+  try {
+    runTask = new WebAssembly.Instance(module, { env: { memory } }).exports.runTask;
+    Atomics.add(words, ${READY}, 1);
+  } catch {
+    Atomics.store(words, ${BROKEN}, 1);
+  }
+  let seen = generation;
+  for (;;) {
+    Atomics.wait(words, ${GENERATION}, seen);
+    seen = Atomics.load(words, ${GENERATION});
+    if (Atomics.load(words, ${EPOCH}) !== epoch) break;
+    if (runTask) runTask(Atomics.load(words, ${TASK}), descriptorAddress);
+    if (Atomics.sub(words, ${PENDING}, 1) === 1) Atomics.notify(words, ${PENDING});
+  }
+}`;
 
 class WorkerPool {
   private readonly words: Int32Array;
@@ -71,6 +73,7 @@ class WorkerPool {
   static start(kernels: WasmKernels, count: number): WorkerPool | null {
     const words = new Int32Array(kernels.memory.buffer, CONTROL_ADDRESS, CONTROL_WORDS);
     Atomics.store(words, BROKEN, 0);
+    Atomics.store(words, READY, 0);
     const data = {
       module: kernels.module,
       memory: kernels.memory,
@@ -81,7 +84,7 @@ class WorkerPool {
     };
     const workers: PoolWorker[] = [];
     for (let i = 0; i < count; i++) {
-      const worker = spawnWorker(WORKER_SOURCE, data);
+      const worker = spawnWorker(WORKER_PROGRAM, data);
       if (!worker) break;
       workers.push(worker);
     }
@@ -96,6 +99,19 @@ class WorkerPool {
     return this.workers.length;
   }
 
+  /**
+   * Whether every worker has started. A browser starts workers only once the main thread returns
+   * to its event loop, so a task never waits for workers that have not checked in: until they
+   * have, tasks run on the calling thread alone.
+   */
+  get ready(): boolean {
+    return this.readyCount === this.workers.length;
+  }
+
+  get readyCount(): number {
+    return Atomics.load(this.words, READY);
+  }
+
   /** Runs `task` on DESCRIPTOR_ADDRESS on this thread and every worker; returns when all are done. */
   run(task: Task): void {
     const words = this.words;
@@ -105,9 +121,11 @@ class WorkerPool {
     Atomics.notify(words, GENERATION);
     this.kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
     const deadline = Date.now() + WORKER_TIMEOUT;
+    const block = canBlock();
     for (let pending = Atomics.load(words, PENDING); pending !== 0; pending = Atomics.load(words, PENDING)) {
       if (Date.now() > deadline) throw new Error('wasm kernels: worker threads did not finish; try setThreads(1)');
-      Atomics.wait(words, PENDING, pending, WORKER_TIMEOUT);
+      // The workers are finishing their last pieces of this task: spinning where blocking is not allowed costs little.
+      if (block) Atomics.wait(words, PENDING, pending, WORKER_TIMEOUT);
     }
   }
 
@@ -151,6 +169,20 @@ export function setThreads(count: number): void {
   }
 }
 
+/**
+ * The worker pool's state: the thread count set, the workers started (threads − 1 once a task
+ * big enough to share has run) and how many of them are ready. In a browser workers become ready
+ * only after the main thread has returned to its event loop; tasks run on the calling thread
+ * until then.
+ *
+ * @example
+ * threadPoolStatus(); // { threads: 2, workers: 1, ready: 1 } after a large product
+ */
+export function threadPoolStatus(): { threads: number; workers: number; ready: number } {
+  if (!pool) return { threads, workers: 0, ready: 0 };
+  return { threads, workers: pool.size, ready: pool.readyCount };
+}
+
 /** The thread count large products use (see setThreads). */
 export function getThreads(): number {
   return threads;
@@ -169,6 +201,10 @@ export function runTask(task: Task, parallel: boolean): void {
   pool ??= WorkerPool.start(kernels, threads - 1);
   if (!pool) {
     unavailable = true;
+    kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
+    return;
+  }
+  if (!pool.ready && !pool.broken) {
     kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
     return;
   }
