@@ -95,9 +95,37 @@ function writeDescriptor(kernels: WasmKernels, g: ConvGeometry, images: number, 
   ]);
 }
 
-function run(task: Task, g: ConvGeometry, images: number): void {
-  const work = images * g.FN * g.C * g.FH * g.FW * g.OH * g.OW;
-  runTask(task, images > 1 && work >= THREADS_MIN_WORK);
+/** Which batch array goes to (or comes from) the images or the outputs area of the layout. */
+interface Transfer {
+  data: FloatArray;
+  offset: number;
+  area: 'images' | 'outputs';
+}
+
+/**
+ * Runs `task` over the batch a piece at a time: copies each `inputs` array's piece into its area,
+ * runs the task (on the pool when the piece is worth sharing), copies `output`'s area back into
+ * it, and calls `afterPiece` (for results that are not a copy).
+ */
+function runInPieces(
+  task: Task, ready: { kernels: WasmKernels; at: Layout }, g: ConvGeometry, depth: number, hasBias: boolean,
+  inputs: Transfer[], output: Transfer | null, afterPiece: () => void = () => {},
+): void {
+  const { kernels, at } = ready;
+  const piece = pieceImages(g);
+  const perImage = { images: g.C * g.H * g.W, outputs: g.FN * g.OH * g.OW };
+  const view = (area: Transfer['area'], images: number) => new Float32Array(kernels.memory.buffer, at[area], images * perImage[area]);
+  for (let first = 0; first < g.N; first += piece) {
+    const images = Math.min(piece, g.N - first);
+    for (const { data, offset, area } of inputs) {
+      view(area, images).set(data.subarray(offset + first * perImage[area], offset + (first + images) * perImage[area]));
+    }
+    writeDescriptor(kernels, g, images, depth, at, hasBias);
+    const work = images * g.FN * g.C * g.FH * g.FW * g.OH * g.OW;
+    runTask(task, images > 1 && work >= THREADS_MIN_WORK);
+    if (output !== null) output.data.set(view(output.area, images), output.offset + first * perImage[output.area]);
+    afterPiece();
+  }
 }
 
 /** Same contract as kernels/conv.ts conv2dForward. @example wasmConv2dForward(x, 0, g, weights, 0, bias, 0, y) */
@@ -105,51 +133,33 @@ export function wasmConv2dForward(
   x: FloatArray, xOffset: number, g: ConvGeometry, weights: FloatArray, weightsOffset: number,
   bias: FloatArray | null, biasOffset: number, y: FloatArray,
 ): void {
-  const piece = pieceImages(g);
-  const ready = x instanceof Float32Array && weights instanceof Float32Array && y instanceof Float32Array ? prepare('convForward', g, piece) : null;
-  if (ready === null || (bias !== null && !(bias instanceof Float32Array))) {
+  const float32 = x instanceof Float32Array && weights instanceof Float32Array && y instanceof Float32Array && (bias === null || bias instanceof Float32Array);
+  const ready = float32 ? prepare('convForward', g, pieceImages(g)) : null;
+  if (ready === null) {
     jsForward(x, xOffset, g, weights, weightsOffset, bias, biasOffset, y);
     return;
   }
-  const { kernels, at } = ready;
-  const imageSize = g.C * g.H * g.W;
-  const outputSize = g.FN * g.OH * g.OW;
-  packFilters(kernels, at, weights as Float32Array, weightsOffset, g, false);
-  if (bias !== null) new Float32Array(kernels.memory.buffer, at.bias, g.FN).set(bias.subarray(biasOffset, biasOffset + g.FN));
-  for (let first = 0; first < g.N; first += piece) {
-    const images = Math.min(piece, g.N - first);
-    new Float32Array(kernels.memory.buffer, at.images, images * imageSize).set(x.subarray(xOffset + first * imageSize, xOffset + (first + images) * imageSize));
-    writeDescriptor(kernels, g, images, g.C * g.FH * g.FW, at, bias !== null);
-    run('convForward', g, images);
-    y.set(new Float32Array(kernels.memory.buffer, at.outputs, images * outputSize), first * outputSize);
-  }
+  packFilters(ready.kernels, ready.at, weights as Float32Array, weightsOffset, g, false);
+  if (bias !== null) new Float32Array(ready.kernels.memory.buffer, ready.at.bias, g.FN).set(bias.subarray(biasOffset, biasOffset + g.FN));
+  runInPieces('convForward', ready, g, g.C * g.FH * g.FW, bias !== null, [{ data: x, offset: xOffset, area: 'images' }], { data: y, offset: 0, area: 'outputs' });
 }
 
 /** Same contract as kernels/conv.ts conv2dBackwardInput (dx holds zeros). @example wasmConv2dBackwardInput(dy, 0, g, weights, 0, dx) */
 export function wasmConv2dBackwardInput(dy: FloatArray, dyOffset: number, g: ConvGeometry, weights: FloatArray, weightsOffset: number, dx: FloatArray): void {
-  const piece = pieceImages(g);
-  const ready = dy instanceof Float32Array && weights instanceof Float32Array && dx instanceof Float32Array ? prepare('convBackwardInput', g, piece) : null;
+  const float32 = dy instanceof Float32Array && weights instanceof Float32Array && dx instanceof Float32Array;
+  const ready = float32 ? prepare('convBackwardInput', g, pieceImages(g)) : null;
   if (ready === null) {
     jsBackwardInput(dy, dyOffset, g, weights, weightsOffset, dx);
     return;
   }
-  const { kernels, at } = ready;
-  const imageSize = g.C * g.H * g.W;
-  const outputSize = g.FN * g.OH * g.OW;
-  packFilters(kernels, at, weights as Float32Array, weightsOffset, g, true);
-  for (let first = 0; first < g.N; first += piece) {
-    const images = Math.min(piece, g.N - first);
-    new Float32Array(kernels.memory.buffer, at.outputs, images * outputSize).set(dy.subarray(dyOffset + first * outputSize, dyOffset + (first + images) * outputSize));
-    writeDescriptor(kernels, g, images, g.FN, at, false);
-    run('convBackwardInput', g, images);
-    dx.set(new Float32Array(kernels.memory.buffer, at.images, images * imageSize), first * imageSize);
-  }
+  packFilters(ready.kernels, ready.at, weights as Float32Array, weightsOffset, g, true);
+  runInPieces('convBackwardInput', ready, g, g.FN, false, [{ data: dy, offset: dyOffset, area: 'outputs' }], { data: dx, offset: 0, area: 'images' });
 }
 
 /** Same contract as kernels/conv.ts conv2dBackwardFilter (dW holds zeros). @example wasmConv2dBackwardFilter(dy, 0, g, x, 0, dW) */
 export function wasmConv2dBackwardFilter(dy: FloatArray, dyOffset: number, g: ConvGeometry, x: FloatArray, xOffset: number, dW: FloatArray): void {
-  const piece = pieceImages(g);
-  const ready = dy instanceof Float32Array && x instanceof Float32Array && dW instanceof Float32Array ? prepare('convBackwardFilter', g, piece) : null;
+  const float32 = dy instanceof Float32Array && x instanceof Float32Array && dW instanceof Float32Array;
+  const ready = float32 ? prepare('convBackwardFilter', g, pieceImages(g)) : null;
   if (ready === null) {
     jsBackwardFilter(dy, dyOffset, g, x, xOffset, dW);
     return;
@@ -157,22 +167,16 @@ export function wasmConv2dBackwardFilter(dy: FloatArray, dyOffset: number, g: Co
   const { kernels, at } = ready;
   const K = g.C * g.FH * g.FW;
   const paddedK = roundUp(K, TILE_COLS);
-  const imageSize = g.C * g.H * g.W;
-  const outputSize = g.FN * g.OH * g.OW;
-  const threads = Math.max(1, getThreads());
-  for (let first = 0; first < g.N; first += piece) {
-    const images = Math.min(piece, g.N - first);
-    new Float32Array(kernels.memory.buffer, at.images, images * imageSize).set(x.subarray(xOffset + first * imageSize, xOffset + (first + images) * imageSize));
-    new Float32Array(kernels.memory.buffer, at.outputs, images * outputSize).set(dy.subarray(dyOffset + first * outputSize, dyOffset + (first + images) * outputSize));
-    writeDescriptor(kernels, g, images, g.OH * g.OW, at, false);
-    run('convBackwardFilter', g, images);
-    // Each thread that ran left a partial sum (paddedFN × paddedK) at the start of its slot.
-    const slotsUsed = Math.min(threads, new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, 2)[1]);
+  // Each thread that ran left a partial sum (paddedFN × paddedK) at the start of its slot.
+  const addPartialSums = () => {
+    const slotsUsed = Math.min(Math.max(1, getThreads()), new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, 2)[1]);
     for (let slot = 0; slot < slotsUsed; slot++) {
       const partial = new Float32Array(kernels.memory.buffer, at.scratch + slot * at.scratchBytes, roundUp(g.FN, TILE_ROWS) * paddedK);
       for (let f = 0; f < g.FN; f++) {
         for (let t = 0; t < K; t++) dW[f * K + t] += partial[f * paddedK + t];
       }
     }
-  }
+  };
+  const inputs: Transfer[] = [{ data: x, offset: xOffset, area: 'images' }, { data: dy, offset: dyOffset, area: 'outputs' }];
+  runInPieces('convBackwardFilter', ready, g, g.OH * g.OW, false, inputs, null, addPartialSums);
 }
