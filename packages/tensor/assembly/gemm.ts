@@ -1,5 +1,6 @@
 /**
- * Float32 GEMM micro-kernels in WebAssembly SIMD (compiled by AssemblyScript, see build.mjs).
+ * GEMM micro-kernels in WebAssembly SIMD (compiled by AssemblyScript, see build.mjs), written once
+ * for element type T and built for float32 (f32x4) and float64 (f64x2).
  *
  * The JavaScript side (src/kernels/wasm/gemm.ts) packs A and B into this module's memory and
  * describes the product in a small descriptor; `gemmTiles` then computes tiles of C until none
@@ -20,8 +21,14 @@
  * broadcast A value and a product temporary: 12 of the 16 SIMD registers V8 has on x64 (a 6×8
  * tile needs all 16 and spills, measured slower). */
 export const TILE_ROWS: i32 = 4;
-/** Columns of C per micro-tile: two f32x4 vectors. */
+/** Columns of float32 C per micro-tile: two f32x4 vectors. */
 export const TILE_COLS: i32 = 8;
+
+/** Columns of C per micro-tile for element type T: two vectors (8 float32, 4 float64). */
+@inline
+function tileColsOf<T>(): i32 {
+  return 32 / sizeof<T>();
+}
 
 // Descriptor fields (i32 slots) written by the JavaScript side before every product.
 const NEXT_TILE = 0; // atomic counter of claimed tiles
@@ -45,6 +52,10 @@ export function tileCols(): i32 {
   return TILE_COLS;
 }
 
+export function tileCols64(): i32 {
+  return tileColsOf<f64>();
+}
+
 /** Bytes the descriptor needs. */
 export function descriptorBytes(): i32 {
   return 12 * 4;
@@ -57,24 +68,24 @@ function field(desc: usize, slot: i32): i32 {
 
 /** acc + a·b, fused into one rounding where the engine offers relaxed SIMD (this build's flag). */
 @inline
-function multiplyAdd(acc: v128, a: v128, b: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
-  return f32x4.add(acc, f32x4.mul(a, b));
+function multiplyAdd<T>(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, acc);
+  return v128.add<T>(acc, v128.mul<T>(a, b));
 }
 
 /**
- * C[4×8 tile] (+)= A sliver[kc] · B sliver[kc]. `first` starts the sums at zero instead of
- * loading C, which saves zeroing C before the first K slice.
+ * C[4 × 2 vectors tile] (+)= A sliver[kc] · B sliver[kc]. `first` starts the sums at zero instead
+ * of loading C, which saves zeroing C before the first K slice.
  */
 @inline
-function microKernel(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
+function microKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
   const c1 = c + ldcBytes;
   const c2 = c1 + ldcBytes;
   const c3 = c2 + ldcBytes;
-  let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
-  let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-  let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
-  let s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  let s00 = v128.splat<T>(0), s01 = v128.splat<T>(0);
+  let s10 = v128.splat<T>(0), s11 = v128.splat<T>(0);
+  let s20 = v128.splat<T>(0), s21 = v128.splat<T>(0);
+  let s30 = v128.splat<T>(0), s31 = v128.splat<T>(0);
   if (!first) {
     s00 = v128.load(c); s01 = v128.load(c, 16);
     s10 = v128.load(c1); s11 = v128.load(c1, 16);
@@ -84,19 +95,20 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, fir
   // One step of k per pass: unrolling by two makes V8 hoist the loads of both steps and spill
   // accumulators to the stack (seen with --print-wasm-code), which costs far more than the
   // loop's bookkeeping saved.
-  const aEnd = a + (<usize>kc << 4);
+  const aStep = <usize>(TILE_ROWS * sizeof<T>());
+  const aEnd = a + <usize>kc * aStep;
   while (a < aEnd) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let x = v128.load32_splat(a);
-    s00 = multiplyAdd(s00, x, b0); s01 = multiplyAdd(s01, x, b1);
-    x = v128.load32_splat(a, 4);
-    s10 = multiplyAdd(s10, x, b0); s11 = multiplyAdd(s11, x, b1);
-    x = v128.load32_splat(a, 8);
-    s20 = multiplyAdd(s20, x, b0); s21 = multiplyAdd(s21, x, b1);
-    x = v128.load32_splat(a, 12);
-    s30 = multiplyAdd(s30, x, b0); s31 = multiplyAdd(s31, x, b1);
-    a += 16;
+    let x = v128.load_splat<T>(a);
+    s00 = multiplyAdd<T>(s00, x, b0); s01 = multiplyAdd<T>(s01, x, b1);
+    x = v128.load_splat<T>(a, sizeof<T>());
+    s10 = multiplyAdd<T>(s10, x, b0); s11 = multiplyAdd<T>(s11, x, b1);
+    x = v128.load_splat<T>(a, 2 * sizeof<T>());
+    s20 = multiplyAdd<T>(s20, x, b0); s21 = multiplyAdd<T>(s21, x, b1);
+    x = v128.load_splat<T>(a, 3 * sizeof<T>());
+    s30 = multiplyAdd<T>(s30, x, b0); s31 = multiplyAdd<T>(s31, x, b1);
+    a += aStep;
     b += 32;
   }
   v128.store(c, s00); v128.store(c, s01, 16);
@@ -108,35 +120,57 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, fir
 /**
  * Rows [row0, row0+rows) × columns [col0, col0+cols) of C = A·B for packed A and B of depth K at
  * aPtr and bPtr, C padded with leading dimension paddedN at cPtr, summed over K in slices of kcMax.
- * Within a slice the B sliver (kc×8, ≤ 8 KiB) stays in L1 while every A sliver of the block's rows
- * streams past it from L2. `accumulate` adds to what C holds instead of overwriting it.
+ * Within a slice the B sliver (kc × 32 bytes, ≤ 8 KiB) stays in L1 while every A sliver of the
+ * block's rows streams past it from L2. `accumulate` adds to what C holds instead of overwriting it.
  */
-export function computeBlock(
+@inline
+function computeBlockOf<T>(
   K: i32, kcMax: i32, aPtr: usize, bPtr: usize, cPtr: usize, paddedN: i32,
   row0: i32, rows: i32, col0: i32, cols: i32, accumulate: bool,
 ): void {
-  const ldcBytes = <usize>paddedN << 2;
+  const size = <usize>sizeof<T>();
+  const tileCols = tileColsOf<T>();
+  const ldcBytes = <usize>paddedN * size;
   for (let pc = 0; pc < K; pc += kcMax) {
     const kc = min(kcMax, K - pc);
     const first = pc == 0 && !accumulate;
-    for (let j = col0; j < col0 + cols; j += TILE_COLS) {
-      const b = bPtr + ((<usize>(j / TILE_COLS) * K + pc) * TILE_COLS << 2);
+    for (let j = col0; j < col0 + cols; j += tileCols) {
+      const b = bPtr + (<usize>(j / tileCols) * K + pc) * <usize>tileCols * size;
       for (let i = row0; i < row0 + rows; i += TILE_ROWS) {
-        const a = aPtr + ((<usize>(i / TILE_ROWS) * K + pc) * TILE_ROWS << 2);
-        const c = cPtr + ((<usize>i * paddedN + j) << 2);
-        microKernel(kc, a, b, c, ldcBytes, first);
+        const a = aPtr + (<usize>(i / TILE_ROWS) * K + pc) * <usize>TILE_ROWS * size;
+        const c = cPtr + (<usize>i * paddedN + j) * size;
+        microKernel<T>(kc, a, b, c, ldcBytes, first);
       }
     }
   }
 }
 
+/** computeBlockOf for float32 (the convolution kernels use it too). */
+export function computeBlock(
+  K: i32, kcMax: i32, aPtr: usize, bPtr: usize, cPtr: usize, paddedN: i32,
+  row0: i32, rows: i32, col0: i32, cols: i32, accumulate: bool,
+): void {
+  computeBlockOf<f32>(K, kcMax, aPtr, bPtr, cPtr, paddedN, row0, rows, col0, cols, accumulate);
+}
+
+function computeBlock64(
+  K: i32, kcMax: i32, aPtr: usize, bPtr: usize, cPtr: usize, paddedN: i32,
+  row0: i32, rows: i32, col0: i32, cols: i32,
+): void {
+  computeBlockOf<f64>(K, kcMax, aPtr, bPtr, cPtr, paddedN, row0, rows, col0, cols, false);
+}
+
 /** One tile of the product described at `desc`. */
-function computeTile(desc: usize, row0: i32, rows: i32, col0: i32, cols: i32): void {
-  computeBlock(
-    field(desc, DEPTH), field(desc, DEPTH_BLOCK),
-    <usize>field(desc, A_PTR), <usize>field(desc, B_PTR), <usize>field(desc, C_PTR), field(desc, PADDED_N),
-    row0, rows, col0, cols, false,
-  );
+@inline
+function computeTile<T>(desc: usize, row0: i32, rows: i32, col0: i32, cols: i32): void {
+  const K = field(desc, DEPTH);
+  const kc = field(desc, DEPTH_BLOCK);
+  const a = <usize>field(desc, A_PTR);
+  const b = <usize>field(desc, B_PTR);
+  const c = <usize>field(desc, C_PTR);
+  const paddedN = field(desc, PADDED_N);
+  if (sizeof<T>() == 8) computeBlock64(K, kc, a, b, c, paddedN, row0, rows, col0, cols);
+  else computeBlock(K, kc, a, b, c, paddedN, row0, rows, col0, cols, false);
 }
 
 /**
@@ -144,7 +178,8 @@ function computeTile(desc: usize, row0: i32, rows: i32, col0: i32, cols: i32): v
  * from several threads at once on shared memory: each tile is claimed by exactly one of them.
  * K must be at least 1 (the caller handles K = 0).
  */
-export function gemmTiles(desc: usize): void {
+@inline
+function gemmTilesOf<T>(desc: usize): void {
   const tileCount = field(desc, TILE_COUNT);
   const colBlocks = field(desc, COL_BLOCKS);
   const blockRows = field(desc, BLOCK_ROWS);
@@ -156,39 +191,44 @@ export function gemmTiles(desc: usize): void {
     if (tile >= tileCount) return;
     const row0 = (tile / colBlocks) * blockRows;
     const col0 = (tile % colBlocks) * blockCols;
-    computeTile(desc, row0, min(blockRows, paddedM - row0), col0, min(blockCols, paddedN - col0));
+    computeTile<T>(desc, row0, min(blockRows, paddedM - row0), col0, min(blockCols, paddedN - col0));
   }
 }
 
+/** gemmTilesOf for float32 operands and C. */
+export function gemmTiles(desc: usize): void {
+  gemmTilesOf<f32>(desc);
+}
+
+/** gemmTilesOf for float64 operands and C. */
+export function gemmTiles64(desc: usize): void {
+  gemmTilesOf<f64>(desc);
+}
+
 /**
- * Packs a depth×width float32 operand at `src` (element (k, w) at src + 4·(k·rowStride +
- * w·colStride)) into slivers of `sliverWidth` columns at `dst`, k-major: (k, w) goes to
- * sliver ⌊w / sliverWidth⌋, slot k·sliverWidth + w mod sliverWidth; the last sliver's missing
- * columns are zeros. B is packed as it is (sliverWidth = TILE_COLS) and A as its transpose
- * (sliverWidth = TILE_ROWS). The loop order follows the smaller stride so reads are sequential.
- * Strides may be negative (reversed views): byte offsets wrap modulo 2³², as addresses do.
+ * Packs a depth×width operand of element type T at `src` (element (k, w) at
+ * src + sizeof(T)·(k·rowStride + w·colStride)) into slivers of `sliverWidth` columns at `dst`,
+ * k-major: (k, w) goes to sliver ⌊w / sliverWidth⌋, slot k·sliverWidth + w mod sliverWidth; the
+ * last sliver's missing columns are zeros. B is packed as it is (sliverWidth = two vectors) and A
+ * as its transpose (sliverWidth = TILE_ROWS). The loop order follows the smaller stride so reads
+ * are sequential. Strides may be negative (reversed views): byte offsets wrap modulo 2³², as
+ * addresses do.
  */
-export function packSlivers(
-  src: usize,
-  rowStride: i32,
-  colStride: i32,
-  depth: i32,
-  width: i32,
-  sliverWidth: i32,
-  dst: usize,
-): void {
-  const sliverBytes = <usize>(depth * sliverWidth) << 2;
+@inline
+function packSliversOf<T>(src: usize, rowStride: i32, colStride: i32, depth: i32, width: i32, sliverWidth: i32, dst: usize): void {
+  const size = <usize>sizeof<T>();
+  const sliverBytes = <usize>(depth * sliverWidth) * size;
   const full = width / sliverWidth;
   if (full * sliverWidth < width) memory.fill(dst + <usize>full * sliverBytes, 0, sliverBytes);
-  const rowBytes = <usize>rowStride << 2;
-  const colBytes = <usize>colStride << 2;
-  const stepBytes = <usize>sliverWidth << 2;
+  const rowBytes = <usize>rowStride * size;
+  const colBytes = <usize>colStride * size;
+  const stepBytes = <usize>sliverWidth * size;
   if (abs(colStride) <= abs(rowStride)) {
     let d = dst;
     for (let w0 = 0; w0 < width; w0 += sliverWidth) {
       const cols = min(sliverWidth, width - w0);
       let s = src + <usize>w0 * colBytes;
-      if (cols == TILE_COLS && colStride == 1) {
+      if (cols == tileColsOf<T>() && colStride == 1) {
         // A full row of a B sliver is two contiguous vectors.
         for (let k = 0; k < depth; k++, s += rowBytes, d += stepBytes) {
           v128.store(d, v128.load(s));
@@ -197,14 +237,24 @@ export function packSlivers(
         continue;
       }
       for (let k = 0; k < depth; k++, s += rowBytes, d += stepBytes) {
-        for (let q = 0; q < cols; q++) store<f32>(d + (<usize>q << 2), load<f32>(s + <usize>q * colBytes));
+        for (let q = 0; q < cols; q++) store<T>(d + <usize>q * size, load<T>(s + <usize>q * colBytes));
       }
     }
   } else {
     for (let w = 0; w < width; w++) {
-      let d = dst + <usize>(w / sliverWidth) * sliverBytes + (<usize>(w % sliverWidth) << 2);
+      let d = dst + <usize>(w / sliverWidth) * sliverBytes + <usize>(w % sliverWidth) * size;
       let s = src + <usize>w * colBytes;
-      for (let k = 0; k < depth; k++, s += rowBytes, d += stepBytes) store<f32>(d, load<f32>(s));
+      for (let k = 0; k < depth; k++, s += rowBytes, d += stepBytes) store<T>(d, load<T>(s));
     }
   }
+}
+
+/** packSliversOf for float32. */
+export function packSlivers(src: usize, rowStride: i32, colStride: i32, depth: i32, width: i32, sliverWidth: i32, dst: usize): void {
+  packSliversOf<f32>(src, rowStride, colStride, depth, width, sliverWidth, dst);
+}
+
+/** packSliversOf for float64. */
+export function packSlivers64(src: usize, rowStride: i32, colStride: i32, depth: i32, width: i32, sliverWidth: i32, dst: usize): void {
+  packSliversOf<f64>(src, rowStride, colStride, depth, width, sliverWidth, dst);
 }

@@ -3,10 +3,10 @@
  * kernels, and `runTask`, through which pool workers run whichever multi-threaded task the main
  * thread started.
  */
-import { gemmTiles } from './gemm';
+import { gemmTiles, gemmTiles64 } from './gemm';
 import { convBackwardFilter, convBackwardInput, convForward } from './conv';
 
-export { descriptorBytes, gemmTiles, packSlivers, tileCols, tileRows } from './gemm';
+export { descriptorBytes, gemmTiles, gemmTiles64, packSlivers, packSlivers64, tileCols, tileCols64, tileRows } from './gemm';
 export { fold, maxPool2x2, unfold } from './windows';
 export { binaryF32, unaryF32 } from './elementwise';
 export { convBackwardFilter, convBackwardInput, convDescriptorBytes, convForward } from './conv';
@@ -16,6 +16,7 @@ const GEMM = 0;
 const CONV_FORWARD = 1;
 const CONV_BACKWARD_INPUT = 2;
 const CONV_BACKWARD_FILTER = 3;
+const GEMM64 = 4;
 
 /** Runs task `task` on the descriptor at `desc`, on the calling thread's share of the work. */
 export function runTask(task: i32, desc: usize): void {
@@ -23,4 +24,5 @@ export function runTask(task: i32, desc: usize): void {
   else if (task == CONV_FORWARD) convForward(desc);
   else if (task == CONV_BACKWARD_INPUT) convBackwardInput(desc);
   else if (task == CONV_BACKWARD_FILTER) convBackwardFilter(desc);
+  else if (task == GEMM64) gemmTiles64(desc);
 }

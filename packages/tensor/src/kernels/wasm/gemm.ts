@@ -4,13 +4,14 @@
  * one or more threads, and copy C out. Packing in wasm rather than in JS matters: for the MLP's
  * 100×784·784×50, packing in JS took 270 µs beside a 280 µs multiply; copy + wasm packing, 100.
  *
- * Only float32 outputs take this path, summed in float32 (f32x4) as every fast float32 GEMM
- * does; float64 outputs (gradcheck, float64 models) and small products stay on the JavaScript
- * kernel, which sums in double precision. See docs/performance.md for the measured crossovers.
+ * Float32 outputs are summed in float32 (f32x4), as every fast float32 GEMM does; float64 outputs
+ * (gradcheck, float64 models) in float64 (f64x2), with operands converted to float64 as they are
+ * staged. Small products stay on the JavaScript kernel. See docs/performance.md for the measured
+ * crossovers.
  */
 import { evenStep, gemm as jsGemm, roundUp, type MatrixOperand } from '../matmul.js';
 import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
-import { runTask } from './pool.js';
+import { runTask, type Task } from './pool.js';
 
 /**
  * Below this many multiply-adds the JavaScript kernel is faster: packing, copying C and the
@@ -78,14 +79,28 @@ function span(x: MatrixOperand, rows: number, cols: number): { low: number; leng
   return { low, length: high - low + 1 };
 }
 
+/** The element type a product runs in: float32 (f32x4) or float64 (f64x2). */
+interface Precision {
+  bytes: 4 | 8;
+  /** A typed-array view of the module's memory in this precision. */
+  view(buffer: ArrayBufferLike, byteOffset: number, length?: number): Float32Array | Float64Array;
+  tileCols(kernels: WasmKernels): number;
+  packSlivers(kernels: WasmKernels): WasmKernels['exports']['packSlivers'];
+  task: Task;
+}
+
+const FLOAT32: Precision = { bytes: 4, view: (buffer, at, length) => new Float32Array(buffer, at, length), tileCols: (k) => k.exports.tileCols(), packSlivers: (k) => k.exports.packSlivers, task: 'gemm' };
+const FLOAT64: Precision = { bytes: 8, view: (buffer, at, length) => new Float64Array(buffer, at, length), tileCols: (k) => k.exports.tileCols64(), packSlivers: (k) => k.exports.packSlivers64, task: 'gemm64' };
+
 /**
  * Packs a depth×width operand into slivers of `sliverWidth` columns at `address` (see
- * assembly/gemm.ts packSlivers): its storage span is copied to `stage` as float32 with one
- * `set` (a memcpy for float32 data), and the module packs from there. A is packed as its
- * transpose, whose columns are A's rows.
+ * assembly/gemm.ts packSlivers): its storage span is copied to `stage` in the product's
+ * precision with one `set` (a memcpy when the types match), and the module packs from there. A is
+ * packed as its transpose, whose columns are A's rows.
  */
 function pack(
   kernels: WasmKernels,
+  precision: Precision,
   x: MatrixOperand,
   depth: number,
   width: number,
@@ -94,9 +109,9 @@ function pack(
   stage: number,
 ): void {
   const { low, length } = span(x, depth, width);
-  new Float32Array(kernels.memory.buffer, stage, length).set(x.data.subarray(low, low + length));
-  const first = stage + (x.offset - low) * 4;
-  kernels.exports.packSlivers(first, x.rowStride, x.colStride, depth, width, sliverWidth, address);
+  precision.view(kernels.memory.buffer, stage, length).set(x.data.subarray(low, low + length));
+  const first = stage + (x.offset - low) * precision.bytes;
+  precision.packSlivers(kernels)(first, x.rowStride, x.colStride, depth, width, sliverWidth, address);
 }
 
 /** A (M×K) seen as its K×M transpose, for pack. */
@@ -106,7 +121,7 @@ function transposed(a: MatrixOperand): MatrixOperand {
 
 /**
  * Same contract as the JavaScript `gemm` (C = A·B, strided operands, contiguous C at cOffset),
- * computed in WebAssembly SIMD when C is a Float32Array and the product is large enough.
+ * computed in WebAssembly SIMD when the product is large enough.
  *
  * @example
  * const a = { data: new Float32Array(64 * 64).fill(1), offset: 0, rowStride: 64, colStride: 1 };
@@ -120,25 +135,27 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   // Views with wide gaps (a strided slice of a large tensor) would copy far more than they
   // hold; they are rare in training, and the JavaScript kernel reads them in place.
   const sparse = spanA > 2 * M * K + 64 || spanB > 2 * K * N + 64;
-  if (!(c instanceof Float32Array) || work < WASM_MIN_PRODUCT || sparse) {
+  if (work < WASM_MIN_PRODUCT || sparse) {
     jsGemm(M, N, K, a, b, c, cOffset);
     return;
   }
+  const precision = c instanceof Float32Array ? FLOAT32 : FLOAT64;
   const kernels = wasmKernels();
   const tileRows = kernels.exports.tileRows();
-  const tileCols = kernels.exports.tileCols();
+  const tileCols = precision.tileCols(kernels);
   const paddedM = roundUp(M, tileRows);
   const paddedN = roundUp(N, tileCols);
+  const bytes = precision.bytes;
   const aAddress = DATA_ADDRESS;
-  const bAddress = aAddress + paddedM * K * 4;
-  const cAddress = bAddress + paddedN * K * 4;
-  const stage = cAddress + paddedM * paddedN * 4;
-  if (!reserve(kernels, stage + Math.max(spanA, spanB) * 4)) {
+  const bAddress = aAddress + paddedM * K * bytes;
+  const cAddress = bAddress + paddedN * K * bytes;
+  const stage = cAddress + paddedM * paddedN * bytes;
+  if (!reserve(kernels, stage + Math.max(spanA, spanB) * bytes)) {
     jsGemm(M, N, K, a, b, c, cOffset);
     return;
   }
-  pack(kernels, transposed(a), K, M, tileRows, aAddress, stage);
-  pack(kernels, b, K, N, tileCols, bAddress, stage);
+  pack(kernels, precision, transposed(a), K, M, tileRows, aAddress, stage);
+  pack(kernels, precision, b, K, N, tileCols, bAddress, stage);
 
   const blockRows = evenStep(paddedM, BLOCK_ROWS, tileRows);
   const blockCols = evenStep(paddedN, BLOCK_COLS, tileCols);
@@ -148,10 +165,10 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   // load and store of C for little work.
   const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
   writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress });
-  runTask('gemm', work >= THREADS_MIN_PRODUCT && tileCount > 1);
+  runTask(precision.task, work >= THREADS_MIN_PRODUCT && tileCount > 1);
 
-  const heap = new Float32Array(kernels.memory.buffer);
-  const cBase = cAddress / 4;
+  const heap = precision.view(kernels.memory.buffer, 0);
+  const cBase = cAddress / bytes;
   for (let i = 0; i < M; i++) {
     const row = cBase + i * paddedN;
     c.set(heap.subarray(row, row + N), cOffset + i * N);

@@ -21,8 +21,18 @@ export interface KernelExports {
     sliverWidth: number,
     destination: number,
   ): void;
+  packSlivers64(
+    source: number,
+    rowStride: number,
+    colStride: number,
+    depth: number,
+    width: number,
+    sliverWidth: number,
+    destination: number,
+  ): void;
   tileRows(): number;
   tileCols(): number;
+  tileCols64(): number;
   descriptorBytes(): number;
   unfold(x: number, ...sizesThenColumns: [...WindowSizes, number]): void;
   fold(col: number, ...sizesThenImage: [...WindowSizes, number]): void;

@@ -27,7 +27,7 @@ const TASK = 4;
 const READY = 5;
 
 /** Task codes, as assembly/index.ts numbers them. */
-export const TASKS = { gemm: 0, convForward: 1, convBackwardInput: 2, convBackwardFilter: 3 } as const;
+export const TASKS = { gemm: 0, convForward: 1, convBackwardInput: 2, convBackwardFilter: 3, gemm64: 4 } as const;
 export type Task = keyof typeof TASKS;
 
 /** Longest wait for the workers of one product, boot included, before giving up (ms). */
