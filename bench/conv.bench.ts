@@ -38,7 +38,7 @@ function inputs(): { x: Tensor; labels: number[]; params: Tensor[] } {
   return { x, labels, params };
 }
 
-function nnStep(): () => unknown {
+export function nnStep(): () => unknown {
   const { x, labels, params } = inputs();
   const net = new Sequential(new Conv2d(1, 30, 5), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(4320, 100), new ReLU(), new Linear(100, 10));
   net.loadStateDict({ '0.W': params[0], '0.b': params[1], '4.W': params[2], '4.b': params[3], '6.W': params[4], '6.b': params[5] });
@@ -55,7 +55,7 @@ function nnStep(): () => unknown {
   };
 }
 
-function tfjsStep(tf: Tfjs): () => TF.Tensor {
+export function tfjsStep(tf: Tfjs): () => TF.Tensor {
   const { x, labels, params } = inputs();
   const [W1, b1, W2, b2, W3, b3] = params;
   // NCHW → NHWC; (F, C, FH, FW) → (FH, FW, C, F); W2's rows from (C, H, W) to (H, W, C) order.
@@ -89,12 +89,19 @@ function tfjsStep(tf: Tfjs): () => TF.Tensor {
   };
 }
 
+/**
+ * Floating-point operations of one step: forward conv 100·576·30·25 and Affines
+ * 100·(4320·100 + 100·10) multiply-adds; backward twice the Affines and once the conv (its filter
+ * gradient; the input needs none).
+ */
+export const STEP_FLOPS = 2 * (2 * 100 * 576 * 30 * 25 + 3 * 100 * (4320 * 100 + 100 * 10));
+
+export const STEP_DESCRIPTION = 'forward + backward + SGD update of conv 30@5×5 → ReLU → max-pool → 4320→100 → ReLU → 100→10, float32, input (100,1,28,28)';
+
 const step: BenchCase = {
   name: 'SimpleConvNet step, batch 100',
-  description: 'forward + backward + SGD update of conv 30@5×5 → ReLU → max-pool → 4320→100 → ReLU → 100→10, float32, input (100,1,28,28)',
-  // Multiply-adds of one step: forward conv 100·576·30·25 and Affines 100·(4320·100 + 100·10);
-  // backward twice the Affines and once the conv (its filter gradient; the input needs none).
-  flops: 2 * (2 * 100 * 576 * 30 * 25 + 3 * 100 * (4320 * 100 + 100 * 10)),
+  description: STEP_DESCRIPTION,
+  flops: STEP_FLOPS,
   target: 1,
   goal: { maxMs: 40 },
   tolerance: 1e-3,

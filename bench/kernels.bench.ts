@@ -1,7 +1,7 @@
 /**
- * @nn's kernel backends against TensorFlow.js: float32 matmul and one SGD training step of the
- * seeds' MLP, each on the plain-JavaScript kernels, on the WebAssembly SIMD kernel with one
- * thread, and with two threads. Every row is compared with tfjs-wasm and tfjs-cpu in the same
+ * @nn's kernel backends against TensorFlow.js: float32 matmul, one SGD training step of the seeds'
+ * MLP and one of SimpleConvNet (conv.bench.ts's step), each on the plain-JavaScript kernels, on
+ * the WebAssembly SIMD kernels with one thread, and with two threads. Every row is compared with tfjs-wasm and tfjs-cpu in the same
  * process run, so the ratios printed are per configuration.
  *
  * The configuration is applied inside the timed call (setBackend/setThreads cost nothing when
@@ -14,6 +14,7 @@ import { Generator, matmul, randn, setBackend, setThreads, type Tensor } from '@
 import { softmaxCrossEntropy, variable, type Variable } from '@nn/autograd';
 import type * as TF from '@tensorflow/tfjs';
 import { mlpParameters } from './autograd.bench.js';
+import { STEP_DESCRIPTION, STEP_FLOPS, nnStep as convNnStep, tfjsStep as convTfjsStep } from './conv.bench.js';
 import { runSuite, type BenchCase, type Suite, type Tfjs } from './harness.js';
 
 interface Configuration {
@@ -116,6 +117,25 @@ function mlpStepCase(configuration: Configuration): BenchCase {
   };
 }
 
+/** conv.bench.ts's SimpleConvNet training step, on one configuration. */
+function convStepCase(configuration: Configuration): BenchCase {
+  return {
+    name: `SimpleConvNet step, batch 100 · ${configuration.label}`,
+    description: `${STEP_DESCRIPTION}, on ${configuration.label}`,
+    flops: STEP_FLOPS,
+    tolerance: 1e-3,
+    goal: configuration.backend === 'wasm' ? { maxMs: 40 } : undefined,
+    nn: () => {
+      const step = convNnStep();
+      return () => {
+        use(configuration);
+        return step();
+      };
+    },
+    tfjs: convTfjsStep,
+  };
+}
+
 const products: [string, number, number, number][] = [
   ['matmul 128³', 128, 128, 128],
   ['matmul 512³', 512, 512, 512],
@@ -126,10 +146,11 @@ const products: [string, number, number, number][] = [
 export const suite: Suite = {
   name: 'kernels',
   title: '@nn kernel backends (js, wasm 1 thread, wasm 2 threads) vs TensorFlow.js',
-  goal: 'matmul 512³ ≥ 45 GFLOP/s on one thread and ≥ 80 on two; MLP step ≤ 0.6 ms',
+  goal: 'matmul 512³ ≥ 45 GFLOP/s on one thread and ≥ 80 on two; MLP step ≤ 0.6 ms; SimpleConvNet step ≤ 40 ms',
   cases: [
     ...products.flatMap(([name, M, K, N]) => CONFIGURATIONS.map((c) => matmulCase(name, M, K, N, c))),
     ...CONFIGURATIONS.map(mlpStepCase),
+    ...CONFIGURATIONS.map(convStepCase),
   ],
 };
 
