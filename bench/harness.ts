@@ -31,6 +31,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type * as TF from '@tensorflow/tfjs';
+import { wasmFeatures } from '@nn/tensor';
 
 /** The tfjs module, as the cases receive it. */
 export type Tfjs = typeof TF;
@@ -111,6 +112,8 @@ export interface MachineInfo {
   load: number;
   tfjs?: string;
   wasm?: { simd: boolean; threads: boolean; threadCount?: number };
+  /** @nn's WebAssembly build: 'relaxed SIMD (FMA)', 'SIMD128', or 'none'. */
+  nnWasm?: string;
 }
 
 export interface MeasureOptions {
@@ -226,6 +229,11 @@ export function loadTfjs(): Promise<TfjsRuntime> {
 }
 
 /** Node, V8, CPU model and core count, plus the tfjs version and wasm features once loaded. */
+function nnWasmBuild(): string {
+  const features = wasmFeatures();
+  return features === null ? 'none' : features.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD128';
+}
+
 export function machineInfo(extra: Partial<MachineInfo> = {}): MachineInfo {
   const cpus = os.cpus();
   return {
@@ -236,6 +244,7 @@ export function machineInfo(extra: Partial<MachineInfo> = {}): MachineInfo {
     platform: `${os.platform()} ${os.arch()}`,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     load: Math.round(os.loadavg()[0] * 100) / 100,
+    nnWasm: nnWasmBuild(),
     ...extra,
   };
 }
@@ -354,7 +363,8 @@ export function formatTime(ms: number): string {
 function formatMachine(m: MachineInfo): string {
   const wasm = m.wasm ? `; tfjs-wasm simd=${m.wasm.simd} threads=${m.wasm.threads}${m.wasm.threadCount ? ` (${m.wasm.threadCount})` : ''}` : '';
   const busy = m.load > 1 ? `\nNOTE: load average ${m.load} on ${m.cores} cores: other processes are running, figures will be noisy.` : '';
-  return `Node ${m.node} (V8 ${m.v8}), ${m.cpu}, ${m.cores} cores, ${m.platform}; tfjs ${m.tfjs ?? '—'}${wasm}${busy}\n`;
+  const nn = m.nnWasm ? `; @nn wasm build: ${m.nnWasm}` : '';
+  return `Node ${m.node} (V8 ${m.v8}), ${m.cpu}, ${m.cores} cores, ${m.platform}${nn}; tfjs ${m.tfjs ?? '—'}${wasm}${busy}\n`;
 }
 
 function hasTarget(r: Row): boolean {

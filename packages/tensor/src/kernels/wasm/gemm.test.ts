@@ -62,12 +62,12 @@ describe('wasm gemm scratch memory', () => {
 });
 
 /** Runs a module script (importing this folder's sources by URL) in a fresh Node process. */
-function runScript(script: string, nodeFlags: string[] = []): string {
+function runScript(script: string, nodeFlags: string[] = [], env: Record<string, string> = {}): string {
   const directory = mkdtempSync(join(tmpdir(), 'nn-wasm-'));
   const file = join(directory, 'script.ts');
   writeFileSync(file, script);
   try {
-    return execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000 }).trim();
+    return execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } }).trim();
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -113,11 +113,7 @@ describe('wasm worker pool', () => {
 });
 
 describe('wasm relaxed SIMD build', () => {
-  // Node 20 runs relaxed SIMD only behind this flag; the loader must pick the fused
-  // multiply-add build there, and it must agree with the JavaScript kernel.
-  it('is chosen where the engine validates it, and matches the JavaScript kernel', () => {
-    const output = runScript(
-      `
+  const script = `
       import { wasmKernels } from ${source('./module.ts')};
       import { wasmGemm } from ${source('./gemm.ts')};
       import { gemm } from ${source('../matmul.ts')};
@@ -132,9 +128,16 @@ describe('wasm relaxed SIMD build', () => {
       let error = 0;
       for (let i = 0; i < M * N; i++) error = Math.max(error, Math.abs(fast[i] - exact[i]));
       console.log(wasmKernels().relaxed, error < K * 2 ** -24 * K);
-    `,
-      ['--experimental-wasm-relaxed-simd'],
-    );
-    expect(output).toBe('true true');
+    `;
+
+  // Node 20 runs relaxed SIMD only behind this flag; the loader must pick the fused
+  // multiply-add build there, and it must agree with the JavaScript kernel.
+  it('is chosen where the engine validates it, and matches the JavaScript kernel', () => {
+    expect(runScript(script, ['--experimental-wasm-relaxed-simd'])).toBe('true true');
+  });
+
+  it('is chosen when NN_RELAXED_SIMD=1 asks for it (the flag set at run time), and not otherwise', () => {
+    expect(runScript(script, [], { NN_RELAXED_SIMD: '1' })).toBe('true true');
+    expect(runScript(script, [], { NN_RELAXED_SIMD: '' })).toBe('false true');
   });
 });

@@ -6,6 +6,7 @@
 import type { KernelBackend } from '../index.js';
 import { wasmGemm } from './gemm.js';
 import { wasmSimdSupported } from './module.js';
+export { wasmFeatures } from './module.js';
 import { wasmConv2dBackwardFilter, wasmConv2dBackwardInput, wasmConv2dForward } from './conv.js';
 import { createWasmMap } from './elementwise.js';
 import { wasmFold, wasmMaxPool2d, wasmUnfold } from './windows.js';

@@ -5,7 +5,7 @@
  * can never invalidate one. It grows to the largest call seen and is reused afterwards.
  */
 import { MAXIMUM_PAGES, relaxedSimdWasm, simdWasm } from './kernels.wasm.generated.js';
-import { webAssembly, type WasmMemory, type WasmModule } from './platform.js';
+import { enableRelaxedSimdIfRequested, webAssembly, type WasmMemory, type WasmModule } from './platform.js';
 
 const PAGE_BYTES = 65536;
 
@@ -88,6 +88,7 @@ export function wasmKernels(): WasmKernels {
   if (loaded) return loaded;
   const api = webAssembly();
   if (!api) throw new Error('wasm kernels: this JavaScript engine has no WebAssembly');
+  enableRelaxedSimdIfRequested();
   const relaxedBytes = decodeBase64(relaxedSimdWasm);
   const relaxed = api.validate(relaxedBytes);
   const module = new api.Module(relaxed ? relaxedBytes : decodeBase64(simdWasm));
@@ -108,4 +109,15 @@ export function reserve(kernels: WasmKernels, bytes: number): boolean {
   if (have / PAGE_BYTES + pages > MAXIMUM_PAGES) return false;
   kernels.memory.grow(pages);
   return true;
+}
+
+/**
+ * Which WebAssembly build the wasm backend runs: null where it cannot run, else whether the fused
+ * multiply-add (relaxed SIMD) build loaded. Compiles the module if it has not been yet.
+ *
+ * @example
+ * wasmFeatures(); // { relaxedSimd: false } on Node 20 without the flag (see NN_RELAXED_SIMD)
+ */
+export function wasmFeatures(): { relaxedSimd: boolean } | null {
+  return wasmSimdSupported() ? { relaxedSimd: wasmKernels().relaxed } : null;
 }
