@@ -172,3 +172,26 @@ export function maxPool2x2(x: usize, planes: i32, H: i32, W: i32, strideH: i32, 
     }
   }
 }
+
+/**
+ * The max-pool gradient for a piece of `planes` channel planes: zeros the piece's planeSize·planes
+ * floats at `gx`, then adds each of the `count` values at `gy` at its argmax position (read from
+ * `argmax`, minus `firstIndex`, the piece's first element), in the JavaScript scatter's order.
+ * Returns how many positions fell outside the piece (they are skipped): indices not made by max
+ * pooling, which the caller then scatters in JavaScript instead.
+ */
+export function maxPoolScatter(gy: usize, argmax: usize, count: i32, firstIndex: i32, planeSize: i32, planes: i32, gx: usize): i32 {
+  const size = planeSize * planes;
+  memory.fill(gx, 0, <usize>size << 2);
+  let outside = 0;
+  for (let i = 0; i < count; i++) {
+    const position = load<i32>(argmax + (<usize>i << 2)) - firstIndex;
+    if (<u32>position >= <u32>size) {
+      outside++;
+      continue;
+    }
+    const at = gx + (<usize>position << 2);
+    store<f32>(at, load<f32>(at) + load<f32>(gy + (<usize>i << 2)));
+  }
+  return outside;
+}

@@ -151,7 +151,7 @@ describe('pooling kernels', () => {
 
   it('maxPool2dBackward adds each gradient at its argmax', () => {
     const gx = Float64Array.from([1, 1, 1]);
-    maxPool2dBackward(Float64Array.from([9, 2, 3, 4]), 1, Int32Array.from([2, 0, 2]), 3, gx);
+    maxPool2dBackward(Float64Array.from([9, 2, 3, 4]), 1, Int32Array.from([2, 0, 2]), 3, gx, 1);
     expect([...gx]).toEqual([4, 1, 7]);
   });
 

@@ -309,13 +309,15 @@ function maxPool2x2(x: FloatArray, xOffset: number, g: WindowGeometry, out: Floa
 
 /**
  * The gradient of max pooling: adds gy[i] (contiguous from gyOffset, `count` values) to
- * gx[argmax[i]]. Adds into gx: zero it first.
+ * gx[argmax[i]]. Adds into gx: zero it first. `planes` is the number of (n, c) channel planes
+ * that gx holds contiguously from 0 and gy's values are spread evenly over (unused here; the wasm
+ * kernel works a few planes at a time).
  *
  * @example
  * const gx = new Float64Array(4);
- * maxPool2dBackward(Float64Array.from([3]), 0, Int32Array.from([1]), 1, gx); // gx = [0, 3, 0, 0]
+ * maxPool2dBackward(Float64Array.from([3]), 0, Int32Array.from([1]), 1, gx, 1); // gx = [0, 3, 0, 0]
  */
-export function maxPool2dBackward(gy: FloatArray, gyOffset: number, argmax: Int32Array, count: number, gx: FloatArray): void {
+export function maxPool2dBackward(gy: FloatArray, gyOffset: number, argmax: Int32Array, count: number, gx: FloatArray, planes: number): void {
   for (let i = 0; i < count; i++) gx[argmax[i]] += gy[gyOffset + i];
 }
 

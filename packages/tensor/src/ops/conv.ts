@@ -349,7 +349,7 @@ export function maxPool2dBackward(gy: Tensor, indices: Tensor, inputShape: reado
     }
   }
   const out = new Tensor(allocate(grad.dtype, size), inputShape);
-  kernels().maxPool2dBackward(grad.data as FloatStorage, grad.offset, positions, grad.size, out.data as FloatStorage);
+  kernels().maxPool2dBackward(grad.data as FloatStorage, grad.offset, positions, grad.size, out.data as FloatStorage, inputShape[0] * inputShape[1]);
   return out;
 }
 

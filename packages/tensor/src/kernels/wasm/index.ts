@@ -1,7 +1,7 @@
 /**
  * The 'wasm' kernel backend: GEMM and convolution in WebAssembly SIMD, split across worker
- * threads when large, and unfold/fold, 2×2 max pooling and the common float32 elementwise ops in
- * WebAssembly; every other kernel is the JavaScript one it is given.
+ * threads when large; unfold/fold, 2×2 max pooling and its gradient, and the common float32
+ * elementwise ops in WebAssembly; every other kernel is the JavaScript one it is given.
  */
 import type { KernelBackend } from '../index.js';
 import { wasmGemm } from './gemm.js';
@@ -9,7 +9,7 @@ import { wasmSimdSupported } from './module.js';
 export { wasmFeatures } from './module.js';
 import { wasmConv2dBackwardFilter, wasmConv2dBackwardInput, wasmConv2dForward } from './conv.js';
 import { createWasmMap } from './elementwise.js';
-import { wasmFold, wasmMaxPool2d, wasmUnfold } from './windows.js';
+import { wasmFold, wasmMaxPool2d, wasmMaxPool2dBackward, wasmUnfold } from './windows.js';
 
 export { setThreads, getThreads, threadPoolStatus } from './pool.js';
 
@@ -30,6 +30,7 @@ export function createWasmBackend(base: KernelBackend): KernelBackend | null {
     conv2dBackwardInput: wasmConv2dBackwardInput,
     conv2dBackwardFilter: wasmConv2dBackwardFilter,
     maxPool2d: wasmMaxPool2d,
+    maxPool2dBackward: wasmMaxPool2dBackward,
     map: createWasmMap(base.map),
   };
 }

@@ -37,6 +37,7 @@ export interface KernelExports {
   unfold(x: number, ...sizesThenColumns: [...WindowSizes, number]): void;
   fold(col: number, ...sizesThenImage: [...WindowSizes, number]): void;
   maxPool2x2(x: number, planes: number, H: number, W: number, strideH: number, strideW: number, OH: number, OW: number, firstIndex: number, out: number, argmax: number): void;
+  maxPoolScatter(gy: number, argmax: number, count: number, firstIndex: number, planeSize: number, planes: number, gx: number): number;
   unaryF32(op: number, out: number, x: number, n: number): void;
   runTask(task: number, descriptor: number): void;
   convDescriptorBytes(): number;

@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fill, geometryArb, windowSuite } from '../../../test/window-suite.js';
-import { fold, maxPool2d, unfold, type WindowGeometry } from '../im2col.js';
-import { wasmFold, wasmMaxPool2d, wasmUnfold } from './windows.js';
+import { fold, maxPool2d, maxPool2dBackward, unfold, type WindowGeometry } from '../im2col.js';
+import { wasmFold, wasmMaxPool2d, wasmMaxPool2dBackward, wasmUnfold } from './windows.js';
 
 windowSuite('unfold / fold (wasm kernels)', { unfold: wasmUnfold, fold: wasmFold });
 
@@ -58,5 +58,33 @@ describe('wasm max pooling', () => {
     wasmMaxPool2d(x, 0, g, wasmOut, wasmAt);
     expect(wasmOut).toEqual(jsOut);
     expect(wasmAt).toEqual(jsAt);
+  });
+
+  it('scatters the gradient to the argmax positions as the JavaScript kernel does (same bits)', () => {
+    fc.assert(
+      fc.property(geometryArb({ pool: true }), fc.nat(1000), fc.nat(3), (g, seed, gyOffset) => {
+        const x = fill(new Float32Array(g.N * g.C * g.H * g.W), seed, 3) as Float32Array;
+        const count = g.N * g.C * g.OH * g.OW;
+        const [out, at] = [new Float32Array(count), new Int32Array(count)];
+        maxPool2d(x, 0, g, out, at);
+        const gy = fill(new Float32Array(gyOffset + count), seed + 1) as Float32Array;
+        const [jsGx, wasmGx] = [new Float32Array(x.length), new Float32Array(x.length)];
+        maxPool2dBackward(gy, gyOffset, at, count, jsGx, g.N * g.C);
+        wasmMaxPool2dBackward(gy, gyOffset, at, count, wasmGx, g.N * g.C);
+        expect(wasmGx).toEqual(jsGx);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('hands indices that leave their plane to the JavaScript scatter', () => {
+    // 40 planes of 24×24 (several pieces), every gradient sent to the very first element.
+    const planes = 40;
+    const gy = Float32Array.from({ length: planes * 144 }, (_, i) => (i % 7) - 3);
+    const at = new Int32Array(planes * 144);
+    const [jsGx, wasmGx] = [new Float32Array(planes * 576), new Float32Array(planes * 576)];
+    maxPool2dBackward(gy, 0, at, gy.length, jsGx, planes);
+    wasmMaxPool2dBackward(gy, 0, at, gy.length, wasmGx, planes);
+    expect(wasmGx).toEqual(jsGx);
   });
 });

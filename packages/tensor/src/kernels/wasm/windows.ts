@@ -1,11 +1,11 @@
 /**
- * unfold, fold and 2×2 max pooling on the WebAssembly kernels of assembly/windows.ts, a piece at
+ * unfold, fold, 2×2 max pooling and the max-pool gradient on the WebAssembly kernels of assembly/windows.ts, a piece at
  * a time: an image (or its columns, or a few channel planes) is copied into the module's memory,
  * transformed there, and the result copied out, so the memory holds little and tensors stay
  * ordinary typed arrays. Float64 data, and pieces too large for the memory, take the JavaScript
  * kernels.
  */
-import { fold as jsFold, maxPool2d as jsMaxPool2d, unfold as jsUnfold, type WindowGeometry } from '../im2col.js';
+import { fold as jsFold, maxPool2d as jsMaxPool2d, maxPool2dBackward as jsMaxPool2dBackward, unfold as jsUnfold, type WindowGeometry } from '../im2col.js';
 import type { FloatArray } from '../matmul.js';
 import { DATA_ADDRESS, reserve, wasmKernels, type WasmKernels, type WindowSizes } from './module.js';
 
@@ -102,5 +102,42 @@ export function wasmMaxPool2d(x: FloatArray, xOffset: number, g: WindowGeometry,
     kernels.exports.maxPool2x2(DATA_ADDRESS, count, H, W, strideH, strideW, OH, OW, p * plane, outAddress, argmaxAddress);
     out.set(maxima.subarray(0, count * pooled), p * pooled);
     argmax.set(positions.subarray(0, count * pooled), p * pooled);
+  }
+}
+
+/**
+ * Same contract as the JavaScript `maxPool2dBackward` (gx holds zeros), on float32 data: a few
+ * planes at a time, each piece zeroed, scattered into and copied out in WebAssembly. Indices
+ * that leave their plane (not made by max pooling) send the whole gradient to the JavaScript
+ * kernel.
+ *
+ * @example
+ * wasmMaxPool2dBackward(gy, 0, argmax, count, gx, N * C); // equals maxPool2dBackward(...)
+ */
+export function wasmMaxPool2dBackward(gy: FloatArray, gyOffset: number, argmax: Int32Array, count: number, gx: FloatArray, planes: number): void {
+  const planeSize = planes > 0 ? gx.length / planes : 0;
+  const pooled = planes > 0 ? count / planes : 0;
+  const planesPerCall = Math.max(1, Math.floor(POOL_CHUNK_ELEMENTS / Math.max(1, planeSize)));
+  const evenlySpread = Number.isInteger(planeSize) && Number.isInteger(pooled) && planes > 0;
+  const kernels = evenlySpread && gy instanceof Float32Array && gx instanceof Float32Array ? kernelsWithRoom(planesPerCall * (planeSize + 2 * pooled)) : null;
+  if (kernels === null) {
+    jsMaxPool2dBackward(gy, gyOffset, argmax, count, gx, planes);
+    return;
+  }
+  const gyAddress = DATA_ADDRESS + planesPerCall * planeSize * 4;
+  const argmaxAddress = gyAddress + planesPerCall * pooled * 4;
+  const gradient = new Float32Array(kernels.memory.buffer, DATA_ADDRESS, planesPerCall * planeSize);
+  const values = new Float32Array(kernels.memory.buffer, gyAddress, planesPerCall * pooled);
+  const positions = new Int32Array(kernels.memory.buffer, argmaxAddress, planesPerCall * pooled);
+  for (let p = 0; p < planes; p += planesPerCall) {
+    const count = Math.min(planesPerCall, planes - p);
+    values.set(gy.subarray(gyOffset + p * pooled, gyOffset + (p + count) * pooled));
+    positions.set(argmax.subarray(p * pooled, (p + count) * pooled));
+    if (kernels.exports.maxPoolScatter(gyAddress, argmaxAddress, count * pooled, p * planeSize, planeSize, count, DATA_ADDRESS) !== 0) {
+      gx.fill(0);
+      jsMaxPool2dBackward(gy, gyOffset, argmax, planes * pooled, gx, planes);
+      return;
+    }
+    gx.set(gradient.subarray(0, count * planeSize), p * planeSize);
   }
 }
