@@ -46,7 +46,7 @@ export function pairText([h, w]: readonly [number, number]): string {
  * The seeds' Convolution layer: x (N, inChannels, H, W) → (N, outChannels, OH, OW) with filters
  * `W` of shape (outChannels, inChannels, FH, FW) — the seeds' (FN, C, FH, FW) — and a bias `b` of
  * shape (outChannels), OH = (H + 2·pad − FH)/stride + 1 (a size that does not divide evenly is a
- * ShapeError). One Conv2d node in the graph (im2col + matrix product; see docs/cnn.md).
+ * ShapeError). One Conv2d node in the graph (unfold + matrix product per image; see docs/cnn.md).
  *
  * Default init: He, W ~ N(0, 2/(inChannels·FH·FW)); b = 0. The parameter names `W` and `b` are
  * the seeds', so the book's SimpleConvNet weights (W1, b1) load by renaming the keys only.
