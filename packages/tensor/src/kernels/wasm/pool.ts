@@ -5,7 +5,8 @@
  * `runTask`, whose task hands out its work (tiles of C, images) through an atomic counter, so a
  * thread slowed by other load simply takes less of it.
  * The public API stays synchronous: the main thread works too, then blocks with `Atomics.wait`
- * until the last worker has checked in.
+ * (spins, on a browser's main thread, where blocking is not allowed) until the last worker has
+ * checked in.
  *
  * Control words (Int32, at CONTROL_ADDRESS in the shared memory):
  *   GENERATION  bumped by the main thread once per product; workers wait for it to change
@@ -45,7 +46,8 @@ const WORKER_PROGRAM = `(data) => {
   let runTask = null;
   try {
     runTask = new WebAssembly.Instance(module, { env: { memory } }).exports.runTask;
-    Atomics.add(words, ${READY}, 1);
+    // A worker of a pool already stopped must not count towards its successor's readiness.
+    if (Atomics.load(words, ${EPOCH}) === epoch) Atomics.add(words, ${READY}, 1);
   } catch {
     Atomics.store(words, ${BROKEN}, 1);
   }
