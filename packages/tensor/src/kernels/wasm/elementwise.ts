@@ -44,7 +44,7 @@ export function createWasmMap(base: typeof jsMap): typeof jsMap {
   return (op, shape, out, inputs) => {
     const code = inputs.length === 1 ? UNARY_CODES[op] : inputs.length === 2 ? BINARY_CODES[op] : undefined;
     const size = shape.reduce((a, b) => a * b, 1);
-    if (code === undefined || size < WASM_MIN_ELEMENTS || !suitable(shape, out, inputs)) {
+    if (code === undefined || size < WASM_MIN_ELEMENTS || !suitable(shape, out, inputs) || !reserve(wasmKernels(), DATA_ADDRESS + inputs.length * CHUNK * 4)) {
       base(op, shape, out, inputs);
       return;
     }
@@ -60,7 +60,6 @@ function suitable(shape: readonly number[], out: StridedArray, inputs: readonly 
 function runChunks(code: number, size: number, out: StridedArray, inputs: readonly StridedArray[], shape: readonly number[]): void {
   const kernels = wasmKernels();
   const bytes = CHUNK * 4;
-  if (!reserve(kernels, DATA_ADDRESS + inputs.length * bytes)) throw new Error('wasm map: cannot reserve scratch memory');
   const addresses = inputs.map((_, k) => DATA_ADDRESS + k * bytes);
   const views = addresses.map((address) => new Float32Array(kernels.memory.buffer, address, CHUNK));
   const broadcast = inputs.map((x) => !isRowMajor(shape, x.strides));
