@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FloatDType, Generator, type Tensor } from '@nn/tensor';
 import type { Variable } from '@nn/autograd';
-import { Adam, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, load, loadCheckpoint, saveCheckpoint } from '@nn/nn';
+import { Adam, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, init, load, loadCheckpoint, saveCheckpoint } from '@nn/nn';
 import { loadMnist } from '@nn/data';
 import { type ClassifierRunResult, accuracy, referenceResult, firstImages, saveMistakesGrid, saveTrainingCharts, trainClassifier } from './lib/classifier.js';
 import { type ExampleOptions, numberOption, outputDir, runIfMain } from './lib/cli.js';
@@ -63,9 +63,10 @@ export class DeepConvNet extends Module {
     layers.push(new Flatten());
     this.features = new Sequential(...layers);
     const dropout = (): Dropout => new Dropout(0.5, { generator, scaleAtTest: options.bookDropout ?? false });
+    // He for the Affine layers too: the book scales every layer's weights by √(2/fan-in).
     this.classifier = new Sequential(
-      new Linear(64 * 4 * 4, 50, { dtype, generator }), new ReLU(), dropout(),
-      new Linear(50, 10, { dtype, generator }), dropout(),
+      new Linear(64 * 4 * 4, 50, { init: init.he(), dtype, generator }), new ReLU(), dropout(),
+      new Linear(50, 10, { init: init.he(), dtype, generator }), dropout(),
     );
   }
 
