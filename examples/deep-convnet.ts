@@ -14,8 +14,9 @@
  * test time: both train alike. To run the book's trained parameters (`--reference <file>`), the
  * network is built with the book's variant (`scaleAtTest`), which gives its exact predictions.
  *
- * A full run is long on the JS kernels (see docs/cnn.md for the measured seconds per epoch):
- * `--epochs`, `--train-limit`, `--test-limit` and `--evaluation-limit` size it to the time at hand.
+ * A full run takes an hour or more on a 2-core machine (see docs/cnn.md for the measured seconds
+ * per epoch): `--epochs`, `--train-limit`, `--test-limit` and `--evaluation-limit` size it to the
+ * time at hand.
  *
  * Run: pnpm example deep-convnet [--epochs 20] [--batch-size 100] [--lr 0.001] [--train-limit N]
  *      [--test-limit N] [--evaluation-limit 1000] [--seed 0] [--smoke] [--out dir]
