@@ -19,8 +19,9 @@ describe('deep-convnet', () => {
     expect(result.mode).toBe('train');
     expect(result.epochs.map((e) => e.epoch)).toEqual([0, 1]);
     expect(result.losses).toHaveLength(2);
-    // Two steps cannot teach much; the loss is the cross-entropy of ~10 classes, finite and near ln 10.
-    for (const loss of result.losses) expect(loss).toBeGreaterThan(1.5), expect(loss).toBeLessThan(4);
+    // Two steps cannot teach much. The loss starts above ln 10: the He-initialised scores are far from
+    // uniform, and the inverted Dropout on them doubles the kept ones during training (measured 6.4).
+    for (const loss of result.losses) expect(loss).toBeGreaterThan(1.5), expect(loss).toBeLessThan(12);
     for (const e of result.epochs) for (const a of [e.trainAccuracy, e.testAccuracy]) expect(a).toBeGreaterThanOrEqual(0), expect(a).toBeLessThanOrEqual(1);
     expect(result.testTotal).toBe(100);
     expect(result.secondsPerEpoch).toBeGreaterThan(0);
