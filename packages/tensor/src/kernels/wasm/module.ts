@@ -9,27 +9,14 @@ import { enableRelaxedSimdIfRequested, webAssembly, type WasmMemory, type WasmMo
 
 const PAGE_BYTES = 65536;
 
-/** The functions assembly/index.ts exports (see assembly/gemm.ts, windows.ts and elementwise.ts). */
+/** assembly/gemm.ts packSlivers (float32) and packSlivers64 (float64). */
+type PackSlivers = (source: number, rowStride: number, colStride: number, depth: number, width: number, sliverWidth: number, destination: number) => void;
+
+/** The functions assembly/index.ts exports (see assembly/gemm.ts, conv.ts, windows.ts and elementwise.ts). */
 export interface KernelExports {
   gemmTiles(descriptor: number): void;
-  packSlivers(
-    source: number,
-    rowStride: number,
-    colStride: number,
-    depth: number,
-    width: number,
-    sliverWidth: number,
-    destination: number,
-  ): void;
-  packSlivers64(
-    source: number,
-    rowStride: number,
-    colStride: number,
-    depth: number,
-    width: number,
-    sliverWidth: number,
-    destination: number,
-  ): void;
+  packSlivers: PackSlivers;
+  packSlivers64: PackSlivers;
   tileRows(): number;
   tileCols(): number;
   tileCols64(): number;
