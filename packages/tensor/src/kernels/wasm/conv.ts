@@ -16,8 +16,9 @@ import { evenStep, roundUp, type FloatArray } from '../matmul.js';
 import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
 import { getThreads, runTask, type Task } from './pool.js';
 
-const TILE_ROWS = 4;
-const TILE_COLS = 8;
+/** The micro-tile of the module's float32 GEMM, which its packed operands are padded to. */
+const tileRows = (): number => wasmKernels().exports.tileRows();
+const tileCols = (): number => wasmKernels().exports.tileCols();
 /** Deepest K slice of the per-image products (as the GEMM's). */
 const DEPTH_BLOCK = 256;
 /** Most bytes of images plus outputs copied in at once. */
@@ -42,18 +43,18 @@ const align = (bytes: number) => roundUp(bytes, 64);
 function scratchFloats(task: Task, g: ConvGeometry): number {
   const K = g.C * g.FH * g.FW;
   const P = g.OH * g.OW;
-  const paddedP = roundUp(P, TILE_COLS);
-  if (task === 'convForward') return K * P + K * paddedP + roundUp(g.FN, TILE_ROWS) * paddedP;
-  if (task === 'convBackwardInput') return g.FN * paddedP + roundUp(K, TILE_ROWS) * paddedP;
-  const paddedFN = roundUp(g.FN, TILE_ROWS);
-  const paddedK = roundUp(K, TILE_COLS);
+  const paddedP = roundUp(P, tileCols());
+  if (task === 'convForward') return K * P + K * paddedP + roundUp(g.FN, tileRows()) * paddedP;
+  if (task === 'convBackwardInput') return g.FN * paddedP + roundUp(K, tileRows()) * paddedP;
+  const paddedFN = roundUp(g.FN, tileRows());
+  const paddedK = roundUp(K, tileCols());
   return paddedFN * paddedK + K * P + P * paddedFN + P * paddedK;
 }
 
 function layout(task: Task, g: ConvGeometry, images: number, threads: number): Layout {
   const K = g.C * g.FH * g.FW;
   const packed = DATA_ADDRESS;
-  const packedBytes = align(4 * roundUp(task === 'convForward' ? g.FN : K, TILE_ROWS) * (task === 'convForward' ? K : g.FN));
+  const packedBytes = align(4 * roundUp(task === 'convForward' ? g.FN : K, tileRows()) * (task === 'convForward' ? K : g.FN));
   const imagesAddress = packed + packedBytes;
   const outputs = imagesAddress + align(4 * images * g.C * g.H * g.W);
   const bias = outputs + align(4 * images * g.FN * g.OH * g.OW);
@@ -83,8 +84,8 @@ function packFilters(kernels: WasmKernels, at: Layout, weights: Float32Array, of
   const K = g.C * g.FH * g.FW;
   new Float32Array(kernels.memory.buffer, at.images, g.FN * K).set(weights.subarray(offset, offset + g.FN * K));
   // A is packed from its transpose: for W_mat that is (K × FN), element (t, f) at f·K + t.
-  if (transposed) kernels.exports.packSlivers(at.images, K, 1, g.FN, K, TILE_ROWS, at.packed);
-  else kernels.exports.packSlivers(at.images, 1, K, K, g.FN, TILE_ROWS, at.packed);
+  if (transposed) kernels.exports.packSlivers(at.images, K, 1, g.FN, K, tileRows(), at.packed);
+  else kernels.exports.packSlivers(at.images, 1, K, K, g.FN, tileRows(), at.packed);
 }
 
 function writeDescriptor(kernels: WasmKernels, g: ConvGeometry, images: number, depth: number, at: Layout, hasBias: boolean): void {
@@ -166,12 +167,12 @@ export function wasmConv2dBackwardFilter(dy: FloatArray, dyOffset: number, g: Co
   }
   const { kernels, at } = ready;
   const K = g.C * g.FH * g.FW;
-  const paddedK = roundUp(K, TILE_COLS);
+  const paddedK = roundUp(K, tileCols());
   // Each thread that ran left a partial sum (paddedFN × paddedK) at the start of its slot.
   const addPartialSums = () => {
     const slotsUsed = Math.min(Math.max(1, getThreads()), new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, 2)[1]);
     for (let slot = 0; slot < slotsUsed; slot++) {
-      const partial = new Float32Array(kernels.memory.buffer, at.scratch + slot * at.scratchBytes, roundUp(g.FN, TILE_ROWS) * paddedK);
+      const partial = new Float32Array(kernels.memory.buffer, at.scratch + slot * at.scratchBytes, roundUp(g.FN, tileRows()) * paddedK);
       for (let f = 0; f < g.FN; f++) {
         for (let t = 0; t < K; t++) dW[f * K + t] += partial[f * paddedK + t];
       }
