@@ -1,4 +1,4 @@
-import { Tensor, formatShape, ones, zeros } from '@nn/tensor';
+import { Tensor, beginStorageRecord, endStorageRecord, formatShape, ones, recycleStorage, zeros } from '@nn/tensor';
 import { AnomalyError, AutogradError } from './errors.js';
 import { type Function, type Gradients, type Operand, checkFinite, createdAt } from './function.js';
 import { isAnomalyEnabled, setGradEnabled } from './mode.js';
@@ -140,6 +140,10 @@ interface Pass {
   /** For `gradients`: the values whose gradients are returned, and those gradients. */
   targets: readonly Variable[] | null;
   results: (Variable | null)[];
+  /** Gradients handed out (retained `grad`s): their storage outlives the pass. */
+  handedOut: Variable[];
+  /** Whether a user hook saw a gradient (it may have kept it): then nothing is recycled. */
+  hooksRan: boolean;
 }
 
 /** Adds `g` to the gradient pending at `x`; the first arrival queues x's creator (or notes a leaf). */
@@ -182,9 +186,12 @@ function run(
   targets: readonly Variable[] | null,
 ): (Variable | null)[] {
   const results: (Variable | null)[] = targets === null ? [] : targets.map(() => null);
-  const pass: Pass = { id: ++passCounter, createGraph, heap: new NodeHeap(), leaves: [], targets, results };
+  const pass: Pass = { id: ++passCounter, createGraph, heap: new NodeHeap(), leaves: [], targets, results, handedOut: [], hooksRan: false };
   const anomaly = isAnomalyEnabled();
   const previousMode = setGradEnabled(createGraph);
+  // A recorded backward keeps its gradients in the new graph: only a plain one recycles.
+  beginStorageRecord(!createGraph);
+  let completed = false;
   try {
     for (let r = 0; r < roots.length; r++) {
       const root = roots[r];
@@ -230,11 +237,25 @@ function run(
     for (const leaf of pass.leaves) {
       const g = finish(pass, leaf, takePending(pass, leaf)!);
       if (targets === null && leaf.requiresGrad) leaf.grad = leaf.grad === null ? g : sumGradients(leaf.grad, g, createGraph);
+      if (leaf.grad !== null) pass.handedOut.push(leaf.grad);
     }
+    completed = true;
   } finally {
     setGradEnabled(previousMode);
+    const allocated = endStorageRecord();
+    if (completed && allocated !== null && !pass.hooksRan) recycleScratch(allocated, [...pass.handedOut, ...results]);
   }
   return results;
+}
+
+/**
+ * Gives the pool the storage this pass allocated that no handed-out gradient views: the
+ * intermediate gradients, dead now that the pass is over. Compared by ArrayBuffer, so views and
+ * gradients shared between inputs (Add passes one gradient to both) are kept whole.
+ */
+function recycleScratch(allocated: Set<ArrayBuffer>, handedOut: readonly (Variable | null)[]): void {
+  for (const g of handedOut) if (g !== null) allocated.delete(g.data.data.buffer as ArrayBuffer);
+  recycleStorage(allocated);
 }
 
 /** Calls the node's backward with the complete gradients of its outputs. */
@@ -266,6 +287,7 @@ function outputGradient(pass: Pass, y: Variable): Variable {
 /** A value's gradient is complete: run its hooks, retain it if asked, and record it if it is a target. */
 function finish(pass: Pass, x: Variable, g: Variable): Variable {
   if (x.hooks !== null) {
+    pass.hooksRan = true;
     for (const hook of x.hooks.slice()) {
       const replaced = hook(g);
       if (replaced !== undefined && replaced !== null) {
@@ -281,6 +303,7 @@ function finish(pass: Pass, x: Variable, g: Variable): Variable {
     if (at >= 0) pass.results[at] = g;
   } else if (x.retainsGrad) {
     x.grad = x.grad === null ? g : sumGradients(x.grad, g, pass.createGraph);
+    pass.handedOut.push(x.grad);
   }
   return g;
 }

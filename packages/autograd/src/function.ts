@@ -95,7 +95,9 @@ export abstract class Function {
   /**
    * Maps the outputs' gradients (one Variable per output; zeros for outputs that received none)
    * to one gradient per input. Consult `needsInputGrad` to skip work; entries for inputs that do
-   * not need a gradient are ignored.
+   * not need a gradient are ignored. Return the gradients, do not keep them: after a plain
+   * (non-createGraph) backward the engine reuses the storage of every gradient it did not hand
+   * out (see docs/performance.md, "Recycled storage"). To watch gradients, use `registerHook`.
    */
   abstract backward(...outputGradients: Variable[]): Gradients;
 

@@ -36,9 +36,20 @@ const PACKED_PTR = 18; // the packed filters (forward, input gradient)
 const BIAS_PTR = 19; // 0: no bias
 const SCRATCH_PTR = 20; // slot 0's scratch; slot s's is at SCRATCH_PTR + s·SCRATCH_BYTES
 const SCRATCH_BYTES = 21;
+const PARTIALS_PTR = 22; // the filter gradient's partial sums, one per group of images
+
+/**
+ * Images per partial sum of the filter gradient. Fixed, not per thread, so that dW is the same
+ * sum in the same order whichever thread takes which group, on any number of threads.
+ */
+const FILTER_GROUP_IMAGES = 8;
 
 export function convDescriptorBytes(): i32 {
-  return 22 * 4;
+  return 23 * 4;
+}
+
+export function filterGroupImages(): i32 {
+  return FILTER_GROUP_IMAGES;
 }
 
 @inline
@@ -161,26 +172,32 @@ export function convBackwardInput(desc: usize): void {
 }
 
 /**
- * This thread's share of dW = Σ_n dy_n · unfold(x_n)ᵀ: a partial sum (paddedFN·paddedK, zeroed
- * here) at the start of its scratch slot, which the JavaScript side adds up over the slots.
- * Scratch after it: columns (K·P), packed dy_n (P·paddedFN), packed columns (P·paddedK).
+ * dW = Σ_n dy_n · unfold(x_n)ᵀ as partial sums over groups of FILTER_GROUP_IMAGES images: the
+ * threads claim groups (NEXT_IMAGE counts groups here) and write group g's sum (paddedFN·paddedK)
+ * at PARTIALS_PTR + g·that size; the JavaScript side adds them up in group order. Scratch:
+ * columns (K·P), packed dy_n (P·paddedFN), packed columns (P·paddedK).
  */
 export function convBackwardFilter(desc: usize): void {
   const K = taps(desc);
   const P = positions(desc);
   const FN = field(desc, FILTERS);
+  const N = field(desc, IMAGES);
   const paddedFN = roundUp(FN, TILE_ROWS);
   const paddedK = roundUp(K, TILE_COLS);
-  const partial = claimScratch(desc);
-  const columns = partial + (<usize>(paddedFN * paddedK) << 2);
+  const partialBytes = <usize>(paddedFN * paddedK) << 2;
+  const columns = claimScratch(desc);
   const packedDy = columns + (<usize>(K * P) << 2);
   const packedColumns = packedDy + (<usize>(P * paddedFN) << 2);
-  memory.fill(partial, 0, <usize>(paddedFN * paddedK) << 2);
-  for (let n = nextImage(desc); n < field(desc, IMAGES); n = nextImage(desc)) {
-    unfoldImage(desc, n, columns);
-    // A = dy_n (FN × P), packed as its transpose; B = columnsᵀ (P × K).
-    packSlivers(outputOf(desc, n), 1, P, P, FN, TILE_ROWS, packedDy);
-    packSlivers(columns, 1, P, P, K, TILE_COLS, packedColumns);
-    computeBlock(P, field(desc, DEPTH_BLOCK), packedDy, packedColumns, partial, paddedK, 0, paddedFN, 0, paddedK, true);
+  for (let group = nextImage(desc); group * FILTER_GROUP_IMAGES < N; group = nextImage(desc)) {
+    const partial = <usize>field(desc, PARTIALS_PTR) + <usize>group * partialBytes;
+    memory.fill(partial, 0, partialBytes);
+    const end = min(N, (group + 1) * FILTER_GROUP_IMAGES);
+    for (let n = group * FILTER_GROUP_IMAGES; n < end; n++) {
+      unfoldImage(desc, n, columns);
+      // A = dy_n (FN × P), packed as its transpose; B = columnsᵀ (P × K).
+      packSlivers(outputOf(desc, n), 1, P, P, FN, TILE_ROWS, packedDy);
+      packSlivers(columns, 1, P, P, K, TILE_COLS, packedColumns);
+      computeBlock(P, field(desc, DEPTH_BLOCK), packedDy, packedColumns, partial, paddedK, 0, paddedFN, 0, paddedK, true);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { DTypeError } from './errors.js';
+import { allocateStorage } from './storage-pool.js';
 
 /** The element types a Tensor can hold. `bool` is stored as 0/1 bytes. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -31,9 +32,9 @@ export function checkDType(op: string, dtype: unknown): DType {
   throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.join(', ')}`);
 }
 
-/** Allocates zero-filled storage for `size` elements of `dtype`. */
+/** Allocates zero-filled storage for `size` elements of `dtype` (large ones from the recycled pool when it can). */
 export function allocate<D extends DType>(dtype: D, size: number): StorageOf[D] {
-  return new constructors[dtype](size) as StorageOf[D];
+  return allocateStorage(constructors[dtype], size) as StorageOf[D];
 }
 
 /** The dtype whose storage is this typed array. */

@@ -74,3 +74,24 @@ for (const threads of [1, 2]) {
     });
   });
 }
+
+describe('wasm filter gradient', () => {
+  it('is the same bits on 1, 2 and 3 threads and on every run (partial sums over fixed image groups)', () => {
+    const previous = getThreads();
+    const g: ConvGeometry = { N: 37, C: 8, H: 12, W: 12, FH: 3, FW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, OH: 12, OW: 12, FN: 24 };
+    const x = fill(new Float32Array(g.N * g.C * g.H * g.W), 5) as Float32Array;
+    const dy = fill(new Float32Array(g.N * g.FN * g.OH * g.OW), 6) as Float32Array;
+    const filterGradient = (threads: number) => {
+      setThreads(threads);
+      const dW = new Float32Array(g.FN * g.C * g.FH * g.FW);
+      wasmConv2dBackwardFilter(dy, 0, g, x, 0, dW);
+      return Array.from(dW);
+    };
+    try {
+      const reference = filterGradient(1);
+      for (const threads of [2, 3, 2, 1, 2]) expect(filterGradient(threads)).toEqual(reference);
+    } finally {
+      setThreads(previous);
+    }
+  });
+});

@@ -6,7 +6,7 @@
  * image would not fit in the memory.
  *
  * Memory, from DATA_ADDRESS: packed filters | images (or dx) | outputs (or dy) | bias | one
- * scratch slot per thread. A batch is taken in pieces of at most PIECE_BYTES of images and
+ * scratch slot per thread | the filter gradient's partial sums. A batch is taken in pieces of at most PIECE_BYTES of images and
  * outputs, so the memory stays bounded whatever the batch size.
  */
 import {
@@ -34,6 +34,8 @@ interface Layout {
   bias: number;
   scratch: number;
   scratchBytes: number;
+  /** The filter gradient's partial sums, one per group of images (0 for the other tasks). */
+  partials: number;
   end: number;
 }
 
@@ -46,9 +48,17 @@ function scratchFloats(task: Task, g: ConvGeometry): number {
   const paddedP = roundUp(P, tileCols());
   if (task === 'convForward') return K * P + K * paddedP + roundUp(g.FN, tileRows()) * paddedP;
   if (task === 'convBackwardInput') return g.FN * paddedP + roundUp(K, tileRows()) * paddedP;
-  const paddedFN = roundUp(g.FN, tileRows());
-  const paddedK = roundUp(K, tileCols());
-  return paddedFN * paddedK + K * P + P * paddedFN + P * paddedK;
+  return K * P + P * roundUp(g.FN, tileRows()) + P * roundUp(K, tileCols());
+}
+
+/** Floats of one partial sum of the filter gradient: the padded (FN × K) block. */
+function partialFloats(g: ConvGeometry): number {
+  return roundUp(g.FN, tileRows()) * roundUp(g.C * g.FH * g.FW, tileCols());
+}
+
+/** Groups of images the filter gradient sums separately (see assembly/conv.ts). */
+function imageGroups(images: number): number {
+  return Math.ceil(images / wasmKernels().exports.filterGroupImages());
 }
 
 function layout(task: Task, g: ConvGeometry, images: number, threads: number): Layout {
@@ -60,7 +70,9 @@ function layout(task: Task, g: ConvGeometry, images: number, threads: number): L
   const bias = outputs + align(4 * images * g.FN * g.OH * g.OW);
   const scratch = bias + align(4 * g.FN);
   const scratchBytes = align(4 * scratchFloats(task, g));
-  return { packed, images: imagesAddress, outputs, bias, scratch, scratchBytes, end: scratch + threads * scratchBytes };
+  const partials = scratch + threads * scratchBytes;
+  const partialsBytes = task === 'convBackwardFilter' ? 4 * imageGroups(images) * partialFloats(g) : 0;
+  return { packed, images: imagesAddress, outputs, bias, scratch, scratchBytes, partials, end: partials + partialsBytes };
 }
 
 /** Images per piece: as many as fit in PIECE_BYTES (at least one). */
@@ -92,7 +104,7 @@ function writeDescriptor(kernels: WasmKernels, g: ConvGeometry, images: number, 
   const slots = new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, kernels.exports.convDescriptorBytes() / 4);
   slots.set([
     0, 0, images, g.C, g.H, g.W, g.FH, g.FW, g.strideH, g.strideW, g.padH, g.padW, g.OH, g.OW, g.FN,
-    evenStep(depth, DEPTH_BLOCK, 1), at.images, at.outputs, at.packed, hasBias ? at.bias : 0, at.scratch, at.scratchBytes,
+    evenStep(depth, DEPTH_BLOCK, 1), at.images, at.outputs, at.packed, hasBias ? at.bias : 0, at.scratch, at.scratchBytes, at.partials,
   ]);
 }
 
@@ -106,11 +118,11 @@ interface Transfer {
 /**
  * Runs `task` over the batch a piece at a time: copies each `inputs` array's piece into its area,
  * runs the task (on the pool when the piece is worth sharing), copies `output`'s area back into
- * it, and calls `afterPiece` (for results that are not a copy).
+ * it, and calls `afterPiece` with the piece's image count (for results that are not a copy).
  */
 function runInPieces(
   task: Task, ready: { kernels: WasmKernels; at: Layout }, g: ConvGeometry, depth: number, hasBias: boolean,
-  inputs: Transfer[], output: Transfer | null, afterPiece: () => void = () => {},
+  inputs: Transfer[], output: Transfer | null, afterPiece: (images: number) => void = () => {},
 ): void {
   const { kernels, at } = ready;
   const piece = pieceImages(g);
@@ -125,7 +137,7 @@ function runInPieces(
     const work = images * g.FN * g.C * g.FH * g.FW * g.OH * g.OW;
     runTask(task, images > 1 && work >= THREADS_MIN_WORK);
     if (output !== null) output.data.set(view(output.area, images), output.offset + first * perImage[output.area]);
-    afterPiece();
+    afterPiece(images);
   }
 }
 
@@ -168,13 +180,13 @@ export function wasmConv2dBackwardFilter(dy: FloatArray, dyOffset: number, g: Co
   const { kernels, at } = ready;
   const K = g.C * g.FH * g.FW;
   const paddedK = roundUp(K, tileCols());
-  // Each thread that ran left a partial sum (paddedFN × paddedK) at the start of its slot.
-  const addPartialSums = () => {
-    const slotsUsed = Math.min(Math.max(1, getThreads()), new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, 2)[1]);
-    for (let slot = 0; slot < slotsUsed; slot++) {
-      const partial = new Float32Array(kernels.memory.buffer, at.scratch + slot * at.scratchBytes, roundUp(g.FN, tileRows()) * paddedK);
+  // The piece's groups left their partial sums one after another: added in group order, the
+  // same order on any number of threads.
+  const addPartialSums = (images: number) => {
+    const partials = new Float32Array(kernels.memory.buffer, at.partials, imageGroups(images) * partialFloats(g));
+    for (let base = 0; base < partials.length; base += partialFloats(g)) {
       for (let f = 0; f < g.FN; f++) {
-        for (let t = 0; t < K; t++) dW[f * K + t] += partial[f * paddedK + t];
+        for (let t = 0; t < K; t++) dW[f * K + t] += partials[base + f * paddedK + t];
       }
     }
   };

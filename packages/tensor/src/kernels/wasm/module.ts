@@ -28,6 +28,7 @@ export interface KernelExports {
   unaryF32(op: number, out: number, x: number, n: number): void;
   runTask(task: number, descriptor: number): void;
   convDescriptorBytes(): number;
+  filterGroupImages(): number;
   binaryF32(op: number, out: number, x: number, y: number, n: number): void;
 }
 

@@ -1,0 +1,87 @@
+/**
+ * The storage pool: large buffers given back are handed out again zero-filled, of the same byte
+ * length; small ones are never pooled; records nest (allocations go to the innermost); the
+ * capacity evicts the sizes recycled longest ago; turning recycling off empties the pool.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  beginStorageRecord, clearStoragePool, endStorageRecord, recycleStorage, setStoragePoolCapacity,
+  setStorageRecycling, storagePoolStatus, zeros,
+} from '../src/index.js';
+
+const LARGE = 100_000; // float32 elements: 400 kB, above the pooling threshold
+const MIB = 1024 * 1024;
+
+afterEach(() => {
+  setStorageRecycling(true);
+  setStoragePoolCapacity(256 * MIB);
+  clearStoragePool();
+});
+
+/** Allocates `size` float32 zeros inside a record and returns the tensor and what was recorded. */
+function recorded(size: number): { buffer: ArrayBuffer; allocated: Set<ArrayBuffer> } {
+  beginStorageRecord(true);
+  const t = zeros([size]);
+  const allocated = endStorageRecord()!;
+  return { buffer: t.data.buffer as ArrayBuffer, allocated };
+}
+
+describe('storage pool', () => {
+  it('hands a recycled buffer out again, zero-filled, to a request of the same byte length', () => {
+    const { buffer, allocated } = recorded(LARGE);
+    expect([...allocated]).toEqual([buffer]);
+    new Float32Array(buffer).fill(7);
+    recycleStorage(allocated);
+    expect(storagePoolStatus()).toMatchObject({ buffers: 1, bytes: LARGE * 4 });
+    const again = zeros([LARGE], { dtype: 'int32' }); // same bytes, other dtype
+    expect(again.data.buffer).toBe(buffer);
+    expect(again.data.every((v) => v === 0)).toBe(true);
+    expect(storagePoolStatus().buffers).toBe(0);
+    expect(zeros([LARGE]).data.buffer).not.toBe(buffer); // taken once only
+  });
+
+  it('does not pool small buffers, nor buffers of another length', () => {
+    const small = recorded(1000);
+    expect(small.allocated.size).toBe(0);
+    const { allocated, buffer } = recorded(LARGE);
+    recycleStorage(allocated);
+    expect(zeros([LARGE + 1]).data.buffer).not.toBe(buffer);
+    expect(storagePoolStatus().buffers).toBe(1);
+  });
+
+  it('records nest: an inner record hides its allocations from the outer one', () => {
+    beginStorageRecord(true);
+    const outer = zeros([LARGE]);
+    beginStorageRecord(false);
+    zeros([LARGE]);
+    expect(endStorageRecord()).toBeNull();
+    beginStorageRecord(true);
+    const inner = zeros([LARGE]);
+    expect([...endStorageRecord()!]).toEqual([inner.data.buffer]);
+    expect([...endStorageRecord()!]).toEqual([outer.data.buffer]);
+  });
+
+  it('keeps at most the capacity, forgetting the size recycled longest ago', () => {
+    setStoragePoolCapacity(1 * MIB);
+    const a = recorded(LARGE); // 0.4 MB
+    const b = recorded(LARGE + 4);
+    const c = recorded(LARGE + 8);
+    recycleStorage(a.allocated);
+    recycleStorage(b.allocated);
+    recycleStorage(c.allocated); // 1.2 MB > 1 MiB: a's size goes
+    expect(storagePoolStatus()).toMatchObject({ buffers: 2, bytes: (2 * LARGE + 12) * 4 });
+    expect(zeros([LARGE]).data.buffer).not.toBe([...a.allocated][0]);
+    expect(zeros([LARGE + 8]).data.buffer).toBe([...c.allocated][0]);
+    expect(() => setStoragePoolCapacity(-1)).toThrow(/setStoragePoolCapacity: bytes must be a finite number ≥ 0, got -1/);
+  });
+
+  it('off: records nothing, pools nothing, and is emptied', () => {
+    const { allocated } = recorded(LARGE);
+    recycleStorage(allocated);
+    setStorageRecycling(false);
+    expect(storagePoolStatus()).toMatchObject({ enabled: false, buffers: 0, bytes: 0 });
+    beginStorageRecord(true);
+    zeros([LARGE]);
+    expect(endStorageRecord()).toBeNull();
+  });
+});
