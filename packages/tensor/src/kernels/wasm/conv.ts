@@ -133,9 +133,8 @@ function runInPieces(
     for (const { data, offset, area } of inputs) {
       view(area, images).set(data.subarray(offset + first * perImage[area], offset + (first + images) * perImage[area]));
     }
-    writeDescriptor(kernels, g, images, depth, at, hasBias);
     const work = images * g.FN * g.C * g.FH * g.FW * g.OH * g.OW;
-    runTask(task, images > 1 && work >= THREADS_MIN_WORK);
+    runTask(task, images > 1 && work >= THREADS_MIN_WORK, () => writeDescriptor(kernels, g, images, depth, at, hasBias));
     if (output !== null) output.data.set(view(output.area, images), output.offset + first * perImage[output.area]);
     afterPiece(images);
   }

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { gemmSuite } from '../../../test/gemm-suite.js';
 import { wasmGemm } from './gemm.js';
 import { wasmKernels } from './module.js';
-import { getThreads, setThreads } from './pool.js';
+import { WorkerPool, getThreads, setThreads } from './pool.js';
+import type { WasmKernels } from './module.js';
 
 /**
  * Float32 products are summed in float32: K roundings of partial sums no larger than Σ|a·b|,
@@ -94,6 +95,31 @@ describe('wasm worker pool', () => {
       }
     } finally {
       setThreads(previous);
+    }
+  });
+
+  it('reports a worker whose task threw, instead of waiting for it, and can be stopped', async () => {
+    // A module whose runTask traps (`unreachable`), over a shared memory of two pages:
+    // (import "env" "memory" (memory 2 16384 shared)) (func (export "runTask") (param i32 i32) unreachable)
+    const bytes = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00,
+      0x02, 0x12, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03, 0x02, 0x80, 0x80, 0x01,
+      0x03, 0x02, 0x01, 0x00,
+      0x07, 0x0b, 0x01, 0x07, 0x72, 0x75, 0x6e, 0x54, 0x61, 0x73, 0x6b, 0x00, 0x00,
+      0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b,
+    ]);
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 16384, shared: true });
+    const trapping = { module: new WebAssembly.Module(bytes), memory, exports: { runTask: () => {} } } as unknown as WasmKernels;
+    // (The worker prints the trap on stderr: "a worker thread failed in a task; ... RuntimeError: unreachable".)
+    const pool = WorkerPool.start(trapping, 1)!;
+    try {
+      for (let i = 0; i < 500 && !pool.ready; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(pool.ready).toBe(true);
+      expect(pool.run('gemm')).toBe(false); // the worker's part threw: its work may be missing
+      expect(pool.run('gemm')).toBe(false); // and it still checks in for the next task
+    } finally {
+      pool.stop();
     }
   });
 

@@ -164,8 +164,8 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   // Equal K slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay a full
   // load and store of C for little work.
   const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
-  writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress });
-  runTask(precision.task, work >= THREADS_MIN_PRODUCT && tileCount > 1);
+  const describe = () => writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress });
+  runTask(precision.task, work >= THREADS_MIN_PRODUCT && tileCount > 1, describe);
 
   const heap = precision.view(kernels.memory.buffer, 0);
   const cBase = cAddress / bytes;

@@ -16,6 +16,8 @@
  *               moment, leave at their next wake-up instead of joining the next pool's products
  *   TASK        which task the descriptor describes (see TASKS)
  *   READY       workers of the current pool that have instantiated the module
+ *   FAILED      set by a worker whose task threw (it still checks in); the task is then run
+ *               again on the calling thread and the pool is given up
  */
 import { CONTROL_ADDRESS, CONTROL_WORDS, DESCRIPTOR_ADDRESS, wasmKernels, type WasmKernels } from './module.js';
 import { canBlock, environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
@@ -26,6 +28,7 @@ const BROKEN = 2;
 const EPOCH = 3;
 const TASK = 4;
 const READY = 5;
+const FAILED = 6;
 
 /** Task codes, as assembly/index.ts numbers them. */
 export const TASKS = { gemm: 0, convForward: 1, convBackwardInput: 2, convBackwardFilter: 3, gemm64: 4 } as const;
@@ -56,12 +59,20 @@ const WORKER_PROGRAM = `(data) => {
     Atomics.wait(words, ${GENERATION}, seen);
     seen = Atomics.load(words, ${GENERATION});
     if (Atomics.load(words, ${EPOCH}) !== epoch) break;
-    if (runTask) runTask(Atomics.load(words, ${TASK}), descriptorAddress);
+    if (runTask) {
+      try {
+        runTask(Atomics.load(words, ${TASK}), descriptorAddress);
+      } catch (error) {
+        Atomics.store(words, ${FAILED}, 1);
+        console.error('@nn wasm kernels: a worker thread failed in a task; it runs again on the calling thread, and later tasks stay there:', error);
+      }
+    }
     if (Atomics.sub(words, ${PENDING}, 1) === 1) Atomics.notify(words, ${PENDING});
   }
 }`;
 
-class WorkerPool {
+/** @internal Exported for its tests. */
+export class WorkerPool {
   private readonly words: Int32Array;
 
   constructor(
@@ -114,9 +125,13 @@ class WorkerPool {
     return Atomics.load(this.words, READY);
   }
 
-  /** Runs `task` on DESCRIPTOR_ADDRESS on this thread and every worker; returns when all are done. */
-  run(task: Task): void {
+  /**
+   * Runs `task` on DESCRIPTOR_ADDRESS on this thread and every worker; returns when all are done:
+   * true, or false if a worker's part threw (its work may be incomplete).
+   */
+  run(task: Task): boolean {
     const words = this.words;
+    Atomics.store(words, FAILED, 0);
     Atomics.store(words, TASK, TASKS[task]);
     Atomics.store(words, PENDING, this.workers.length);
     Atomics.add(words, GENERATION, 1);
@@ -125,10 +140,14 @@ class WorkerPool {
     const deadline = Date.now() + WORKER_TIMEOUT;
     const block = canBlock();
     for (let pending = Atomics.load(words, PENDING); pending !== 0; pending = Atomics.load(words, PENDING)) {
-      if (Date.now() > deadline) throw new Error('wasm kernels: worker threads did not finish; try setThreads(1)');
+      if (Date.now() > deadline) {
+        // A worker still running may yet write into the task's memory: no result can be trusted.
+        throw new Error(`wasm kernels: a worker thread did not finish a ${task} task within ${WORKER_TIMEOUT / 1000} s; try setThreads(1) (NN_THREADS=1)`);
+      }
       // The workers are finishing their last pieces of this task: spinning where blocking is not allowed costs little.
       if (block) Atomics.wait(words, PENDING, pending, WORKER_TIMEOUT);
     }
+    return Atomics.load(words, FAILED) === 0;
   }
 
   /** True when a worker could not start (it took no work, so results are still complete). */
@@ -191,29 +210,30 @@ export function getThreads(): number {
 }
 
 /**
- * Runs `task` as written at DESCRIPTOR_ADDRESS, on every thread (see setThreads) when `parallel`,
- * else on this one. Falls back to this thread alone where workers cannot start.
+ * Runs `task` on every thread (see setThreads) when `parallel`, else on this one, after
+ * `describe` has written its descriptor at DESCRIPTOR_ADDRESS. Falls back to this thread alone
+ * where workers cannot start; if a worker's part of the task throws, the pool is given up and the
+ * task runs again here from a fresh descriptor (every task writes all of its results, so the
+ * rerun replaces whatever the failed part left).
  */
-export function runTask(task: Task, parallel: boolean): void {
+export function runTask(task: Task, parallel: boolean, describe: () => void): void {
   const kernels = wasmKernels();
-  if (!parallel || threads <= 1 || unavailable) {
-    kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
-    return;
-  }
+  const runHere = () => kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
+  describe();
+  if (!parallel || threads <= 1 || unavailable) return runHere();
   pool ??= WorkerPool.start(kernels, threads - 1);
   if (!pool) {
     unavailable = true;
-    kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
-    return;
+    return runHere();
   }
-  if (!pool.ready && !pool.broken) {
-    kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
-    return;
-  }
-  pool.run(task);
-  if (pool.broken) {
-    pool.stop();
-    pool = null;
-    unavailable = true;
+  if (!pool.ready && !pool.broken) return runHere();
+  const completed = pool.run(task);
+  if (completed && !pool.broken) return;
+  pool.stop();
+  pool = null;
+  unavailable = true;
+  if (!completed) {
+    describe();
+    runHere();
   }
 }
