@@ -13,6 +13,7 @@ import { wasmGemm } from './gemm.js';
 import { wasmKernels } from './module.js';
 import { WorkerPool, getThreads, setThreads } from './pool.js';
 import type { WasmKernels } from './module.js';
+import { webAssembly } from './platform.js';
 
 /**
  * Float32 products are summed in float32: K roundings of partial sums no larger than Σ|a·b|,
@@ -109,8 +110,9 @@ describe('wasm worker pool', () => {
       0x07, 0x0b, 0x01, 0x07, 0x72, 0x75, 0x6e, 0x54, 0x61, 0x73, 0x6b, 0x00, 0x00,
       0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b,
     ]);
-    const memory = new WebAssembly.Memory({ initial: 2, maximum: 16384, shared: true });
-    const trapping = { module: new WebAssembly.Module(bytes), memory, exports: { runTask: () => {} } } as unknown as WasmKernels;
+    const api = webAssembly()!;
+    const memory = new api.Memory({ initial: 2, maximum: 16384, shared: true });
+    const trapping = { module: new api.Module(bytes), memory, exports: { runTask: () => {} } } as unknown as WasmKernels;
     // (The worker prints the trap on stderr: "a worker thread failed in a task; ... RuntimeError: unreachable".)
     const pool = WorkerPool.start(trapping, 1)!;
     try {
