@@ -1,4 +1,4 @@
-import { Tensor, beginStorageRecord, endStorageRecord, formatShape, ones, recycleStorage, zeros } from '@nn/tensor';
+import { Tensor, formatShape, ones, recordStorage, recycleStorage, zeros } from '@nn/tensor';
 import { AnomalyError, AutogradError } from './errors.js';
 import { type Function, type Gradients, type Operand, checkFinite, createdAt } from './function.js';
 import { isAnomalyEnabled, setGradEnabled } from './mode.js';
@@ -187,65 +187,72 @@ function run(
 ): (Variable | null)[] {
   const results: (Variable | null)[] = targets === null ? [] : targets.map(() => null);
   const pass: Pass = { id: ++passCounter, createGraph, heap: new NodeHeap(), leaves: [], targets, results, handedOut: [], hooksRan: false };
-  const anomaly = isAnomalyEnabled();
   const previousMode = setGradEnabled(createGraph);
-  // A recorded backward keeps its gradients in the new graph: only a plain one recycles.
-  beginStorageRecord(!createGraph);
-  let completed = false;
   try {
-    for (let r = 0; r < roots.length; r++) {
-      const root = roots[r];
-      if (!root.requiresGrad) {
-        throw new AutogradError(
-          `backward: output ${r} (shape ${formatShape(root.shape)}) does not require grad and has no creator: it was computed inside noGrad, or only from values with requiresGrad = false`,
-        );
-      }
-      accumulate(pass, root, seeds[r]);
-    }
-    const heap = pass.heap;
-    while (heap.size > 0) {
-      const node = heap.pop();
-      if (node.freed) {
-        throw new AutogradError(
-          `backward: the graph through ${node.name} (generation ${node.generation}) was already freed by a previous backward(); pass { retainGraph: true } to the first backward() to run backward through it again`,
-        );
-      }
-      const returned = anomaly ? backwardWatched(pass, node) : callBackward(pass, node);
-      const inputs = node.inputs;
-      const needs = node.needsInputGrad;
-      const single = returned === null || returned === undefined || returned instanceof Variable;
-      for (let i = 0; i < inputs.length; i++) {
-        if (!needs[i]) continue;
-        const raw = single ? (i === 0 ? returned : null) : (returned as readonly (Variable | null | undefined)[])[i];
-        if (raw === null || raw === undefined) continue;
-        if (!(raw instanceof Variable)) {
-          throw new AutogradError(`${node.name}.backward must return Variables (built with differentiable operations), got ${describe(raw)} for input ${i}`);
-        }
-        const x = inputs[i];
-        let gx = raw;
-        if (!sameShape(gx.shape, x.shape)) {
-          if (!node.broadcasts) {
-            throw new AutogradError(`${node.name}.backward returned a gradient of shape ${formatShape(gx.shape)} for input ${i} of shape ${formatShape(x.shape)}`);
-          }
-          gx = sumTo(gx, x.shape); // broadcasting undone here, once for every node
-        }
-        if (anomaly) checkFinite(node, gx.data, `gradient for input ${i} (backward)`);
-        accumulate(pass, x, gx);
-      }
-      if (!retainGraph) node.release();
-    }
-    for (const leaf of pass.leaves) {
-      const g = finish(pass, leaf, takePending(pass, leaf)!);
-      if (targets === null && leaf.requiresGrad) leaf.grad = leaf.grad === null ? g : sumGradients(leaf.grad, g, createGraph);
-      if (leaf.grad !== null) pass.handedOut.push(leaf.grad);
-    }
-    completed = true;
+    // A recorded backward keeps its gradients in the new graph: only a plain one recycles.
+    const { allocated } = recordStorage(!createGraph, () => visit(pass, roots, seeds, retainGraph));
+    if (allocated !== null && !pass.hooksRan) recycleScratch(allocated, [...pass.handedOut, ...results]);
   } finally {
     setGradEnabled(previousMode);
-    const allocated = endStorageRecord();
-    if (completed && allocated !== null && !pass.hooksRan) recycleScratch(allocated, [...pass.handedOut, ...results]);
   }
   return results;
+}
+
+/** The pass itself: seeds the roots, runs every node's backward in order, fills the leaves' grads. */
+function visit(pass: Pass, roots: readonly Variable[], seeds: readonly Variable[], retainGraph: boolean): void {
+  const { createGraph, targets } = pass;
+  const anomaly = isAnomalyEnabled();
+  for (let r = 0; r < roots.length; r++) {
+    const root = roots[r];
+    if (!root.requiresGrad) {
+      throw new AutogradError(
+        `backward: output ${r} (shape ${formatShape(root.shape)}) does not require grad and has no creator: it was computed inside noGrad, or only from values with requiresGrad = false`,
+      );
+    }
+    accumulate(pass, root, seeds[r]);
+  }
+  const heap = pass.heap;
+  while (heap.size > 0) {
+    const node = heap.pop();
+    if (node.freed) {
+      throw new AutogradError(
+        `backward: the graph through ${node.name} (generation ${node.generation}) was already freed by a previous backward(); pass { retainGraph: true } to the first backward() to run backward through it again`,
+      );
+    }
+    const returned = anomaly ? backwardWatched(pass, node) : callBackward(pass, node);
+    deliver(pass, node, returned, anomaly);
+    if (!retainGraph) node.release();
+  }
+  for (const leaf of pass.leaves) {
+    const g = finish(pass, leaf, takePending(pass, leaf)!);
+    if (targets === null && leaf.requiresGrad) leaf.grad = leaf.grad === null ? g : sumGradients(leaf.grad, g, createGraph);
+    if (leaf.grad !== null) pass.handedOut.push(leaf.grad);
+  }
+}
+
+/** Checks the gradients `node`'s backward returned, sums broadcasting back, and passes each to its input. */
+function deliver(pass: Pass, node: Function, returned: Gradients, anomaly: boolean): void {
+  const inputs = node.inputs;
+  const needs = node.needsInputGrad;
+  const single = returned === null || returned === undefined || returned instanceof Variable;
+  for (let i = 0; i < inputs.length; i++) {
+    if (!needs[i]) continue;
+    const raw = single ? (i === 0 ? returned : null) : (returned as readonly (Variable | null | undefined)[])[i];
+    if (raw === null || raw === undefined) continue;
+    if (!(raw instanceof Variable)) {
+      throw new AutogradError(`${node.name}.backward must return Variables (built with differentiable operations), got ${describe(raw)} for input ${i}`);
+    }
+    const x = inputs[i];
+    let gx = raw;
+    if (!sameShape(gx.shape, x.shape)) {
+      if (!node.broadcasts) {
+        throw new AutogradError(`${node.name}.backward returned a gradient of shape ${formatShape(gx.shape)} for input ${i} of shape ${formatShape(x.shape)}`);
+      }
+      gx = sumTo(gx, x.shape); // broadcasting undone here, once for every node
+    }
+    if (anomaly) checkFinite(node, gx.data, `gradient for input ${i} (backward)`);
+    accumulate(pass, x, gx);
+  }
 }
 
 /**

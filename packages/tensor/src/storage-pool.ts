@@ -10,8 +10,8 @@
  * gives the unreferenced buffers back here; `allocate` takes from this pool before asking the
  * system for memory, so the next step's activations and gradients reuse the same pages.
  *
- * Recording nests: allocations go to the innermost record only, so a pass run inside a node's
- * backward never hands an outer pass buffers it did not allocate. The pool keeps at most
+ * Records nest: allocations go to the innermost one only, so a pass run inside a node's backward
+ * never hands an outer pass buffers it did not allocate. The pool keeps at most
  * `capacityBytes`; when full it forgets the sizes recycled longest ago.
  */
 
@@ -29,7 +29,7 @@ let enabled = typeof process === 'undefined' || process.env?.NN_RECYCLE !== '0';
 /** Open records, innermost last; null marks a scope whose allocations must not be recycled. */
 const records: (Set<ArrayBuffer> | null)[] = [];
 
-/** Zero-filled storage for `size` elements: a pooled buffer of the same byte length if there is one. */
+/** Zero-filled storage for `size` elements: a pooled buffer of the same byte length if there is one (dtype.ts's allocate). */
 export function allocateStorage<C extends StorageConstructor>(constructor: C, size: number): InstanceType<C> {
   const bytes = size * constructor.BYTES_PER_ELEMENT;
   if (bytes < MIN_POOLED_BYTES) return new constructor(size) as InstanceType<C>;
@@ -50,21 +50,31 @@ function takeBuffer(bytes: number): ArrayBuffer | undefined {
 }
 
 /**
- * Opens a record of the large storage allocated from now until `endStorageRecord`. With
- * `recyclable` false the scope records nothing (and hides its allocations from outer records).
+ * Runs `body` and returns its value with the large buffers allocated while it ran (null when
+ * `recyclable` is false or recycling is off: such a scope also hides its allocations from the
+ * records around it). The caller decides which of them are dead and hands those to recycleStorage.
+ *
+ * @example
+ * const { value, allocated } = recordStorage(true, () => zeros([1000, 1000]));
+ * allocated; // Set { value.data.buffer }
  */
-export function beginStorageRecord(recyclable: boolean): void {
-  records.push(recyclable && enabled ? new Set() : null);
-}
-
-/** Closes the innermost record; returns the buffers allocated in it (null if it recorded nothing). */
-export function endStorageRecord(): Set<ArrayBuffer> | null {
-  return records.pop() ?? null;
+export function recordStorage<T>(recyclable: boolean, body: () => T): { value: T; allocated: Set<ArrayBuffer> | null } {
+  const record = recyclable && enabled ? new Set<ArrayBuffer>() : null;
+  records.push(record);
+  try {
+    return { value: body(), allocated: record };
+  } finally {
+    records.pop();
+  }
 }
 
 /**
  * Gives `buffers` back to the pool. The caller guarantees that nothing reads or writes them
  * again: no tensor that will be used still views them.
+ *
+ * @example
+ * const { allocated } = recordStorage(true, () => scratchWork());
+ * recycleStorage(allocated!); // the next zeros() of the same byte length reuses them
  */
 export function recycleStorage(buffers: Iterable<ArrayBuffer>): void {
   if (!enabled) return;
@@ -99,20 +109,35 @@ export function setStorageRecycling(on: boolean): void {
   if (!on) clearStoragePool();
 }
 
-/** Sets the most memory the pool may hold (bytes; default 256 MiB), evicting what no longer fits. */
+/**
+ * Sets the most memory the pool may hold (bytes; default 256 MiB), evicting what no longer fits.
+ *
+ * @example
+ * setStoragePoolCapacity(64 * 2 ** 20); // at most 64 MiB of recycled buffers
+ */
 export function setStoragePoolCapacity(bytes: number): void {
   if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`setStoragePoolCapacity: bytes must be a finite number ≥ 0, got ${bytes}`);
   capacityBytes = bytes;
   while (pooledBytes > capacityBytes) evictOldestSize();
 }
 
-/** Drops every pooled buffer (the garbage collector frees them). */
+/**
+ * Drops every pooled buffer (the garbage collector frees them).
+ *
+ * @example
+ * clearStoragePool(); // storagePoolStatus().bytes === 0
+ */
 export function clearStoragePool(): void {
   free.clear();
   pooledBytes = 0;
 }
 
-/** What the pool holds now. */
+/**
+ * What the pool holds now.
+ *
+ * @example
+ * storagePoolStatus(); // { enabled: true, buffers: 3, bytes: 15552000, capacityBytes: 268435456 }
+ */
 export function storagePoolStatus(): { enabled: boolean; buffers: number; bytes: number; capacityBytes: number } {
   let buffers = 0;
   for (const list of free.values()) buffers += list.length;

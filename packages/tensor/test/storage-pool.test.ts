@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  beginStorageRecord, clearStoragePool, endStorageRecord, recycleStorage, setStoragePoolCapacity,
+  clearStoragePool, recordStorage, recycleStorage, setStoragePoolCapacity,
   setStorageRecycling, storagePoolStatus, zeros,
 } from '../src/index.js';
 
@@ -20,10 +20,8 @@ afterEach(() => {
 
 /** Allocates `size` float32 zeros inside a record and returns the tensor and what was recorded. */
 function recorded(size: number): { buffer: ArrayBuffer; allocated: Set<ArrayBuffer> } {
-  beginStorageRecord(true);
-  const t = zeros([size]);
-  const allocated = endStorageRecord()!;
-  return { buffer: t.data.buffer as ArrayBuffer, allocated };
+  const { value, allocated } = recordStorage(true, () => zeros([size]));
+  return { buffer: value.data.buffer as ArrayBuffer, allocated: allocated! };
 }
 
 describe('storage pool', () => {
@@ -49,16 +47,20 @@ describe('storage pool', () => {
     expect(storagePoolStatus().buffers).toBe(1);
   });
 
-  it('records nest: an inner record hides its allocations from the outer one', () => {
-    beginStorageRecord(true);
-    const outer = zeros([LARGE]);
-    beginStorageRecord(false);
-    zeros([LARGE]);
-    expect(endStorageRecord()).toBeNull();
-    beginStorageRecord(true);
-    const inner = zeros([LARGE]);
-    expect([...endStorageRecord()!]).toEqual([inner.data.buffer]);
-    expect([...endStorageRecord()!]).toEqual([outer.data.buffer]);
+  it('records nest: an inner record hides its allocations from the outer one, and closes on a throw', () => {
+    const outer = recordStorage(true, () => {
+      expect(recordStorage(false, () => zeros([LARGE])).allocated).toBeNull();
+      const inner = recordStorage(true, () => zeros([LARGE]));
+      expect([...inner.allocated!]).toEqual([inner.value.data.buffer]);
+      const throwing = () =>
+        recordStorage(true, () => {
+          zeros([LARGE]);
+          throw new Error('inside');
+        });
+      expect(throwing).toThrow('inside');
+      return zeros([LARGE]); // recorded here only if the throwing scope was closed
+    });
+    expect([...outer.allocated!]).toEqual([outer.value.data.buffer]);
   });
 
   it('keeps at most the capacity, forgetting the size recycled longest ago', () => {
@@ -80,8 +82,6 @@ describe('storage pool', () => {
     recycleStorage(allocated);
     setStorageRecycling(false);
     expect(storagePoolStatus()).toMatchObject({ enabled: false, buffers: 0, bytes: 0 });
-    beginStorageRecord(true);
-    zeros([LARGE]);
-    expect(endStorageRecord()).toBeNull();
+    expect(recordStorage(true, () => zeros([LARGE])).allocated).toBeNull();
   });
 });
