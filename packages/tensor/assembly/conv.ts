@@ -142,13 +142,28 @@ export function convForward(desc: usize): void {
     unfoldImage(desc, n, columns);
     packSlivers(columns, P, 1, K, P, TILE_COLS, packed);
     computeBlock(K, field(desc, DEPTH_BLOCK), <usize>field(desc, PACKED_PTR), packed, block, paddedP, 0, paddedFN, 0, paddedP, false);
-    const y = outputOf(desc, n);
-    for (let f = 0; f < FN; f++) {
-      const add = bias == 0 ? <f32>0 : load<f32>(bias + (<usize>f << 2));
-      const from = block + (<usize>(f * paddedP) << 2);
-      const to = y + (<usize>(f * P) << 2);
-      for (let p = 0; p < P; p++) store<f32>(to + (<usize>p << 2), load<f32>(from + (<usize>p << 2)) + add);
+    copyRowsAddingBias(block, paddedP, outputOf(desc, n), P, FN, bias);
+  }
+}
+
+/**
+ * The `rows` × `width` block at `from` (rows `fromStride` floats apart) into `to` (rows `width`
+ * apart), adding bias[row] (none when `bias` is 0): four floats per step, then the row's tail.
+ */
+@inline
+function copyRowsAddingBias(from: usize, fromStride: i32, to: usize, width: i32, rows: i32, bias: usize): void {
+  const vectorWidth = width & ~3;
+  for (let row = 0; row < rows; row++) {
+    const add = bias == 0 ? <f32>0 : load<f32>(bias + (<usize>row << 2));
+    const addVector = f32x4.splat(add);
+    const source = from + (<usize>(row * fromStride) << 2);
+    const target = to + (<usize>(row * width) << 2);
+    let p = 0;
+    for (; p < vectorWidth; p += 4) {
+      const at = <usize>p << 2;
+      v128.store(target + at, f32x4.add(v128.load(source + at), addVector));
     }
+    for (; p < width; p++) store<f32>(target + (<usize>p << 2), load<f32>(source + (<usize>p << 2)) + add);
   }
 }
 
