@@ -18,6 +18,8 @@
  *   READY       workers of the current pool that have instantiated the module
  *   FAILED      set by a worker whose task threw (it still checks in); the task is then run
  *               again on the calling thread and the pool is given up
+ *   STARTED     workers that have woken for the current task (named in the timeout error, to
+ *               tell a worker that never woke from one stuck in its task)
  */
 import { CONTROL_ADDRESS, CONTROL_WORDS, DESCRIPTOR_ADDRESS, wasmKernels, type WasmKernels } from './module.js';
 import { canBlock, environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
@@ -29,6 +31,7 @@ const EPOCH = 3;
 const TASK = 4;
 const READY = 5;
 const FAILED = 6;
+const STARTED = 7;
 
 /** Task codes, as assembly/index.ts numbers them. */
 export const TASKS = { gemm: 0, convForward: 1, convBackwardInput: 2, convBackwardFilter: 3, gemm64: 4 } as const;
@@ -59,6 +62,7 @@ const WORKER_PROGRAM = `(data) => {
     Atomics.wait(words, ${GENERATION}, seen);
     seen = Atomics.load(words, ${GENERATION});
     if (Atomics.load(words, ${EPOCH}) !== epoch) break;
+    Atomics.add(words, ${STARTED}, 1);
     if (runTask) {
       try {
         runTask(Atomics.load(words, ${TASK}), descriptorAddress);
@@ -132,6 +136,7 @@ export class WorkerPool {
   run(task: Task): boolean {
     const words = this.words;
     Atomics.store(words, FAILED, 0);
+    Atomics.store(words, STARTED, 0);
     Atomics.store(words, TASK, TASKS[task]);
     Atomics.store(words, PENDING, this.workers.length);
     Atomics.add(words, GENERATION, 1);
@@ -142,7 +147,8 @@ export class WorkerPool {
     for (let pending = Atomics.load(words, PENDING); pending !== 0; pending = Atomics.load(words, PENDING)) {
       if (Date.now() > deadline) {
         // A worker still running may yet write into the task's memory: no result can be trusted.
-        throw new Error(`wasm kernels: a worker thread did not finish a ${task} task within ${WORKER_TIMEOUT / 1000} s; try setThreads(1) (NN_THREADS=1)`);
+        const started = `${Atomics.load(words, STARTED)} of ${this.workers.length} workers had started it, ${pending} had not finished`;
+        throw new Error(`wasm kernels: a worker thread did not finish a ${task} task within ${WORKER_TIMEOUT / 1000} s (${started}); try setThreads(1) (NN_THREADS=1)`);
       }
       // The workers are finishing their last pieces of this task: spinning where blocking is not allowed costs little.
       if (block) Atomics.wait(words, PENDING, pending, WORKER_TIMEOUT);
