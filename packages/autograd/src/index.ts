@@ -20,7 +20,7 @@ export {
   Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sqrt, Sin, Cos, Square, Abs, Clip, Where, BroadcastingFunction,
   add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, square, abs, clip, where,
 } from './ops/elementwise.js';
-export { Sigmoid, Tanh, ReLU, ReLUGrad, LeakyReLU, Softmax, LogSoftmax, sigmoid, tanh, relu, leakyRelu, softmax, logSoftmax } from './ops/activation.js';
+export { Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, Softmax, LogSoftmax, sigmoid, tanh, relu, leakyRelu, softmax, logSoftmax } from './ops/activation.js';
 export { Sum, SumTo, Max, Min, sum, sumTo, mean, max, min, type ReduceOptions } from './ops/reduce.js';
 export {
   Reshape, Transpose, BroadcastTo, Repeat, Concat, Split,

@@ -139,6 +139,9 @@ describe('elementwise nodes pass gradcheck (float64, broadcasting, size-1 and em
   it('Tanh', () => property(single(), (x) => check('Tanh', (v) => v.tanh(), [x])));
   it('Sigmoid', () => property(single({ min: -4, max: 4 }), (x) => check('Sigmoid', (v) => v.sigmoid(), [x])));
   it('ReLU (away from 0)', () => property(single({ avoid: [0] }), (x) => check('ReLU', (v) => v.relu(), [x])));
+  it('SigmoidGrad (Sigmoid\'s backward, in both of its inputs)', () =>
+    property(single().chain((g) => fc.tuple(fc.constant(g), tensorArb(g.shape, { min: 0.05, max: 0.95 }))), ([g, y]) =>
+      check('SigmoidGrad', (dy, out) => new F.SigmoidGrad().apply(dy, out), [g, y], { secondOrder: true })));
   it('LeakyReLU (away from 0)', () => property(single({ avoid: [0] }), (x) => check('LeakyReLU', (v) => v.leakyRelu(0.1), [x])));
 });
 

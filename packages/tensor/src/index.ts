@@ -12,7 +12,7 @@ export {
   type NestedInput, type CreationOptions, type TensorOptions,
 } from './ops/creation.js';
 export {
-  neg, abs, sign, exp, log, sqrt, square, reciprocal, sin, cos, tanh, sigmoid, relu, reluBackward, step, clip,
+  neg, abs, sign, exp, log, sqrt, square, reciprocal, sin, cos, tanh, sigmoid, sigmoidBackward, relu, reluBackward, step, clip,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where,
   logicalAnd, logicalOr, logicalNot, allclose, arrayEqual as equal, empty, type AllcloseOptions,
 } from './ops/elementwise.js';

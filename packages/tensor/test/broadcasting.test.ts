@@ -64,6 +64,7 @@ const BINARY: BinaryCase[] = [
   { name: 'gt', fn: ops.gt, kind: 'bool', float: (x, y) => bit(x > y) },
   { name: 'ge', fn: ops.ge, kind: 'bool', float: (x, y) => bit(x >= y) },
   { name: 'reluBackward', fn: ops.reluBackward, kind: 'numeric', float: (x, y) => (y > 0 ? x : 0) },
+  { name: 'sigmoidBackward', fn: ops.sigmoidBackward, kind: 'float', float: (x, y) => x * y * (1 - y) },
 ];
 
 /** An operand as the test sees it: a tensor with its reference, or a plain number. */

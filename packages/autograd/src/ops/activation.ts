@@ -1,4 +1,4 @@
-import { type Tensor, reluBackward, where as tensorWhere } from '@nn/tensor';
+import { type Tensor, reluBackward, sigmoidBackward, where as tensorWhere } from '@nn/tensor';
 import { Function, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
 
@@ -11,9 +11,24 @@ import type { Variable } from '../variable.js';
 export class Sigmoid extends Function {
   override get rule(): string { return 'Sigmoid: dx = dy·y·(1 − y)'; }
   forward(x: Tensor): Tensor { return x.sigmoid(); }
-  backward(gy: Variable): Variable {
-    const y = this.outputs[0];
-    return gy.mul(y).mul(y.neg().add(1));
+  backward(gy: Variable): Variable { return new SigmoidGrad().apply(gy, this.outputs[0]); }
+}
+
+/**
+ * Sigmoid's backward as one node, dx = dy·y·(1 − y) in a single pass over dy and the output y
+ * (three nodes and two temporaries otherwise). It depends on y too, so second derivatives flow
+ * through both inputs.
+ * @example new SigmoidGrad().apply(gy, y)
+ */
+export class SigmoidGrad extends Function {
+  override get rule(): string { return 'SigmoidGrad: ddy = ddx·y·(1 − y), dy_out = ddx·dy·(1 − 2y)'; }
+  forward(gy: Tensor, y: Tensor): Tensor { return sigmoidBackward(gy, y); }
+  backward(ggx: Variable): [Variable | null, Variable | null] {
+    const [gy, y] = this.inputs;
+    return [
+      this.needsInputGrad[0] ? new SigmoidGrad().apply(ggx, y) : null,
+      this.needsInputGrad[1] ? ggx.mul(gy).mul(y.mul(-2).add(1)) : null,
+    ];
   }
 }
 
@@ -92,4 +107,4 @@ export function softmax(x: Operand, axis = -1): Variable { return new Softmax(ax
 /** Log-softmax along `axis` (default last). @example F.logSoftmax(scores) */
 export function logSoftmax(x: Operand, axis = -1): Variable { return new LogSoftmax(axis).apply(x); }
 
-nameNodes({ Sigmoid, Tanh, ReLU, ReLUGrad, LeakyReLU, Softmax, LogSoftmax });
+nameNodes({ Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, Softmax, LogSoftmax });

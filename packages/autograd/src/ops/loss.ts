@@ -55,11 +55,24 @@ export class SoftmaxCrossEntropy extends Function {
     const classes = x.shape[x.ndim - 1];
     const rows = x.size / classes;
     const target = this.target;
+    if (!isGradEnabled() && target.dtype === 'int32') return new Variable(this.labelGradient(gy.data.item() / rows), { requiresGrad: false });
     const t = target.dtype === 'int32' ? oneHot(target, classes, { dtype: x.dtype }) : target.dtype === x.dtype ? target : target.astype(x.dtype);
     // With createGraph the probabilities must be a function of x (so the Hessian is right):
     // recompute them as a graph; otherwise the saved ones are exact and cheaper.
     const p = isGradEnabled() ? softmax(x, -1) : new Variable(this.saved[0], { requiresGrad: false });
     return p.sub(t).mul(gy.div(rows));
+  }
+
+  /**
+   * (p − onehot)·scale straight from the saved probabilities and the labels: one product and a
+   * pass over the labels instead of a one-hot matrix and three ops (the plain backward).
+   */
+  private labelGradient(scale: number): Tensor {
+    const gradient = this.saved[0].mul(scale);
+    const classes = gradient.shape[gradient.ndim - 1];
+    const labels = this.target.contiguous();
+    for (let r = 0; r < labels.size; r++) gradient.data[r * classes + (labels.data[labels.offset + r] as number)] -= scale;
+    return gradient;
   }
 }
 

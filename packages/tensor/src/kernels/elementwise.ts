@@ -59,6 +59,8 @@ const BINARY = {
   logicalOr: 'x !== 0 || y !== 0 ? 1 : 0',
   // relu's gradient x·[y > 0], branch-free as relu itself, and 0 (not NaN) for an infinite x.
   reluBackward: '(scratch[1] = x, scratch[+(y > 0)])',
+  // sigmoid's gradient from its output y, in one pass (one rounding instead of three).
+  sigmoidBackward: 'x * y * (1 - y)',
 } as const;
 
 const TERNARY = {

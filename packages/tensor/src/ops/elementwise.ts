@@ -123,6 +123,12 @@ export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', 'le', a
  * @example reluBackward(tensor([5, 5, 5]), tensor([-1, 0, 2])) // [0, 0, 5]
  */
 export const reluBackward = (gy: TensorLike, x: TensorLike): Tensor => binary('reluBackward', 'reluBackward', gy, x, 'numeric');
+/**
+ * The gradient of sigmoid from its output y in one pass: gy·y·(1 − y) (what Sigmoid's backward
+ * computes).
+ * @example sigmoidBackward(tensor([1, 1]), tensor([0.5, 0.25])) // [0.25, 0.1875]
+ */
+export const sigmoidBackward = (gy: TensorLike, y: TensorLike): Tensor => binary('sigmoidBackward', 'sigmoidBackward', gy, y, 'float');
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', 'gt', a, b, 'bool');
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', 'ge', a, b, 'bool');
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', 'logicalAnd', a, b, 'bool');

@@ -109,9 +109,10 @@ function shiftedLogSum(x: Tensor, axes: number[]): { floats: Tensor; shift: Tens
 
 /** Softmax along `axis`, subtracting the maximum first (the seeds' overflow guard). */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  normalizeAxis('softmax', axis, x.ndim);
+  const at = normalizeAxis('softmax', axis, x.ndim);
   const floats = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.astype('float32');
   if (x.size === 0) return floats.clone(); // nothing to normalise; max would have no identity
+  if (at === x.ndim - 1 && floats.isContiguous) return lastAxisSoftmax(floats, false);
   const e = exp(sub(floats, max(floats, axis, { keepdims: true })));
   return div(e, sum(e, axis, { keepdims: true }));
 }
@@ -122,8 +123,37 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   // large inputs, where x − logsumexp(x) would round logsumexp to the scale of x.
   const at = normalizeAxis('logSoftmax', axis, x.ndim);
   if (x.size === 0) return x.dtype === 'float64' ? x.clone() : x.astype('float32');
+  if (at === x.ndim - 1 && x.isContiguous && (x.dtype === 'float32' || x.dtype === 'float64')) return lastAxisSoftmax(x, true);
   const { floats, shift, logTotal } = shiftedLogSum(x, [at]);
   return sub(sub(floats, shift), logTotal);
+}
+
+/**
+ * softmax (or logSoftmax) along the last axis of a contiguous, non-empty float tensor, one row
+ * at a time: max, Σ exp(x − max), then the outputs, in float64 with one rounding at the end. The
+ * general path takes ten whole-tensor ops, and a classifier's loss runs this on small
+ * (batch, classes) scores, where each op's fixed cost outweighed the arithmetic. Same shifts as
+ * the general paths: softmax by the row's maximum, logSoftmax by 0 where that maximum is ±∞.
+ */
+function lastAxisSoftmax(x: Tensor, logarithm: boolean): Tensor {
+  const classes = x.shape[x.ndim - 1];
+  const out = allocate(x.dtype, x.size);
+  const source = x.data;
+  for (let start = 0; start < x.size; start += classes) {
+    const first = x.offset + start;
+    let peak = -Infinity;
+    for (let k = 0; k < classes; k++) if (source[first + k] > peak) peak = source[first + k] as number;
+    const shift = logarithm && !Number.isFinite(peak) ? 0 : peak;
+    let total = 0;
+    for (let k = 0; k < classes; k++) total += Math.exp((source[first + k] as number) - shift);
+    if (logarithm) {
+      const logTotal = Math.log(total);
+      for (let k = 0; k < classes; k++) out[start + k] = (source[first + k] as number) - shift - logTotal;
+    } else {
+      for (let k = 0; k < classes; k++) out[start + k] = Math.exp((source[first + k] as number) - shift) / total;
+    }
+  }
+  return new Tensor(out, x.shape);
 }
 
 // ---- arg reductions -------------------------------------------------------------------------------

@@ -88,4 +88,27 @@ describe('wasm map (float32)', () => {
     wasmMap('add', [10000], { data: b, offset: 0, strides: [1] }, [{ data: x, offset: 0, strides: [1] }, { data: wide, offset: 0, strides: [1] }]);
     expect(bits(b)).toEqual(bits(a));
   });
+
+  it('computes sigmoid within 2 ulps of the float64 formula, special values exactly', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 256, max: 40000 }), fc.nat(1000), fc.constantFrom(1, 12, 120), (length, seed, spread) => {
+        const x = values(length, seed).map((v, i) => (i % 3 === 0 ? v : (v / 2 ** 20) * spread));
+        const out = new Float32Array(length);
+        wasmMap('sigmoid', [length], { data: out, offset: 0, strides: [1] }, [rowMajor(x, 0)]);
+        const got = new Int32Array(out.buffer);
+        const want = new Int32Array(Float32Array.from(x, (v) => 1 / (1 + Math.exp(-v))).buffer);
+        for (let i = 0; i < length; i++) {
+          if (Number.isNaN(x[i])) expect(out[i]).toBeNaN();
+          else if (Math.abs(got[i] - want[i]) > 2) expect.fail(`sigmoid(${x[i]}) = ${out[i]}, want ${new Float32Array(want.buffer)[i]}`);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    const special = new Float32Array([0, -0, Infinity, -Infinity, 88, -87, -103, -104, -1e30, 1e30, -17]);
+    // Long enough for the wasm path: the values repeated.
+    const long = new Float32Array(1200).map((_, i) => special[i % special.length]);
+    const longOut = new Float32Array(1200);
+    wasmMap('sigmoid', [1200], { data: longOut, offset: 0, strides: [1] }, [rowMajor(long, 0)]);
+    expect(Array.from(longOut.subarray(0, special.length))).toEqual(Array.from(special, (v) => Math.fround(1 / (1 + Math.exp(-v)))));
+  });
 });

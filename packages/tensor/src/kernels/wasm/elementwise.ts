@@ -1,6 +1,7 @@
 /**
  * The `map` kernel with a WebAssembly SIMD path for the elementwise ops training runs most
- * (assembly/elementwise.ts) on float32 data: the output contiguous, each input either laid out
+ * (assembly/elementwise.ts) on float32 data (sigmoid within 2 ulps of the JavaScript kernel, every
+ * other op bit for bit): the output contiguous, each input either laid out
  * like it or a single broadcast value. Operands go through the module's memory in chunks that
  * stay in cache (copied in, computed in place, copied out). Every other call, and small ones
  * where the copies and the call would cost more than they save, takes the JavaScript kernel.
@@ -10,13 +11,15 @@ import type { StridedArray } from '../strided.js';
 import { DATA_ADDRESS, reserve, wasmKernels } from './module.js';
 
 /** Op codes shared with assembly/elementwise.ts. */
-const UNARY_CODES: Partial<Record<MapOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, step: 4 };
+const UNARY_CODES: Partial<Record<MapOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, step: 4, sigmoid: 5 };
 const BINARY_CODES: Partial<Record<MapOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluBackward: 4, maximum: 5, minimum: 6 };
 
 /** Elements per chunk: 64 KiB per operand, so the two inputs and the output stay in L2. */
 const CHUNK = 16384;
 /** Below this many elements the JavaScript loop is as fast as the copies (measured crossover). */
 const WASM_MIN_ELEMENTS = 4096;
+/** Sigmoid's JavaScript loop costs 10 ns per element (Math.exp), so wasm pays off much sooner. */
+const SIGMOID_MIN_ELEMENTS = 256;
 
 /** Whether `strides` walk `shape` in row-major order with no gaps (size-1 axes may have any stride). */
 function isRowMajor(shape: readonly number[], strides: readonly number[]): boolean {
@@ -44,7 +47,8 @@ export function createWasmMap(base: typeof jsMap): typeof jsMap {
   return (op, shape, out, inputs) => {
     const code = inputs.length === 1 ? UNARY_CODES[op] : inputs.length === 2 ? BINARY_CODES[op] : undefined;
     const size = shape.reduce((a, b) => a * b, 1);
-    if (code === undefined || size < WASM_MIN_ELEMENTS || !suitable(shape, out, inputs) || !reserve(wasmKernels(), DATA_ADDRESS + inputs.length * CHUNK * 4)) {
+    const minimum = op === 'sigmoid' ? SIGMOID_MIN_ELEMENTS : WASM_MIN_ELEMENTS;
+    if (code === undefined || size < minimum || !suitable(shape, out, inputs) || !reserve(wasmKernels(), DATA_ADDRESS + inputs.length * CHUNK * 4)) {
       base(op, shape, out, inputs);
       return;
     }
