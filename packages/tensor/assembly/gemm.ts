@@ -251,6 +251,17 @@ function packSliversOf<T>(src: usize, rowStride: i32, colStride: i32, depth: i32
   }
 }
 
+/**
+ * Closes up the padding of a rows × paddedCols matrix at `address` in place, leaving the
+ * rows × cols matrix contiguous there, so the caller copies C out with one call instead of one
+ * per row. Rows move down in order, so no row is overwritten before it has moved.
+ */
+export function compactRows(address: usize, rows: i32, cols: i32, paddedCols: i32, elementBytes: i32): void {
+  const rowBytes = <usize>(cols * elementBytes);
+  const paddedBytes = <usize>(paddedCols * elementBytes);
+  for (let i: usize = 1; i < <usize>rows; i++) memory.copy(address + i * rowBytes, address + i * paddedBytes, rowBytes);
+}
+
 /** packSliversOf for float32. */
 export function packSlivers(src: usize, rowStride: i32, colStride: i32, depth: i32, width: i32, sliverWidth: i32, dst: usize): void {
   packSliversOf<f32>(src, rowStride, colStride, depth, width, sliverWidth, dst);

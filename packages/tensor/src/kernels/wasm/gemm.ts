@@ -167,10 +167,6 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   const describe = () => writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress });
   runTask(precision.task, work >= THREADS_MIN_PRODUCT && tileCount > 1, describe);
 
-  const heap = precision.view(kernels.memory.buffer, 0);
-  const cBase = cAddress / bytes;
-  for (let i = 0; i < M; i++) {
-    const row = cBase + i * paddedN;
-    c.set(heap.subarray(row, row + N), cOffset + i * N);
-  }
+  if (paddedN !== N) kernels.exports.compactRows(cAddress, M, N, paddedN, bytes);
+  c.set(precision.view(kernels.memory.buffer, cAddress, M * N), cOffset);
 };
