@@ -28,4 +28,4 @@ export { Generator, seed, globalGenerator } from './random/generator.js';
 export { rand, randn, randint, uniform, normal, permutation, choice, type RandomOptions } from './ops/random.js';
 export { im2col, col2im, unfold, fold, conv2d, conv2dBackwardInput, conv2dBackwardFilter, convOutputSize, windowGeometry, maxPool2d, maxPool2dWithIndices, maxPool2dBackward, avgPool2d, avgPool2dBackward, type Size2d, type ConvOptions, type PoolOptions, type WindowGeometry } from './ops/conv.js';
 export { setStorageRecycling, setStoragePoolCapacity, clearStoragePool, storagePoolStatus, recordStorage, recycleStorage } from './storage-pool.js';
-export { kernels, setBackend, getBackend, registerBackend, jsBackend, setThreads, getThreads, threadPoolStatus, wasmFeatures, type KernelBackend } from './kernels/index.js';
+export { kernels, setBackend, getBackend, registerBackend, jsBackend, setThreads, getThreads, threadPoolStatus, setWorkerSpin, wasmFeatures, type KernelBackend } from './kernels/index.js';

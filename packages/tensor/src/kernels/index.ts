@@ -6,7 +6,7 @@ import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from './conv
 import { environmentVariable } from './wasm/platform.js';
 import { createWasmBackend } from './wasm/index.js';
 
-export { setThreads, getThreads, threadPoolStatus, wasmFeatures } from './wasm/index.js';
+export { setThreads, getThreads, threadPoolStatus, setWorkerSpin, wasmFeatures } from './wasm/index.js';
 
 export type { StridedArray } from './strided.js';
 export type { MapOp, UnaryOp, BinaryOp, TernaryOp } from './elementwise.js';

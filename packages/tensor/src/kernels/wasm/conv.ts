@@ -14,7 +14,7 @@ import {
 } from '../conv.js';
 import { evenStep, roundUp, type FloatArray } from '../matmul.js';
 import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
-import { getThreads, runTask, type Task } from './pool.js';
+import { alertWorkers, getThreads, runTask, type Task } from './pool.js';
 
 /** The micro-tile of the module's float32 GEMM, which its packed operands are padded to. */
 const tileRows = (): number => wasmKernels().exports.tileRows();
@@ -130,11 +130,13 @@ function runInPieces(
   const view = (area: Transfer['area'], images: number) => new Float32Array(kernels.memory.buffer, at[area], images * perImage[area]);
   for (let first = 0; first < g.N; first += piece) {
     const images = Math.min(piece, g.N - first);
+    const work = images * g.FN * g.C * g.FH * g.FW * g.OH * g.OW;
+    const parallel = images > 1 && work >= THREADS_MIN_WORK;
+    if (parallel) alertWorkers();
     for (const { data, offset, area } of inputs) {
       view(area, images).set(data.subarray(offset + first * perImage[area], offset + (first + images) * perImage[area]));
     }
-    const work = images * g.FN * g.C * g.FH * g.FW * g.OH * g.OW;
-    runTask(task, images > 1 && work >= THREADS_MIN_WORK, () => writeDescriptor(kernels, g, images, depth, at, hasBias));
+    runTask(task, parallel, () => writeDescriptor(kernels, g, images, depth, at, hasBias));
     if (output !== null) output.data.set(view(output.area, images), output.offset + first * perImage[output.area]);
     afterPiece(images);
   }

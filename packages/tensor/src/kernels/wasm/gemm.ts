@@ -11,7 +11,7 @@
  */
 import { evenStep, gemm as jsGemm, roundUp, type MatrixOperand } from '../matmul.js';
 import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
-import { runTask, type Task } from './pool.js';
+import { alertWorkers, runTask, type Task } from './pool.js';
 
 /**
  * Below this many multiply-adds the JavaScript kernel is faster: packing, copying C and the
@@ -154,6 +154,8 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
     jsGemm(M, N, K, a, b, c, cOffset);
     return;
   }
+  const parallel = work >= THREADS_MIN_PRODUCT;
+  if (parallel) alertWorkers();
   pack(kernels, precision, transposed(a), K, M, tileRows, aAddress, stage);
   pack(kernels, precision, b, K, N, tileCols, bAddress, stage);
 
@@ -165,7 +167,7 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   // load and store of C for little work.
   const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
   const describe = () => writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress });
-  runTask(precision.task, work >= THREADS_MIN_PRODUCT && tileCount > 1, describe);
+  runTask(precision.task, parallel && tileCount > 1, describe);
 
   if (paddedN !== N) kernels.exports.compactRows(cAddress, M, N, paddedN, bytes);
   c.set(precision.view(kernels.memory.buffer, cAddress, M * N), cOffset);

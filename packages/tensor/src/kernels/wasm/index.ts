@@ -11,7 +11,7 @@ import { wasmConv2dBackwardFilter, wasmConv2dBackwardInput, wasmConv2dForward } 
 import { createWasmMap } from './elementwise.js';
 import { wasmFold, wasmMaxPool2d, wasmMaxPool2dBackward, wasmUnfold } from './windows.js';
 
-export { setThreads, getThreads, threadPoolStatus } from './pool.js';
+export { setThreads, getThreads, threadPoolStatus, setWorkerSpin } from './pool.js';
 
 /**
  * The wasm backend built on `base` (whose other kernels it keeps), or null where the

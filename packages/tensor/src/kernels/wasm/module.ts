@@ -41,7 +41,7 @@ export type WindowSizes = [number, number, number, number, number, number, numbe
  * then packed operands. The first page is left to the AssemblyScript runtime.
  */
 export const CONTROL_ADDRESS = PAGE_BYTES;
-export const CONTROL_WORDS = 8;
+export const CONTROL_WORDS = 9;
 export const DESCRIPTOR_ADDRESS = CONTROL_ADDRESS + 64;
 export const DATA_ADDRESS = CONTROL_ADDRESS + 1024;
 

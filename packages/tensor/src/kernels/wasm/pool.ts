@@ -20,6 +20,14 @@
  *               again on the calling thread and the pool is given up
  *   STARTED     workers that have woken for the current task (named in the timeout error, to
  *               tell a worker that never woke from one stuck in its task)
+ *   SPIN        how long (µs) a worker keeps polling GENERATION after a task or an alert before
+ *               it sleeps
+ *
+ * Why workers spin: a sleeping thread took about 100 µs to wake on these virtual machines, half
+ * of a 100×784·784×50 product, so a second thread gained nothing on the MLP's products. A task
+ * first alerts the workers (a notify that leaves GENERATION alone) before it copies and packs
+ * its operands, and a worker keeps polling for a while after each task, so the next product of a
+ * training step finds it awake; between steps it goes back to sleep.
  */
 import { CONTROL_ADDRESS, CONTROL_WORDS, DESCRIPTOR_ADDRESS, wasmKernels, type WasmKernels } from './module.js';
 import { canBlock, environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
@@ -32,6 +40,12 @@ const TASK = 4;
 const READY = 5;
 const FAILED = 6;
 const STARTED = 7;
+const SPIN = 8;
+
+/** Default SPIN (µs): longer than the gaps between the products of a training step. */
+const DEFAULT_SPIN_MICROSECONDS = 300;
+/** How long the calling thread polls for the workers to finish before it blocks (ms). */
+const CALLER_SPIN_MS = 2;
 
 /** Task codes, as assembly/index.ts numbers them. */
 export const TASKS = { gemm: 0, convForward: 1, convBackwardInput: 2, convBackwardFilter: 3, gemm64: 4 } as const;
@@ -59,7 +73,13 @@ const WORKER_PROGRAM = `(data) => {
   }
   let seen = generation;
   for (;;) {
-    Atomics.wait(words, ${GENERATION}, seen);
+    // Poll for a while (see SPIN), then sleep; a notify that leaves GENERATION alone is an alert.
+    const until = performance.now() + Atomics.load(words, ${SPIN}) / 1000;
+    while (Atomics.load(words, ${GENERATION}) === seen && performance.now() < until);
+    if (Atomics.load(words, ${GENERATION}) === seen) {
+      Atomics.wait(words, ${GENERATION}, seen);
+      if (Atomics.load(words, ${GENERATION}) === seen) continue;
+    }
     seen = Atomics.load(words, ${GENERATION});
     if (Atomics.load(words, ${EPOCH}) !== epoch) break;
     Atomics.add(words, ${STARTED}, 1);
@@ -89,6 +109,7 @@ export class WorkerPool {
   /** Starts `count` workers, or returns null if the platform has no threads. */
   static start(kernels: WasmKernels, count: number): WorkerPool | null {
     const words = new Int32Array(kernels.memory.buffer, CONTROL_ADDRESS, CONTROL_WORDS);
+    Atomics.store(words, SPIN, spinMicroseconds);
     Atomics.store(words, BROKEN, 0);
     Atomics.store(words, READY, 0);
     const data = {
@@ -143,6 +164,7 @@ export class WorkerPool {
     Atomics.notify(words, GENERATION);
     this.kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
     const deadline = Date.now() + WORKER_TIMEOUT;
+    const spinUntil = performance.now() + CALLER_SPIN_MS;
     const block = canBlock();
     for (let pending = Atomics.load(words, PENDING); pending !== 0; pending = Atomics.load(words, PENDING)) {
       if (Date.now() > deadline) {
@@ -151,9 +173,14 @@ export class WorkerPool {
         throw new Error(`wasm kernels: a worker thread did not finish a ${task} task within ${WORKER_TIMEOUT / 1000} s (${started}); try setThreads(1) (NN_THREADS=1)`);
       }
       // The workers are finishing their last pieces of this task: spinning where blocking is not allowed costs little.
-      if (block) Atomics.wait(words, PENDING, pending, WORKER_TIMEOUT);
+      if (block && performance.now() > spinUntil) Atomics.wait(words, PENDING, pending, WORKER_TIMEOUT);
     }
     return Atomics.load(words, FAILED) === 0;
+  }
+
+  /** Wakes sleeping workers ahead of a task, so that they are polling by the time it starts. */
+  alert(): void {
+    Atomics.notify(this.words, GENERATION);
   }
 
   /** True when a worker could not start (it took no work, so results are still complete). */
@@ -213,6 +240,25 @@ export function threadPoolStatus(): { threads: number; workers: number; ready: n
 /** The thread count large products use (see setThreads). */
 export function getThreads(): number {
   return threads;
+}
+
+let spinMicroseconds = DEFAULT_SPIN_MICROSECONDS;
+
+/**
+ * @internal How long (µs) workers poll for the next task before they sleep (default 300; 0
+ * makes them sleep at once). For measuring what spinning buys.
+ */
+export function setWorkerSpin(microseconds: number): void {
+  spinMicroseconds = Math.max(0, Math.round(microseconds));
+  if (pool) Atomics.store(new Int32Array(wasmKernels().memory.buffer, CONTROL_ADDRESS, CONTROL_WORDS), SPIN, spinMicroseconds);
+}
+
+/**
+ * Tells running workers that a task worth sharing is coming (call it before the task's own
+ * copying and packing), so that the wake-up overlaps that work.
+ */
+export function alertWorkers(): void {
+  if (pool && threads > 1 && pool.ready) pool.alert();
 }
 
 /**
