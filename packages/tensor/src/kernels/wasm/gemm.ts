@@ -11,7 +11,7 @@
  */
 import { evenStep, gemm as jsGemm, roundUp, type MatrixOperand } from '../matmul.js';
 import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
-import { alertWorkers, runTask, type Task } from './pool.js';
+import { alertWorkers, getThreads, runTask, type Task } from './pool.js';
 
 /**
  * Below this many multiply-adds the JavaScript kernel is faster: packing, copying C and the
@@ -159,9 +159,13 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   pack(kernels, precision, transposed(a), K, M, tileRows, aAddress, stage);
   pack(kernels, precision, b, K, N, tileCols, bAddress, stage);
 
-  const blockRows = evenStep(paddedM, BLOCK_ROWS, tileRows);
   const blockCols = evenStep(paddedN, BLOCK_COLS, tileCols);
   const colBlocks = Math.ceil(paddedN / blockCols);
+  // Whole rounds of tiles for the threads: 784 rows in 9 blocks would leave one of two threads
+  // five blocks to the other's four; 10 blocks of 80 split evenly.
+  const rounds = parallel && colBlocks === 1 ? getThreads() : 1;
+  const rowBlocks = roundUp(Math.ceil(paddedM / BLOCK_ROWS), rounds);
+  const blockRows = roundUp(Math.ceil(paddedM / rowBlocks), tileRows);
   const tileCount = Math.ceil(paddedM / blockRows) * colBlocks;
   // Equal K slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay a full
   // load and store of C for little work.
