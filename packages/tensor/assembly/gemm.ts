@@ -240,8 +240,8 @@ function packSliversOf<T>(src: usize, rowStride: i32, colStride: i32, depth: i32
         for (let q = 0; q < cols; q++) store<T>(d + <usize>q * size, load<T>(s + <usize>q * colBytes));
       }
     }
-  } else if (sizeof<T>() == 4 && sliverWidth == 4 && rowStride == 1) {
-    packTransposingF32(src, colStride, depth, width, dst);
+  } else if (sizeof<T>() == 4 && (sliverWidth & 3) == 0 && rowStride == 1) {
+    packTransposingF32(src, colStride, depth, width, sliverWidth, dst);
   } else {
     for (let w = 0; w < width; w++) {
       let d = dst + <usize>(w / sliverWidth) * sliverBytes + <usize>(w % sliverWidth) * size;
@@ -273,42 +273,51 @@ export function packSlivers64(src: usize, rowStride: i32, colStride: i32, depth:
 }
 
 /**
- * packSliversOf's case for A stored row-major (float32, slivers of 4, k contiguous): 4×4 blocks
- * read as four vectors along k and written transposed, instead of one scattered store per element.
+ * packSliversOf's case for float32 operands whose K index is contiguous (rowStride 1): A stored
+ * row-major, or B stored transposed (a weight used as Wᵀ, columns read as columnsᵀ). Each group
+ * of four sliver columns is read as four vectors along K and written transposed, 4×4 at a time,
+ * instead of one scattered store per element. The last sliver, if partial, goes element by element.
  */
 @inline
-function packTransposingF32(src: usize, colStride: i32, depth: i32, width: i32, dst: usize): void {
+function packTransposingF32(src: usize, colStride: i32, depth: i32, width: i32, sliverWidth: i32, dst: usize): void {
   const colBytes = <usize>colStride << 2;
+  const stepBytes = <usize>sliverWidth << 2;
   const fullDepth = depth & ~3;
   let d = dst;
-  for (let w0 = 0; w0 < width; w0 += 4) {
-    const rows = min(4, width - w0);
+  for (let w0 = 0; w0 < width; w0 += sliverWidth) {
+    const cols = min(sliverWidth, width - w0);
     const s = src + <usize>w0 * colBytes;
-    if (rows < 4) {
-      for (let w = 0; w < rows; w++) {
-        for (let k = 0; k < depth; k++) store<f32>(d + (<usize>(k * 4 + w) << 2), load<f32>(s + <usize>w * colBytes + (<usize>k << 2)));
+    if (cols < sliverWidth) {
+      for (let w = 0; w < cols; w++) {
+        for (let k = 0; k < depth; k++) store<f32>(d + <usize>k * stepBytes + (<usize>w << 2), load<f32>(s + <usize>w * colBytes + (<usize>k << 2)));
       }
       break;
     }
-    for (let k = 0; k < fullDepth; k += 4) {
-      const at = <usize>k << 2;
-      const r0 = v128.load(s + at);
-      const r1 = v128.load(s + colBytes + at);
-      const r2 = v128.load(s + 2 * colBytes + at);
-      const r3 = v128.load(s + 3 * colBytes + at);
-      const low01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-      const high01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-      const low23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-      const high23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-      const out = d + (at << 2);
-      v128.store(out, v128.shuffle<i64>(low01, low23, 0, 2));
-      v128.store(out, v128.shuffle<i64>(low01, low23, 1, 3), 16);
-      v128.store(out, v128.shuffle<i64>(high01, high23, 0, 2), 32);
-      v128.store(out, v128.shuffle<i64>(high01, high23, 1, 3), 48);
+    for (let quarter = 0; quarter < sliverWidth; quarter += 4) {
+      const rows = s + <usize>quarter * colBytes;
+      const out = d + (<usize>quarter << 2);
+      for (let k = 0; k < fullDepth; k += 4) transpose4x4(rows + (<usize>k << 2), colBytes, out + <usize>k * stepBytes, stepBytes);
+      for (let k = fullDepth; k < depth; k++) {
+        for (let w = 0; w < 4; w++) store<f32>(out + <usize>k * stepBytes + (<usize>w << 2), load<f32>(rows + <usize>w * colBytes + (<usize>k << 2)));
+      }
     }
-    for (let k = fullDepth; k < depth; k++) {
-      for (let w = 0; w < 4; w++) store<f32>(d + (<usize>(k * 4 + w) << 2), load<f32>(s + <usize>w * colBytes + (<usize>k << 2)));
-    }
-    d += <usize>depth << 4;
+    d += <usize>depth * stepBytes;
   }
+}
+
+/** Four vectors, `fromStride` bytes apart, written as the four columns of their 4×4 block, `toStride` bytes apart. */
+@inline
+function transpose4x4(from: usize, fromStride: usize, to: usize, toStride: usize): void {
+  const r0 = v128.load(from);
+  const r1 = v128.load(from + fromStride);
+  const r2 = v128.load(from + 2 * fromStride);
+  const r3 = v128.load(from + 3 * fromStride);
+  const low01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const high01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const low23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const high23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(to, v128.shuffle<i64>(low01, low23, 0, 2));
+  v128.store(to + toStride, v128.shuffle<i64>(low01, low23, 1, 3));
+  v128.store(to + 2 * toStride, v128.shuffle<i64>(high01, high23, 0, 2));
+  v128.store(to + 3 * toStride, v128.shuffle<i64>(high01, high23, 1, 3));
 }
