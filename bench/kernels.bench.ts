@@ -11,7 +11,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Generator, matmul, randn, setBackend, setThreads, type Tensor } from '@nn/tensor';
-import { softmaxCrossEntropy, variable, type Variable } from '@nn/autograd';
+import { softmaxCrossEntropy, variable } from '@nn/autograd';
+import { SGD } from '@nn/nn';
 import type * as TF from '@tensorflow/tfjs';
 import { mlpParameters } from './autograd.bench.js';
 import { STEP_DESCRIPTION, STEP_FLOPS, nnStep as convNnStep, tfjsStep as convTfjsStep } from './conv.bench.js';
@@ -65,18 +66,11 @@ function matmulCase(name: string, M: number, K: number, N: number, configuration
 
 const LEARNING_RATE = 0.1;
 
-/** W ← W − η·∂L/∂W in place, as @nn/nn's SGD does (parameters here are contiguous float32). */
-function sgdUpdate(params: Variable[]): void {
-  for (const p of params) {
-    const w = p.data.data as Float32Array;
-    const g = p.grad!.data.toTypedArray() as Float32Array;
-    for (let i = 0; i < w.length; i++) w[i] -= LEARNING_RATE * g[i];
-  }
-}
-
 /**
- * The seeds' two-layer net 784-50-10 (autograd.bench.ts's parameters): forward, backward and SGD update. Both libraries start every timed call from the same
- * weights (restored outside the computation that matters, in both), so results stay comparable.
+ * The seeds' two-layer net 784-50-10 (autograd.bench.ts's parameters): forward, backward and
+ * an SGD update by each library's own optimizer (@nn/nn's SGD, tf.train.sgd). Both libraries start
+ * every timed call from the same weights (restored outside the computation that matters, in
+ * both), so results stay comparable.
  */
 function mlpStepCase(configuration: Configuration): BenchCase {
   return {
@@ -90,12 +84,13 @@ function mlpStepCase(configuration: Configuration): BenchCase {
       const params = initial.map((t) => variable(t.clone()));
       const [W1, b1, W2, b2] = params;
       const x = variable(p.x, { requiresGrad: false });
+      const optimizer = new SGD(params, { lr: LEARNING_RATE });
       return () => {
         use(configuration);
         params.forEach((q, i) => (q.data.data as Float32Array).set(initial[i].data as Float32Array));
-        for (const q of params) q.grad = null;
+        optimizer.zeroGrad();
         softmaxCrossEntropy(x.matmul(W1).add(b1).sigmoid().matmul(W2).add(b2), p.labels).backward();
-        sgdUpdate(params);
+        optimizer.step();
         return W2.data;
       };
     },

@@ -132,3 +132,15 @@ export function binaryF32(op: i32, out: usize, x: usize, y: usize, n: i32): void
     default: for (let i: usize = 0; i < bytes; i += 16) v128.store(out + i, binaryVector(MINIMUM, v128.load(x + i), v128.load(y + i)));
   }
 }
+
+/**
+ * y[i] = a·y[i] + b·x[i] for i < n (rounded up to a multiple of 4): an optimizer's update of a
+ * parameter y from its gradient x (SGD: a = 1 − η·λ, b = −η), in float32 arithmetic.
+ */
+export function axpbyF32(y: usize, x: usize, a: f32, b: f32, n: i32): void {
+  const bytes = <usize>(n + 3 & ~3) << 2;
+  const av = f32x4.splat(a);
+  const bv = f32x4.splat(b);
+  for (let i: usize = 0; i < bytes; i += 16) v128.store(y + i, f32x4.add(f32x4.mul(av, v128.load(y + i)), f32x4.mul(bv, v128.load(x + i))));
+}
+

@@ -8,7 +8,7 @@ import { convBackwardFilter, convBackwardInput, convForward } from './conv';
 
 export { compactRows, descriptorBytes, gemmTiles, gemmTiles64, packSlivers, packSlivers64, tileCols, tileCols64, tileRows } from './gemm';
 export { fold, maxPool2x2, maxPoolScatter, unfold } from './windows';
-export { binaryF32, unaryF32 } from './elementwise';
+export { axpbyF32, binaryF32, unaryF32 } from './elementwise';
 export { convBackwardFilter, convBackwardInput, convDescriptorBytes, convForward, filterGroupImages } from './conv';
 
 // Task codes: the JavaScript side's TASKS table (src/kernels/wasm/pool.ts) keeps the same numbers.

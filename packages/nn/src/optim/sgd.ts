@@ -1,4 +1,5 @@
 import type { Variable } from '@nn/autograd';
+import { kernels } from '@nn/tensor';
 import { type FloatArray, Optimizer, type OptimizerOptions, checkRange } from './optimizer.js';
 
 /**
@@ -25,8 +26,8 @@ export class SGD extends Optimizer {
   }
 
   protected update(w: FloatArray, g: FloatArray): void {
-    const { lr, weightDecay } = this;
-    for (let i = 0; i < w.length; i++) w[i] -= lr * (g[i] + weightDecay * w[i]);
+    // w − η·(g + λ·w) = (1 − η·λ)·w − η·g: one axpby, in WebAssembly SIMD on the wasm backend.
+    kernels().axpby(w, g, 1 - this.lr * this.weightDecay, -this.lr);
   }
 }
 

@@ -129,3 +129,18 @@ function callDirect(loop: MapLoop, shape: readonly number[], out: StridedArray, 
   else if (inputs.length === 2) loop(shape, out.data, out.offset, out.strides, x.data, x.offset, x.strides, y.data, y.offset, y.strides);
   else loop(shape, out.data, out.offset, out.strides, x.data, x.offset, x.strides, y.data, y.offset, y.strides, z.data, z.offset, z.strides);
 }
+
+/**
+ * y ← a·y + b·x in place, elementwise over two typed arrays of one length (BLAS's axpby): the
+ * update optimizers apply to a parameter's storage (SGD: a = 1 − η·λ, b = −η). Each element is
+ * computed in double precision and rounded once.
+ *
+ * @example
+ * const w = new Float32Array([1, 2]);
+ * axpby(w, new Float32Array([10, 20]), 1, -0.1); // w = [0, 0]
+ */
+export function axpby(y: Float32Array | Float64Array, x: Float32Array | Float64Array, a: number, b: number): void {
+  if (x.length !== y.length) throw new RangeError(`axpby: x has ${x.length} elements, y ${y.length}`);
+  for (let i = 0; i < y.length; i++) y[i] = a * y[i] + b * x[i];
+}
+

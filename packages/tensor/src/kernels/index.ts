@@ -1,4 +1,4 @@
-import { map } from './elementwise.js';
+import { axpby, map } from './elementwise.js';
 import { gemm } from './matmul.js';
 import { reduce } from './reduce.js';
 import { avgPool2d, avgPool2dBackward, col2im, fold, im2col, maxPool2d, maxPool2dBackward, unfold } from './im2col.js';
@@ -26,6 +26,8 @@ export interface KernelBackend {
   readonly name: string;
   /** Elementwise op over strided, broadcast operands into a strided output. */
   map: typeof map;
+  /** y ← a·y + b·x in place over two typed arrays (optimizer updates). */
+  axpby: typeof axpby;
   /** Fold of a strided input into an accumulator with stride 0 on the reduced axes. */
   reduce: typeof reduce;
   /** C = A·B for strided 2-D operands into a contiguous C. */
@@ -55,7 +57,7 @@ export interface KernelBackend {
 }
 
 /** The plain-JavaScript kernels: always available, and the reference the faster ones are tested against. */
-export const jsBackend: KernelBackend = { name: 'js', map, reduce, gemm, im2col, col2im, unfold, fold, conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
+export const jsBackend: KernelBackend = { name: 'js', map, axpby, reduce, gemm, im2col, col2im, unfold, fold, conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
 
 const backends = new Map<string, KernelBackend>([['js', jsBackend]]);
 const wasmBackend = createWasmBackend(jsBackend);

@@ -6,11 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { map as jsMap, type MapOp } from '../elementwise.js';
+import { axpby as jsAxpby, map as jsMap, type MapOp } from '../elementwise.js';
 import type { StridedArray } from '../strided.js';
-import { createWasmMap } from './elementwise.js';
+import { createWasmAxpby, createWasmMap } from './elementwise.js';
 
 const wasmMap = createWasmMap(jsMap);
+const wasmAxpby = createWasmAxpby(jsAxpby);
 const UNARY: MapOp[] = ['neg', 'abs', 'sqrt', 'relu', 'step'];
 const BINARY: MapOp[] = ['add', 'sub', 'mul', 'div', 'reluBackward', 'maximum', 'minimum'];
 const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1e-45, -1e-45, 1.1754942e-38, 3.4e38, -3.4e38, 1, -1, 0.5];
@@ -110,5 +111,32 @@ describe('wasm map (float32)', () => {
     const longOut = new Float32Array(1200);
     wasmMap('sigmoid', [1200], { data: longOut, offset: 0, strides: [1] }, [rowMajor(long, 0)]);
     expect(Array.from(longOut.subarray(0, special.length))).toEqual(Array.from(special, (v) => Math.fround(1 / (1 + Math.exp(-v)))));
+  });
+
+  const coefficient = fc.double({ min: -2, max: 2, noNaN: true }).map((v) => (Math.abs(v) < 1e-6 ? 0 : v));
+  it('updates y ← a·y + b·x within float32 rounding of the JavaScript kernel, across chunks', () => {
+    fc.assert(
+      // Coefficients of an optimizer's size (a float32 holds them): 0, or 1e-6 ≤ |a|, |b| ≤ 2.
+      fc.property(fc.integer({ min: 4096, max: 40000 }), fc.nat(1000), coefficient, coefficient, (length, seed, a, b) => {
+        // Parameters and gradients, not overflow: finite values below 1e30.
+        const y = values(length, seed).map((v) => (Math.abs(v) < 1e30 ? v : 1));
+        const x = values(length, seed + 1).map((v) => (Math.abs(v) < 1e30 ? v : -1));
+        const [want, got] = [Float32Array.from(y), Float32Array.from(y)];
+        jsAxpby(want, x, a, b);
+        wasmAxpby(got, x, a, b);
+        for (let i = 0; i < length; i++) {
+          // Three float32 roundings instead of one: within a few ulps of the larger term.
+          const scale = Math.max(Math.abs(a * y[i]), Math.abs(b * x[i]), 1e-37);
+          if (!(Math.abs(got[i] - want[i]) <= 4 * 2 ** -24 * scale) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
+            expect.fail(`axpby at ${i}: ${a}·${y[i]} + ${b}·${x[i]} = ${got[i]}, want ${want[i]}`);
+          }
+        }
+      }),
+      { numRuns: 30 },
+    );
+    const small = new Float32Array([1, 2, 3]);
+    wasmAxpby(small, new Float32Array([10, 20, 30]), 1, -0.1);
+    expect(Array.from(small)).toEqual([0, 0, 0]);
+    expect(() => wasmAxpby(new Float32Array(5000), new Float32Array(4999), 1, 1)).toThrow(/x has 4999 elements, y 5000/);
   });
 });

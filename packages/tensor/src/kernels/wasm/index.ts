@@ -8,7 +8,7 @@ import { wasmGemm } from './gemm.js';
 import { wasmSimdSupported } from './module.js';
 export { wasmFeatures } from './module.js';
 import { wasmConv2dBackwardFilter, wasmConv2dBackwardInput, wasmConv2dForward } from './conv.js';
-import { createWasmMap } from './elementwise.js';
+import { createWasmAxpby, createWasmMap } from './elementwise.js';
 import { wasmFold, wasmMaxPool2d, wasmMaxPool2dBackward, wasmUnfold } from './windows.js';
 
 export { setThreads, getThreads, threadPoolStatus, setWorkerSpin } from './pool.js';
@@ -32,5 +32,6 @@ export function createWasmBackend(base: KernelBackend): KernelBackend | null {
     maxPool2d: wasmMaxPool2d,
     maxPool2dBackward: wasmMaxPool2dBackward,
     map: createWasmMap(base.map),
+    axpby: createWasmAxpby(base.axpby),
   };
 }

@@ -31,6 +31,7 @@ export interface KernelExports {
   convDescriptorBytes(): number;
   filterGroupImages(): number;
   binaryF32(op: number, out: number, x: number, y: number, n: number): void;
+  axpbyF32(y: number, x: number, a: number, b: number, n: number): void;
 }
 
 /** C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW of one image, as the window kernels take them. */
