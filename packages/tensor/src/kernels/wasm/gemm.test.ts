@@ -138,6 +138,28 @@ describe('wasm worker pool', () => {
     `);
     expect(output).toBe('256 256');
   });
+
+  it('lets idle workers sleep: they poll for the next task only briefly', () => {
+    // A worker that kept polling would burn a whole core's 300 ms while the process waits.
+    const output = runScript(`
+      import { setThreads } from ${source('./pool.ts')};
+      import { wasmGemm } from ${source('./gemm.ts')};
+      setThreads(2);
+      const n = 256;
+      const a = { data: new Float32Array(n * n).fill(1), offset: 0, rowStride: n, colStride: 1 };
+      const c = new Float32Array(n * n);
+      for (let i = 0; i < 5; i++) wasmGemm(n, n, n, a, a, c, 0);
+      setTimeout(() => {
+        const before = process.cpuUsage();
+        setTimeout(() => {
+          const used = process.cpuUsage(before);
+          const ms = (used.user + used.system) / 1000;
+          console.log(c[0], ms < 100 ? 'idle' : 'busy: ' + ms + ' ms of CPU');
+        }, 300);
+      }, 50);
+    `);
+    expect(output).toBe('256 idle');
+  });
 });
 
 describe('wasm relaxed SIMD build', () => {
