@@ -72,6 +72,29 @@ describe('wasm map (float32)', () => {
     }
   });
 
+  it('repeats a row broadcast along the leading axes (a bias over a batch), across chunk edges', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...BINARY), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 2, max: 7 }), fc.integer({ min: 1, max: 60 }), fc.boolean(), fc.nat(100), (op, rows, middle, cols, biasFirst, seed) => {
+        fc.pre(rows * middle * cols >= 4096);
+        const shape = [rows, middle, cols];
+        const x = values(rows * middle * cols, seed);
+        const bias = values(middle * cols + 1, seed + 7);
+        // The bias row: (middle, cols) repeated over rows, or (cols) repeated over rows and middle.
+        for (const biasStrides of [[0, cols, 1], [0, 0, 1]]) {
+          const dense = { data: x, offset: 0, strides: [middle * cols, cols, 1] };
+          const row = { data: bias, offset: 1, strides: biasStrides };
+          const outs = [jsMap, wasmMap].map((kernel) => {
+            const out = new Float32Array(x.length);
+            kernel(op, shape, { data: out, offset: 0, strides: [middle * cols, cols, 1] }, biasFirst ? [row, dense] : [dense, row]);
+            return bits(out);
+          });
+          expect(outs[1]).toEqual(outs[0]);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('works on row-major 2-d operands and leaves strided or mixed-width ones to JavaScript', () => {
     const x = values(200 * 50, 4);
     const y = values(200 * 50, 5);

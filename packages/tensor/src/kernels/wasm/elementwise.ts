@@ -1,8 +1,8 @@
 /**
  * The `map` kernel with a WebAssembly SIMD path for the elementwise ops training runs most
  * (assembly/elementwise.ts) on float32 data (sigmoid within 2 ulps of the JavaScript kernel, every
- * other op bit for bit): the output contiguous, each input either laid out
- * like it or a single broadcast value. Operands go through the module's memory in chunks that
+ * other op bit for bit): the output contiguous, each input laid out like it, a single broadcast
+ * value, or a row repeated along the leading axes (a bias over a batch). Operands go through the module's memory in chunks that
  * stay in cache (copied in, computed in place, copied out). Every other call, and small ones
  * where the copies and the call would cost more than they save, takes the JavaScript kernel.
  */
@@ -21,19 +21,46 @@ const WASM_MIN_ELEMENTS = 4096;
 /** Sigmoid's JavaScript loop costs 10 ns per element (Math.exp), so wasm pays off much sooner. */
 const SIGMOID_MIN_ELEMENTS = 256;
 
-/** Whether `strides` walk `shape` in row-major order with no gaps (size-1 axes may have any stride). */
-function isRowMajor(shape: readonly number[], strides: readonly number[]): boolean {
-  let expected = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && strides[d] !== expected) return false;
-    expected *= shape[d];
+/**
+ * How often an operand repeats when `shape` is walked in row-major order: the length of its
+ * trailing row-major axes when every axis before them is broadcast (stride 0), so element i of
+ * the walk is data[offset + i mod period]. A contiguous operand has period `size`, one broadcast
+ * value period 1, a bias row broadcast over a batch its row length; any other layout 0.
+ */
+function repeatPeriod(shape: readonly number[], strides: readonly number[]): number {
+  let period = 1;
+  let d = shape.length - 1;
+  for (; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    if (strides[d] !== period) break;
+    period *= shape[d];
   }
-  return true;
+  for (; d >= 0; d--) if (shape[d] !== 1 && strides[d] !== 0) return 0;
+  return period;
 }
 
-/** Whether every axis that has more than one element has stride 0: one value broadcast. */
-function isBroadcastValue(shape: readonly number[], strides: readonly number[]): boolean {
-  return shape.every((size, d) => size === 1 || strides[d] === 0);
+/**
+ * Writes `length` elements of a `period`-periodic operand, starting at element `start` of the
+ * walk, into `view`: one period copied, then doubled in place (a 50-value bias row fills a
+ * 16,384-value chunk in ten copies, not 328).
+ */
+function fillPeriodic(view: Float32Array, length: number, x: StridedArray, period: number, start: number): void {
+  const data = x.data as Float32Array;
+  if (period === 1) {
+    view.fill(data[x.offset], 0, length);
+    return;
+  }
+  const phase = start % period;
+  let filled = Math.min(length, period - phase);
+  view.set(data.subarray(x.offset + phase, x.offset + phase + filled));
+  const wrapped = Math.min(length - filled, phase);
+  view.set(data.subarray(x.offset, x.offset + wrapped), filled);
+  filled += wrapped;
+  while (filled < length) {
+    const count = Math.min(filled, length - filled);
+    view.copyWithin(filled, 0, count);
+    filled += count;
+  }
 }
 
 /**
@@ -57,8 +84,8 @@ export function createWasmMap(base: typeof jsMap): typeof jsMap {
 }
 
 function suitable(shape: readonly number[], out: StridedArray, inputs: readonly StridedArray[]): boolean {
-  if (!(out.data instanceof Float32Array) || !isRowMajor(shape, out.strides)) return false;
-  return inputs.every((x) => x.data instanceof Float32Array && (isRowMajor(shape, x.strides) || isBroadcastValue(shape, x.strides)));
+  if (!(out.data instanceof Float32Array) || repeatPeriod(shape, out.strides) !== shape.reduce((a, b) => a * b, 1)) return false;
+  return inputs.every((x) => x.data instanceof Float32Array && repeatPeriod(shape, x.strides) > 0);
 }
 
 function runChunks(code: number, size: number, out: StridedArray, inputs: readonly StridedArray[], shape: readonly number[]): void {
@@ -66,22 +93,24 @@ function runChunks(code: number, size: number, out: StridedArray, inputs: readon
   const bytes = CHUNK * 4;
   const addresses = inputs.map((_, k) => DATA_ADDRESS + k * bytes);
   const views = addresses.map((address) => new Float32Array(kernels.memory.buffer, address, CHUNK));
-  const broadcast = inputs.map((x) => !isRowMajor(shape, x.strides));
+  const periods = inputs.map((x) => repeatPeriod(shape, x.strides));
+  // A single value in the second operand is written once; the first operand's chunk is
+  // overwritten by each result, and longer periods change phase from chunk to chunk.
+  const fixed = periods.map((period, k) => period === 1 && k > 0);
   inputs.forEach((x, k) => {
-    if (broadcast[k]) views[k].fill(x.data[x.offset] as number);
+    if (fixed[k]) fillPeriodic(views[k], CHUNK, x, 1, 0);
   });
   const target = out.data as Float32Array;
   for (let start = 0; start < size; start += CHUNK) {
     const length = Math.min(CHUNK, size - start);
     inputs.forEach((x, k) => {
-      if (!broadcast[k]) views[k].set((x.data as Float32Array).subarray(x.offset + start, x.offset + start + length));
+      if (periods[k] === size) views[k].set((x.data as Float32Array).subarray(x.offset + start, x.offset + start + length));
+      else if (!fixed[k]) fillPeriodic(views[k], length, x, periods[k], start);
     });
     // The result overwrites the first input's chunk.
     if (inputs.length === 1) kernels.exports.unaryF32(code, addresses[0], addresses[0], length);
     else kernels.exports.binaryF32(code, addresses[0], addresses[0], addresses[1], length);
     target.set(views[0].subarray(0, length), out.offset + start);
-    // A broadcast first input was overwritten: restore it for the next chunk.
-    if (broadcast[0] && start + CHUNK < size) views[0].fill(inputs[0].data[inputs[0].offset] as number);
   }
 }
 
