@@ -125,15 +125,20 @@ describe('wasm worker pool', () => {
     }
   });
 
-  it('lets the process exit once a threaded product is done', () => {
-    const output = runScript(`
+  /** A script's opening: two threads, and `product()` a 256³ product of ones into `c` (256 everywhere). */
+  const threadedProduct = `
       import { setThreads } from ${source('./pool.ts')};
       import { wasmGemm } from ${source('./gemm.ts')};
       setThreads(2);
       const n = 256;
       const a = { data: new Float32Array(n * n).fill(1), offset: 0, rowStride: n, colStride: 1 };
       const c = new Float32Array(n * n);
-      wasmGemm(n, n, n, a, a, c, 0);
+      const product = () => wasmGemm(n, n, n, a, a, c, 0);
+  `;
+
+  it('lets the process exit once a threaded product is done', () => {
+    const output = runScript(`${threadedProduct}
+      product();
       console.log(c[0], c[n * n - 1]);
     `);
     expect(output).toBe('256 256');
@@ -141,14 +146,8 @@ describe('wasm worker pool', () => {
 
   it('lets idle workers sleep: they poll for the next task only briefly', () => {
     // A worker that kept polling would burn a whole core's 300 ms while the process waits.
-    const output = runScript(`
-      import { setThreads } from ${source('./pool.ts')};
-      import { wasmGemm } from ${source('./gemm.ts')};
-      setThreads(2);
-      const n = 256;
-      const a = { data: new Float32Array(n * n).fill(1), offset: 0, rowStride: n, colStride: 1 };
-      const c = new Float32Array(n * n);
-      for (let i = 0; i < 5; i++) wasmGemm(n, n, n, a, a, c, 0);
+    const output = runScript(`${threadedProduct}
+      for (let i = 0; i < 5; i++) product();
       setTimeout(() => {
         const before = process.cpuUsage();
         setTimeout(() => {
