@@ -97,20 +97,25 @@ export function logsumexp(x: Tensor, axis?: AxisSpec, options: ReduceOptions = {
   return options.keepdims ? result : result.reshape(reducedShape(x.shape, axes, false));
 }
 
+/** x itself if it is float, else as float32 (what softmax and logsumexp compute in). */
+function asFloat(x: Tensor): Tensor {
+  return x.dtype === 'float64' || x.dtype === 'float32' ? x : x.astype('float32');
+}
+
 /** The maximum (kept as size-1 axes) and log Σ exp(x − maximum): the stable core of logsumexp. */
-function shiftedLogSum(x: Tensor, axes: number[]): { floats: Tensor; shift: Tensor; logTotal: Tensor } {
-  const floats = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.astype('float32');
+function shiftedLogSum(x: Tensor, axes: number[]): { shift: Tensor; logTotal: Tensor } {
+  const floats = asFloat(x);
   const peak = max(floats, axes, { keepdims: true });
   // An all −∞ row would give (−∞) − (−∞) = NaN; shifting it by 0 keeps the answer −∞.
   const shift = where(peak.abs().lt(Infinity), peak, 0);
   const logTotal = log(sum(exp(sub(floats, shift)), axes, { keepdims: true }));
-  return { floats, shift, logTotal };
+  return { shift, logTotal };
 }
 
 /** Softmax along `axis`, subtracting the maximum first (the seeds' overflow guard). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const at = normalizeAxis('softmax', axis, x.ndim);
-  const floats = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.astype('float32');
+  const floats = asFloat(x);
   if (x.size === 0) return floats.clone(); // nothing to normalise; max would have no identity
   if (at === x.ndim - 1 && floats.isContiguous) return lastAxisSoftmax(floats, false);
   const e = exp(sub(floats, max(floats, axis, { keepdims: true })));
@@ -123,8 +128,9 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   // large inputs, where x − logsumexp(x) would round logsumexp to the scale of x.
   const at = normalizeAxis('logSoftmax', axis, x.ndim);
   if (x.size === 0) return x.dtype === 'float64' ? x.clone() : x.astype('float32');
-  if (at === x.ndim - 1 && x.isContiguous && (x.dtype === 'float32' || x.dtype === 'float64')) return lastAxisSoftmax(x, true);
-  const { floats, shift, logTotal } = shiftedLogSum(x, [at]);
+  const floats = asFloat(x);
+  if (at === x.ndim - 1 && floats.isContiguous) return lastAxisSoftmax(floats, true);
+  const { shift, logTotal } = shiftedLogSum(floats, [at]);
   return sub(sub(floats, shift), logTotal);
 }
 

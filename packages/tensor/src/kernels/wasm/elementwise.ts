@@ -75,25 +75,26 @@ export function createWasmMap(base: typeof jsMap): typeof jsMap {
     const code = inputs.length === 1 ? UNARY_CODES[op] : inputs.length === 2 ? BINARY_CODES[op] : undefined;
     const size = shape.reduce((a, b) => a * b, 1);
     const minimum = op === 'sigmoid' ? SIGMOID_MIN_ELEMENTS : WASM_MIN_ELEMENTS;
-    if (code === undefined || size < minimum || !suitable(shape, out, inputs) || !reserve(wasmKernels(), DATA_ADDRESS + inputs.length * CHUNK * 4)) {
+    const periods = inputs.map((x) => repeatPeriod(shape, x.strides));
+    if (code === undefined || size < minimum || !suitable(size, shape, out, inputs, periods) || !reserve(wasmKernels(), DATA_ADDRESS + inputs.length * CHUNK * 4)) {
       base(op, shape, out, inputs);
       return;
     }
-    runChunks(code, size, out, inputs, shape);
+    runChunks(code, size, out, inputs, periods);
   };
 }
 
-function suitable(shape: readonly number[], out: StridedArray, inputs: readonly StridedArray[]): boolean {
-  if (!(out.data instanceof Float32Array) || repeatPeriod(shape, out.strides) !== shape.reduce((a, b) => a * b, 1)) return false;
-  return inputs.every((x) => x.data instanceof Float32Array && repeatPeriod(shape, x.strides) > 0);
+/** Float32 throughout, the output contiguous, every input periodic (see repeatPeriod). */
+function suitable(size: number, shape: readonly number[], out: StridedArray, inputs: readonly StridedArray[], periods: readonly number[]): boolean {
+  if (!(out.data instanceof Float32Array) || repeatPeriod(shape, out.strides) !== size) return false;
+  return inputs.every((x, k) => x.data instanceof Float32Array && periods[k] > 0);
 }
 
-function runChunks(code: number, size: number, out: StridedArray, inputs: readonly StridedArray[], shape: readonly number[]): void {
+function runChunks(code: number, size: number, out: StridedArray, inputs: readonly StridedArray[], periods: readonly number[]): void {
   const kernels = wasmKernels();
   const bytes = CHUNK * 4;
   const addresses = inputs.map((_, k) => DATA_ADDRESS + k * bytes);
   const views = addresses.map((address) => new Float32Array(kernels.memory.buffer, address, CHUNK));
-  const periods = inputs.map((x) => repeatPeriod(shape, x.strides));
   // A single value in the second operand is written once; the first operand's chunk is
   // overwritten by each result, and longer periods change phase from chunk to chunk.
   const fixed = periods.map((period, k) => period === 1 && k > 0);
@@ -104,8 +105,8 @@ function runChunks(code: number, size: number, out: StridedArray, inputs: readon
   for (let start = 0; start < size; start += CHUNK) {
     const length = Math.min(CHUNK, size - start);
     inputs.forEach((x, k) => {
-      if (periods[k] === size) views[k].set((x.data as Float32Array).subarray(x.offset + start, x.offset + start + length));
-      else if (!fixed[k]) fillPeriodic(views[k], length, x, periods[k], start);
+      // A contiguous input (period = size) is one plain copy of its chunk.
+      if (!fixed[k]) fillPeriodic(views[k], length, x, periods[k], start);
     });
     // The result overwrites the first input's chunk.
     if (inputs.length === 1) kernels.exports.unaryF32(code, addresses[0], addresses[0], length);

@@ -258,7 +258,7 @@ export function setWorkerSpin(microseconds: number): void {
  * copying and packing), so that the wake-up overlaps that work.
  */
 export function alertWorkers(): void {
-  if (pool && threads > 1 && pool.ready) pool.alert();
+  if (pool?.ready) pool.alert();
 }
 
 /**
