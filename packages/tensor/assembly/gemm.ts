@@ -12,7 +12,8 @@
  *   of it sits at k·TILE_ROWS + r, so the kernel reads TILE_ROWS values of column k in a row.
  * - B: slivers of TILE_COLS columns; sliver t starts at bPtr + t·K·TILE_COLS, element (k, q) at
  *   k·TILE_COLS + q, so one row of the sliver is two f32x4 vectors.
- * - C: row-major, rows and columns padded to the tile sizes, leading dimension `paddedN`.
+ * - C: row-major, rows padded to TILE_ROWS and columns to one vector, leading dimension
+ *   `paddedN`; a last sliver of C one vector wide is computed by narrowMicroKernel.
  * A run of kc consecutive k of a sliver is contiguous, so blocking over K needs no repacking.
  * `packSlivers` builds both packed layouts from a strided float32 copy of the operand.
  */
@@ -118,6 +119,35 @@ function microKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, 
 }
 
 /**
+ * microKernel for the last sliver of C when only one vector of its columns is real (N mod 8 is
+ * 1 to 4 for float32): C is padded to a whole vector instead of two, which for N = 50 computes 52
+ * columns instead of 56. It reads the first vector of each packed B row (the sliver stays two
+ * vectors wide) and keeps four accumulators.
+ */
+@inline
+function narrowMicroKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
+  const c1 = c + ldcBytes;
+  const c2 = c1 + ldcBytes;
+  const c3 = c2 + ldcBytes;
+  let s0 = v128.splat<T>(0), s1 = v128.splat<T>(0), s2 = v128.splat<T>(0), s3 = v128.splat<T>(0);
+  if (!first) {
+    s0 = v128.load(c); s1 = v128.load(c1); s2 = v128.load(c2); s3 = v128.load(c3);
+  }
+  const aStep = <usize>(TILE_ROWS * sizeof<T>());
+  const aEnd = a + <usize>kc * aStep;
+  while (a < aEnd) {
+    const b0 = v128.load(b);
+    s0 = multiplyAdd<T>(s0, v128.load_splat<T>(a), b0);
+    s1 = multiplyAdd<T>(s1, v128.load_splat<T>(a, sizeof<T>()), b0);
+    s2 = multiplyAdd<T>(s2, v128.load_splat<T>(a, 2 * sizeof<T>()), b0);
+    s3 = multiplyAdd<T>(s3, v128.load_splat<T>(a, 3 * sizeof<T>()), b0);
+    a += aStep;
+    b += 32;
+  }
+  v128.store(c, s0); v128.store(c1, s1); v128.store(c2, s2); v128.store(c3, s3);
+}
+
+/**
  * Rows [row0, row0+rows) × columns [col0, col0+cols) of C = A·B for packed A and B of depth K at
  * aPtr and bPtr, C padded with leading dimension paddedN at cPtr, summed over K in slices of kcMax.
  * Within a slice the B sliver (kc × 32 bytes, ≤ 8 KiB) stays in L1 while every A sliver of the
@@ -136,10 +166,12 @@ function computeBlockOf<T>(
     const first = pc == 0 && !accumulate;
     for (let j = col0; j < col0 + cols; j += tileCols) {
       const b = bPtr + (<usize>(j / tileCols) * K + pc) * <usize>tileCols * size;
+      const narrow = col0 + cols - j < tileCols;
       for (let i = row0; i < row0 + rows; i += TILE_ROWS) {
         const a = aPtr + (<usize>(i / TILE_ROWS) * K + pc) * <usize>TILE_ROWS * size;
         const c = cPtr + (<usize>i * paddedN + j) * size;
-        microKernel<T>(kc, a, b, c, ldcBytes, first);
+        if (narrow) narrowMicroKernel<T>(kc, a, b, c, ldcBytes, first);
+        else microKernel<T>(kc, a, b, c, ldcBytes, first);
       }
     }
   }

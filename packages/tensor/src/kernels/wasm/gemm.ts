@@ -30,6 +30,8 @@ const DEPTH_BLOCK = 256;
 const BLOCK_ROWS = 96;
 /** Most columns of C per tile. */
 const BLOCK_COLS = 512;
+/** Bytes of one SIMD vector. */
+const VECTOR_BYTES = 16;
 
 /**
  * Descriptor slots, in the order assembly/gemm.ts reads them (NEXT_TILE, TILE_COUNT,
@@ -144,11 +146,13 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   const tileRows = kernels.exports.tileRows();
   const tileCols = precision.tileCols(kernels);
   const paddedM = roundUp(M, tileRows);
-  const paddedN = roundUp(N, tileCols);
   const bytes = precision.bytes;
+  // C's columns are padded to one vector: a last sliver with one vector of real columns is
+  // computed one vector wide (N = 50: 52 columns, not 56). B's slivers stay two vectors wide.
+  const paddedN = roundUp(N, VECTOR_BYTES / bytes);
   const aAddress = DATA_ADDRESS;
   const bAddress = aAddress + paddedM * K * bytes;
-  const cAddress = bAddress + paddedN * K * bytes;
+  const cAddress = bAddress + roundUp(N, tileCols) * K * bytes;
   const stage = cAddress + paddedM * paddedN * bytes;
   if (!reserve(kernels, stage + Math.max(spanA, spanB) * bytes)) {
     jsGemm(M, N, K, a, b, c, cOffset);
