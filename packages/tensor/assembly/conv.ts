@@ -10,7 +10,7 @@
  * (FN, K) matrix W_mat with K = C·FH·FW taps, P = OH·OW positions; see assembly/gemm.ts for the
  * packed layouts.
  */
-import { TILE_COLS, TILE_ROWS, computeBlock, packSlivers } from './gemm';
+import { TILE_COLS, TILE_ROWS, VECTOR_FLOATS, computeBlock, packSlivers } from './gemm';
 import { foldRows, unfold } from './windows';
 
 // Descriptor slots (i32), written by src/kernels/wasm/conv.ts in this order.
@@ -133,10 +133,10 @@ export function convForward(desc: usize): void {
   const P = positions(desc);
   const FN = field(desc, FILTERS);
   const paddedFN = roundUp(FN, TILE_ROWS);
-  const paddedP = roundUp(P, TILE_COLS);
+  const paddedP = roundUp(P, VECTOR_FLOATS);
   const columns = claimScratch(desc);
   const packed = columns + (<usize>(K * P) << 2);
-  const block = packed + (<usize>(K * paddedP) << 2);
+  const block = packed + (<usize>(K * roundUp(P, TILE_COLS)) << 2);
   const bias = <usize>field(desc, BIAS_PTR);
   for (let n = nextImage(desc); n < field(desc, IMAGES); n = nextImage(desc)) {
     unfoldImage(desc, n, columns);
@@ -176,9 +176,9 @@ export function convBackwardInput(desc: usize): void {
   const P = positions(desc);
   const FN = field(desc, FILTERS);
   const paddedK = roundUp(K, TILE_ROWS);
-  const paddedP = roundUp(P, TILE_COLS);
+  const paddedP = roundUp(P, VECTOR_FLOATS);
   const packed = claimScratch(desc);
-  const block = packed + (<usize>(FN * paddedP) << 2);
+  const block = packed + (<usize>(FN * roundUp(P, TILE_COLS)) << 2);
   for (let n = nextImage(desc); n < field(desc, IMAGES); n = nextImage(desc)) {
     packSlivers(outputOf(desc, n), P, 1, FN, P, TILE_COLS, packed);
     computeBlock(FN, field(desc, DEPTH_BLOCK), <usize>field(desc, PACKED_PTR), packed, block, paddedP, 0, paddedK, 0, paddedP, false);
@@ -198,7 +198,7 @@ export function convBackwardFilter(desc: usize): void {
   const FN = field(desc, FILTERS);
   const N = field(desc, IMAGES);
   const paddedFN = roundUp(FN, TILE_ROWS);
-  const paddedK = roundUp(K, TILE_COLS);
+  const paddedK = roundUp(K, VECTOR_FLOATS);
   const partialBytes = <usize>(paddedFN * paddedK) << 2;
   const columns = claimScratch(desc);
   const packedDy = columns + (<usize>(K * P) << 2);

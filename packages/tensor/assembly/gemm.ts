@@ -25,6 +25,9 @@ export const TILE_ROWS: i32 = 4;
 /** Columns of float32 C per micro-tile: two f32x4 vectors. */
 export const TILE_COLS: i32 = 8;
 
+/** Float32 columns of one vector: C's columns are padded to a multiple of this (see narrowMicroKernel). */
+export const VECTOR_FLOATS: i32 = 4;
+
 /** Columns of C per micro-tile for element type T: two vectors (8 float32, 4 float64). */
 @inline
 function tileColsOf<T>(): i32 {

@@ -15,6 +15,7 @@ import {
 import { evenStep, roundUp, type FloatArray } from '../matmul.js';
 import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
 import { alertWorkers, getThreads, runTask, type Task } from './pool.js';
+import { paddedColumns } from './gemm.js';
 
 /** The micro-tile of the module's float32 GEMM, which its packed operands are padded to. */
 const tileRows = (): number => wasmKernels().exports.tileRows();
@@ -41,7 +42,10 @@ interface Layout {
 
 const align = (bytes: number) => roundUp(bytes, 64);
 
-/** Floats of scratch one thread needs for `task`. */
+/**
+ * Floats of scratch one thread needs for `task`. Packed slivers are padded to whole micro-tiles;
+ * the C blocks, padded to one vector only (paddedColumns), fit in the same reservation.
+ */
 function scratchFloats(task: Task, g: ConvGeometry): number {
   const K = g.C * g.FH * g.FW;
   const P = g.OH * g.OW;
@@ -53,7 +57,7 @@ function scratchFloats(task: Task, g: ConvGeometry): number {
 
 /** Floats of one partial sum of the filter gradient: the padded (FN × K) block. */
 function partialFloats(g: ConvGeometry): number {
-  return roundUp(g.FN, tileRows()) * roundUp(g.C * g.FH * g.FW, tileCols());
+  return roundUp(g.FN, tileRows()) * paddedColumns(g.C * g.FH * g.FW, 4);
 }
 
 /** Groups of images the filter gradient sums separately (see assembly/conv.ts). */
@@ -180,7 +184,7 @@ export function wasmConv2dBackwardFilter(dy: FloatArray, dyOffset: number, g: Co
   }
   const { kernels, at } = ready;
   const K = g.C * g.FH * g.FW;
-  const paddedK = roundUp(K, tileCols());
+  const paddedK = paddedColumns(K, 4);
   // The piece's groups left their partial sums one after another: added in group order, the
   // same order on any number of threads.
   const addPartialSums = (images: number) => {

@@ -34,6 +34,15 @@ const BLOCK_COLS = 512;
 const VECTOR_BYTES = 16;
 
 /**
+ * C's columns as the kernels pad them: to one vector, not a whole two-vector micro-tile, since a
+ * last sliver with one vector of real columns is computed one vector wide (N = 50: 52 columns,
+ * not 56). Packed B slivers stay two vectors wide.
+ */
+export function paddedColumns(columns: number, elementBytes: number): number {
+  return roundUp(columns, VECTOR_BYTES / elementBytes);
+}
+
+/**
  * Descriptor slots, in the order assembly/gemm.ts reads them (NEXT_TILE, TILE_COUNT,
  * COL_BLOCKS, BLOCK_ROWS, BLOCK_COLS, PADDED_M, PADDED_N, DEPTH, DEPTH_BLOCK, A_PTR, B_PTR, C_PTR).
  */
@@ -147,9 +156,7 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   const tileCols = precision.tileCols(kernels);
   const paddedM = roundUp(M, tileRows);
   const bytes = precision.bytes;
-  // C's columns are padded to one vector: a last sliver with one vector of real columns is
-  // computed one vector wide (N = 50: 52 columns, not 56). B's slivers stay two vectors wide.
-  const paddedN = roundUp(N, VECTOR_BYTES / bytes);
+  const paddedN = paddedColumns(N, bytes);
   const aAddress = DATA_ADDRESS;
   const bAddress = aAddress + paddedM * K * bytes;
   const cAddress = bAddress + roundUp(N, tileCols) * K * bytes;
