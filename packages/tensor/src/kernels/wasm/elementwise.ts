@@ -99,7 +99,7 @@ function runChunks(code: number, size: number, out: StridedArray, inputs: readon
   // overwritten by each result, and longer periods change phase from chunk to chunk.
   const fixed = periods.map((period, k) => period === 1 && k > 0);
   inputs.forEach((x, k) => {
-    if (fixed[k]) fillPeriodic(views[k], CHUNK, x, 1, 0);
+    if (fixed[k]) fillPeriodic(views[k], Math.min(CHUNK, size), x, 1, 0);
   });
   const target = out.data as Float32Array;
   for (let start = 0; start < size; start += CHUNK) {
