@@ -30,6 +30,16 @@ const DEPTH_BLOCK = 256;
 const BLOCK_ROWS = 96;
 /** Most columns of C per tile. */
 const BLOCK_COLS = 512;
+/**
+ * From this many multiply-adds a shared product is cut into tiles of at most 48 rows × 256
+ * columns (512³: 22 tiles instead of 6), so that a thread slowed by other load on its core (the
+ * second vCPU here often runs at two thirds of the first's speed) holds up the others for at most
+ * one small tile at the end. Smaller products keep the larger tiles: their tiles are already few
+ * and short, and cutting them cost more in C loads and stores than it saved.
+ */
+const FINE_TILES_MIN_PRODUCT = 256 * 256 * 256;
+const FINE_BLOCK_ROWS = 48;
+const FINE_BLOCK_COLS = 256;
 /** Bytes of one SIMD vector. */
 const VECTOR_BYTES = 16;
 
@@ -170,12 +180,13 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   pack(kernels, precision, transposed(a), K, M, tileRows, aAddress, stage);
   pack(kernels, precision, b, K, N, tileCols, bAddress, stage);
 
-  const blockCols = evenStep(paddedN, BLOCK_COLS, tileCols);
+  const fine = parallel && work >= FINE_TILES_MIN_PRODUCT;
+  const blockCols = evenStep(paddedN, fine ? FINE_BLOCK_COLS : BLOCK_COLS, tileCols);
   const colBlocks = Math.ceil(paddedN / blockCols);
   // Whole rounds of tiles for the threads: 784 rows in 9 blocks would leave one of two threads
   // five blocks to the other's four; 10 blocks of 80 split evenly.
   const rounds = parallel && colBlocks === 1 ? getThreads() : 1;
-  const rowBlocks = roundUp(Math.ceil(paddedM / BLOCK_ROWS), rounds);
+  const rowBlocks = roundUp(Math.ceil(paddedM / (fine ? FINE_BLOCK_ROWS : BLOCK_ROWS)), rounds);
   const blockRows = roundUp(Math.ceil(paddedM / rowBlocks), tileRows);
   const tileCount = Math.ceil(paddedM / blockRows) * colBlocks;
   // Equal K slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay a full
