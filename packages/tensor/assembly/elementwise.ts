@@ -37,42 +37,81 @@ const ROUNDING_SHIFT: f32 = 12582912;
 const ROUNDING_SHIFT_BITS: i32 = 0x4b400000;
 
 /**
- * e^t for t ≤ 0 (NaN stays NaN), within a few float32 ulps down into the subnormals: the
- * Taylor series of e^r to degree 7 (truncation under 1e-8 for |r| ≤ 0.35), and 2^n applied as
- * two factors so that neither leaves the normal range when n is below −126.
+ * sigmoidF32's constants, read from memory once per call: V8 does not hoist vector constants out
+ * of a loop, and written inline (binaryen folds locals holding constants back into the loop) each
+ * cost three instructions per vector, as many as the arithmetic.
  */
+const EXP_CONSTANTS = memory.data<f32>([
+  1, EXP_FLOOR, LOG2E, ROUNDING_SHIFT, reinterpret<f32>(ROUNDING_SHIFT_BITS), LN2_HI, LN2_LO,
+  <f32>(1.0 / 5040), <f32>(1.0 / 720), <f32>(1.0 / 120), <f32>(1.0 / 24), <f32>(1.0 / 6), 0.5, reinterpret<f32>(127),
+]);
+const ONE = 0;
+const FLOOR = 1;
+const LOG2E_AT = 2;
+const SHIFT = 3;
+const SHIFT_BITS = 4;
+const LN2_HI_AT = 5;
+const LN2_LO_AT = 6;
+const C7 = 7;
+const C6 = 8;
+const C5 = 9;
+const C4 = 10;
+const C3 = 11;
+const C2 = 12;
+const EXPONENT_BIAS = 13;
+
 @inline
-function expNonPositive(t: v128): v128 {
-  // pmax is a plain maxps; it keeps a NaN t (NaN < floor is false).
-  t = f32x4.pmax(t, f32x4.splat(EXP_FLOOR));
-  // Adding 1.5·2^23 rounds t/ln 2 to an integer and leaves that integer in the low mantissa bits.
-  const shifted = f32x4.add(f32x4.mul(t, f32x4.splat(LOG2E)), f32x4.splat(ROUNDING_SHIFT));
-  const n = f32x4.sub(shifted, f32x4.splat(ROUNDING_SHIFT));
-  const k = i32x4.sub(shifted, i32x4.splat(ROUNDING_SHIFT_BITS));
-  const r = f32x4.sub(f32x4.sub(t, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(<f32>(1.0 / 5040));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 720)));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 120)));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 24)));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 6)));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>0.5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1));
-  const half = i32x4.shr_s(k, 1);
-  const scale1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
-  const scale2 = i32x4.shl(i32x4.add(i32x4.sub(k, half), i32x4.splat(127)), 23);
-  return f32x4.mul(f32x4.mul(p, scale1), scale2);
+function constant(index: i32): v128 {
+  return v128.load32_splat(EXP_CONSTANTS + (<usize>index << 2));
 }
 
 /**
- * 1/(1 + e^−x) as 1/(1 + e) for x ≥ 0 and e/(1 + e) below, with e = e^−|x| ≤ 1: no overflow,
- * and full relative accuracy in the far negative tail. NaN gives NaN (the comparison is false).
+ * out[i] = 1/(1 + e^−x[i]) over `bytes` of float32, computed as 1/(1 + e) for x ≥ 0 and
+ * e/(1 + e) below, with e = e^−|x| ≤ 1: no overflow, and full relative accuracy in the far
+ * negative tail. NaN gives NaN (the comparison is false).
+ *
+ * e^t for t ≤ 0 (NaN stays NaN) is within a few float32 ulps down into the subnormals: the
+ * Taylor series of e^r to degree 7 (truncation under 1e-8 for |r| ≤ 0.35), and 2^n applied as
+ * two factors so that neither leaves the normal range when n is below −126.
  */
-@inline
-function sigmoidVector(x: v128): v128 {
-  const e = expNonPositive(f32x4.neg(f32x4.abs(x)));
-  const one = f32x4.splat(1);
-  return f32x4.div(v128.bitselect(one, e, f32x4.ge(x, f32x4.splat(0))), f32x4.add(one, e));
+function sigmoidF32(out: usize, x: usize, bytes: usize): void {
+  const zero = f32x4.splat(0);
+  const one = constant(ONE);
+  const floor = constant(FLOOR);
+  const log2e = constant(LOG2E_AT);
+  const shift = constant(SHIFT);
+  const shiftBits = constant(SHIFT_BITS);
+  const ln2Hi = constant(LN2_HI_AT);
+  const ln2Lo = constant(LN2_LO_AT);
+  const c7 = constant(C7);
+  const c6 = constant(C6);
+  const c5 = constant(C5);
+  const c4 = constant(C4);
+  const c3 = constant(C3);
+  const c2 = constant(C2);
+  const exponentBias = constant(EXPONENT_BIAS);
+  for (let i: usize = 0; i < bytes; i += 16) {
+    const v = v128.load(x + i);
+    // t = −|x|; pmax is a plain maxps, which keeps a NaN t (NaN < floor is false).
+    const t = f32x4.pmax(f32x4.neg(f32x4.abs(v)), floor);
+    // Adding 1.5·2^23 rounds t/ln 2 to an integer n and leaves n in the low mantissa bits.
+    const shifted = f32x4.add(f32x4.mul(t, log2e), shift);
+    const n = f32x4.sub(shifted, shift);
+    const k = i32x4.sub(shifted, shiftBits);
+    const r = f32x4.sub(f32x4.sub(t, f32x4.mul(n, ln2Hi)), f32x4.mul(n, ln2Lo));
+    let p = f32x4.add(f32x4.mul(c7, r), c6);
+    p = f32x4.add(f32x4.mul(p, r), c5);
+    p = f32x4.add(f32x4.mul(p, r), c4);
+    p = f32x4.add(f32x4.mul(p, r), c3);
+    p = f32x4.add(f32x4.mul(p, r), c2);
+    p = f32x4.add(f32x4.mul(p, r), one);
+    p = f32x4.add(f32x4.mul(p, r), one);
+    const half = i32x4.shr_s(k, 1);
+    const scale1 = i32x4.shl(i32x4.add(half, exponentBias), 23);
+    const scale2 = i32x4.shl(i32x4.add(i32x4.sub(k, half), exponentBias), 23);
+    const e = f32x4.mul(f32x4.mul(p, scale1), scale2);
+    v128.store(out + i, f32x4.div(v128.bitselect(one, e, f32x4.ge(v, zero)), f32x4.add(one, e)));
+  }
 }
 
 @inline
@@ -84,7 +123,6 @@ function unaryVector(op: i32, x: v128): v128 {
     case SQRT: return f32x4.sqrt(x);
     // x unless x ≤ 0 (so NaN passes, and −0 and −∞ give +0).
     case RELU: return v128.bitselect(zero, x, f32x4.le(x, zero));
-    case SIGMOID: return sigmoidVector(x);
     // 1 where x > 0, else 0.
     default: return v128.and(f32x4.gt(x, zero), f32x4.splat(1));
   }
@@ -114,7 +152,7 @@ export function unaryF32(op: i32, out: usize, x: usize, n: i32): void {
     case ABS: for (let i: usize = 0; i < bytes; i += 16) v128.store(out + i, unaryVector(ABS, v128.load(x + i))); break;
     case SQRT: for (let i: usize = 0; i < bytes; i += 16) v128.store(out + i, unaryVector(SQRT, v128.load(x + i))); break;
     case RELU: for (let i: usize = 0; i < bytes; i += 16) v128.store(out + i, unaryVector(RELU, v128.load(x + i))); break;
-    case SIGMOID: for (let i: usize = 0; i < bytes; i += 16) v128.store(out + i, unaryVector(SIGMOID, v128.load(x + i))); break;
+    case SIGMOID: sigmoidF32(out, x, bytes); break;
     default: for (let i: usize = 0; i < bytes; i += 16) v128.store(out + i, unaryVector(STEP, v128.load(x + i)));
   }
 }
