@@ -17,7 +17,7 @@ export {
   logicalAnd, logicalOr, logicalNot, allclose, arrayEqual as equal, empty, type AllcloseOptions,
 } from './ops/elementwise.js';
 export {
-  sum, mean, prod, max, min, any, all, variance as var, variance, std, logsumexp, argmax, argmin, softmax, logSoftmax,
+  sum, mean, prod, max, min, any, all, variance as var, variance, std, logsumexp, argmax, argmin, softmax, logSoftmax, softmaxWithLog,
   type AxisSpec, type ReduceOptions, type VarianceOptions,
 } from './ops/reduce.js';
 export { reshape, transpose, swapaxes, broadcastTo, squeeze, unsqueeze, flatten, slice, type Index, type Slice } from './ops/movement.js';

@@ -303,6 +303,24 @@ describe('softmax and logSoftmax', () => {
     }, 100);
   });
 
+  it('softmaxWithLog gives logSoftmax and its exp, on both paths, ±∞ and NaN rows included', () => {
+    const special = [NaN, Infinity, -Infinity, 1000, -1000, 0, 1.5, -2];
+    check(fc.record({ rows: fc.integer({ min: 1, max: 5 }), cols: fc.integer({ min: 1, max: 5 }), dtype: fc.constantFrom<DType>('float32', 'float64'), seed: fc.nat() }), ({ rows, cols, dtype, seed }) => {
+      const values = Array.from({ length: rows * cols }, (_, i) => special[(seed + i * 5 + Math.floor(i / 2)) % special.length]);
+      const x = tensor(values, { dtype }).reshape(rows, cols);
+      for (const [input, axis] of [[x, -1], [x.T, 0]] as const) {
+        const { probabilities, logProbabilities } = R.softmaxWithLog(input, axis);
+        const logs = R.logSoftmax(input, axis);
+        expect(read(logProbabilities)).toEqual(read(logs));
+        const want = read(logs).map(Math.exp);
+        read(probabilities).forEach((p, i) => (Number.isNaN(want[i]) ? expect(p).toBeNaN() : expect(p).toBeCloseTo(want[i], dtype === 'float64' ? 12 : 6)));
+        expect(probabilities.dtype).toBe(dtype);
+      }
+    }, 100);
+    expect(R.softmaxWithLog(tensor([1, 2], { dtype: 'int32' })).probabilities.dtype).toBe('float32');
+    expect(() => R.softmaxWithLog(tensor([1, 2]), 1)).toThrow(/softmaxWithLog/);
+  });
+
   it('softmax defaults to the last axis', () => {
     const x = tensor([[1, 2, 3], [0, 0, 0]]);
     expect(read(R.sum(x.softmax(), 1))).toEqual([expect.closeTo(1, 6), expect.closeTo(1, 6)]);

@@ -1,4 +1,4 @@
-import { DTypeError, IndexError, ShapeError, Tensor, formatShape, oneHot } from '@nn/tensor';
+import { DTypeError, IndexError, ShapeError, Tensor, formatShape, oneHot, softmaxWithLog } from '@nn/tensor';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { isGradEnabled } from '../mode.js';
 import { Variable } from '../variable.js';
@@ -22,7 +22,8 @@ export class SoftmaxCrossEntropy extends Function {
     const t = this.target;
     const classes = x.shape[x.ndim - 1];
     const rows = x.size / classes;
-    const logp = x.logSoftmax(-1);
+    // The probabilities backward needs come from the same pass over the exponentials.
+    const { probabilities, logProbabilities: logp } = this.needsInputGrad[0] ? softmaxWithLog(x) : { probabilities: null, logProbabilities: x.logSoftmax(-1) };
     let total = 0;
     if (t.dtype === 'int32') {
       checkLabels(t, x.shape);
@@ -44,7 +45,7 @@ export class SoftmaxCrossEntropy extends Function {
       total = -t.mul(logp).sum().item();
     }
     // Backward needs the probabilities; they are freed with the graph.
-    if (this.needsInputGrad[0]) this.saveForBackward(logp.exp());
+    if (probabilities) this.saveForBackward(probabilities);
     const out = new Tensor(x.dtype === 'float64' ? new Float64Array(1) : new Float32Array(1), []);
     out.data[0] = total / rows;
     return out;

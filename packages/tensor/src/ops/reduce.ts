@@ -1,6 +1,7 @@
 import { type DType, allocate, floatResultType } from '../dtype.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { REDUCE_INITIAL, type ReduceOp, kernels } from '../kernels/index.js';
+import type { FloatArray } from '../kernels/matmul.js';
 import { broadcastStrides, contiguousStrides, normalizeAxes, normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { exp, log, sqrt, sub, square, where, div } from './elementwise.js';
@@ -117,7 +118,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   const at = normalizeAxis('softmax', axis, x.ndim);
   const floats = asFloat(x);
   if (x.size === 0) return floats.clone(); // nothing to normalise; max would have no identity
-  if (at === x.ndim - 1 && floats.isContiguous) return lastAxisSoftmax(floats, false);
+  if (at === x.ndim - 1 && floats.isContiguous) return lastAxisInto(floats, 'probabilities');
   const e = exp(sub(floats, max(floats, axis, { keepdims: true })));
   return div(e, sum(e, axis, { keepdims: true }));
 }
@@ -129,37 +130,68 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const at = normalizeAxis('logSoftmax', axis, x.ndim);
   if (x.size === 0) return x.dtype === 'float64' ? x.clone() : x.astype('float32');
   const floats = asFloat(x);
-  if (at === x.ndim - 1 && floats.isContiguous) return lastAxisSoftmax(floats, true);
+  if (at === x.ndim - 1 && floats.isContiguous) return lastAxisInto(floats, 'logProbabilities');
   const { shift, logTotal } = shiftedLogSum(floats, [at]);
   return sub(sub(floats, shift), logTotal);
 }
 
 /**
- * softmax (or logSoftmax) along the last axis of a contiguous, non-empty float tensor, one row
- * at a time: max, Σ exp(x − max), then the outputs, in float64 with one rounding at the end. The
- * general path takes ten whole-tensor ops, and a classifier's loss runs this on small
- * (batch, classes) scores, where each op's fixed cost outweighed the arithmetic. Same shifts as
- * the general paths: softmax by the row's maximum, logSoftmax by 0 where that maximum is ±∞.
+ * softmax and log(softmax) of `x` along `axis` from one pass over the exponentials: what a
+ * softmax cross-entropy needs (the loss from the logarithms, the gradient from the
+ * probabilities), for half the exponentials of logSoftmax followed by exp. The probabilities are
+ * exp of the logarithms as logSoftmax computes them (shifted by 0 in a row whose maximum is ±∞).
+ *
+ * @example
+ * const { probabilities, logProbabilities } = softmaxWithLog(scores); // scores: (batch, classes)
  */
-function lastAxisSoftmax(x: Tensor, logarithm: boolean): Tensor {
+export function softmaxWithLog(x: Tensor, axis = -1): { probabilities: Tensor; logProbabilities: Tensor } {
+  const at = normalizeAxis('softmaxWithLog', axis, x.ndim);
+  const floats = asFloat(x);
+  if (x.size === 0 || at !== x.ndim - 1 || !floats.isContiguous) {
+    const logProbabilities = logSoftmax(floats, at);
+    return { probabilities: exp(logProbabilities), logProbabilities };
+  }
+  const [probabilities, logProbabilities] = [allocate(floats.dtype, x.size) as FloatArray, allocate(floats.dtype, x.size) as FloatArray];
+  lastAxisSoftmax(floats, { probabilities, logProbabilities });
+  return { probabilities: new Tensor(probabilities, x.shape), logProbabilities: new Tensor(logProbabilities, x.shape) };
+}
+
+/** One of lastAxisSoftmax's outputs, as a tensor of x's shape. */
+function lastAxisInto(x: Tensor, output: 'probabilities' | 'logProbabilities'): Tensor {
+  const out = allocate(x.dtype, x.size) as FloatArray;
+  lastAxisSoftmax(x, { [output]: out });
+  return new Tensor(out, x.shape);
+}
+
+/**
+ * softmax and/or log(softmax) along the last axis of a contiguous, non-empty float tensor into
+ * the arrays given, one row at a time: max, the exponentials of x − max and their sum, then the
+ * outputs, in float64 with one rounding at the end. The general path takes ten whole-tensor ops,
+ * and a classifier's loss runs this on small (batch, classes) scores, where each op's fixed cost
+ * outweighed the arithmetic. Same shifts as the general paths: softmax alone by the row's
+ * maximum, with logarithms by 0 where that maximum is ±∞.
+ */
+function lastAxisSoftmax(x: Tensor, into: { probabilities?: FloatArray; logProbabilities?: FloatArray }): void {
+  const { probabilities, logProbabilities } = into;
   const classes = x.shape[x.ndim - 1];
-  const out = allocate(x.dtype, x.size);
   const source = x.data;
+  const exps = new Float64Array(classes);
   for (let start = 0; start < x.size; start += classes) {
     const first = x.offset + start;
     let peak = -Infinity;
     for (let k = 0; k < classes; k++) if (source[first + k] > peak) peak = source[first + k] as number;
-    const shift = logarithm && !Number.isFinite(peak) ? 0 : peak;
+    const shift = logProbabilities && !Number.isFinite(peak) ? 0 : peak;
     let total = 0;
-    for (let k = 0; k < classes; k++) total += Math.exp((source[first + k] as number) - shift);
-    if (logarithm) {
+    for (let k = 0; k < classes; k++) total += exps[k] = Math.exp((source[first + k] as number) - shift);
+    if (logProbabilities) {
       const logTotal = Math.log(total);
-      for (let k = 0; k < classes; k++) out[start + k] = (source[first + k] as number) - shift - logTotal;
-    } else {
-      for (let k = 0; k < classes; k++) out[start + k] = Math.exp((source[first + k] as number) - shift) / total;
+      for (let k = 0; k < classes; k++) logProbabilities[start + k] = (source[first + k] as number) - shift - logTotal;
     }
+    if (!probabilities) continue;
+    // Unshifted exponentials of a row with an infinite maximum overflow where the logarithms did not.
+    if (shift === peak) for (let k = 0; k < classes; k++) probabilities[start + k] = exps[k] / total;
+    else for (let k = 0; k < classes; k++) probabilities[start + k] = Math.exp(logProbabilities![start + k]);
   }
-  return new Tensor(out, x.shape);
 }
 
 // ---- arg reductions -------------------------------------------------------------------------------
