@@ -47,6 +47,8 @@ const DEPTH_BLOCK = 8; // kc: the K slice whose A block stays in L2 and B sliver
 const A_PTR = 9;
 const B_PTR = 10;
 const C_PTR = 11;
+const A_ROW_BYTES = 12; // bytes from row i of A to row i + 1 (see computeBlockOf)
+const A_DEPTH_BYTES = 13; // bytes from A's value at k to the same row's at k + 1
 
 export function tileRows(): i32 {
   return TILE_ROWS;
@@ -62,7 +64,7 @@ export function tileCols64(): i32 {
 
 /** Bytes the descriptor needs. */
 export function descriptorBytes(): i32 {
-  return 12 * 4;
+  return 14 * 4;
 }
 
 @inline
@@ -82,7 +84,7 @@ function multiplyAdd<T>(acc: v128, a: v128, b: v128): v128 {
  * of loading C, which saves zeroing C before the first K slice.
  */
 @inline
-function microKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
+function microKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
   const c1 = c + ldcBytes;
   const c2 = c1 + ldcBytes;
   const c3 = c2 + ldcBytes;
@@ -99,7 +101,6 @@ function microKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, 
   // One step of k per pass: unrolling by two makes V8 hoist the loads of both steps and spill
   // accumulators to the stack (seen with --print-wasm-code), which costs far more than the
   // loop's bookkeeping saved.
-  const aStep = <usize>(TILE_ROWS * sizeof<T>());
   const aEnd = a + <usize>kc * aStep;
   while (a < aEnd) {
     const b0 = v128.load(b);
@@ -128,7 +129,7 @@ function microKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, 
  * vectors wide) and keeps four accumulators.
  */
 @inline
-function narrowMicroKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
+function narrowMicroKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
   const c1 = c + ldcBytes;
   const c2 = c1 + ldcBytes;
   const c3 = c2 + ldcBytes;
@@ -136,7 +137,6 @@ function narrowMicroKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: u
   if (!first) {
     s0 = v128.load(c); s1 = v128.load(c1); s2 = v128.load(c2); s3 = v128.load(c3);
   }
-  const aStep = <usize>(TILE_ROWS * sizeof<T>());
   const aEnd = a + <usize>kc * aStep;
   while (a < aEnd) {
     const b0 = v128.load(b);
@@ -151,14 +151,20 @@ function narrowMicroKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: u
 }
 
 /**
- * Rows [row0, row0+rows) × columns [col0, col0+cols) of C = A·B for packed A and B of depth K at
+ * Rows [row0, row0+rows) × columns [col0, col0+cols) of C = A·B for A and packed B of depth K at
  * aPtr and bPtr, C padded with leading dimension paddedN at cPtr, summed over K in slices of kcMax.
  * Within a slice the B sliver (kc × 32 bytes, ≤ 8 KiB) stays in L1 while every A sliver of the
  * block's rows streams past it from L2. `accumulate` adds to what C holds instead of overwriting it.
+ *
+ * The micro-kernels read four rows of A at one k as four consecutive values, then step `aDepth`
+ * bytes to the next k; row i's values start at aPtr + i·aRow. Packed A (see packSlivers) has
+ * aRow = K·size and aDepth = TILE_ROWS·size; A whose rows are adjacent in memory (a transposed
+ * row-major matrix, such as xᵀ in a weight gradient xᵀ·dy) is read where it is, with aRow = size
+ * and aDepth = its column stride.
  */
 @inline
 function computeBlockOf<T>(
-  K: i32, kcMax: i32, aPtr: usize, bPtr: usize, cPtr: usize, paddedN: i32,
+  K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, cPtr: usize, paddedN: i32,
   row0: i32, rows: i32, col0: i32, cols: i32, accumulate: bool,
 ): void {
   const size = <usize>sizeof<T>();
@@ -171,28 +177,35 @@ function computeBlockOf<T>(
       const b = bPtr + (<usize>(j / tileCols) * K + pc) * <usize>tileCols * size;
       const narrow = col0 + cols - j < tileCols;
       for (let i = row0; i < row0 + rows; i += TILE_ROWS) {
-        const a = aPtr + (<usize>(i / TILE_ROWS) * K + pc) * <usize>TILE_ROWS * size;
+        const a = aPtr + <usize>i * aRow + <usize>pc * aDepth;
         const c = cPtr + (<usize>i * paddedN + j) * size;
-        if (narrow) narrowMicroKernel<T>(kc, a, b, c, ldcBytes, first);
-        else microKernel<T>(kc, a, b, c, ldcBytes, first);
+        if (narrow) narrowMicroKernel<T>(kc, a, aDepth, b, c, ldcBytes, first);
+        else microKernel<T>(kc, a, aDepth, b, c, ldcBytes, first);
       }
     }
   }
 }
 
-/** computeBlockOf for float32 (the convolution kernels use it too). */
+/** computeBlockOf for float32 with packed A (the convolution kernels use it). */
 export function computeBlock(
   K: i32, kcMax: i32, aPtr: usize, bPtr: usize, cPtr: usize, paddedN: i32,
   row0: i32, rows: i32, col0: i32, cols: i32, accumulate: bool,
 ): void {
-  computeBlockOf<f32>(K, kcMax, aPtr, bPtr, cPtr, paddedN, row0, rows, col0, cols, accumulate);
+  computeBlockOf<f32>(K, kcMax, aPtr, <usize>K << 2, TILE_ROWS << 2, bPtr, cPtr, paddedN, row0, rows, col0, cols, accumulate);
+}
+
+function computeBlock32(
+  K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, cPtr: usize, paddedN: i32,
+  row0: i32, rows: i32, col0: i32, cols: i32,
+): void {
+  computeBlockOf<f32>(K, kcMax, aPtr, aRow, aDepth, bPtr, cPtr, paddedN, row0, rows, col0, cols, false);
 }
 
 function computeBlock64(
-  K: i32, kcMax: i32, aPtr: usize, bPtr: usize, cPtr: usize, paddedN: i32,
+  K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, cPtr: usize, paddedN: i32,
   row0: i32, rows: i32, col0: i32, cols: i32,
 ): void {
-  computeBlockOf<f64>(K, kcMax, aPtr, bPtr, cPtr, paddedN, row0, rows, col0, cols, false);
+  computeBlockOf<f64>(K, kcMax, aPtr, aRow, aDepth, bPtr, cPtr, paddedN, row0, rows, col0, cols, false);
 }
 
 /** One tile of the product described at `desc`. */
@@ -201,11 +214,13 @@ function computeTile<T>(desc: usize, row0: i32, rows: i32, col0: i32, cols: i32)
   const K = field(desc, DEPTH);
   const kc = field(desc, DEPTH_BLOCK);
   const a = <usize>field(desc, A_PTR);
+  const aRow = <usize>field(desc, A_ROW_BYTES);
+  const aDepth = <usize>field(desc, A_DEPTH_BYTES);
   const b = <usize>field(desc, B_PTR);
   const c = <usize>field(desc, C_PTR);
   const paddedN = field(desc, PADDED_N);
-  if (sizeof<T>() == 8) computeBlock64(K, kc, a, b, c, paddedN, row0, rows, col0, cols);
-  else computeBlock(K, kc, a, b, c, paddedN, row0, rows, col0, cols, false);
+  if (sizeof<T>() == 8) computeBlock64(K, kc, a, aRow, aDepth, b, c, paddedN, row0, rows, col0, cols);
+  else computeBlock32(K, kc, a, aRow, aDepth, b, c, paddedN, row0, rows, col0, cols);
 }
 
 /**

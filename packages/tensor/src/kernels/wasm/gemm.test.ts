@@ -38,6 +38,27 @@ function rowMajor(rows: number, cols: number, fill: (i: number) => number) {
   return { data, offset: 0, rowStride: cols, colStride: 1 };
 }
 
+describe('wasm gemm reading A in place', () => {
+  it('ignores what lies past the last row of a transposed A (NaN there reaches only the padding rows of C)', () => {
+    // A = Sᵀ for S (K × M) row-major with M = 5: rows of A are adjacent, so A is read from its
+    // copy and its three padding rows read the NaNs that follow S.
+    const [M, K, N] = [5, 40, 24];
+    const storage = new Float32Array(K * M + 8).fill(NaN);
+    for (let i = 0; i < K * M; i++) storage[i] = ((i * 7) % 11) - 5;
+    const a = { data: storage, offset: 0, rowStride: 1, colStride: M };
+    const b = rowMajor(K, N, (i) => (i % 5) - 2);
+    const c = new Float32Array(M * N);
+    wasmGemm(M, N, K, a, b, c, 0);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let want = 0;
+        for (let k = 0; k < K; k++) want += storage[k * M + i] * b.data[k * N + j];
+        expect(c[i * N + j]).toBe(want);
+      }
+    }
+  });
+});
+
 describe('wasm gemm scratch memory', () => {
   it('grows to the largest product and is then reused, so repeated steps do not grow it', () => {
     const a = rowMajor(200, 300, (i) => (i % 7) - 3);

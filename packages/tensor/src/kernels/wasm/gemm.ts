@@ -40,6 +40,8 @@ const BLOCK_COLS = 512;
 const FINE_TILES_MIN_PRODUCT = 256 * 256 * 256;
 const FINE_BLOCK_ROWS = 48;
 const FINE_BLOCK_COLS = 256;
+/** Largest copy of A read in place (see readsInPlace). */
+const IN_PLACE_MAX_BYTES = 512 * 1024;
 /** Bytes of one SIMD vector. */
 const VECTOR_BYTES = 16;
 
@@ -54,7 +56,8 @@ export function paddedColumns(columns: number, elementBytes: number): number {
 
 /**
  * Descriptor slots, in the order assembly/gemm.ts reads them (NEXT_TILE, TILE_COUNT,
- * COL_BLOCKS, BLOCK_ROWS, BLOCK_COLS, PADDED_M, PADDED_N, DEPTH, DEPTH_BLOCK, A_PTR, B_PTR, C_PTR).
+ * COL_BLOCKS, BLOCK_ROWS, BLOCK_COLS, PADDED_M, PADDED_N, DEPTH, DEPTH_BLOCK, A_PTR, B_PTR, C_PTR,
+ * A_ROW_BYTES, A_DEPTH_BYTES).
  */
 interface Descriptor {
   tileCount: number;
@@ -68,6 +71,8 @@ interface Descriptor {
   aAddress: number;
   bAddress: number;
   cAddress: number;
+  aRowBytes: number;
+  aDepthBytes: number;
 }
 
 function writeDescriptor(kernels: WasmKernels, d: Descriptor): void {
@@ -85,6 +90,8 @@ function writeDescriptor(kernels: WasmKernels, d: Descriptor): void {
     d.aAddress,
     d.bAddress,
     d.cAddress,
+    d.aRowBytes,
+    d.aDepthBytes,
   ]);
 }
 
@@ -114,25 +121,35 @@ const FLOAT32: Precision = { bytes: 4, view: (buffer, at, length) => new Float32
 const FLOAT64: Precision = { bytes: 8, view: (buffer, at, length) => new Float64Array(buffer, at, length), tileCols: (k) => k.exports.tileCols64(), packSlivers: (k) => k.exports.packSlivers64, task: 'gemm64' };
 
 /**
- * Packs a depth×width operand into slivers of `sliverWidth` columns at `address` (see
- * assembly/gemm.ts packSlivers): its storage span is copied to `stage` in the product's
- * precision with one `set` (a memcpy when the types match), and the module packs from there. A is
- * packed as its transpose, whose columns are A's rows.
+ * Copies the storage span of a rows×cols operand to `stage` in the product's precision with one
+ * `set` (a memcpy when the types match); returns the address of its element (0, 0) there.
  */
-function pack(
-  kernels: WasmKernels,
-  precision: Precision,
-  x: MatrixOperand,
-  depth: number,
-  width: number,
-  sliverWidth: number,
-  address: number,
-  stage: number,
-): void {
-  const { low, length } = span(x, depth, width);
+function stageOperand(kernels: WasmKernels, precision: Precision, x: MatrixOperand, rows: number, cols: number, stage: number): number {
+  const { low, length } = span(x, rows, cols);
   precision.view(kernels.memory.buffer, stage, length).set(x.data.subarray(low, low + length));
-  const first = stage + (x.offset - low) * precision.bytes;
+  return stage + (x.offset - low) * precision.bytes;
+}
+
+/**
+ * Packs a depth×width operand into slivers of `sliverWidth` columns at `address` (see
+ * assembly/gemm.ts packSlivers), from its copy at `stage`. A is packed as its transpose, whose
+ * columns are A's rows.
+ */
+function pack(kernels: WasmKernels, precision: Precision, x: MatrixOperand, depth: number, width: number, sliverWidth: number, address: number, stage: number): void {
+  const first = stageOperand(kernels, precision, x, depth, width, stage);
   precision.packSlivers(kernels)(first, x.rowStride, x.colStride, depth, width, sliverWidth, address);
+}
+
+/**
+ * Whether A can be read from its copy instead of packed: when its rows are adjacent in memory
+ * (xᵀ of a row-major x, as in a weight gradient xᵀ·dy), it is already laid out as the kernel
+ * reads it (see computeBlockOf), and its padding rows, read past its last row, only reach C's
+ * padding rows. Only for a copy that stays in L2, and a column stride that is not a multiple of
+ * 1 KiB: successive k of such a stride fall in few cache sets and evict each other (measured: an
+ * in-place 1024×1024 Aᵀ at half the packed speed; 784×100 at 1.3× it).
+ */
+function readsInPlace(a: MatrixOperand, copyBytes: number, elementBytes: number): boolean {
+  return a.rowStride === 1 && a.colStride > 0 && copyBytes <= IN_PLACE_MAX_BYTES && (a.colStride * elementBytes) % 1024 !== 0;
 }
 
 /** A (M×K) seen as its K×M transpose, for pack. */
@@ -167,18 +184,21 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   const paddedM = roundUp(M, tileRows);
   const bytes = precision.bytes;
   const paddedN = paddedColumns(N, bytes);
-  const aAddress = DATA_ADDRESS;
-  const bAddress = aAddress + paddedM * K * bytes;
+  const aInPlace = readsInPlace(a, spanA * bytes, bytes);
+  const bAddress = DATA_ADDRESS + (aInPlace ? 0 : paddedM * K * bytes);
   const cAddress = bAddress + roundUp(N, tileCols) * K * bytes;
   const stage = cAddress + paddedM * paddedN * bytes;
-  if (!reserve(kernels, stage + Math.max(spanA, spanB) * bytes)) {
+  const stageB = aInPlace ? stage + roundUp((spanA + tileRows) * bytes, 64) : stage;
+  if (!reserve(kernels, Math.max(stage + spanA * bytes, stageB + spanB * bytes))) {
     jsGemm(M, N, K, a, b, c, cOffset);
     return;
   }
   const parallel = work >= THREADS_MIN_PRODUCT;
   if (parallel) alertWorkers();
-  pack(kernels, precision, transposed(a), K, M, tileRows, aAddress, stage);
-  pack(kernels, precision, b, K, N, tileCols, bAddress, stage);
+  const aAddress = aInPlace ? stageOperand(kernels, precision, a, M, K, stage) : DATA_ADDRESS;
+  const [aRowBytes, aDepthBytes] = aInPlace ? [bytes, a.colStride * bytes] : [K * bytes, tileRows * bytes];
+  if (!aInPlace) pack(kernels, precision, transposed(a), K, M, tileRows, aAddress, stage);
+  pack(kernels, precision, b, K, N, tileCols, bAddress, stageB);
 
   const fine = parallel && work >= FINE_TILES_MIN_PRODUCT;
   const blockCols = evenStep(paddedN, fine ? FINE_BLOCK_COLS : BLOCK_COLS, tileCols);
@@ -192,7 +212,7 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   // Equal K slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay a full
   // load and store of C for little work.
   const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
-  const describe = () => writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress });
+  const describe = () => writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress, aRowBytes, aDepthBytes });
   runTask(precision.task, parallel && tileCount > 1, describe);
 
   if (paddedN !== N) kernels.exports.compactRows(cAddress, M, N, paddedN, bytes);
