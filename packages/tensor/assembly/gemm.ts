@@ -49,6 +49,8 @@ const B_PTR = 10;
 const C_PTR = 11;
 const A_ROW_BYTES = 12; // bytes from row i of A to row i + 1 (see computeBlockOf)
 const A_DEPTH_BYTES = 13; // bytes from A's value at k to the same row's at k + 1
+const B_COLUMN_BYTES = 14; // bytes from column j of B to column j + 1
+const B_DEPTH_BYTES = 15; // bytes from B's value at k to the same column's at k + 1
 
 export function tileRows(): i32 {
   return TILE_ROWS;
@@ -64,7 +66,7 @@ export function tileCols64(): i32 {
 
 /** Bytes the descriptor needs. */
 export function descriptorBytes(): i32 {
-  return 14 * 4;
+  return 16 * 4;
 }
 
 @inline
@@ -84,7 +86,7 @@ function multiplyAdd<T>(acc: v128, a: v128, b: v128): v128 {
  * of loading C, which saves zeroing C before the first K slice.
  */
 @inline
-function microKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
+function microKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, bStep: usize, c: usize, ldcBytes: usize, first: bool): void {
   const c1 = c + ldcBytes;
   const c2 = c1 + ldcBytes;
   const c3 = c2 + ldcBytes;
@@ -114,7 +116,7 @@ function microKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, c: usize, ldc
     x = v128.load_splat<T>(a, 3 * sizeof<T>());
     s30 = multiplyAdd<T>(s30, x, b0); s31 = multiplyAdd<T>(s31, x, b1);
     a += aStep;
-    b += 32;
+    b += bStep;
   }
   v128.store(c, s00); v128.store(c, s01, 16);
   v128.store(c1, s10); v128.store(c1, s11, 16);
@@ -129,7 +131,7 @@ function microKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, c: usize, ldc
  * vectors wide) and keeps four accumulators.
  */
 @inline
-function narrowMicroKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, c: usize, ldcBytes: usize, first: bool): void {
+function narrowMicroKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, bStep: usize, c: usize, ldcBytes: usize, first: bool): void {
   const c1 = c + ldcBytes;
   const c2 = c1 + ldcBytes;
   const c3 = c2 + ldcBytes;
@@ -145,7 +147,7 @@ function narrowMicroKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, c: usiz
     s2 = multiplyAdd<T>(s2, v128.load_splat<T>(a, 2 * sizeof<T>()), b0);
     s3 = multiplyAdd<T>(s3, v128.load_splat<T>(a, 3 * sizeof<T>()), b0);
     a += aStep;
-    b += 32;
+    b += bStep;
   }
   v128.store(c, s0); v128.store(c1, s1); v128.store(c2, s2); v128.store(c3, s3);
 }
@@ -160,11 +162,13 @@ function narrowMicroKernel<T>(kc: i32, a: usize, aStep: usize, b: usize, c: usiz
  * bytes to the next k; row i's values start at aPtr + i·aRow. Packed A (see packSlivers) has
  * aRow = K·size and aDepth = TILE_ROWS·size; A whose rows are adjacent in memory (a transposed
  * row-major matrix, such as xᵀ in a weight gradient xᵀ·dy) is read where it is, with aRow = size
- * and aDepth = its column stride.
+ * and aDepth = its column stride. Likewise B: two vectors of columns at one k, then `bDepth`
+ * bytes to the next k, column j from bPtr + j·bCol; packed, bCol = K·size and bDepth = 32; a
+ * row-major B (a weight in x·W) read where it is has bCol = size and bDepth = its row stride.
  */
 @inline
 function computeBlockOf<T>(
-  K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, cPtr: usize, paddedN: i32,
+  K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, bCol: usize, bDepth: usize, cPtr: usize, paddedN: i32,
   row0: i32, rows: i32, col0: i32, cols: i32, accumulate: bool,
 ): void {
   const size = <usize>sizeof<T>();
@@ -174,13 +178,13 @@ function computeBlockOf<T>(
     const kc = min(kcMax, K - pc);
     const first = pc == 0 && !accumulate;
     for (let j = col0; j < col0 + cols; j += tileCols) {
-      const b = bPtr + (<usize>(j / tileCols) * K + pc) * <usize>tileCols * size;
+      const b = bPtr + <usize>j * bCol + <usize>pc * bDepth;
       const narrow = col0 + cols - j < tileCols;
       for (let i = row0; i < row0 + rows; i += TILE_ROWS) {
         const a = aPtr + <usize>i * aRow + <usize>pc * aDepth;
         const c = cPtr + (<usize>i * paddedN + j) * size;
-        if (narrow) narrowMicroKernel<T>(kc, a, aDepth, b, c, ldcBytes, first);
-        else microKernel<T>(kc, a, aDepth, b, c, ldcBytes, first);
+        if (narrow) narrowMicroKernel<T>(kc, a, aDepth, b, bDepth, c, ldcBytes, first);
+        else microKernel<T>(kc, a, aDepth, b, bDepth, c, ldcBytes, first);
       }
     }
   }
@@ -191,21 +195,21 @@ export function computeBlock(
   K: i32, kcMax: i32, aPtr: usize, bPtr: usize, cPtr: usize, paddedN: i32,
   row0: i32, rows: i32, col0: i32, cols: i32, accumulate: bool,
 ): void {
-  computeBlockOf<f32>(K, kcMax, aPtr, <usize>K << 2, TILE_ROWS << 2, bPtr, cPtr, paddedN, row0, rows, col0, cols, accumulate);
+  computeBlockOf<f32>(K, kcMax, aPtr, <usize>K << 2, TILE_ROWS << 2, bPtr, <usize>K << 2, TILE_COLS << 2, cPtr, paddedN, row0, rows, col0, cols, accumulate);
 }
 
 function computeBlock32(
-  K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, cPtr: usize, paddedN: i32,
+  K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, bCol: usize, bDepth: usize, cPtr: usize, paddedN: i32,
   row0: i32, rows: i32, col0: i32, cols: i32,
 ): void {
-  computeBlockOf<f32>(K, kcMax, aPtr, aRow, aDepth, bPtr, cPtr, paddedN, row0, rows, col0, cols, false);
+  computeBlockOf<f32>(K, kcMax, aPtr, aRow, aDepth, bPtr, bCol, bDepth, cPtr, paddedN, row0, rows, col0, cols, false);
 }
 
 function computeBlock64(
-  K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, cPtr: usize, paddedN: i32,
+  K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, bCol: usize, bDepth: usize, cPtr: usize, paddedN: i32,
   row0: i32, rows: i32, col0: i32, cols: i32,
 ): void {
-  computeBlockOf<f64>(K, kcMax, aPtr, aRow, aDepth, bPtr, cPtr, paddedN, row0, rows, col0, cols, false);
+  computeBlockOf<f64>(K, kcMax, aPtr, aRow, aDepth, bPtr, bCol, bDepth, cPtr, paddedN, row0, rows, col0, cols, false);
 }
 
 /** One tile of the product described at `desc`. */
@@ -217,10 +221,12 @@ function computeTile<T>(desc: usize, row0: i32, rows: i32, col0: i32, cols: i32)
   const aRow = <usize>field(desc, A_ROW_BYTES);
   const aDepth = <usize>field(desc, A_DEPTH_BYTES);
   const b = <usize>field(desc, B_PTR);
+  const bCol = <usize>field(desc, B_COLUMN_BYTES);
+  const bDepth = <usize>field(desc, B_DEPTH_BYTES);
   const c = <usize>field(desc, C_PTR);
   const paddedN = field(desc, PADDED_N);
-  if (sizeof<T>() == 8) computeBlock64(K, kc, a, aRow, aDepth, b, c, paddedN, row0, rows, col0, cols);
-  else computeBlock32(K, kc, a, aRow, aDepth, b, c, paddedN, row0, rows, col0, cols);
+  if (sizeof<T>() == 8) computeBlock64(K, kc, a, aRow, aDepth, b, bCol, bDepth, c, paddedN, row0, rows, col0, cols);
+  else computeBlock32(K, kc, a, aRow, aDepth, b, bCol, bDepth, c, paddedN, row0, rows, col0, cols);
 }
 
 /**

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gemmSuite } from '../../../test/gemm-suite.js';
+import type { MatrixOperand } from '../matmul.js';
 import { wasmGemm } from './gemm.js';
 import { wasmKernels } from './module.js';
 import { WorkerPool, getThreads, setThreads } from './pool.js';
@@ -38,24 +39,35 @@ function rowMajor(rows: number, cols: number, fill: (i: number) => number) {
   return { data, offset: 0, rowStride: cols, colStride: 1 };
 }
 
-describe('wasm gemm reading A in place', () => {
-  it('ignores what lies past the last row of a transposed A (NaN there reaches only the padding rows of C)', () => {
-    // A = Sᵀ for S (K × M) row-major with M = 5: rows of A are adjacent, so A is read from its
-    // copy and its three padding rows read the NaNs that follow S.
-    const [M, K, N] = [5, 40, 24];
-    const storage = new Float32Array(K * M + 8).fill(NaN);
-    for (let i = 0; i < K * M; i++) storage[i] = ((i * 7) % 11) - 5;
-    const a = { data: storage, offset: 0, rowStride: 1, colStride: M };
-    const b = rowMajor(K, N, (i) => (i % 5) - 2);
+describe('wasm gemm reading operands in place', () => {
+  /** Small integers followed by NaNs: what lies past the operand's last value. */
+  function storageThenNaN(size: number): Float32Array {
+    const storage = new Float32Array(size + 8).fill(NaN);
+    for (let i = 0; i < size; i++) storage[i] = ((i * 7) % 11) - 5;
+    return storage;
+  }
+
+  function expectProduct(M: number, N: number, K: number, a: MatrixOperand, b: MatrixOperand): void {
     const c = new Float32Array(M * N);
     wasmGemm(M, N, K, a, b, c, 0);
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let want = 0;
-        for (let k = 0; k < K; k++) want += storage[k * M + i] * b.data[k * N + j];
+        for (let k = 0; k < K; k++) want += a.data[a.offset + i * a.rowStride + k * a.colStride] * b.data[b.offset + k * b.rowStride + j * b.colStride];
         expect(c[i * N + j]).toBe(want);
       }
     }
+  }
+
+  it('ignores what lies past a transposed A (its padding rows read NaN, which reaches only the padding of C)', () => {
+    // A = Sᵀ for S (K × M) row-major with M = 5: rows of A are adjacent, so A is read from its copy.
+    const [M, K, N] = [5, 40, 24];
+    expectProduct(M, N, K, { data: storageThenNaN(K * M), offset: 0, rowStride: 1, colStride: M }, rowMajor(K, N, (i) => (i % 5) - 2));
+  });
+
+  it('ignores what lies past a row-major B (its padding columns read NaN)', () => {
+    const [M, K, N] = [24, 40, 13];
+    expectProduct(M, N, K, rowMajor(M, K, (i) => (i % 3) - 1), { data: storageThenNaN(K * N), offset: 0, rowStride: N, colStride: 1 });
   });
 });
 

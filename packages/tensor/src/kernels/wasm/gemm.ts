@@ -57,7 +57,7 @@ export function paddedColumns(columns: number, elementBytes: number): number {
 /**
  * Descriptor slots, in the order assembly/gemm.ts reads them (NEXT_TILE, TILE_COUNT,
  * COL_BLOCKS, BLOCK_ROWS, BLOCK_COLS, PADDED_M, PADDED_N, DEPTH, DEPTH_BLOCK, A_PTR, B_PTR, C_PTR,
- * A_ROW_BYTES, A_DEPTH_BYTES).
+ * A_ROW_BYTES, A_DEPTH_BYTES, B_COLUMN_BYTES, B_DEPTH_BYTES).
  */
 interface Descriptor {
   tileCount: number;
@@ -73,6 +73,8 @@ interface Descriptor {
   cAddress: number;
   aRowBytes: number;
   aDepthBytes: number;
+  bColumnBytes: number;
+  bDepthBytes: number;
 }
 
 function writeDescriptor(kernels: WasmKernels, d: Descriptor): void {
@@ -92,6 +94,8 @@ function writeDescriptor(kernels: WasmKernels, d: Descriptor): void {
     d.cAddress,
     d.aRowBytes,
     d.aDepthBytes,
+    d.bColumnBytes,
+    d.bDepthBytes,
   ]);
 }
 
@@ -141,15 +145,16 @@ function pack(kernels: WasmKernels, precision: Precision, x: MatrixOperand, dept
 }
 
 /**
- * Whether A can be read from its copy instead of packed: when its rows are adjacent in memory
- * (xᵀ of a row-major x, as in a weight gradient xᵀ·dy), it is already laid out as the kernel
- * reads it (see computeBlockOf), and its padding rows, read past its last row, only reach C's
- * padding rows. Only for a copy that stays in L2, and a column stride that is not a multiple of
- * 1 KiB: successive k of such a stride fall in few cache sets and evict each other (measured: an
- * in-place 1024×1024 Aᵀ at half the packed speed; 784×100 at 1.3× it).
+ * Whether a depth×width operand (B, or A seen as its transpose) can be read from its copy instead
+ * of packed: when the values of one k are adjacent in memory (a row-major B such as the weight in
+ * x·W; xᵀ of a row-major x as A in a weight gradient xᵀ·dy), it is already laid out as the
+ * kernel reads it (see computeBlockOf), and the padding read past its last row or column only
+ * reaches C's padding. Only for a copy that stays in L2, and a stride between k that is not a
+ * multiple of 1 KiB: successive k of such a stride fall in few cache sets and evict each other
+ * (measured: an in-place 1024×1024 Aᵀ at half the packed speed; 784×100 at 1.3× it).
  */
-function readsInPlace(a: MatrixOperand, copyBytes: number, elementBytes: number): boolean {
-  return a.rowStride === 1 && a.colStride > 0 && copyBytes <= IN_PLACE_MAX_BYTES && (a.colStride * elementBytes) % 1024 !== 0;
+function readsInPlace(x: MatrixOperand, copyBytes: number, elementBytes: number): boolean {
+  return x.colStride === 1 && x.rowStride > 0 && copyBytes <= IN_PLACE_MAX_BYTES && (x.rowStride * elementBytes) % 1024 !== 0;
 }
 
 /** A (M×K) seen as its K×M transpose, for pack. */
@@ -184,21 +189,27 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   const paddedM = roundUp(M, tileRows);
   const bytes = precision.bytes;
   const paddedN = paddedColumns(N, bytes);
-  const aInPlace = readsInPlace(a, spanA * bytes, bytes);
-  const bAddress = DATA_ADDRESS + (aInPlace ? 0 : paddedM * K * bytes);
-  const cAddress = bAddress + roundUp(N, tileCols) * K * bytes;
-  const stage = cAddress + paddedM * paddedN * bytes;
-  const stageB = aInPlace ? stage + roundUp((spanA + tileRows) * bytes, 64) : stage;
-  if (!reserve(kernels, Math.max(stage + spanA * bytes, stageB + spanB * bytes))) {
+  const aInPlace = readsInPlace(transposed(a), spanA * bytes, bytes);
+  const bInPlace = readsInPlace(b, spanB * bytes, bytes);
+  const packedA = DATA_ADDRESS;
+  const packedB = packedA + (aInPlace ? 0 : paddedM * K * bytes);
+  const cAddress = packedB + (bInPlace ? 0 : roundUp(N, tileCols) * K * bytes);
+  // Operands read in place keep their copies side by side (with room for the padding read past
+  // their ends); packed ones are copied to `stage` one after the other and packed from there.
+  const stageA = cAddress + paddedM * paddedN * bytes;
+  const stageB = aInPlace ? stageA + roundUp((spanA + tileCols) * bytes, 64) : stageA;
+  if (!reserve(kernels, Math.max(stageA + spanA * bytes, stageB + (spanB + tileCols) * bytes))) {
     jsGemm(M, N, K, a, b, c, cOffset);
     return;
   }
   const parallel = work >= THREADS_MIN_PRODUCT;
   if (parallel) alertWorkers();
-  const aAddress = aInPlace ? stageOperand(kernels, precision, a, M, K, stage) : DATA_ADDRESS;
+  const aAddress = aInPlace ? stageOperand(kernels, precision, a, M, K, stageA) : packedA;
+  if (!aInPlace) pack(kernels, precision, transposed(a), K, M, tileRows, packedA, stageA);
+  const bAddress = bInPlace ? stageOperand(kernels, precision, b, K, N, stageB) : packedB;
+  if (!bInPlace) pack(kernels, precision, b, K, N, tileCols, packedB, stageB);
   const [aRowBytes, aDepthBytes] = aInPlace ? [bytes, a.colStride * bytes] : [K * bytes, tileRows * bytes];
-  if (!aInPlace) pack(kernels, precision, transposed(a), K, M, tileRows, aAddress, stage);
-  pack(kernels, precision, b, K, N, tileCols, bAddress, stageB);
+  const [bColumnBytes, bDepthBytes] = bInPlace ? [bytes, b.rowStride * bytes] : [K * bytes, tileCols * bytes];
 
   const fine = parallel && work >= FINE_TILES_MIN_PRODUCT;
   const blockCols = evenStep(paddedN, fine ? FINE_BLOCK_COLS : BLOCK_COLS, tileCols);
@@ -212,7 +223,7 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   // Equal K slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay a full
   // load and store of C for little work.
   const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
-  const describe = () => writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress, aRowBytes, aDepthBytes });
+  const describe = () => writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress, aRowBytes, aDepthBytes, bColumnBytes, bDepthBytes });
   runTask(precision.task, parallel && tileCount > 1, describe);
 
   if (paddedN !== N) kernels.exports.compactRows(cAddress, M, N, paddedN, bytes);
