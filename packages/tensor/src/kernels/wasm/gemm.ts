@@ -223,8 +223,8 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   // Equal K slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay a full
   // load and store of C for little work.
   const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
-  const describe = () => writeDescriptor(kernels, { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress, aRowBytes, aDepthBytes, bColumnBytes, bDepthBytes });
-  runTask(precision.task, parallel && tileCount > 1, describe);
+  const descriptor: Descriptor = { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress, aRowBytes, aDepthBytes, bColumnBytes, bDepthBytes };
+  runTask(precision.task, parallel && tileCount > 1, () => writeDescriptor(kernels, descriptor));
 
   if (paddedN !== N) kernels.exports.compactRows(cAddress, M, N, paddedN, bytes);
   c.set(precision.view(kernels.memory.buffer, cAddress, M * N), cOffset);

@@ -270,15 +270,14 @@ export function alertWorkers(): void {
  */
 export function runTask(task: Task, parallel: boolean, describe: () => void): void {
   const kernels = wasmKernels();
-  const runHere = () => kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
   describe();
-  if (!parallel || threads <= 1 || unavailable) return runHere();
+  if (!parallel || threads <= 1 || unavailable) return runHere(kernels, task);
   pool ??= WorkerPool.start(kernels, threads - 1);
   if (!pool) {
     unavailable = true;
-    return runHere();
+    return runHere(kernels, task);
   }
-  if (!pool.ready && !pool.broken) return runHere();
+  if (!pool.ready && !pool.broken) return runHere(kernels, task);
   const completed = pool.run(task);
   if (completed && !pool.broken) return;
   pool.stop();
@@ -286,6 +285,15 @@ export function runTask(task: Task, parallel: boolean, describe: () => void): vo
   unavailable = true;
   if (!completed) {
     describe();
-    runHere();
+    runHere(kernels, task);
   }
+}
+
+/**
+ * The task on the calling thread alone. (A module function rather than a closure in runTask:
+ * the sources run under tsx, whose keep-names transform renames every closure as it is created,
+ * a cost on each of the small products a training step makes.)
+ */
+function runHere(kernels: WasmKernels, task: Task): void {
+  kernels.exports.runTask(TASKS[task], DESCRIPTOR_ADDRESS);
 }
