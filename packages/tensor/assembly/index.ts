@@ -1,6 +1,6 @@
 /**
- * The module's exports: the GEMM, the sliding-window, the elementwise and the convolution
- * kernels, and `runTask`, through which pool workers run whichever multi-threaded task the main
+ * The module's exports: the GEMM, the sliding-window, the elementwise, the sum and the
+ * convolution kernels, and `runTask`, through which pool workers run whichever multi-threaded task the main
  * thread started.
  */
 import { gemmTiles, gemmTiles64 } from './gemm';
@@ -9,6 +9,7 @@ import { convBackwardFilter, convBackwardInput, convForward } from './conv';
 export { compactRows, descriptorBytes, gemmTiles, gemmTiles64, packSlivers, packSlivers64, tileCols, tileCols64, tileRows } from './gemm';
 export { fold, maxPool2x2, maxPoolScatter, unfold } from './windows';
 export { axpbyF32, binaryF32, unaryF32 } from './elementwise';
+export { foldIntoLanes, mergeLanes, sumColumnsF32, sumRowsF32 } from './reduce';
 export { convBackwardFilter, convBackwardInput, convDescriptorBytes, convForward, filterGroupImages } from './conv';
 
 // Task codes: the JavaScript side's TASKS table (src/kernels/wasm/pool.ts) keeps the same numbers.

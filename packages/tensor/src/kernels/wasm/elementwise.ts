@@ -15,9 +15,9 @@ const UNARY_CODES: Partial<Record<MapOp, number>> = { neg: 0, abs: 1, sqrt: 2, r
 const BINARY_CODES: Partial<Record<MapOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluBackward: 4, maximum: 5, minimum: 6 };
 
 /** Elements per chunk: 64 KiB per operand, so the two inputs and the output stay in L2. */
-const CHUNK = 16384;
+export const CHUNK = 16384;
 /** Below this many elements the JavaScript loop is as fast as the copies (measured crossover). */
-const WASM_MIN_ELEMENTS = 4096;
+export const WASM_MIN_ELEMENTS = 4096;
 /** Sigmoid's JavaScript loop costs 10 ns per element (Math.exp), so wasm pays off much sooner. */
 const SIGMOID_MIN_ELEMENTS = 256;
 

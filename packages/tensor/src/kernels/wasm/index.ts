@@ -1,7 +1,7 @@
 /**
  * The 'wasm' kernel backend: GEMM and convolution in WebAssembly SIMD, split across worker
- * threads when large; unfold/fold, 2×2 max pooling and its gradient, and the common float32
- * elementwise ops in WebAssembly; every other kernel is the JavaScript one it is given.
+ * threads when large; unfold/fold, 2×2 max pooling and its gradient, the common float32
+ * elementwise ops and float32 sums in WebAssembly; every other kernel is the JavaScript one it is given.
  */
 import type { KernelBackend } from '../index.js';
 import { wasmGemm } from './gemm.js';
@@ -9,6 +9,7 @@ import { wasmSimdSupported } from './module.js';
 export { wasmFeatures } from './module.js';
 import { wasmConv2dBackwardFilter, wasmConv2dBackwardInput, wasmConv2dForward } from './conv.js';
 import { createWasmAxpby, createWasmMap } from './elementwise.js';
+import { createWasmReduce } from './reduce.js';
 import { wasmFold, wasmMaxPool2d, wasmMaxPool2dBackward, wasmUnfold } from './windows.js';
 
 export { setThreads, getThreads, threadPoolStatus, setWorkerSpin } from './pool.js';
@@ -33,5 +34,6 @@ export function createWasmBackend(base: KernelBackend): KernelBackend | null {
     maxPool2dBackward: wasmMaxPool2dBackward,
     map: createWasmMap(base.map),
     axpby: createWasmAxpby(base.axpby),
+    reduce: createWasmReduce(base.reduce),
   };
 }

@@ -12,7 +12,7 @@ const PAGE_BYTES = 65536;
 /** assembly/gemm.ts packSlivers (float32) and packSlivers64 (float64). */
 type PackSlivers = (source: number, rowStride: number, colStride: number, depth: number, width: number, sliverWidth: number, destination: number) => void;
 
-/** The functions assembly/index.ts exports (see assembly/gemm.ts, conv.ts, windows.ts and elementwise.ts). */
+/** The functions assembly/index.ts exports (see assembly/gemm.ts, conv.ts, windows.ts, elementwise.ts and reduce.ts). */
 export interface KernelExports {
   gemmTiles(descriptor: number): void;
   packSlivers: PackSlivers;
@@ -32,6 +32,10 @@ export interface KernelExports {
   filterGroupImages(): number;
   binaryF32(op: number, out: number, x: number, y: number, n: number): void;
   axpbyF32(y: number, x: number, a: number, b: number, n: number): void;
+  foldIntoLanes(x: number, n: number, lanes: number): void;
+  mergeLanes(lanes: number): number;
+  sumRowsF32(x: number, rows: number, length: number, firstRow: number, period: number, acc: number, lanes: number): void;
+  sumColumnsF32(x: number, rows: number, cols: number, acc: number): void;
 }
 
 /** C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW of one image, as the window kernels take them. */
