@@ -37,6 +37,14 @@ export function allocate<D extends DType>(dtype: D, size: number): StorageOf[D] 
   return allocateStorage(constructors[dtype], size) as StorageOf[D];
 }
 
+/**
+ * Storage for `size` elements of `dtype` that the caller overwrites in full before anyone reads
+ * it: a recycled buffer keeps its old values instead of being zeroed (fresh memory is zero anyway).
+ */
+export function allocateForOutput<D extends DType>(dtype: D, size: number): StorageOf[D] {
+  return allocateStorage(constructors[dtype], size, false) as StorageOf[D];
+}
+
 /** The dtype whose storage is this typed array. */
 export function dtypeOfStorage(data: ArrayBufferView): DType {
   if (data instanceof Float32Array) return 'float32';

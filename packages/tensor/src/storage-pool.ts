@@ -29,12 +29,17 @@ let enabled = typeof process === 'undefined' || process.env?.NN_RECYCLE !== '0';
 /** Open records, innermost last; null marks a scope whose allocations must not be recycled. */
 const records: (Set<ArrayBuffer> | null)[] = [];
 
-/** Zero-filled storage for `size` elements: a pooled buffer of the same byte length if there is one (dtype.ts's allocate). */
-export function allocateStorage<C extends StorageConstructor>(constructor: C, size: number): InstanceType<C> {
+/**
+ * Storage for `size` elements: a pooled buffer of the same byte length if there is one (dtype.ts's
+ * allocate). Zero-filled unless `zeroed` is false, which leaves a pooled buffer's old values for a
+ * caller about to overwrite every element (a kernel's output; zeroing SimpleConvNet's three 7 MB
+ * outputs cost about 1 ms a step).
+ */
+export function allocateStorage<C extends StorageConstructor>(constructor: C, size: number, zeroed = true): InstanceType<C> {
   const bytes = size * constructor.BYTES_PER_ELEMENT;
   if (bytes < MIN_POOLED_BYTES) return new constructor(size) as InstanceType<C>;
   const reused = takeBuffer(bytes);
-  const storage = (reused === undefined ? new constructor(size) : new constructor(reused, 0, size).fill(0)) as InstanceType<C>;
+  const storage = (reused === undefined ? new constructor(size) : zeroed ? new constructor(reused, 0, size).fill(0) : new constructor(reused, 0, size)) as InstanceType<C>;
   const record = records.length > 0 ? records[records.length - 1] : null;
   record?.add(storage.buffer as ArrayBuffer);
   return storage;

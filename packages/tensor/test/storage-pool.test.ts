@@ -1,12 +1,13 @@
 /**
  * The storage pool: large buffers given back are handed out again zero-filled, of the same byte
- * length; small ones are never pooled; records nest (allocations go to the innermost); the
+ * length (or as they are, to the kernels that overwrite their whole output, whose results must
+ * not depend on what the buffer held); small ones are never pooled; records nest (allocations go to the innermost); the
  * capacity evicts the sizes recycled longest ago; turning recycling off empties the pool.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  clearStoragePool, recordStorage, recycleStorage, setStoragePoolCapacity,
-  setStorageRecycling, storagePoolStatus, zeros,
+  Generator, clearStoragePool, conv2d, matmul, maxPool2d, randn, recordStorage, recycleStorage, setStoragePoolCapacity,
+  setStorageRecycling, storagePoolStatus, zeros, type Tensor,
 } from '../src/index.js';
 
 const LARGE = 100_000; // float32 elements: 400 kB, above the pooling threshold
@@ -36,6 +37,30 @@ describe('storage pool', () => {
     expect(again.data.every((v) => v === 0)).toBe(true);
     expect(storagePoolStatus().buffers).toBe(0);
     expect(zeros([LARGE]).data.buffer).not.toBe(buffer); // taken once only
+  });
+
+  it('ops that overwrite their whole output give the same results from recycled buffers full of NaN', () => {
+    const x = randn([16, 4, 64, 64], { generator: new Generator(1) });
+    const w = randn([6, 4, 5, 5], { generator: new Generator(2) }); // outputs of ≥ 256 KiB, the pooled sizes
+    const a = randn([300, 400], { generator: new Generator(3) });
+    const ops: [string, () => Tensor][] = [
+      ['add', () => x.add(1)],
+      ['relu', () => x.relu()],
+      ['astype', () => x.astype('float64')],
+      ['copy', () => x.transpose([0, 1, 3, 2]).contiguous()],
+      ['matmul', () => matmul(a, a.T)],
+      ['conv2d', () => conv2d(x, w)],
+      ['maxPool2d', () => maxPool2d(x, { size: 2 })],
+    ];
+    for (const [name, op] of ops) {
+      const fresh = op();
+      // Hand the pool garbage of exactly this size, then run the op again.
+      const garbage = new Float32Array(fresh.size * (fresh.dtype === 'float64' ? 2 : 1)).fill(NaN);
+      recycleStorage([garbage.buffer as ArrayBuffer]);
+      const reused = op();
+      expect(reused.data.buffer, name).toBe(garbage.buffer);
+      expect(Array.from(reused.data), name).toEqual(Array.from(fresh.data));
+    }
   });
 
   it('does not pool small buffers, nor buffers of another length', () => {

@@ -1,4 +1,4 @@
-import { type FloatDType, type FloatStorage, allocate, isFloat, promoteTypes } from '../dtype.js';
+import { type FloatDType, type FloatStorage, allocate, allocateForOutput, isFloat, promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError, formatShape } from '../errors.js';
 import { type ConvGeometry, type WindowGeometry, kernels } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
@@ -230,7 +230,7 @@ export function conv2d(x: Tensor, W: Tensor, b?: Tensor, options: ConvOptions = 
     throw new ShapeError(`conv2d: bias b must have shape (${g.FN}) for ${g.FN} filters, got ${formatShape(b!.shape)}`);
   }
   const biasData = bias === null ? null : bias.dtype === dtype ? bias : bias.astype(dtype);
-  const out = new Tensor(allocate(dtype, g.N * g.FN * g.OH * g.OW), [g.N, g.FN, g.OH, g.OW]);
+  const out = new Tensor(allocateForOutput(dtype, g.N * g.FN * g.OH * g.OW), [g.N, g.FN, g.OH, g.OW]);
   kernels().conv2dForward(
     input.data as FloatStorage, input.offset, g, filters.data as FloatStorage, filters.offset,
     biasData === null ? null : (biasData.data as FloatStorage), biasData?.offset ?? 0, out.data as FloatStorage,
@@ -305,7 +305,7 @@ export function maxPool2dWithIndices(x: Tensor, options: PoolOptions): { output:
   const g = poolGeometry('maxPool2d', input.shape, options);
   const shape = [g.N, g.C, g.OH, g.OW];
   const count = g.N * g.C * g.OH * g.OW;
-  const output = new Tensor(allocate(input.dtype, count), shape);
+  const output = new Tensor(allocateForOutput(input.dtype, count), shape);
   const indices = new Tensor(new Int32Array(count), shape);
   kernels().maxPool2d(input.data as FloatStorage, input.offset, g, output.data as FloatStorage, indices.data as Int32Array);
   trustedIndices.set(indices, input.size);

@@ -1,15 +1,18 @@
-import { type DType, allocate, dtypeWithScalar, floatResultType, isFloat, promoteTypes } from '../dtype.js';
+import { type DType, allocate, allocateForOutput, dtypeWithScalar, floatResultType, isFloat, promoteTypes } from '../dtype.js';
 import { DTypeError, ValueError } from '../errors.js';
 import { type BinaryOp, type StridedArray, type UnaryOp, kernels } from '../kernels/index.js';
-import { broadcastShapes, broadcastStrides, contiguousStrides, sameShape, type Shape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, contiguousStrides, sameShape, shapeSize, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { asTensor } from './creation.js';
 
-/** A fresh contiguous tensor to write results into. */
+/** A fresh contiguous tensor of zeros to write results into. */
 export function empty(dtype: DType, shape: Shape): Tensor {
-  let size = 1;
-  for (const dim of shape) size *= dim;
-  return new Tensor(allocate(dtype, size), shape);
+  return new Tensor(allocate(dtype, shapeSize(shape)), shape);
+}
+
+/** A contiguous tensor whose every element the caller writes next (its storage is not zeroed first). */
+export function outputTensor(dtype: DType, shape: Shape): Tensor {
+  return new Tensor(allocateForOutput(dtype, shapeSize(shape)), shape);
 }
 
 /** The kernel's view of `t` read as if broadcast to `shape`. */
@@ -33,7 +36,7 @@ type UnaryResult = 'float' | 'same' | 'numeric';
 function unary(name: UnaryOp, x: Tensor, result: UnaryResult): Tensor {
   const dtype = result === 'float' ? floatResultType(x.dtype) : result === 'numeric' && x.dtype === 'bool' ? 'int32' : x.dtype;
   const op = name === 'square' && dtype === 'int32' ? 'squareInt' : name;
-  const out = empty(dtype, x.shape);
+  const out = outputTensor(dtype, x.shape);
   if (x.isContiguous) kernels().map(op, [x.size], flatView(out), [flatView(x)]);
   else kernels().map(op, x.shape, stridedView(out), [stridedView(x)]);
   return out;
@@ -43,14 +46,14 @@ function unary(name: UnaryOp, x: Tensor, result: UnaryResult): Tensor {
 export function copy(x: Tensor): Tensor {
   if (!x.isContiguous) return unary('copy', x, 'same');
   // A typed-array block copy is an order of magnitude faster than any element loop.
-  const out = empty(x.dtype, x.shape);
+  const out = outputTensor(x.dtype, x.shape);
   out.data.set(x.data.subarray(x.offset, x.offset + x.size));
   return out;
 }
 
 /** Converts to `dtype`: float → int32 truncates toward zero (NaN → 0), anything → bool is `!== 0`. */
 export function astype(x: Tensor, dtype: DType): Tensor {
-  const out = empty(dtype, x.shape);
+  const out = outputTensor(dtype, x.shape);
   kernels().map(dtype === 'bool' ? 'toBool' : 'copy', x.shape, stridedView(out), [stridedView(x)]);
   return out;
 }
@@ -97,7 +100,7 @@ function binary(name: string, op: BinaryOp, a: TensorLike, b: TensorLike, result
     : result === 'float' ? floatResultType(common)
     : result === 'numeric' && common === 'bool' ? 'int32'
     : common;
-  const out = empty(dtype, shape);
+  const out = outputTensor(dtype, shape);
   const kernel = dtype === 'int32' && op === 'mul' ? 'mulInt' : dtype === 'int32' && op === 'pow' ? 'powInt' : op;
   if (flat) kernels().map(kernel, [out.size], flatView(out), [flatView(ta), flatView(tb)]);
   else kernels().map(kernel, shape, stridedView(out), [stridedView(ta, shape), stridedView(tb, shape)]);

@@ -3,7 +3,7 @@ import { DTypeError, ShapeError, formatShape } from '../errors.js';
 import { kernels, type MatrixOperand } from '../kernels/index.js';
 import { broadcastShapes, broadcastStrides, contiguousStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { empty, mul } from './elementwise.js';
+import { mul, outputTensor } from './elementwise.js';
 
 /** Integer and bool operands are multiplied in float64 and converted back. */
 function computeType(op: string, a: Tensor, b: Tensor): { compute: 'float32' | 'float64'; result: DType } {
@@ -53,7 +53,8 @@ function multiplyBatches(x: Tensor, w: Tensor, batch: number[], M: number, N: nu
     const flat = new Tensor(x.data, [rows, K], [K, 1], x.offset);
     return multiplyBatches(flat, w, [], rows, N, K, dtype);
   }
-  const out = empty(dtype, [...batch, M, N]);
+  // Every batch's gemm overwrites its whole block of C.
+  const out = outputTensor(dtype, [...batch, M, N]);
   const batchCount = batch.reduce((p, d) => p * d, 1);
   const xStrides = broadcastStrides(x.shape.slice(0, -2), x.strides.slice(0, -2), batch);
   const wStrides = broadcastStrides(w.shape.slice(0, -2), w.strides.slice(0, -2), batch);
