@@ -157,6 +157,39 @@ function readsInPlace(x: MatrixOperand, copyBytes: number, elementBytes: number)
   return x.colStride === 1 && x.rowStride > 0 && copyBytes <= IN_PLACE_MAX_BYTES && (x.rowStride * elementBytes) % 1024 !== 0;
 }
 
+/**
+ * Puts a depth×width operand (B, or A seen as its transpose) where the kernel reads it: its copy
+ * at `stage` when it reads in place, else packed into slivers at `packed`. Returns its address and
+ * the byte steps from one of its columns (one of A's rows) to the next and from one k to the next
+ * (see computeBlockOf).
+ */
+function place(
+  kernels: WasmKernels, precision: Precision, x: MatrixOperand, depth: number, width: number, sliverWidth: number,
+  inPlace: boolean, packed: number, stage: number,
+): { address: number; widthBytes: number; depthBytes: number } {
+  const bytes = precision.bytes;
+  if (inPlace) return { address: stageOperand(kernels, precision, x, depth, width, stage), widthBytes: bytes, depthBytes: x.rowStride * bytes };
+  pack(kernels, precision, x, depth, width, sliverWidth, packed, stage);
+  return { address: packed, widthBytes: depth * bytes, depthBytes: sliverWidth * bytes };
+}
+
+/** How C is cut into tiles that threads claim, and K into slices (see assembly/gemm.ts gemmTiles). */
+function planTiles(paddedM: number, paddedN: number, K: number, tileRows: number, tileCols: number, parallel: boolean, work: number) {
+  const fine = parallel && work >= FINE_TILES_MIN_PRODUCT;
+  const blockCols = evenStep(paddedN, fine ? FINE_BLOCK_COLS : BLOCK_COLS, tileCols);
+  const colBlocks = Math.ceil(paddedN / blockCols);
+  // Whole rounds of tiles for the threads: 784 rows in 9 blocks would leave one of two threads
+  // five blocks to the other's four; 10 blocks of 80 split evenly.
+  const rounds = parallel && colBlocks === 1 ? getThreads() : 1;
+  const rowBlocks = roundUp(Math.ceil(paddedM / (fine ? FINE_BLOCK_ROWS : BLOCK_ROWS)), rounds);
+  const blockRows = roundUp(Math.ceil(paddedM / rowBlocks), tileRows);
+  const tileCount = Math.ceil(paddedM / blockRows) * colBlocks;
+  // Equal K slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay a full
+  // load and store of C for little work.
+  const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
+  return { tileCount, colBlocks, blockRows, blockCols, depthBlock };
+}
+
 /** A (M×K) seen as its K×M transpose, for pack. */
 function transposed(a: MatrixOperand): MatrixOperand {
   return { data: a.data, offset: a.offset, rowStride: a.colStride, colStride: a.rowStride };
@@ -204,27 +237,15 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   }
   const parallel = work >= THREADS_MIN_PRODUCT;
   if (parallel) alertWorkers();
-  const aAddress = aInPlace ? stageOperand(kernels, precision, a, M, K, stageA) : packedA;
-  if (!aInPlace) pack(kernels, precision, transposed(a), K, M, tileRows, packedA, stageA);
-  const bAddress = bInPlace ? stageOperand(kernels, precision, b, K, N, stageB) : packedB;
-  if (!bInPlace) pack(kernels, precision, b, K, N, tileCols, packedB, stageB);
-  const [aRowBytes, aDepthBytes] = aInPlace ? [bytes, a.colStride * bytes] : [K * bytes, tileRows * bytes];
-  const [bColumnBytes, bDepthBytes] = bInPlace ? [bytes, b.rowStride * bytes] : [K * bytes, tileCols * bytes];
-
-  const fine = parallel && work >= FINE_TILES_MIN_PRODUCT;
-  const blockCols = evenStep(paddedN, fine ? FINE_BLOCK_COLS : BLOCK_COLS, tileCols);
-  const colBlocks = Math.ceil(paddedN / blockCols);
-  // Whole rounds of tiles for the threads: 784 rows in 9 blocks would leave one of two threads
-  // five blocks to the other's four; 10 blocks of 80 split evenly.
-  const rounds = parallel && colBlocks === 1 ? getThreads() : 1;
-  const rowBlocks = roundUp(Math.ceil(paddedM / (fine ? FINE_BLOCK_ROWS : BLOCK_ROWS)), rounds);
-  const blockRows = roundUp(Math.ceil(paddedM / rowBlocks), tileRows);
-  const tileCount = Math.ceil(paddedM / blockRows) * colBlocks;
-  // Equal K slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay a full
-  // load and store of C for little work.
-  const depthBlock = evenStep(K, DEPTH_BLOCK, 1);
-  const descriptor: Descriptor = { tileCount, colBlocks, blockRows, blockCols, paddedM, paddedN, depth: K, depthBlock, aAddress, bAddress, cAddress, aRowBytes, aDepthBytes, bColumnBytes, bDepthBytes };
-  runTask(precision.task, parallel && tileCount > 1, () => writeDescriptor(kernels, descriptor));
+  const placedA = place(kernels, precision, transposed(a), K, M, tileRows, aInPlace, packedA, stageA);
+  const placedB = place(kernels, precision, b, K, N, tileCols, bInPlace, packedB, stageB);
+  const tiles = planTiles(paddedM, paddedN, K, tileRows, tileCols, parallel, work);
+  const descriptor: Descriptor = {
+    ...tiles, paddedM, paddedN, depth: K, cAddress,
+    aAddress: placedA.address, aRowBytes: placedA.widthBytes, aDepthBytes: placedA.depthBytes,
+    bAddress: placedB.address, bColumnBytes: placedB.widthBytes, bDepthBytes: placedB.depthBytes,
+  };
+  runTask(precision.task, parallel && tiles.tileCount > 1, () => writeDescriptor(kernels, descriptor));
 
   if (paddedN !== N) kernels.exports.compactRows(cAddress, M, N, paddedN, bytes);
   c.set(precision.view(kernels.memory.buffer, cAddress, M * N), cOffset);
