@@ -10,7 +10,7 @@
  * (FN, K) matrix W_mat with K = C·FH·FW taps, P = OH·OW positions; see assembly/gemm.ts for the
  * packed layouts.
  */
-import { TILE_COLS, TILE_ROWS, VECTOR_FLOATS, computeBlock, packSlivers } from './gemm';
+import { TILE_COLS, TILE_ROWS, VECTOR_FLOATS, computeBlock, computeBlockRowMajorB, packSlivers } from './gemm';
 import { foldRows, unfold } from './windows';
 
 // Descriptor slots (i32), written by src/kernels/wasm/conv.ts in this order.
@@ -124,9 +124,29 @@ function outputOf(desc: usize, n: i32): usize {
   return <usize>field(desc, Y_PTR) + (<usize>n * <usize>(field(desc, FILTERS) * positions(desc)) << 2);
 }
 
+/** Largest row-major B read in place rather than packed (as the GEMM's: it stays in L2). */
+const IN_PLACE_MAX_BYTES: i32 = 512 * 1024;
+
+/**
+ * block (rows × ldc) = packed A · B for a row-major depth × width B at `b` (an image's columns, or
+ * dy_n): B is read where it is when it stays in L2 and its row stride is not a multiple of 1 KiB
+ * (which would put successive rows in a few cache sets), else packed into `packed` first. What
+ * the last sliver reads past B's end reaches only the block's padding columns.
+ */
+@inline
+function multiplyRowMajor(depth: i32, kc: i32, a: usize, b: usize, width: i32, packed: usize, block: usize, ldc: i32, rows: i32): void {
+  const rowBytes = width << 2;
+  if ((rowBytes & 1023) != 0 && depth * rowBytes <= IN_PLACE_MAX_BYTES) {
+    computeBlockRowMajorB(depth, kc, a, b, <usize>rowBytes, block, ldc, 0, rows, 0, ldc);
+    return;
+  }
+  packSlivers(b, width, 1, depth, width, TILE_COLS, packed);
+  computeBlock(depth, kc, a, packed, block, ldc, 0, rows, 0, ldc, false);
+}
+
 /**
  * y_n = W_mat · unfold(x_n) + b for the images this thread claims. Scratch: columns (K·P), packed
- * columns (K·paddedP), C block (paddedFN·paddedP).
+ * columns (K·paddedP, when they are packed: see multiplyRowMajor), C block (paddedFN·paddedP).
  */
 export function convForward(desc: usize): void {
   const K = taps(desc);
@@ -140,8 +160,7 @@ export function convForward(desc: usize): void {
   const bias = <usize>field(desc, BIAS_PTR);
   for (let n = nextImage(desc); n < field(desc, IMAGES); n = nextImage(desc)) {
     unfoldImage(desc, n, columns);
-    packSlivers(columns, P, 1, K, P, TILE_COLS, packed);
-    computeBlock(K, field(desc, DEPTH_BLOCK), <usize>field(desc, PACKED_PTR), packed, block, paddedP, 0, paddedFN, 0, paddedP, false);
+    multiplyRowMajor(K, field(desc, DEPTH_BLOCK), <usize>field(desc, PACKED_PTR), columns, P, packed, block, paddedP, paddedFN);
     copyRowsAddingBias(block, paddedP, outputOf(desc, n), P, FN, bias);
   }
 }
@@ -169,7 +188,7 @@ function copyRowsAddingBias(from: usize, fromStride: i32, to: usize, width: i32,
 
 /**
  * dx_n = fold(W_matᵀ · dy_n) for the images this thread claims, written over X_PTR. Scratch:
- * packed dy_n (FN·paddedP), C block (paddedK·paddedP).
+ * packed dy_n (FN·paddedP, when it is packed), C block (paddedK·paddedP).
  */
 export function convBackwardInput(desc: usize): void {
   const K = taps(desc);
@@ -180,8 +199,7 @@ export function convBackwardInput(desc: usize): void {
   const packed = claimScratch(desc);
   const block = packed + (<usize>(FN * roundUp(P, TILE_COLS)) << 2);
   for (let n = nextImage(desc); n < field(desc, IMAGES); n = nextImage(desc)) {
-    packSlivers(outputOf(desc, n), P, 1, FN, P, TILE_COLS, packed);
-    computeBlock(FN, field(desc, DEPTH_BLOCK), <usize>field(desc, PACKED_PTR), packed, block, paddedP, 0, paddedK, 0, paddedP, false);
+    multiplyRowMajor(FN, field(desc, DEPTH_BLOCK), <usize>field(desc, PACKED_PTR), outputOf(desc, n), P, packed, block, paddedP, paddedK);
     foldImage(desc, n, block, paddedP);
   }
 }

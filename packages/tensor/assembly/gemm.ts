@@ -198,6 +198,17 @@ export function computeBlock(
   computeBlockOf<f32>(K, kcMax, aPtr, <usize>K << 2, TILE_ROWS << 2, bPtr, <usize>K << 2, TILE_COLS << 2, cPtr, paddedN, row0, rows, col0, cols, accumulate);
 }
 
+/**
+ * computeBlockOf for float32 with packed A and B read where it is: a row-major K × N matrix whose
+ * rows start `bRowBytes` apart (the convolutions' columns and dy_n, which then need no packing).
+ */
+export function computeBlockRowMajorB(
+  K: i32, kcMax: i32, aPtr: usize, bPtr: usize, bRowBytes: usize, cPtr: usize, paddedN: i32,
+  row0: i32, rows: i32, col0: i32, cols: i32,
+): void {
+  computeBlockOf<f32>(K, kcMax, aPtr, <usize>K << 2, TILE_ROWS << 2, bPtr, 4, bRowBytes, cPtr, paddedN, row0, rows, col0, cols, false);
+}
+
 function computeBlock32(
   K: i32, kcMax: i32, aPtr: usize, aRow: usize, aDepth: usize, bPtr: usize, bCol: usize, bDepth: usize, cPtr: usize, paddedN: i32,
   row0: i32, rows: i32, col0: i32, cols: i32,
