@@ -4,9 +4,9 @@
  * not depend on what the buffer held); small ones are never pooled; records nest (allocations go to the innermost); the
  * capacity evicts the sizes recycled longest ago; turning recycling off empties the pool.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
-  Generator, clearStoragePool, conv2d, matmul, maxPool2d, randn, recordStorage, recycleStorage, setStoragePoolCapacity,
+  Generator, clearStoragePool, conv2d, getBackend, matmul, setBackend, maxPool2d, randn, recordStorage, recycleStorage, setStoragePoolCapacity,
   setStorageRecycling, storagePoolStatus, zeros, type Tensor,
 } from '../src/index.js';
 
@@ -39,7 +39,10 @@ describe('storage pool', () => {
     expect(zeros([LARGE]).data.buffer).not.toBe(buffer); // taken once only
   });
 
-  it('ops that overwrite their whole output give the same results from recycled buffers full of NaN', () => {
+  it.each(['js', 'wasm'] as const)('ops that overwrite their whole output give the same results from recycled buffers full of NaN (%s kernels)', (backend) => {
+    const previous = getBackend();
+    setBackend(backend);
+    onTestFinished(() => setBackend(previous));
     const x = randn([16, 4, 64, 64], { generator: new Generator(1) });
     const w = randn([6, 4, 5, 5], { generator: new Generator(2) }); // outputs of ≥ 256 KiB, the pooled sizes
     const a = randn([300, 400], { generator: new Generator(3) });
