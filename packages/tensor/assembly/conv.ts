@@ -10,7 +10,7 @@
  * (FN, K) matrix W_mat with K = C·FH·FW taps, P = OH·OW positions; see assembly/gemm.ts for the
  * packed layouts.
  */
-import { TILE_COLS, TILE_ROWS, VECTOR_FLOATS, computeBlock, computeBlockRowMajorB, packSlivers } from './gemm';
+import { TILE_COLS, TILE_ROWS, VECTOR_FLOATS, computeBlock, computeBlockRowMajorB, packSlivers, readsInPlace } from './gemm';
 import { foldRows, unfold } from './windows';
 
 // Descriptor slots (i32), written by src/kernels/wasm/conv.ts in this order.
@@ -124,19 +124,15 @@ function outputOf(desc: usize, n: i32): usize {
   return <usize>field(desc, Y_PTR) + (<usize>n * <usize>(field(desc, FILTERS) * positions(desc)) << 2);
 }
 
-/** Largest row-major B read in place rather than packed (as the GEMM's: it stays in L2). */
-const IN_PLACE_MAX_BYTES: i32 = 512 * 1024;
-
 /**
  * block (rows × ldc) = packed A · B for a row-major depth × width B at `b` (an image's columns, or
- * dy_n): B is read where it is when it stays in L2 and its row stride is not a multiple of 1 KiB
- * (which would put successive rows in a few cache sets), else packed into `packed` first. What
- * the last sliver reads past B's end reaches only the block's padding columns.
+ * dy_n): B is read where it is when gemm.ts readsInPlace allows, else packed into `packed` first.
+ * What the last sliver reads past B's end reaches only the block's padding columns.
  */
 @inline
 function multiplyRowMajor(depth: i32, kc: i32, a: usize, b: usize, width: i32, packed: usize, block: usize, ldc: i32, rows: i32): void {
   const rowBytes = width << 2;
-  if ((rowBytes & 1023) != 0 && depth * rowBytes <= IN_PLACE_MAX_BYTES) {
+  if (readsInPlace(rowBytes, depth * rowBytes)) {
     computeBlockRowMajorB(depth, kc, a, b, <usize>rowBytes, block, ldc, 0, rows, 0, ldc);
     return;
   }

@@ -28,6 +28,20 @@ export const TILE_COLS: i32 = 8;
 /** Float32 columns of one vector: C's columns are padded to a multiple of this (see narrowMicroKernel). */
 export const VECTOR_FLOATS: i32 = 4;
 
+/** Largest operand read in place rather than packed (see readsInPlace): it stays in L2. */
+const IN_PLACE_MAX_BYTES: i32 = 512 * 1024;
+
+/**
+ * Whether an operand whose k-th values start `depthBytes` apart (B's rows, or A's columns when its
+ * rows are adjacent), `bytes` in all, is read where it is instead of packed: when it stays in L2
+ * and the step is not a multiple of 1 KiB, which would put successive k in a few cache sets that
+ * evict each other (measured: an in-place 1024×1024 Aᵀ ran at half the packed speed, 784×100 at
+ * 1.3× it). The GEMM (src/kernels/wasm/gemm.ts) and the convolutions ask the same question here.
+ */
+export function readsInPlace(depthBytes: i32, bytes: i32): bool {
+  return (depthBytes & 1023) != 0 && bytes <= IN_PLACE_MAX_BYTES;
+}
+
 /** Columns of C per micro-tile for element type T: two vectors (8 float32, 4 float64). */
 @inline
 function tileColsOf<T>(): i32 {

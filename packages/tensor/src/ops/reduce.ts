@@ -1,4 +1,4 @@
-import { type DType, allocate, floatResultType } from '../dtype.js';
+import { type DType, allocate, allocateForOutput, floatResultType } from '../dtype.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { REDUCE_INITIAL, type ReduceOp, kernels } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/matmul.js';
@@ -151,14 +151,14 @@ export function softmaxWithLog(x: Tensor, axis = -1): { probabilities: Tensor; l
     const logProbabilities = logSoftmax(floats, at);
     return { probabilities: exp(logProbabilities), logProbabilities };
   }
-  const [probabilities, logProbabilities] = [allocate(floats.dtype, x.size) as FloatArray, allocate(floats.dtype, x.size) as FloatArray];
+  const [probabilities, logProbabilities] = [allocateForOutput(floats.dtype, x.size) as FloatArray, allocateForOutput(floats.dtype, x.size) as FloatArray];
   lastAxisSoftmax(floats, { probabilities, logProbabilities });
   return { probabilities: new Tensor(probabilities, x.shape), logProbabilities: new Tensor(logProbabilities, x.shape) };
 }
 
 /** One of lastAxisSoftmax's outputs, as a tensor of x's shape. */
 function lastAxisInto(x: Tensor, output: 'probabilities' | 'logProbabilities'): Tensor {
-  const out = allocate(x.dtype, x.size) as FloatArray;
+  const out = allocateForOutput(x.dtype, x.size) as FloatArray;
   lastAxisSoftmax(x, { [output]: out });
   return new Tensor(out, x.shape);
 }

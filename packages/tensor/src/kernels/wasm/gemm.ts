@@ -40,8 +40,6 @@ const BLOCK_COLS = 512;
 const FINE_TILES_MIN_PRODUCT = 256 * 256 * 256;
 const FINE_BLOCK_ROWS = 48;
 const FINE_BLOCK_COLS = 256;
-/** Largest copy of A read in place (see readsInPlace). */
-const IN_PLACE_MAX_BYTES = 512 * 1024;
 /** Bytes of one SIMD vector. */
 const VECTOR_BYTES = 16;
 
@@ -149,12 +147,11 @@ function pack(kernels: WasmKernels, precision: Precision, x: MatrixOperand, dept
  * of packed: when the values of one k are adjacent in memory (a row-major B such as the weight in
  * x·W; xᵀ of a row-major x as A in a weight gradient xᵀ·dy), it is already laid out as the
  * kernel reads it (see computeBlockOf), and the padding read past its last row or column only
- * reaches C's padding. Only for a copy that stays in L2, and a stride between k that is not a
- * multiple of 1 KiB: successive k of such a stride fall in few cache sets and evict each other
- * (measured: an in-place 1024×1024 Aᵀ at half the packed speed; 784×100 at 1.3× it).
+ * reaches C's padding; and when the cache allows it (assembly/gemm.ts readsInPlace, which the
+ * convolutions ask too).
  */
-function readsInPlace(x: MatrixOperand, copyBytes: number, elementBytes: number): boolean {
-  return x.colStride === 1 && x.rowStride > 0 && copyBytes <= IN_PLACE_MAX_BYTES && (x.rowStride * elementBytes) % 1024 !== 0;
+function readsInPlace(kernels: WasmKernels, x: MatrixOperand, copyBytes: number, elementBytes: number): boolean {
+  return x.colStride === 1 && x.rowStride > 0 && kernels.exports.readsInPlace((x.rowStride * elementBytes) | 0, Math.min(copyBytes, 2 ** 31 - 1)) !== 0;
 }
 
 /**
@@ -222,8 +219,8 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   const paddedM = roundUp(M, tileRows);
   const bytes = precision.bytes;
   const paddedN = paddedColumns(N, bytes);
-  const aInPlace = readsInPlace(transposed(a), spanA * bytes, bytes);
-  const bInPlace = readsInPlace(b, spanB * bytes, bytes);
+  const aInPlace = readsInPlace(kernels, transposed(a), spanA * bytes, bytes);
+  const bInPlace = readsInPlace(kernels, b, spanB * bytes, bytes);
   const packedA = DATA_ADDRESS;
   const packedB = packedA + (aInPlace ? 0 : paddedM * K * bytes);
   const cAddress = packedB + (bInPlace ? 0 : roundUp(N, tileCols) * K * bytes);

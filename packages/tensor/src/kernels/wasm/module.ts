@@ -22,6 +22,7 @@ export interface KernelExports {
   tileCols64(): number;
   descriptorBytes(): number;
   compactRows(address: number, rows: number, cols: number, paddedCols: number, elementBytes: number): void;
+  readsInPlace(depthBytes: number, bytes: number): number;
   unfold(x: number, ...sizesThenColumns: [...WindowSizes, number]): void;
   fold(col: number, ...sizesThenImage: [...WindowSizes, number]): void;
   maxPool2x2(x: number, planes: number, H: number, W: number, strideH: number, strideW: number, OH: number, OW: number, firstIndex: number, out: number, argmax: number): void;
