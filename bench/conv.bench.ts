@@ -40,8 +40,23 @@ function inputs(): { x: Tensor; labels: number[]; params: Tensor[] } {
 
 export function nnStep(): () => unknown {
   const { x, labels, params } = inputs();
-  const net = new Sequential(new Conv2d(1, 30, 5), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(4320, 100), new ReLU(), new Linear(100, 10));
-  net.loadStateDict({ '0.W': params[0], '0.b': params[1], '4.W': params[2], '4.b': params[3], '6.W': params[4], '6.b': params[5] });
+  const net = new Sequential(
+    new Conv2d(1, 30, 5),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Linear(4320, 100),
+    new ReLU(),
+    new Linear(100, 10),
+  );
+  net.loadStateDict({
+    '0.W': params[0],
+    '0.b': params[1],
+    '4.W': params[2],
+    '4.b': params[3],
+    '6.W': params[4],
+    '6.b': params[5],
+  });
   const conv = net[0] as Conv2d;
   const optimizer = new SGD(net.parameters(), { lr: LR });
   const images = variable(x, { requiresGrad: false });
@@ -60,8 +75,15 @@ export function tfjsStep(tf: Tfjs): () => TF.Tensor {
   const [W1, b1, W2, b2, W3, b3] = params;
   // NCHW → NHWC; (F, C, FH, FW) → (FH, FW, C, F); W2's rows from (C, H, W) to (H, W, C) order.
   const images = tf.tensor4d(x.toTypedArray() as Float32Array, [N, 1, 28, 28]).transpose<TF.Tensor4D>([0, 2, 3, 1]);
-  const filters = tf.variable(tf.tensor4d(W1.toTypedArray() as Float32Array, [30, 1, 5, 5]).transpose<TF.Tensor4D>([2, 3, 1, 0]));
-  const affine1 = tf.variable(tf.tensor(W2.toTypedArray() as Float32Array, [30, 12, 12, 100]).transpose([1, 2, 0, 3]).reshape([4320, 100]));
+  const filters = tf.variable(
+    tf.tensor4d(W1.toTypedArray() as Float32Array, [30, 1, 5, 5]).transpose<TF.Tensor4D>([2, 3, 1, 0]),
+  );
+  const affine1 = tf.variable(
+    tf
+      .tensor(W2.toTypedArray() as Float32Array, [30, 12, 12, 100])
+      .transpose([1, 2, 0, 3])
+      .reshape([4320, 100]),
+  );
   const biases = [b1, b2, b3].map((b) => tf.variable(tf.tensor1d(b.toTypedArray() as Float32Array)));
   const affine2 = tf.variable(tf.tensor2d(W3.toTypedArray() as Float32Array, [100, 10]));
   const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
@@ -72,13 +94,20 @@ export function tfjsStep(tf: Tfjs): () => TF.Tensor {
     const W = args[0] as TF.Tensor4D;
     const value = tf.conv2d(images, W, 1, 'valid') as TF.Tensor4D;
     const gradFunc = (dy: TF.Tensor4D) => {
-      const dW = tf.conv2d(images.transpose<TF.Tensor4D>([3, 1, 2, 0]), dy.transpose<TF.Tensor4D>([1, 2, 0, 3]), 1, 'valid'); // (C, FH, FW, F)
+      const dW = tf.conv2d(
+        images.transpose<TF.Tensor4D>([3, 1, 2, 0]),
+        dy.transpose<TF.Tensor4D>([1, 2, 0, 3]),
+        1,
+        'valid',
+      ); // (C, FH, FW, F)
       return [dW.transpose([1, 2, 0, 3])];
     };
     return { value, gradFunc };
   });
   const loss = () => {
-    const h = tf.maxPool(tf.relu(tf.add<TF.Tensor4D>(convolve(filters), biases[0])), 2, 2, 'valid').reshape<TF.Tensor2D>([N, 4320]);
+    const h = tf
+      .maxPool(tf.relu(tf.add<TF.Tensor4D>(convolve(filters), biases[0])), 2, 2, 'valid')
+      .reshape<TF.Tensor2D>([N, 4320]);
     const scores = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(h, affine1), biases[1])), affine2), biases[2]);
     return tf.losses.softmaxCrossEntropy(oneHot, scores) as TF.Scalar;
   };
@@ -96,7 +125,8 @@ export function tfjsStep(tf: Tfjs): () => TF.Tensor {
  */
 export const STEP_FLOPS = 2 * (2 * 100 * 576 * 30 * 25 + 3 * 100 * (4320 * 100 + 100 * 10));
 
-export const STEP_DESCRIPTION = 'forward + backward + SGD update of conv 30@5×5 → ReLU → max-pool → 4320→100 → ReLU → 100→10, float32, input (100,1,28,28)';
+export const STEP_DESCRIPTION =
+  'forward + backward + SGD update of conv 30@5×5 → ReLU → max-pool → 4320→100 → ReLU → 100→10, float32, input (100,1,28,28)';
 
 const step: BenchCase = {
   name: 'SimpleConvNet step, batch 100',

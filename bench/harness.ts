@@ -290,7 +290,11 @@ export async function runSuite(suite: Suite): Promise<Row[]> {
   const misses = judged.filter((r) => !meetsTarget(r));
   console.log(`\nTarget: ${suite.goal}.`);
   if (judged.length > 0) {
-    console.log(misses.length === 0 ? `All ${judged.length} rows with a target meet it.` : `Rows short of their target: ${misses.map((r) => r.name).join(', ')}.`);
+    console.log(
+      misses.length === 0
+        ? `All ${judged.length} rows with a target meet it.`
+        : `Rows short of their target: ${misses.map((r) => r.name).join(', ')}.`,
+    );
   }
   writeResults(suite, machine, rows);
   return rows;
@@ -301,11 +305,19 @@ export async function runSuite(suite: Suite): Promise<Row[]> {
  * rounds of `seconds / rounds` each, so a change in background load during the row (the
  * machine is shared) hits every column alike instead of whichever ran last.
  */
-async function measureCase(tf: Tfjs, backends: readonly TfjsBackend[], c: BenchCase, rounds: number, seconds: number): Promise<Row> {
+async function measureCase(
+  tf: Tfjs,
+  backends: readonly TfjsBackend[],
+  c: BenchCase,
+  rounds: number,
+  seconds: number,
+): Promise<Row> {
   const difference: Row['difference'] = {};
   const nnCall = c.nn();
   const nnValues = values(nnCall());
-  const contestants: { key: 'nn' | TfjsBackend; sampler: Sampler }[] = [{ key: 'nn', sampler: new Sampler(() => void nnCall()) }];
+  const contestants: { key: 'nn' | TfjsBackend; sampler: Sampler }[] = [
+    { key: 'nn', sampler: new Sampler(() => void nnCall()) },
+  ];
   tf.engine().startScope();
   try {
     if (c.tfjs) {
@@ -344,7 +356,16 @@ async function measureCase(tf: Tfjs, backends: readonly TfjsBackend[], c: BenchC
   }
   const [nn, ...others] = contestants.map(({ key, sampler }) => [key, sampler.result()] as const);
   const tfjs: Row['tfjs'] = Object.fromEntries(others);
-  return { name: c.name, description: c.description, flops: c.flops, target: c.target, goal: c.goal, nn: nn[1], tfjs, difference };
+  return {
+    name: c.name,
+    description: c.description,
+    flops: c.flops,
+    target: c.target,
+    goal: c.goal,
+    nn: nn[1],
+    tfjs,
+    difference,
+  };
 }
 
 /** tfjs time / @nn time: above 1 means @nn is faster. NaN when tfjs was not measured. */
@@ -361,8 +382,13 @@ export function formatTime(ms: number): string {
 }
 
 function formatMachine(m: MachineInfo): string {
-  const wasm = m.wasm ? `; tfjs-wasm simd=${m.wasm.simd} threads=${m.wasm.threads}${m.wasm.threadCount ? ` (${m.wasm.threadCount})` : ''}` : '';
-  const busy = m.load > 1 ? `\nNOTE: load average ${m.load} on ${m.cores} cores: other processes are running, figures will be noisy.` : '';
+  const wasm = m.wasm
+    ? `; tfjs-wasm simd=${m.wasm.simd} threads=${m.wasm.threads}${m.wasm.threadCount ? ` (${m.wasm.threadCount})` : ''}`
+    : '';
+  const busy =
+    m.load > 1
+      ? `\nNOTE: load average ${m.load} on ${m.cores} cores: other processes are running, figures will be noisy.`
+      : '';
   const nn = m.nnWasm ? `; @nn wasm build: ${m.nnWasm}` : '';
   return `Node ${m.node} (V8 ${m.v8}), ${m.cpu}, ${m.cores} cores, ${m.platform}${nn}; tfjs ${m.tfjs ?? '—'}${wasm}${busy}\n`;
 }
@@ -376,7 +402,8 @@ function meetsTarget(r: Row): boolean {
   const { target, goal, flops, nn } = r;
   if (target !== undefined && !(ratio(r, 'cpu') >= target)) return false;
   if (goal?.maxMs !== undefined && !(nn.median <= goal.maxMs)) return false;
-  if (goal?.minGflops !== undefined && !(flops !== undefined && flops / nn.median / 1e6 >= goal.minGflops)) return false;
+  if (goal?.minGflops !== undefined && !(flops !== undefined && flops / nn.median / 1e6 >= goal.minGflops))
+    return false;
   return true;
 }
 
@@ -402,7 +429,8 @@ export function compare(rows: readonly Row[]): string {
   if (hasFlops) header.push('@nn GFLOP/s', ...backends.map((b) => `${b} GFLOP/s`));
   if (anyTarget) header.push('target', 'met');
   const dash = '—';
-  const gflops = (flops: number | undefined, t: Timing | undefined) => (flops && t ? (flops / t.median / 1e6).toFixed(2) : dash);
+  const gflops = (flops: number | undefined, t: Timing | undefined) =>
+    flops && t ? (flops / t.median / 1e6).toFixed(2) : dash;
   const body = rows.map((r) => {
     const cells = [
       r.name,
@@ -411,21 +439,23 @@ export function compare(rows: readonly Row[]): string {
       ...backends.map((b) => (r.tfjs[b] ? `${ratio(r, b).toFixed(2)}×` : dash)),
     ];
     if (hasFlops) cells.push(gflops(r.flops, r.nn), ...backends.map((b) => gflops(r.flops, r.tfjs[b])));
-    if (anyTarget) cells.push(hasTarget(r) ? targetText(r) : dash, hasTarget(r) ? (meetsTarget(r) ? 'yes' : 'NO') : dash);
+    if (anyTarget)
+      cells.push(hasTarget(r) ? targetText(r) : dash, hasTarget(r) ? (meetsTarget(r) ? 'yes' : 'NO') : dash);
     return cells;
   });
   const table = [header, header.map(() => '---'), ...body];
   const widths = header.map((_, k) => Math.max(...table.map((cells) => [...cells[k]].length)));
   const right = (k: number) => k > 0;
   const text = table
-    .map((cells, line) =>
-      `| ${cells
-        .map((cell, k) => {
-          if (line === 1) return (right(k) ? '-'.repeat(widths[k] - 1) + ':' : '-'.repeat(widths[k]));
-          const pad = ' '.repeat(widths[k] - [...cell].length);
-          return right(k) ? pad + cell : cell + pad;
-        })
-        .join(' | ')} |`,
+    .map(
+      (cells, line) =>
+        `| ${cells
+          .map((cell, k) => {
+            if (line === 1) return right(k) ? '-'.repeat(widths[k] - 1) + ':' : '-'.repeat(widths[k]);
+            const pad = ' '.repeat(widths[k] - [...cell].length);
+            return right(k) ? pad + cell : cell + pad;
+          })
+          .join(' | ')} |`,
     )
     .join('\n');
   console.log(text);

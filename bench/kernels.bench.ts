@@ -49,7 +49,8 @@ function matmulCase(name: string, M: number, K: number, N: number, configuration
     name: `${name} · ${configuration.label}`,
     description: `float32 (${M}×${K})·(${K}×${N}), row-major, on ${configuration.label}`,
     flops: 2 * M * N * K,
-    goal: M === 512 && configuration.backend === 'wasm' ? { minGflops: configuration.threads === 1 ? 45 : 80 } : undefined,
+    goal:
+      M === 512 && configuration.backend === 'wasm' ? { minGflops: configuration.threads === 1 ? 45 : 80 } : undefined,
     nn: () => {
       const [a, b] = inputs();
       return () => {
@@ -103,8 +104,8 @@ function mlpStepCase(configuration: Configuration): BenchCase {
       const [W1, b1, W2, b2] = params;
       return () => {
         params.forEach((v, i) => v.assign(initial[i]));
-        optimizer.minimize(() =>
-          tf.losses.softmaxCrossEntropy(onehot, x.matMul(W1).add(b1).sigmoid().matMul(W2).add(b2)) as TF.Scalar,
+        optimizer.minimize(
+          () => tf.losses.softmaxCrossEntropy(onehot, x.matMul(W1).add(b1).sigmoid().matMul(W2).add(b2)) as TF.Scalar,
         );
         return W2;
       };

@@ -42,7 +42,11 @@ function main(): void {
     process.exit(2);
   }
   const { values } = parseArgs({
-    options: { steps: { type: 'string', default: '10000' }, every: { type: 'string', default: '1000' }, 'tolerance-mib': { type: 'string', default: '32' } },
+    options: {
+      steps: { type: 'string', default: '10000' },
+      every: { type: 'string', default: '1000' },
+      'tolerance-mib': { type: 'string', default: '32' },
+    },
   });
   const steps = Number(values.steps);
   const every = Number(values.every);
@@ -52,7 +56,9 @@ function main(): void {
   const x = variable(p.x, { requiresGrad: false });
   const model = new Sequential(new Linear(784, 50), new Sigmoid(), new Linear(50, 10));
   const optimizer = new SGD(model.parameters(), { lr: 0.1 });
-  console.log(`MLP 784-50-10, batch 100, SGD; backend ${getBackend()}, ${getThreads()} thread(s); ${steps} steps, a sample every ${every}\n`);
+  console.log(
+    `MLP 784-50-10, batch 100, SGD; backend ${getBackend()}, ${getThreads()} thread(s); ${steps} steps, a sample every ${every}\n`,
+  );
   console.log('  step    rss MiB   heap MiB   outside heap MiB');
 
   const samples: Sample[] = [];
@@ -61,7 +67,9 @@ function main(): void {
     if (step % every === 0) {
       const s = sample(step);
       samples.push(s);
-      console.log(`${String(step).padStart(6)}  ${s.rss.toFixed(1).padStart(9)}  ${s.heapUsed.toFixed(1).padStart(9)}  ${s.external.toFixed(1).padStart(17)}`);
+      console.log(
+        `${String(step).padStart(6)}  ${s.rss.toFixed(1).padStart(9)}  ${s.heapUsed.toFixed(1).padStart(9)}  ${s.external.toFixed(1).padStart(17)}`,
+      );
     }
     if (step === steps) break;
     const loss = softmaxCrossEntropy(model.forward(x), p.labels);
@@ -76,7 +84,9 @@ function main(): void {
   const last = samples.slice(-2);
   const growth = mean(last.map((s) => s.rss)) - mean(settled.map((s) => s.rss));
   const heapGrowth = mean(last.map((s) => s.heapUsed)) - mean(settled.map((s) => s.heapUsed));
-  console.log(`\n${steps} steps in ${seconds.toFixed(1)} s; after warm-up the resident set changed by ${growth.toFixed(1)} MiB, the JS heap by ${heapGrowth.toFixed(1)} MiB (tolerance ${tolerance} MiB)`);
+  console.log(
+    `\n${steps} steps in ${seconds.toFixed(1)} s; after warm-up the resident set changed by ${growth.toFixed(1)} MiB, the JS heap by ${heapGrowth.toFixed(1)} MiB (tolerance ${tolerance} MiB)`,
+  );
   if (growth > tolerance) {
     console.log('GROWTH: memory is not stable over the run');
     process.exitCode = 1;

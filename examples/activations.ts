@@ -46,11 +46,30 @@ export interface ActivationsResult {
 /** A signal through §2.4's three-layer network: sigmoid in the hidden layers, identity at the output. */
 function threeLayerNetwork(): number[] {
   const f64 = { dtype: 'float64' } as const;
-  const W1 = tensor([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], f64);
+  const W1 = tensor(
+    [
+      [0.1, 0.3, 0.5],
+      [0.2, 0.4, 0.6],
+    ],
+    f64,
+  );
   const b1 = tensor([0.1, 0.2, 0.3], f64);
-  const W2 = tensor([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]], f64);
+  const W2 = tensor(
+    [
+      [0.1, 0.4],
+      [0.2, 0.5],
+      [0.3, 0.6],
+    ],
+    f64,
+  );
   const b2 = tensor([0.1, 0.2], f64);
-  const W3 = tensor([[0.1, 0.3], [0.2, 0.4]], f64);
+  const W3 = tensor(
+    [
+      [0.1, 0.3],
+      [0.2, 0.4],
+    ],
+    f64,
+  );
   const b3 = tensor([0.1, 0.2], f64);
   const x = tensor([1.0, 0.5], f64);
   const z1 = x.matmul(W1).add(b1).sigmoid();
@@ -74,7 +93,9 @@ export async function main(options: ExampleOptions = {}): Promise<ActivationsRes
   };
 
   const sigmoidOfBookInput = tensor([-1.0, 1.0, 2.0], f64).sigmoid().toArray() as number[];
-  console.log(`sigmoid([-1, 1, 2]) = [${sigmoidOfBookInput.map((v) => v.toFixed(8)).join(', ')}]   book: [0.26894142 0.73105858 0.88079708]`);
+  console.log(
+    `sigmoid([-1, 1, 2]) = [${sigmoidOfBookInput.map((v) => v.toFixed(8)).join(', ')}]   book: [0.26894142 0.73105858 0.88079708]`,
+  );
 
   const at = tensor([-1, 0, 1, 2], f64);
   const table = {
@@ -93,7 +114,9 @@ export async function main(options: ExampleOptions = {}): Promise<ActivationsRes
 
   const softmaxOfBookInput = tensor([0.3, 2.9, 4.0], f64).softmax().toArray() as number[];
   const softmaxSum = softmaxOfBookInput.reduce((s, v) => s + v, 0);
-  console.log(`\nsoftmax([0.3, 2.9, 4.0]) = [${softmaxOfBookInput.map((v) => v.toFixed(8)).join(', ')}]   book: [0.01821127 0.24519181 0.73659691]`);
+  console.log(
+    `\nsoftmax([0.3, 2.9, 4.0]) = [${softmaxOfBookInput.map((v) => v.toFixed(8)).join(', ')}]   book: [0.01821127 0.24519181 0.73659691]`,
+  );
   console.log(`its sum = ${softmaxSum}   book: 1.0`);
 
   // The overflow guard (§2.5.2). Subtracting any constant from every a_k leaves softmax unchanged
@@ -106,21 +129,60 @@ export async function main(options: ExampleOptions = {}): Promise<ActivationsRes
   const sci = (e: number) => (Number.isNaN(e) ? 'nan' : e.toExponential(8).replace(/e([+-])(\d)$/, 'e$10$2'));
   const show = (v: number[]) => `[${v.map(sci).join(', ')}]`;
   console.log(`\nnaive   softmax([1010, 1000, 990]) = ${show(naive)}   book: [nan, nan, nan]`);
-  console.log(`guarded softmax([1010, 1000, 990]) = ${show(guarded)}   book: [9.99954600e-01, 4.53978686e-05, 2.06106005e-09]`);
+  console.log(
+    `guarded softmax([1010, 1000, 990]) = ${show(guarded)}   book: [9.99954600e-01, 4.53978686e-05, 2.06106005e-09]`,
+  );
   console.log(`Tensor.softmax()                   = ${show(library)}`);
 
   const threeLayerOutput = threeLayerNetwork();
-  console.log(`\nthree-layer network (§2.4.3), y = [${threeLayerOutput.map((v) => v.toFixed(8)).join(', ')}]   book: [0.31682708 0.69627909]`);
+  console.log(
+    `\nthree-layer network (§2.4.3), y = [${threeLayerOutput.map((v) => v.toFixed(8)).join(', ')}]   book: [0.31682708 0.69627909]`,
+  );
 
   // Pictures: the book's three figures, and all five functions together.
   const xs = x.toArray() as number[];
   const series = (name: keyof typeof curves): Series => ({ name, x: xs, y: curves[name].toArray() as number[] });
   const charts: [string, ReturnType<typeof lineChart>][] = [
-    ['step', lineChart([series('step')], { title: 'Step function (figure 3-6)', xLabel: 'x', yLabel: 'h(x)', yDomain: [-0.1, 1.1] })],
-    ['sigmoid', lineChart([series('sigmoid')], { title: 'Sigmoid (figure 3-7)', xLabel: 'x', yLabel: 'h(x)', yDomain: [-0.1, 1.1] })],
-    ['step-vs-sigmoid', lineChart([series('step'), series('sigmoid')], { title: 'Step vs sigmoid (figure 3-8)', xLabel: 'x', yLabel: 'h(x)', yDomain: [-0.1, 1.1] })],
-    ['relu', lineChart([series('relu')], { title: 'ReLU (figure 3-9)', xLabel: 'x', yLabel: 'h(x)', yDomain: [-1, 5.5] })],
-    ['all', lineChart((['identity', 'tanh', 'step', 'sigmoid', 'relu'] as const).map(series), { title: 'Activation functions on [-5, 5]', xLabel: 'x', yLabel: 'h(x)', yDomain: [-1.5, 2.5] })],
+    [
+      'step',
+      lineChart([series('step')], {
+        title: 'Step function (figure 3-6)',
+        xLabel: 'x',
+        yLabel: 'h(x)',
+        yDomain: [-0.1, 1.1],
+      }),
+    ],
+    [
+      'sigmoid',
+      lineChart([series('sigmoid')], {
+        title: 'Sigmoid (figure 3-7)',
+        xLabel: 'x',
+        yLabel: 'h(x)',
+        yDomain: [-0.1, 1.1],
+      }),
+    ],
+    [
+      'step-vs-sigmoid',
+      lineChart([series('step'), series('sigmoid')], {
+        title: 'Step vs sigmoid (figure 3-8)',
+        xLabel: 'x',
+        yLabel: 'h(x)',
+        yDomain: [-0.1, 1.1],
+      }),
+    ],
+    [
+      'relu',
+      lineChart([series('relu')], { title: 'ReLU (figure 3-9)', xLabel: 'x', yLabel: 'h(x)', yDomain: [-1, 5.5] }),
+    ],
+    [
+      'all',
+      lineChart((['identity', 'tanh', 'step', 'sigmoid', 'relu'] as const).map(series), {
+        title: 'Activation functions on [-5, 5]',
+        xLabel: 'x',
+        yLabel: 'h(x)',
+        yDomain: [-1.5, 2.5],
+      }),
+    ],
   ];
   const files: string[] = [];
   for (const [name, spec] of charts) {
@@ -130,9 +192,15 @@ export async function main(options: ExampleOptions = {}): Promise<ActivationsRes
   console.log(`\nwrote ${files.filter((f) => f.endsWith('.png')).join(', ')}`);
 
   return {
-    sigmoidOfBookInput, table, softmaxOfBookInput, softmaxSum,
-    naiveSoftmax: naive, guardedSoftmax: guarded, librarySoftmax: library,
-    threeLayerOutput, files,
+    sigmoidOfBookInput,
+    table,
+    softmaxOfBookInput,
+    softmaxSum,
+    naiveSoftmax: naive,
+    guardedSoftmax: guarded,
+    librarySoftmax: library,
+    threeLayerOutput,
+    files,
   };
 }
 

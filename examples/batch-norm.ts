@@ -101,7 +101,10 @@ export async function main(options: ExampleOptions = {}): Promise<BatchNormResul
     // The same initial weights for both networks (the BatchNorm layers draw nothing).
     const network = multiLayerNetExtend(scale, false, new Generator(seed + 1));
     const bnNetwork = multiLayerNetExtend(scale, true, new Generator(seed + 1));
-    const pairs = [network, bnNetwork].map((model) => ({ model, optimizer: new SGD(model.parameters(), { lr: 0.01 }) }));
+    const pairs = [network, bnNetwork].map((model) => ({
+      model,
+      optimizer: new SGD(model.parameters(), { lr: 0.01 }),
+    }));
     const run: ScaleRun = { scale, accuracy: [], bnAccuracy: [], finalAccuracy: NaN, finalBnAccuracy: NaN, seconds: 0 };
     const generator = new Generator(seed);
     // The book's loop: one random mini-batch per iteration for both networks; accuracy on the whole
@@ -133,9 +136,14 @@ export async function main(options: ExampleOptions = {}): Promise<BatchNormResul
   const bnAtLeastAsGood = runs.filter((r) => r.finalBnAccuracy >= r.finalAccuracy).length;
   console.log(`\nfinal training accuracy after ${epochs} epochs`);
   console.log('  weight scale   without BN   with BN');
-  for (const r of runs) console.log(`  ${r.scale.toExponential(2).padStart(12)}   ${r.finalAccuracy.toFixed(4).padStart(10)}   ${r.finalBnAccuracy.toFixed(4).padStart(7)}`);
+  for (const r of runs)
+    console.log(
+      `  ${r.scale.toExponential(2).padStart(12)}   ${r.finalAccuracy.toFixed(4).padStart(10)}   ${r.finalBnAccuracy.toFixed(4).padStart(7)}`,
+    );
   console.log(`Batch Norm at least as accurate at ${bnAtLeastAsGood} of ${runs.length} scales`);
-  console.log('book (figure 6-19): with Batch Norm learning is faster at almost every scale; without it, nothing is learned at the small scales');
+  console.log(
+    'book (figure 6-19): with Batch Norm learning is faster at almost every scale; without it, nothing is learned at the small scales',
+  );
 
   // The book's 4×4 grid of small charts, one per scale.
   const charts = runs.map((r) =>
@@ -144,7 +152,14 @@ export async function main(options: ExampleOptions = {}): Promise<BatchNormResul
         { name: 'Batch Normalization', y: r.bnAccuracy },
         { name: 'without Batch Norm', y: r.accuracy },
       ],
-      { title: `W: ${r.scale.toPrecision(3)}`, xLabel: 'epochs', yLabel: 'accuracy', yDomain: [0, 1], width: 170, height: 110 },
+      {
+        title: `W: ${r.scale.toPrecision(3)}`,
+        xLabel: 'epochs',
+        yLabel: 'accuracy',
+        yDomain: [0, 1],
+        width: 170,
+        height: 110,
+      },
     ),
   );
   const { png } = await saveChart(panels(charts, Math.min(4, charts.length)), `${dir}/accuracy`);

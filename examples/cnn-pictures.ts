@@ -24,7 +24,9 @@ const CELL = 30;
 
 /** A matrix drawn as cells with their values written in, shaded by value. */
 function matrixPanel(values: number[][], title: string, scheme = 'blues'): Record<string, unknown> {
-  const cells = values.flatMap((row, i) => row.map((v, j) => ({ i, j, v, text: Number.isInteger(v) ? String(v) : v.toFixed(2) })));
+  const cells = values.flatMap((row, i) =>
+    row.map((v, j) => ({ i, j, v, text: Number.isInteger(v) ? String(v) : v.toFixed(2) })),
+  );
   const axis = (field: string) => ({ field, type: 'ordinal', axis: null });
   return {
     title: { text: title, fontSize: 12 },
@@ -32,7 +34,14 @@ function matrixPanel(values: number[][], title: string, scheme = 'blues'): Recor
     height: values.length * CELL,
     data: { values: cells },
     layer: [
-      { mark: { type: 'rect', stroke: 'white', strokeWidth: 1 }, encoding: { x: axis('j'), y: axis('i'), color: { field: 'v', type: 'quantitative', scale: { scheme }, legend: null } } },
+      {
+        mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
+        encoding: {
+          x: axis('j'),
+          y: axis('i'),
+          color: { field: 'v', type: 'quantitative', scale: { scheme }, legend: null },
+        },
+      },
       { mark: { type: 'text', fontSize: 11 }, encoding: { x: axis('j'), y: axis('i'), text: { field: 'text' } } },
     ],
   };
@@ -75,29 +84,73 @@ export async function main(options: ExampleOptions = {}): Promise<CnnPicturesRes
   // im2col: (1, 1, 4, 4) → (2·2, 1·3·3).
   const image = arange(1, 17, 1, { dtype: 'float32' }).reshape([1, 1, 4, 4]);
   const columns = rows(im2col(variable(image), 3, 3).data);
-  await save(panels('im2col: each 3×3 window of the image becomes a row', [
-    matrixPanel(rows(image.reshape([4, 4])), 'image x (1, 1, 4, 4)'),
-    matrixPanel(columns, 'im2col(x, 3, 3): (N·OH·OW, C·FH·FW) = (4, 9)'),
-  ]), 'cnn-im2col');
+  await save(
+    panels('im2col: each 3×3 window of the image becomes a row', [
+      matrixPanel(rows(image.reshape([4, 4])), 'image x (1, 1, 4, 4)'),
+      matrixPanel(columns, 'im2col(x, 3, 3): (N·OH·OW, C·FH·FW) = (4, 9)'),
+    ]),
+    'cnn-im2col',
+  );
 
   // col2im, the adjoint: ones in every column entry add up to the coverage count of each pixel.
-  const coverage = rows(col2im(variable(tensor(Array.from({ length: 4 }, () => Array(9).fill(1)))), [1, 1, 4, 4], 3, 3).data.reshape([4, 4]));
-  await save(panels('col2im adds each entry back where im2col took it from', [
-    matrixPanel(Array.from({ length: 4 }, () => Array(9).fill(1)), 'dcol: ones (4, 9)', 'greens'),
-    matrixPanel(coverage, 'col2im(dcol): windows covering each pixel', 'greens'),
-  ]), 'cnn-col2im');
+  const coverage = rows(
+    col2im(variable(tensor(Array.from({ length: 4 }, () => Array(9).fill(1)))), [1, 1, 4, 4], 3, 3).data.reshape([
+      4, 4,
+    ]),
+  );
+  await save(
+    panels('col2im adds each entry back where im2col took it from', [
+      matrixPanel(
+        Array.from({ length: 4 }, () => Array(9).fill(1)),
+        'dcol: ones (4, 9)',
+        'greens',
+      ),
+      matrixPanel(coverage, 'col2im(dcol): windows covering each pixel', 'greens'),
+    ]),
+    'cnn-col2im',
+  );
 
   // Max pooling and its gradient: dy flows to each window's maximum only.
-  const x = variable(tensor([[[[1, 3, 2, 1], [4, 2, 0, 5], [3, 1, 6, 2], [0, 2, 4, 1]]]]));
+  const x = variable(
+    tensor([
+      [
+        [
+          [1, 3, 2, 1],
+          [4, 2, 0, 5],
+          [3, 1, 6, 2],
+          [0, 2, 4, 1],
+        ],
+      ],
+    ]),
+  );
   const y = maxPool2d(x, { size: 2 });
-  y.backward({ grad: tensor([[[[1, 2], [3, 4]]]]) });
+  y.backward({
+    grad: tensor([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]),
+  });
   const poolGradient = rows(x.grad!.data.reshape([4, 4]));
-  await save(panels('max pooling 2×2: the gradient goes to each window’s maximum', [
-    matrixPanel(rows(x.data.reshape([4, 4])), 'x (4×4)', 'oranges'),
-    matrixPanel(rows(y.data.reshape([2, 2])), 'y = maxPool2d(x)', 'oranges'),
-    matrixPanel([[1, 2], [3, 4]], 'dy', 'purples'),
-    matrixPanel(poolGradient, 'dx', 'purples'),
-  ]), 'cnn-maxpool');
+  await save(
+    panels('max pooling 2×2: the gradient goes to each window’s maximum', [
+      matrixPanel(rows(x.data.reshape([4, 4])), 'x (4×4)', 'oranges'),
+      matrixPanel(rows(y.data.reshape([2, 2])), 'y = maxPool2d(x)', 'oranges'),
+      matrixPanel(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        'dy',
+        'purples',
+      ),
+      matrixPanel(poolGradient, 'dx', 'purples'),
+    ]),
+    'cnn-maxpool',
+  );
 
   console.log('im2col of the 4×4 image 1…16, 3×3 filter (one row per window):');
   for (const row of columns) console.log(`  ${row.join(' ')}`);

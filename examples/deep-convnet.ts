@@ -26,13 +26,37 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FloatDType, Generator, type Tensor } from '@nn/tensor';
 import type { Variable } from '@nn/autograd';
-import { Adam, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, init, load, loadCheckpoint, saveCheckpoint } from '@nn/nn';
+import {
+  Adam,
+  Conv2d,
+  Dropout,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  Module,
+  ReLU,
+  Sequential,
+  init,
+  load,
+  loadCheckpoint,
+  saveCheckpoint,
+} from '@nn/nn';
 import { loadMnist } from '@nn/data';
-import { type ClassifierRunResult, accuracy, referenceResult, firstImages, saveMistakesGrid, saveTrainingCharts, trainClassifier } from './lib/classifier.js';
+import {
+  type ClassifierRunResult,
+  accuracy,
+  referenceResult,
+  firstImages,
+  saveMistakesGrid,
+  saveTrainingCharts,
+  trainClassifier,
+} from './lib/classifier.js';
 import { type ExampleOptions, numberOption, outputDir, runIfMain } from './lib/cli.js';
 
 /** The book's trained DeepConvNet parameters, beside the repository. */
-export const REFERENCE_WEIGHTS = fileURLToPath(new URL('../../shared/reference-weights/deep-convnet.safetensors', import.meta.url));
+export const REFERENCE_WEIGHTS = fileURLToPath(
+  new URL('../../shared/reference-weights/deep-convnet.safetensors', import.meta.url),
+);
 
 export interface DeepConvNetOptions {
   /** The book's Dropout (scale by 1 − p at test time) instead of inverted dropout: for its trained weights. */
@@ -43,9 +67,12 @@ export interface DeepConvNetOptions {
 
 /** [in, out, pad] of the six 3×3 convolutions; a 2×2 max-pool follows the 2nd, 4th and 6th. */
 const CONVOLUTIONS: readonly (readonly [number, number, number])[] = [
-  [1, 16, 1], [16, 16, 1],
-  [16, 32, 1], [32, 32, 2],
-  [32, 64, 1], [64, 64, 1],
+  [1, 16, 1],
+  [16, 16, 1],
+  [16, 32, 1],
+  [32, 32, 2],
+  [32, 64, 1],
+  [64, 64, 1],
 ];
 
 /** The seeds' DeepConvNet: `features` (convs, ReLUs, pools) then `classifier` (Affine, ReLU, Dropout, Affine, Dropout). */
@@ -66,8 +93,11 @@ export class DeepConvNet extends Module {
     const dropout = (): Dropout => new Dropout(0.5, { generator, scaleAtTest: options.bookDropout ?? false });
     // He for the Affine layers too: the book scales every layer's weights by √(2/fan-in).
     this.classifier = new Sequential(
-      new Linear(64 * 4 * 4, 50, { init: init.he(), dtype, generator }), new ReLU(), dropout(),
-      new Linear(50, 10, { init: init.he(), dtype, generator }), dropout(),
+      new Linear(64 * 4 * 4, 50, { init: init.he(), dtype, generator }),
+      new ReLU(),
+      dropout(),
+      new Linear(50, 10, { init: init.he(), dtype, generator }),
+      dropout(),
     );
   }
 
@@ -114,27 +144,61 @@ export async function main(options: ExampleOptions = {}): Promise<DeepConvNetRes
   const { train, test } = loadMnist({ flatten: false, trainLimit, testLimit });
   const net = new DeepConvNet({ generator });
   const optimizer = new Adam(net.parameters(), { lr });
-  console.log(`DeepConvNet: 6 convs 3×3 (16,16 / 32,32 / 64,64), 3 max-pools, Affine 1024→50, Dropout, Affine 50→10, Dropout (${net.parameters().reduce((n, p) => n + p.size, 0)} parameters)`);
-  console.log(`MNIST: train ${train.x.shape.join('×')}, test ${test.x.shape.join('×')}; He init, Adam lr ${lr}, batch ${batchSize}, ${epochCount} epochs`);
+  console.log(
+    `DeepConvNet: 6 convs 3×3 (16,16 / 32,32 / 64,64), 3 max-pools, Affine 1024→50, Dropout, Affine 50→10, Dropout (${net.parameters().reduce((n, p) => n + p.size, 0)} parameters)`,
+  );
+  console.log(
+    `MNIST: train ${train.x.shape.join('×')}, test ${test.x.shape.join('×')}; He init, Adam lr ${lr}, batch ${batchSize}, ${epochCount} epochs`,
+  );
 
-  const result = trainClassifier(net, optimizer, train, test, { epochs: epochCount, batchSize, generator, evaluationLimit, evaluationBatch: 200 });
+  const result = trainClassifier(net, optimizer, train, test, {
+    epochs: epochCount,
+    batchSize,
+    generator,
+    evaluationLimit,
+    evaluationBatch: 200,
+  });
   // The final train accuracy on the first 10,000 training images: all 60,000 would add minutes.
   const finalTrain = accuracy(net, firstImages(train, 10_000), 200);
   const testStarted = performance.now();
   const finalTest = accuracy(net, test, 200);
   const testSeconds = (performance.now() - testStarted) / 1000;
-  console.log(`\n=============== Final Test Accuracy ===============\ntest acc ${finalTest.accuracy.toFixed(4)} (${finalTest.correct}/${finalTest.total})  train acc ${finalTrain.accuracy.toFixed(4)} (first ${finalTrain.total})  (book: 0.9938 after 20 epochs)`);
-  console.log(`${result.secondsPerEpoch.toFixed(1)} s per epoch of training, ${result.msPerIteration.toFixed(1)} ms per iteration (batch ${batchSize}) on this machine`);
+  console.log(
+    `\n=============== Final Test Accuracy ===============\ntest acc ${finalTest.accuracy.toFixed(4)} (${finalTest.correct}/${finalTest.total})  train acc ${finalTrain.accuracy.toFixed(4)} (first ${finalTrain.total})  (book: 0.9938 after 20 epochs)`,
+  );
+  console.log(
+    `${result.secondsPerEpoch.toFixed(1)} s per epoch of training, ${result.msPerIteration.toFixed(1)} ms per iteration (batch ${batchSize}) on this machine`,
+  );
 
-  const files = await saveMistakesGrid(test, finalTest.predicted, join(out, 'mistakes'), `DeepConvNet: misclassified test digits after ${epochCount} epoch${epochCount === 1 ? '' : 's'}, predicted ✗ (true)`);
+  const files = await saveMistakesGrid(
+    test,
+    finalTest.predicted,
+    join(out, 'mistakes'),
+    `DeepConvNet: misclassified test digits after ${epochCount} epoch${epochCount === 1 ? '' : 's'}, predicted ✗ (true)`,
+  );
   files.push(...(await saveTrainingCharts(out, result, 'DeepConvNet')));
   const checkpoint = join(out, `${NAME}.safetensors`);
-  await saveCheckpoint(checkpoint, { model: net, metadata: { network: 'DeepConvNet', epochs: String(epochCount), trainImages: String(train.x.shape[0]), testAccuracy: finalTest.accuracy.toFixed(4) } });
+  await saveCheckpoint(checkpoint, {
+    model: net,
+    metadata: {
+      network: 'DeepConvNet',
+      epochs: String(epochCount),
+      trainImages: String(train.x.shape[0]),
+      testAccuracy: finalTest.accuracy.toFixed(4),
+    },
+  });
   files.push(checkpoint);
   console.log(`wrote ${files.join(', ')}`);
   return {
-    mode: 'train', ...result, finalTrainAccuracy: finalTrain.accuracy, finalTestAccuracy: finalTest.accuracy,
-    testCorrect: finalTest.correct, testTotal: finalTest.total, testSeconds, checkpoint, files,
+    mode: 'train',
+    ...result,
+    finalTrainAccuracy: finalTrain.accuracy,
+    finalTestAccuracy: finalTest.accuracy,
+    testCorrect: finalTest.correct,
+    testTotal: finalTest.total,
+    testSeconds,
+    checkpoint,
+    files,
   };
 }
 
@@ -156,8 +220,15 @@ async function evaluateReference(path: string, options: ExampleOptions, out: str
   const started = performance.now();
   const result = accuracy(net, { x, t: test.t }, 200);
   const testSeconds = (performance.now() - started) / 1000;
-  console.log(`DeepConvNet weights from ${path}: test acc ${result.accuracy.toFixed(4)} (${result.correct}/${result.total}) in ${testSeconds.toFixed(1)} s  (book: 0.9935 on all 10,000)`);
-  const files = await saveMistakesGrid({ x, t: test.t }, result.predicted, join(out, 'mistakes-reference'), "The book's DeepConvNet: misclassified test digits, predicted ✗ (true)");
+  console.log(
+    `DeepConvNet weights from ${path}: test acc ${result.accuracy.toFixed(4)} (${result.correct}/${result.total}) in ${testSeconds.toFixed(1)} s  (book: 0.9935 on all 10,000)`,
+  );
+  const files = await saveMistakesGrid(
+    { x, t: test.t },
+    result.predicted,
+    join(out, 'mistakes-reference'),
+    "The book's DeepConvNet: misclassified test digits, predicted ✗ (true)",
+  );
   return referenceResult(result, testSeconds, files);
 }
 

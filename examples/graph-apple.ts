@@ -68,7 +68,12 @@ export async function main(options: ExampleOptions = {}): Promise<AppleResult> {
   log(`\n${formatTrace(steps)}`);
 
   await mkdir(out, { recursive: true });
-  const dot = toDot(price, { values: true, grads: true, trace: steps, title: 'Apple and orange tax: values and gradients' });
+  const dot = toDot(price, {
+    values: true,
+    grads: true,
+    trace: steps,
+    title: 'Apple and orange tax: values and gradients',
+  });
   const files = { dot: join(out, 'apple.dot'), svg: join(out, 'apple.svg'), html: join(out, 'apple.html') };
   await writeFile(files.dot, dot);
   await writeFile(files.svg, await renderSvg(dot));

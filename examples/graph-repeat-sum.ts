@@ -10,7 +10,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Generator, randn } from '@nn/tensor';
-import { type Variable, formatGraph, formatTrace, graphToJSON, renderSvg, toDot, traceBackward, variable } from '@nn/autograd';
+import {
+  type Variable,
+  formatGraph,
+  formatTrace,
+  graphToJSON,
+  renderSvg,
+  toDot,
+  traceBackward,
+  variable,
+} from '@nn/autograd';
 import { runIfMain } from './lib/cli.js';
 
 export interface ExampleOptions {

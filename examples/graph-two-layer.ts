@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Generator, randn, tensor, zeros } from '@nn/tensor';
 import * as F from '@nn/autograd';
-import { formatGraph, formatTrace, graphToJSON, renderSvg, toDot, traceBackward, variable, writeGraphHtml } from '@nn/autograd';
+import {
+  formatGraph,
+  formatTrace,
+  graphToJSON,
+  renderSvg,
+  toDot,
+  traceBackward,
+  variable,
+  writeGraphHtml,
+} from '@nn/autograd';
 import { runIfMain } from './lib/cli.js';
 
 export interface ExampleOptions {
@@ -70,7 +79,12 @@ export async function main(options: ExampleOptions = {}): Promise<TwoLayerResult
     json: join(out, 'two-layer.json'),
     html: join(out, 'two-layer.html'),
   };
-  await writeFile(files.svg, await renderSvg(toDot(loss, { shapes: true, title: 'Two-layer net: Affine → Sigmoid → Affine → Softmax-with-Loss' })));
+  await writeFile(
+    files.svg,
+    await renderSvg(
+      toDot(loss, { shapes: true, title: 'Two-layer net: Affine → Sigmoid → Affine → Softmax-with-Loss' }),
+    ),
+  );
   await writeFile(files.rules, await renderSvg(toDot(loss, { shapes: true, rules: true, rankdir: 'TB' })));
   await writeFile(files.json, JSON.stringify(json, null, 1));
   await writeGraphHtml(loss, files.html, { trace: steps, title: 'Two-layer net' });

@@ -124,9 +124,26 @@ function scatterChart(trials: Trial[]): TopLevelSpec {
     data: { values: trials.map((t) => ({ lr: t.lr, weightDecay: t.weightDecay, accuracy: t.finalValAccuracy })) },
     mark: { type: 'circle', size: 70, opacity: 0.9, stroke: '#333', strokeWidth: 0.5 },
     encoding: {
-      x: { field: 'lr', type: 'quantitative', title: 'learning rate', scale: { type: 'log', domain: [1e-6, 1e-2] }, axis: { format: '.0e', values: [1e-6, 1e-5, 1e-4, 1e-3, 1e-2] } },
-      y: { field: 'weightDecay', type: 'quantitative', title: 'weight decay λ', scale: { type: 'log', domain: [1e-8, 1e-4] }, axis: { format: '.0e', values: [1e-8, 1e-7, 1e-6, 1e-5, 1e-4] } },
-      color: { field: 'accuracy', type: 'quantitative', title: 'val acc', scale: { scheme: 'viridis', domain: [0, 1] } },
+      x: {
+        field: 'lr',
+        type: 'quantitative',
+        title: 'learning rate',
+        scale: { type: 'log', domain: [1e-6, 1e-2] },
+        axis: { format: '.0e', values: [1e-6, 1e-5, 1e-4, 1e-3, 1e-2] },
+      },
+      y: {
+        field: 'weightDecay',
+        type: 'quantitative',
+        title: 'weight decay λ',
+        scale: { type: 'log', domain: [1e-8, 1e-4] },
+        axis: { format: '.0e', values: [1e-8, 1e-7, 1e-6, 1e-5, 1e-4] },
+      },
+      color: {
+        field: 'accuracy',
+        type: 'quantitative',
+        title: 'val acc',
+        scale: { scheme: 'viridis', domain: [0, 1] },
+      },
     },
   } as TopLevelSpec;
 }
@@ -141,7 +158,9 @@ export async function main(options: ExampleOptions = {}): Promise<Hyperparameter
   // "x_train = x_train[:500]", then shuffle_dataset and hold out the first 20% for validation.
   const { train: all } = loadMnist({ trainLimit: 500, testLimit: 0 });
   const { train, val } = trainValSplit(all, 0.2, { seed });
-  console.log(`MNIST: ${train.x.shape[0]} training and ${val.x.shape[0]} validation images; ${trialCount} trials of ${epochs} epochs`);
+  console.log(
+    `MNIST: ${train.x.shape[0]} training and ${val.x.shape[0]} validation images; ${trialCount} trials of ${epochs} epochs`,
+  );
 
   // One generator draws the hyperparameters, so a seed reproduces the whole search; each trial
   // gets its own child generator for its initial weights and batch order.
@@ -154,9 +173,18 @@ export async function main(options: ExampleOptions = {}): Promise<Hyperparameter
     const lr = 10 ** sampler.uniform(-6, -2);
     const trialStart = performance.now();
     const curves = trainOnce(lr, weightDecay, epochs, train, val, sampler.spawn());
-    const trial: Trial = { trial: i, lr, weightDecay, ...curves, finalValAccuracy: curves.valAccuracy.at(-1)!, seconds: (performance.now() - trialStart) / 1000 };
+    const trial: Trial = {
+      trial: i,
+      lr,
+      weightDecay,
+      ...curves,
+      finalValAccuracy: curves.valAccuracy.at(-1)!,
+      seconds: (performance.now() - trialStart) / 1000,
+    };
     trials.push(trial);
-    console.log(`trial ${String(i).padStart(3)}  val acc:${trial.finalValAccuracy.toFixed(2)} | ${describe(trial)}  (${trial.seconds.toFixed(1)} s)`);
+    console.log(
+      `trial ${String(i).padStart(3)}  val acc:${trial.finalValAccuracy.toFixed(2)} | ${describe(trial)}  (${trial.seconds.toFixed(1)} s)`,
+    );
   }
   const seconds = (performance.now() - start) / 1000;
 

@@ -18,7 +18,20 @@
 import { join } from 'node:path';
 import { type FloatDType, Generator } from '@nn/tensor';
 import type { Variable } from '@nn/autograd';
-import { Adam, AvgPool2d, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, Sigmoid, init, saveCheckpoint } from '@nn/nn';
+import {
+  Adam,
+  AvgPool2d,
+  Conv2d,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  Module,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  init,
+  saveCheckpoint,
+} from '@nn/nn';
 import { loadMnist } from '@nn/data';
 import { type EpochRecord, accuracy, saveFilterGrid, saveTrainingCharts, trainClassifier } from './lib/classifier.js';
 import { type ExampleOptions, numberOption, outputDir, runIfMain } from './lib/cli.js';
@@ -45,13 +58,19 @@ export class LeNet extends Module {
     const act = (): Module => (activation === 'sigmoid' ? new Sigmoid() : new ReLU());
     const subsample = (): Module => (pool === 'avg' ? new AvgPool2d(2) : new MaxPool2d(2));
     this.features = new Sequential(
-      new Conv2d(1, 6, 5, { pad: 2, init: weights, dtype, generator }), act(), subsample(), // 6×28×28 → 6×14×14
-      new Conv2d(6, 16, 5, { init: weights, dtype, generator }), act(), subsample(), //        16×10×10 → 16×5×5
+      new Conv2d(1, 6, 5, { pad: 2, init: weights, dtype, generator }),
+      act(),
+      subsample(), // 6×28×28 → 6×14×14
+      new Conv2d(6, 16, 5, { init: weights, dtype, generator }),
+      act(),
+      subsample(), //        16×10×10 → 16×5×5
       new Flatten(),
     );
     this.classifier = new Sequential(
-      new Linear(16 * 5 * 5, 120, { init: weights, dtype, generator }), act(),
-      new Linear(120, 84, { init: weights, dtype, generator }), act(),
+      new Linear(16 * 5 * 5, 120, { init: weights, dtype, generator }),
+      act(),
+      new Linear(120, 84, { init: weights, dtype, generator }),
+      act(),
       new Linear(84, 10, { init: weights, dtype, generator }),
     );
   }
@@ -102,37 +121,82 @@ export async function main(options: ExampleOptions = {}): Promise<LeNetResult> {
   if (options.compare !== false) variants.push({ activation: 'relu', pool: 'max' });
 
   const { train, test } = loadMnist({ flatten: false, trainLimit, testLimit });
-  console.log(`MNIST: train ${train.x.shape.join('×')}, test ${test.x.shape.join('×')}; Adam lr ${lr}, batch ${batchSize}, ${epochCount} epochs`);
+  console.log(
+    `MNIST: train ${train.x.shape.join('×')}, test ${test.x.shape.join('×')}; Adam lr ${lr}, batch ${batchSize}, ${epochCount} epochs`,
+  );
   const runs: LeNetRun[] = [];
   const files: string[] = [];
   let first: LeNet | null = null;
   for (const variant of variants) {
     const name = `${variant.activation} + ${variant.pool} pool`;
-    console.log(`\nLeNet, ${name}: conv 6@5×5 (pad 2) → ${variant.activation} → ${variant.pool}-pool → conv 16@5×5 → ${variant.activation} → ${variant.pool}-pool → 400→120→84→10`);
+    console.log(
+      `\nLeNet, ${name}: conv 6@5×5 (pad 2) → ${variant.activation} → ${variant.pool}-pool → conv 16@5×5 → ${variant.activation} → ${variant.pool}-pool → 400→120→84→10`,
+    );
     const generator = new Generator(seed);
     const net = new LeNet({ ...variant, generator });
-    const result = trainClassifier(net, new Adam(net.parameters(), { lr }), train, test, { epochs: epochCount, batchSize, generator, evaluationLimit });
+    const result = trainClassifier(net, new Adam(net.parameters(), { lr }), train, test, {
+      epochs: epochCount,
+      batchSize,
+      generator,
+      evaluationLimit,
+    });
     const final = accuracy(net, test);
-    console.log(`LeNet ${name}: test acc ${final.accuracy.toFixed(4)} (${final.correct}/${final.total}), ${result.secondsPerEpoch.toFixed(1)} s per epoch, ${result.msPerIteration.toFixed(1)} ms per iteration`);
-    runs.push({ variant: name, ...result, finalTestAccuracy: final.accuracy, testCorrect: final.correct, testTotal: final.total });
+    console.log(
+      `LeNet ${name}: test acc ${final.accuracy.toFixed(4)} (${final.correct}/${final.total}), ${result.secondsPerEpoch.toFixed(1)} s per epoch, ${result.msPerIteration.toFixed(1)} ms per iteration`,
+    );
+    runs.push({
+      variant: name,
+      ...result,
+      finalTestAccuracy: final.accuracy,
+      testCorrect: final.correct,
+      testTotal: final.total,
+    });
     first ??= net;
   }
 
   console.log('\n  variant                 test acc   s/epoch  (after ' + `${epochCount} epochs)`);
-  for (const run of runs) console.log(`  ${run.variant.padEnd(22)}  ${run.finalTestAccuracy.toFixed(4)}   ${run.secondsPerEpoch.toFixed(1).padStart(7)}`);
+  for (const run of runs)
+    console.log(
+      `  ${run.variant.padEnd(22)}  ${run.finalTestAccuracy.toFixed(4)}   ${run.secondsPerEpoch.toFixed(1).padStart(7)}`,
+    );
 
   files.push(...(await saveTrainingCharts(out, runs[0], `LeNet (${runs[0].variant})`)));
-  files.push(...(await saveFilterGrid(first!.conv1.W.data, join(out, 'filters'), `LeNet (${runs[0].variant}): conv1 filters after training`)));
+  files.push(
+    ...(await saveFilterGrid(
+      first!.conv1.W.data,
+      join(out, 'filters'),
+      `LeNet (${runs[0].variant}): conv1 filters after training`,
+    )),
+  );
   if (runs.length > 1) {
     const chart = lineChart(
-      runs.map((run) => ({ name: run.variant, x: run.epochs.map((e) => e.epoch), y: run.epochs.map((e) => e.testAccuracy) })),
-      { title: 'LeNet: sigmoid + subsampling vs ReLU + max pooling (test accuracy)', xLabel: 'epochs', yLabel: 'test accuracy', yDomain: [0, 1], points: true },
+      runs.map((run) => ({
+        name: run.variant,
+        x: run.epochs.map((e) => e.epoch),
+        y: run.epochs.map((e) => e.testAccuracy),
+      })),
+      {
+        title: 'LeNet: sigmoid + subsampling vs ReLU + max pooling (test accuracy)',
+        xLabel: 'epochs',
+        yLabel: 'test accuracy',
+        yDomain: [0, 1],
+        points: true,
+      },
     );
     const written = await saveChart(chart, join(out, 'compare'));
     files.push(written.svg, written.png);
   }
   const checkpoint = join(out, `${NAME}.safetensors`);
-  await saveCheckpoint(checkpoint, { model: first!, metadata: { network: 'LeNet', activation, pool, epochs: String(epochCount), testAccuracy: runs[0].finalTestAccuracy.toFixed(4) } });
+  await saveCheckpoint(checkpoint, {
+    model: first!,
+    metadata: {
+      network: 'LeNet',
+      activation,
+      pool,
+      epochs: String(epochCount),
+      testAccuracy: runs[0].finalTestAccuracy.toFixed(4),
+    },
+  });
   files.push(checkpoint);
   console.log(`wrote ${files.join(', ')}`);
   return { runs, checkpoint, files };

@@ -89,7 +89,11 @@ export async function main(options: ExampleOptions = {}): Promise<LossesResult> 
     layer: [
       { data, mark, encoding },
       { data: { values: examples }, mark: { type: 'point', filled: true, size: 90, color: '#e45756' }, encoding: at },
-      { data: { values: examples }, mark: { type: 'text', align: 'left', dx: 8, dy: -8, fontSize: 12 }, encoding: { ...at, text: { field: 'text' } } },
+      {
+        data: { values: examples },
+        mark: { type: 'text', align: 'left', dx: 8, dy: -8, fontSize: 12 },
+        encoding: { ...at, text: { field: 'text' } },
+      },
     ],
   } as TopLevelSpec;
   const saved = await saveChart(chart, `${dir}/losses-log`);

@@ -26,7 +26,9 @@ import { type ExampleOptions, numberOption, outputDir, runIfMain } from './lib/c
 import { loadTwoLayerNet } from './two-layer-net.js';
 
 /** Where the book's sample weights live: shared/reference-weights/, beside the repository. */
-export const REFERENCE_WEIGHTS = fileURLToPath(new URL('../../shared/reference-weights/mlp-784-50-100-10.safetensors', import.meta.url));
+export const REFERENCE_WEIGHTS = fileURLToPath(
+  new URL('../../shared/reference-weights/mlp-784-50-100-10.safetensors', import.meta.url),
+);
 
 /**
  * The book's sample network with the book's own parameter names, so the weights file loads with
@@ -89,22 +91,34 @@ export async function main(options: ExampleOptions = {}): Promise<MnistInference
     source = options.checkpoint;
     const { net, metadata } = await loadTwoLayerNet(source);
     network = net;
-    weights = [['W1', net.affine1.W.data], ['W2', net.affine2.W.data]];
+    weights = [
+      ['W1', net.affine1.W.data],
+      ['W2', net.affine2.W.data],
+    ];
     kind = 'checkpoint';
-    const trained = metadata.iterations ? `, trained ${metadata.iterations} iterations, test acc ${metadata.testAccuracy} when saved` : '';
-    console.log(`network: TwoLayerNet ${net.config.inputSize}-${net.config.hiddenSize}-${net.config.outputSize} ${net.config.activation} from ${source}${trained}`);
+    const trained = metadata.iterations
+      ? `, trained ${metadata.iterations} iterations, test acc ${metadata.testAccuracy} when saved`
+      : '';
+    console.log(
+      `network: TwoLayerNet ${net.config.inputSize}-${net.config.hiddenSize}-${net.config.outputSize} ${net.config.activation} from ${source}${trained}`,
+    );
   } else {
     source = typeof options.weights === 'string' ? options.weights : REFERENCE_WEIGHTS;
     const sample = new SampleNetwork();
     const { tensors } = await load(source); // init_network(): the book's pickle.load, as safetensors
     sample.loadStateDict(tensors);
     network = sample;
-    weights = [['W1', sample.W1.data], ['W2', sample.W2.data], ['W3', sample.W3.data]];
+    weights = [
+      ['W1', sample.W1.data],
+      ['W2', sample.W2.data],
+      ['W3', sample.W3.data],
+    ];
     kind = 'book';
     console.log(`network: the book's sample network 784-50-100-10 (sigmoid, sigmoid, softmax) from ${source}`);
   }
   network.eval();
-  const predictLabels = (images: Tensor): Int32Array => noGrad(() => argmax(network.forward(variable(images)).data, 1).toTypedArray() as Int32Array);
+  const predictLabels = (images: Tensor): Int32Array =>
+    noGrad(() => argmax(network.forward(variable(images)).data, 1).toTypedArray() as Int32Array);
 
   // The shape walk-through of §2.6.3: the sizes of the matrices line up, 784 → ... → 10.
   const y = noGrad(() => network.forward(variable(x)));
@@ -112,7 +126,9 @@ export async function main(options: ExampleOptions = {}): Promise<MnistInference
   for (const [name, W] of weights) shapes[name] = [...W.shape];
   shapes.y = [...y.shape];
   console.log('\nshapes (§2.6.3):');
-  console.log(`  x ${fmt(shapes.x)}   x[0] ${fmt(shapes['x[0]'])}   ${weights.map(([name, W]) => `${name} ${fmt(W.shape)}`).join('   ')}   y ${fmt(shapes.y)}`);
+  console.log(
+    `  x ${fmt(shapes.x)}   x[0] ${fmt(shapes['x[0]'])}   ${weights.map(([name, W]) => `${name} ${fmt(W.shape)}`).join('   ')}   y ${fmt(shapes.y)}`,
+  );
   const chain = weights.map(([, W]) => `· ${fmt(W.shape)} → (${batchSize},${W.shape[1]})`).join(' ');
   console.log(`  one image:  (784) ${weights.map(([, W]) => `· ${fmt(W.shape)} → (${W.shape[1]})`).join(' ')}`);
   console.log(`  one batch:  (${batchSize},784) ${chain}   (one row of scores per image)`);
@@ -127,7 +143,12 @@ export async function main(options: ExampleOptions = {}): Promise<MnistInference
     if (p === labels[i]) oneByOneCorrect++;
   }
   const oneByOneMs = performance.now() - started;
-  const oneByOne = { images: oneByOneImages, correct: oneByOneCorrect, accuracy: oneByOneCorrect / oneByOneImages, msPerImage: oneByOneMs / oneByOneImages };
+  const oneByOne = {
+    images: oneByOneImages,
+    correct: oneByOneCorrect,
+    accuracy: oneByOneCorrect / oneByOneImages,
+    msPerImage: oneByOneMs / oneByOneImages,
+  };
 
   // §2.6.3: batches of 100 — one matrix product per layer serves 100 images.
   const predicted = new Int32Array(total);
@@ -144,18 +165,31 @@ export async function main(options: ExampleOptions = {}): Promise<MnistInference
   for (let i = 0; i < total; i++) if (predicted[i] === labels[i]) correct++;
   const accuracy = correct / total;
   const msPerBatch = batchTimes.reduce((a, b) => a + b, 0) / batchTimes.length;
-  const batch = { size: batchSize, batches: batchTimes.length, msPerBatch, msPerImage: (batchSeconds * 1000) / total, seconds: batchSeconds };
+  const batch = {
+    size: batchSize,
+    batches: batchTimes.length,
+    msPerBatch,
+    msPerImage: (batchSeconds * 1000) / total,
+    seconds: batchSeconds,
+  };
 
   const bookFigure = kind === 'book' ? '   (book: Accuracy:0.9352)' : '';
-  console.log(`\none image at a time (§2.6.2): ${oneByOneImages} images, accuracy ${oneByOne.accuracy.toFixed(4)}, ${oneByOne.msPerImage.toFixed(3)} ms per image`);
-  console.log(`batches of ${batchSize} (§2.6.3): ${batch.batches} batches, ${msPerBatch.toFixed(2)} ms per batch (${batch.msPerImage.toFixed(3)} ms per image), ${batchSeconds.toFixed(2)} s in all`);
+  console.log(
+    `\none image at a time (§2.6.2): ${oneByOneImages} images, accuracy ${oneByOne.accuracy.toFixed(4)}, ${oneByOne.msPerImage.toFixed(3)} ms per image`,
+  );
+  console.log(
+    `batches of ${batchSize} (§2.6.3): ${batch.batches} batches, ${msPerBatch.toFixed(2)} ms per batch (${batch.msPerImage.toFixed(3)} ms per image), ${batchSeconds.toFixed(2)} s in all`,
+  );
   console.log(`\nAccuracy:${accuracy}  (${correct} of ${total} test images)${bookFigure}`);
 
   // Pictures: the first 20 test digits with their predictions, and the first 20 mistakes.
   const size = 28;
   const first = Array.from({ length: Math.min(20, total) }, (_, i) => i);
-  const mistakes = Array.from(predicted.keys()).filter((i) => predicted[i] !== labels[i]).slice(0, 20);
-  const labelOf = (i: number): string => (predicted[i] === labels[i] ? `${predicted[i]}` : `${predicted[i]} ✗ (${labels[i]})`);
+  const mistakes = Array.from(predicted.keys())
+    .filter((i) => predicted[i] !== labels[i])
+    .slice(0, 20);
+  const labelOf = (i: number): string =>
+    predicted[i] === labels[i] ? `${predicted[i]}` : `${predicted[i]} ✗ (${labels[i]})`;
   const files: string[] = [];
   const pixels = x.toTypedArray();
   const grids: [number[], string, string][] = [
@@ -166,12 +200,17 @@ export async function main(options: ExampleOptions = {}): Promise<MnistInference
     if (indices.length === 0) continue;
     const data = new Float32Array(indices.length * size * size);
     indices.forEach((i, k) => data.set(pixels.subarray(i * size * size, (i + 1) * size * size), k * size * size));
-    const spec = imageGrid({ data, count: indices.length, height: size, width: size }, { columns: 10, labels: indices.map(labelOf), title, normalize: 'none' });
+    const spec = imageGrid(
+      { data, count: indices.length, height: size, width: size },
+      { columns: 10, labels: indices.map(labelOf), title, normalize: 'none' },
+    );
     const written = await saveChart(spec, join(out, stem));
     files.push(written.svg, written.png);
   }
   const firstMistakes = first.filter((i) => predicted[i] !== labels[i]);
-  console.log(`first 20 predictions: ${first.map((i) => predicted[i]).join(' ')}   (${firstMistakes.length === 0 ? 'all correct' : `mistakes at ${firstMistakes.join(', ')}`})`);
+  console.log(
+    `first 20 predictions: ${first.map((i) => predicted[i]).join(' ')}   (${firstMistakes.length === 0 ? 'all correct' : `mistakes at ${firstMistakes.join(', ')}`})`,
+  );
   console.log(`wrote ${files.join(', ')}`);
 
   return {

@@ -66,7 +66,9 @@ export async function main(options: ExampleOptions = {}): Promise<NielsenResult>
   // One-hot targets: Nielsen's vectorized_result(j), a 10-vector with 1.0 at position j.
   const { train, test } = loadMnist({ oneHot: true, trainLimit: smoke ? 1000 : 50000, testLimit: smoke ? 500 : 10000 });
   const n = test.x.shape[0];
-  console.log(`MNIST: ${train.x.shape[0]} training images, ${n} test images; Network([784, ${hidden}, 10]), quadratic cost, SGD η = ${eta}, mini-batch 10, ${epochs} epochs`);
+  console.log(
+    `MNIST: ${train.x.shape[0]} training images, ${n} test images; Network([784, ${hidden}, 10]), quadratic cost, SGD η = ${eta}, mini-batch 10, ${epochs} epochs`,
+  );
 
   const generator = new Generator(seed);
   const model = network(hidden, generator);
@@ -98,8 +100,12 @@ export async function main(options: ExampleOptions = {}): Promise<NielsenResult>
   const finalAccuracy = correct.at(-1)! / n;
   const bestAccuracy = Math.max(...correct) / n;
   const total = secondsPerEpoch.reduce((a, b) => a + b, 0);
-  console.log(`\nfinal test accuracy ${(100 * finalAccuracy).toFixed(2)}%, best ${(100 * bestAccuracy).toFixed(2)}%  (Nielsen: about 95%, 95.42% at best)`);
-  console.log(`${total.toFixed(1)} s in all, ${(total / epochs).toFixed(1)} s per epoch of ${Math.ceil(train.x.shape[0] / 10)} mini-batches`);
+  console.log(
+    `\nfinal test accuracy ${(100 * finalAccuracy).toFixed(2)}%, best ${(100 * bestAccuracy).toFixed(2)}%  (Nielsen: about 95%, 95.42% at best)`,
+  );
+  console.log(
+    `${total.toFixed(1)} s in all, ${(total / epochs).toFixed(1)} s per epoch of ${Math.ceil(train.x.shape[0] / 10)} mini-batches`,
+  );
 
   const spec = lineChart([{ name: 'test accuracy', x: correct.map((_, i) => i), y: correct.map((c) => c / n) }], {
     title: `Nielsen's 784-${hidden}-10 network: test accuracy`,
@@ -109,7 +115,16 @@ export async function main(options: ExampleOptions = {}): Promise<NielsenResult>
   });
   const files = [(await saveChart(spec, `${dir}/test-accuracy`)).png];
   console.log(`pictures: ${files.join(', ')}`);
-  return { trainSize: train.x.shape[0], testSize: n, hidden, correct, finalAccuracy, bestAccuracy, secondsPerEpoch, files };
+  return {
+    trainSize: train.x.shape[0],
+    testSize: n,
+    hidden,
+    correct,
+    finalAccuracy,
+    bestAccuracy,
+    secondsPerEpoch,
+    files,
+  };
 }
 
 runIfMain(import.meta.url, main);

@@ -56,7 +56,8 @@ function gradientDescent(f: (x: Variable) => Variable, initX: Tensor, lr: number
 /** NumPy's way of printing a float64 array (8 significant digits, two-digit exponents). */
 function formatArray(values: readonly number[]): string {
   const small = values.some((v) => v !== 0 && (Math.abs(v) < 1e-4 || Math.abs(v) >= 1e8));
-  const one = (v: number) => (small ? v.toExponential(8).replace(/e([+-])(\d)$/, 'e$10$2') : String(Number(v.toFixed(8))));
+  const one = (v: number) =>
+    small ? v.toExponential(8).replace(/e([+-])(\d)$/, 'e$10$2') : String(Number(v.toFixed(8)));
   return `[${values.map(one).join(', ')}]`;
 }
 
@@ -87,8 +88,10 @@ export async function main(options: ExampleOptions = {}): Promise<NumericalGradi
     exact: grad(function1)(tensor(at, f64)).item(), // d/dx (0.01x² + 0.1x) = 0.02x + 0.1
   }));
   const bookDerivative = ['0.1999999999990898', '0.2999999999986347'];
-  console.log("derivative of f(x) = 0.01x² + 0.1x, central difference with h = 1e-4");
-  derivative.forEach((d, i) => console.log(`  f'(${d.x}) ≈ ${d.numerical}   book: ${bookDerivative[i]}   exact (autograd): ${d.exact}`));
+  console.log('derivative of f(x) = 0.01x² + 0.1x, central difference with h = 1e-4');
+  derivative.forEach((d, i) =>
+    console.log(`  f'(${d.x}) ≈ ${d.numerical}   book: ${bookDerivative[i]}   exact (autograd): ${d.exact}`),
+  );
 
   // The tangent line at x touches f there with slope f'(x): y = f'(x)·(t − x) + f(x) (the book's tangent_line).
   const xs = arange(0, 20, 0.1, f64);
@@ -96,17 +99,28 @@ export async function main(options: ExampleOptions = {}): Promise<NumericalGradi
   const tangents = derivative.map((d) => ({
     name: `tangent at x = ${d.x}`,
     x: xs.toArray() as number[],
-    y: xs.sub(d.x).mul(d.numerical).add(function1Tensor(tensor(d.x, f64))).toArray() as number[],
+    y: xs
+      .sub(d.x)
+      .mul(d.numerical)
+      .add(function1Tensor(tensor(d.x, f64)))
+      .toArray() as number[],
   }));
   await save(
     lineChart([{ name: 'f(x)', x: xs.toArray() as number[], y: f1Values.toArray() as number[] }, ...tangents], {
-      title: 'f(x) = 0.01x² + 0.1x and its tangents (figure 4-7)', xLabel: 'x', yLabel: 'f(x)', yDomain: [-1, 6],
+      title: 'f(x) = 0.01x² + 0.1x and its tangents (figure 4-7)',
+      xLabel: 'x',
+      yLabel: 'f(x)',
+      yDomain: [-1, 6],
     }),
     'tangent',
   );
 
   // ---- 2. The gradient of function_2 (§3.3.3, §3.4) ----------------------------------------------
-  const points = [[3, 4], [0, 2], [3, 0]];
+  const points = [
+    [3, 4],
+    [0, 2],
+    [3, 0],
+  ];
   const gradient = points.map((point) => ({
     point,
     numerical: numericalGradient(function2, tensor(point, f64)).toArray() as number[],
@@ -115,17 +129,31 @@ export async function main(options: ExampleOptions = {}): Promise<NumericalGradi
   const bookGradient = ['[6. 8.]', '[0. 4.]', '[6. 0.]'];
   console.log('\ngradient of f(x0, x1) = x0² + x1²');
   gradient.forEach((g, i) => {
-    console.log(`  at (${g.point.join(', ')}): numerical [${g.numerical.join(', ')}]   book: ${bookGradient[i]}   exact (autograd): [${g.exact.join(', ')}]`);
+    console.log(
+      `  at (${g.point.join(', ')}): numerical [${g.numerical.join(', ')}]   book: ${bookGradient[i]}   exact (autograd): [${g.exact.join(', ')}]`,
+    );
   });
-  console.log(`  (the partial derivatives of §3.3.3 at (3, 4): ∂f/∂x0 ≈ ${gradient[0].numerical[0]}, ∂f/∂x1 ≈ ${gradient[0].numerical[1]})`);
+  console.log(
+    `  (the partial derivatives of §3.3.3 at (3, 4): ∂f/∂x0 ≈ ${gradient[0].numerical[0]}, ∂f/∂x1 ≈ ${gradient[0].numerical[1]})`,
+  );
 
   // The field of −∇f on the book's grid (−2 … 2.25 in steps of 0.25): every arrow points to the
   // minimum at (0, 0), longer the farther away it starts. The book's numerical_gradient takes a
   // batch of points one row at a time; the gradient of Σ_rows f(row) gives each row's gradient at once.
   const ticks = arange(-2, 2.5, 0.25, f64).toArray() as number[];
-  const grid = tensor(ticks.flatMap((x1) => ticks.map((x0) => [x0, x1])), f64);
+  const grid = tensor(
+    ticks.flatMap((x1) => ticks.map((x0) => [x0, x1])),
+    f64,
+  );
   const field = numericalGradient(function2, grid).toArray() as number[][];
-  await save(vectorField(grid.toArray() as number[][], field.map(([g0, g1]) => [-g0, -g1]), 'The gradient field −∇f of x0² + x1² (figure 4-9)'), 'field');
+  await save(
+    vectorField(
+      grid.toArray() as number[][],
+      field.map(([g0, g1]) => [-g0, -g1]),
+      'The gradient field −∇f of x0² + x1² (figure 4-9)',
+    ),
+    'field',
+  );
 
   // ---- 3. Gradient descent (§3.4.1) ----------------------------------------------------------------
   const initX = tensor([-3.0, 4.0], f64);
@@ -138,7 +166,9 @@ export async function main(options: ExampleOptions = {}): Promise<NumericalGradi
   };
   console.log(`\ngradient descent on x0² + x1² from (-3, 4), ${steps} steps`);
   for (const d of descent) {
-    console.log(`  lr = ${String(d.lr).padEnd(5)}: x = ${formatArray(d.final)}${steps === 100 ? `   book: ${bookDescent[d.lr]}` : ''}`);
+    console.log(
+      `  lr = ${String(d.lr).padEnd(5)}: x = ${formatArray(d.final)}${steps === 100 ? `   book: ${bookDescent[d.lr]}` : ''}`,
+    );
   }
   // Why lr = 10 stops near 1e13 instead of growing as 19^100: each step multiplies x by about
   // 1 − 2·10 = −19, and f = x0² + x1² grows as x². Its rounding error (~|x|²·1e-16) soon swamps the
@@ -168,7 +198,10 @@ export async function main(options: ExampleOptions = {}): Promise<NumericalGradi
   // lr = 10 multiplies it by 19 until the estimate collapses; lr = 1e-10 leaves it at 5.
   await save(
     lineChart(
-      runs.map(({ lr, path }) => ({ name: `lr = ${lr}`, y: path.map((p) => Math.hypot(...(p.toArray() as number[]))) })),
+      runs.map(({ lr, path }) => ({
+        name: `lr = ${lr}`,
+        y: path.map((p) => Math.hypot(...(p.toArray() as number[]))),
+      })),
       { title: 'Distance to the minimum during gradient descent', xLabel: 'step', yLabel: '|x|', logY: true },
     ),
     'distance',
@@ -194,11 +227,23 @@ function vectorField(at: number[][], vectors: number[][], title: string): TopLev
   const arrows = at.map(([x, y], i) => {
     const [u, v] = vectors[i];
     // Vega turns a symbol clockwise from pointing up: the angle of (u, v) measured from +y towards +x.
-    return { x, y, x2: x + scale * u, y2: y + scale * v, angle: (Math.atan2(u, v) * 180) / Math.PI, length: Math.hypot(u, v) };
+    return {
+      x,
+      y,
+      x2: x + scale * u,
+      y2: y + scale * v,
+      angle: (Math.atan2(u, v) * 180) / Math.PI,
+      length: Math.hypot(u, v),
+    };
   });
   const lo = Math.min(...at.flat()) - spacing;
   const hi = Math.max(...at.flat()) + spacing;
-  const axis = (field: string, title: string) => ({ field, type: 'quantitative', title, scale: { domain: [lo, hi], nice: false } });
+  const axis = (field: string, title: string) => ({
+    field,
+    type: 'quantitative',
+    title,
+    scale: { domain: [lo, hi], nice: false },
+  });
   const color = { field: 'length', type: 'quantitative', title: '|∇f|', scale: { scheme: 'viridis' } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -208,8 +253,19 @@ function vectorField(at: number[][], vectors: number[][], title: string): TopLev
     config: { font: 'DejaVu Sans, Liberation Sans, Arial, sans-serif', background: 'white' },
     data: { values: arrows },
     layer: [
-      { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x: axis('x', 'x0'), y: axis('y', 'x1'), x2: { field: 'x2' }, y2: { field: 'y2' }, color } },
-      { mark: { type: 'point', shape: 'triangle-up', filled: true, size: 30 }, encoding: { x: { field: 'x2', type: 'quantitative' }, y: { field: 'y2', type: 'quantitative' }, angle: { field: 'angle', type: 'quantitative', scale: null }, color } },
+      {
+        mark: { type: 'rule', strokeWidth: 1.5 },
+        encoding: { x: axis('x', 'x0'), y: axis('y', 'x1'), x2: { field: 'x2' }, y2: { field: 'y2' }, color },
+      },
+      {
+        mark: { type: 'point', shape: 'triangle-up', filled: true, size: 30 },
+        encoding: {
+          x: { field: 'x2', type: 'quantitative' },
+          y: { field: 'y2', type: 'quantitative' },
+          angle: { field: 'angle', type: 'quantitative', scale: null },
+          color,
+        },
+      },
     ],
   } as TopLevelSpec;
 }

@@ -22,7 +22,20 @@
  */
 import { Generator, choice, tensor, type Tensor } from '@nn/tensor';
 import { noGrad, variable } from '@nn/autograd';
-import { AdaGrad, Adam, Linear, Momentum, Parameter, ReLU, SGD, Sequential, init, softmaxCrossEntropy, type Module, type Optimizer } from '@nn/nn';
+import {
+  AdaGrad,
+  Adam,
+  Linear,
+  Momentum,
+  Parameter,
+  ReLU,
+  SGD,
+  Sequential,
+  init,
+  softmaxCrossEntropy,
+  type Module,
+  type Optimizer,
+} from '@nn/nn';
 import { loadMnist } from '@nn/data';
 import { numberOption, outputDir, runIfMain, type ExampleOptions } from './lib/cli.js';
 import { lineChart, pathPlot, saveChart, type TopLevelSpec } from './lib/plot.js';
@@ -79,10 +92,14 @@ export const NUMPY_FINAL: Record<OptimizerName, { x: number; y: number }> = {
 /** The book's optimizer_compare_naive.py learning rates: tuned so each path is readable in 30 steps. */
 function naiveOptimizer(name: OptimizerName, params: Parameter[]): Optimizer {
   switch (name) {
-    case 'SGD': return new SGD(params, { lr: 0.95 });
-    case 'Momentum': return new Momentum(params, { lr: 0.1 }); // momentum 0.9
-    case 'AdaGrad': return new AdaGrad(params, { lr: 1.5 });
-    case 'Adam': return new Adam(params, { lr: 0.3 }); // β1 0.9, β2 0.999
+    case 'SGD':
+      return new SGD(params, { lr: 0.95 });
+    case 'Momentum':
+      return new Momentum(params, { lr: 0.1 }); // momentum 0.9
+    case 'AdaGrad':
+      return new AdaGrad(params, { lr: 1.5 });
+    case 'Adam':
+      return new Adam(params, { lr: 0.3 }); // β1 0.9, β2 0.999
   }
 }
 
@@ -112,7 +129,11 @@ function descend(name: OptimizerName, steps: number): Path {
  * the loss is Softmax-with-Loss. `weightInit` is the book's `weight_init_std` (He is its
  * 'relu'); biases start at zero. The layers draw their weights from `generator` in order.
  */
-export function multiLayerNet(weightInit: init.Initializer, generator: Generator, hidden = [100, 100, 100, 100]): Sequential {
+export function multiLayerNet(
+  weightInit: init.Initializer,
+  generator: Generator,
+  hidden = [100, 100, 100, 100],
+): Sequential {
   const layers: Module[] = [];
   let inputs = 784;
   for (const units of hidden) {
@@ -126,10 +147,14 @@ export function multiLayerNet(weightInit: init.Initializer, generator: Generator
 /** The book's MNIST learning rates: each optimizer's default in its common/optimizer.py. */
 function mnistOptimizer(name: OptimizerName, params: Parameter[]): Optimizer {
   switch (name) {
-    case 'SGD': return new SGD(params, { lr: 0.01 });
-    case 'Momentum': return new Momentum(params, { lr: 0.01 });
-    case 'AdaGrad': return new AdaGrad(params, { lr: 0.01 });
-    case 'Adam': return new Adam(params, { lr: 0.001 });
+    case 'SGD':
+      return new SGD(params, { lr: 0.01 });
+    case 'Momentum':
+      return new Momentum(params, { lr: 0.01 });
+    case 'AdaGrad':
+      return new AdaGrad(params, { lr: 0.01 });
+    case 'Adam':
+      return new Adam(params, { lr: 0.001 });
   }
 }
 
@@ -148,7 +173,7 @@ export function smoothCurve(values: readonly number[]): number[] {
   const besselI0 = (x: number): number => {
     let sum = 1;
     let term = 1;
-    for (let k = 1; k < 30; k++) sum += (term *= (x / 2 / k) ** 2);
+    for (let k = 1; k < 30; k++) sum += term *= (x / 2 / k) ** 2;
     return sum;
   };
   const weights = Array.from({ length }, (_, k) => besselI0(2 * Math.sqrt(1 - ((2 * k) / (length - 1) - 1) ** 2)));
@@ -173,7 +198,10 @@ export function accuracyOf(model: Module, x: Tensor, t: Tensor, batchSize = 1000
     noGrad(() => {
       for (let start = 0; start < n; start += batchSize) {
         const end = Math.min(n, start + batchSize);
-        const predicted = model.forward(variable(x.slice({ start, stop: end }), { requiresGrad: false })).data.argmax(1).toTypedArray();
+        const predicted = model
+          .forward(variable(x.slice({ start, stop: end }), { requiresGrad: false }))
+          .data.argmax(1)
+          .toTypedArray();
         for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[start + i]) correct++;
       }
     }),
@@ -192,7 +220,10 @@ export function trainSideBySide<K extends string>(
   train: { x: Tensor; t: Tensor },
   { iterations, batchSize, generator }: { iterations: number; batchSize: number; generator: Generator },
 ): Record<K, { loss: number[]; seconds: number }> {
-  const results = Object.fromEntries(settings.map((s) => [s.key, { loss: [] as number[], seconds: 0 }])) as Record<K, { loss: number[]; seconds: number }>;
+  const results = Object.fromEntries(settings.map((s) => [s.key, { loss: [] as number[], seconds: 0 }])) as Record<
+    K,
+    { loss: number[]; seconds: number }
+  >;
   const trainSize = train.x.shape[0];
   for (let i = 0; i < iterations; i++) {
     const batch = choice(trainSize, batchSize, { generator }); // with replacement, as np.random.choice
@@ -210,7 +241,9 @@ export function trainSideBySide<K extends string>(
       results[key].seconds += (performance.now() - start) / 1000;
     }
     if (i % 100 === 0 || i === iterations - 1) {
-      console.log(`  iteration ${String(i).padStart(5)}: ${settings.map((s) => `${s.key} ${results[s.key].loss[i].toFixed(4)}`).join('   ')}`);
+      console.log(
+        `  iteration ${String(i).padStart(5)}: ${settings.map((s) => `${s.key} ${results[s.key].loss[i].toFixed(4)}`).join('   ')}`,
+      );
     }
   }
   return results;
@@ -239,7 +272,9 @@ export async function main(options: ExampleOptions = {}): Promise<OptimizerCompa
 
   // ---- Part 1.
   console.log(`f(x, y) = x²/20 + y² from (−7, 2), ${steps} updates (book: figure 6-8; minimum at (0, 0))`);
-  console.log(`optimizer   lr      final x     final y     f(final)${steps === 30 ? '    NumPy (book\'s code) x, y' : ''}`);
+  console.log(
+    `optimizer   lr      final x     final y     f(final)${steps === 30 ? "    NumPy (book's code) x, y" : ''}`,
+  );
   const paths = {} as Record<OptimizerName, Path>;
   const lrs: Record<OptimizerName, number> = { SGD: 0.95, Momentum: 0.1, AdaGrad: 1.5, Adam: 0.3 };
   for (const name of OPTIMIZERS) {
@@ -252,14 +287,16 @@ export async function main(options: ExampleOptions = {}): Promise<OptimizerCompa
   }
   // One panel per optimizer, over the contour of f, as the book's 2×2 figure.
   const contour = { f, xDomain: [-10, 10] as [number, number], yDomain: [-5, 5] as [number, number], levels: 12 };
-  const pathSpecs = OPTIMIZERS.map((name) => pathPlot([{ name, x: paths[name].x, y: paths[name].y }], { title: name, contour }));
+  const pathSpecs = OPTIMIZERS.map((name) =>
+    pathPlot([{ name, x: paths[name].x, y: paths[name].y }], { title: name, contour }),
+  );
   files.push((await saveChart(panels(pathSpecs, 2), `${dir}/paths`)).png);
 
   // ---- Part 2.
   const { train, test } = loadMnist({ trainLimit, testLimit });
   console.log(
     `\nMNIST: ${train.x.shape[0]} training images, 784-100-100-100-100-10 ReLU net (He init), batch 128, ${iterations} iterations` +
-      '\nlr: SGD 0.01, Momentum 0.01, AdaGrad 0.01, Adam 0.001 (each the book\'s default); training loss per mini-batch:',
+      "\nlr: SGD 0.01, Momentum 0.01, AdaGrad 0.01, Adam 0.001 (each the book's default); training loss per mini-batch:",
   );
   const generator = new Generator(seed);
   const settings = OPTIMIZERS.map((key) => {
@@ -270,14 +307,24 @@ export async function main(options: ExampleOptions = {}): Promise<OptimizerCompa
   const runs = {} as Record<OptimizerName, MnistRun>;
   for (const { key, model } of settings) {
     const { loss, seconds } = trained[key];
-    runs[key] = { loss, smoothed: smoothCurve(loss), finalLoss: tailMean(loss, 100), testAccuracy: accuracyOf(model, test.x, test.t), seconds };
+    runs[key] = {
+      loss,
+      smoothed: smoothCurve(loss),
+      finalLoss: tailMean(loss, 100),
+      testAccuracy: accuracyOf(model, test.x, test.t),
+      seconds,
+    };
   }
   console.log('\noptimizer   final loss (mean of last 100)   test accuracy   seconds');
   for (const name of OPTIMIZERS) {
     const r = runs[name];
-    console.log(`${name.padEnd(10)}  ${r.finalLoss.toFixed(4).padStart(28)}   ${r.testAccuracy.toFixed(4).padStart(13)}   ${r.seconds.toFixed(1).padStart(7)}`);
+    console.log(
+      `${name.padEnd(10)}  ${r.finalLoss.toFixed(4).padStart(28)}   ${r.testAccuracy.toFixed(4).padStart(13)}   ${r.seconds.toFixed(1).padStart(7)}`,
+    );
   }
-  console.log('book (figure 6-9): SGD is slowest; Momentum, AdaGrad and Adam learn much faster, AdaGrad a little ahead');
+  console.log(
+    'book (figure 6-9): SGD is slowest; Momentum, AdaGrad and Adam learn much faster, AdaGrad a little ahead',
+  );
   const lossSpec = lineChart(
     OPTIMIZERS.map((name) => ({ name, y: runs[name].smoothed })),
     { title: 'MNIST: training loss (smoothed)', xLabel: 'iterations', yLabel: 'loss', yDomain: [0, 1] },

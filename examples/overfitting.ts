@@ -19,7 +19,19 @@
  */
 import { Generator } from '@nn/tensor';
 import { type Variable } from '@nn/autograd';
-import { Dropout, Linear, ReLU, SGD, Sequential, evaluate, fit, init, softmaxCrossEntropy, type LossFunction, type Module } from '@nn/nn';
+import {
+  Dropout,
+  Linear,
+  ReLU,
+  SGD,
+  Sequential,
+  evaluate,
+  fit,
+  init,
+  softmaxCrossEntropy,
+  type LossFunction,
+  type Module,
+} from '@nn/nn';
 import { loadMnist, type Split } from '@nn/data';
 import { numberOption, outputDir, runIfMain, type ExampleOptions } from './lib/cli.js';
 import { lineChart, saveChart } from './lib/plot.js';
@@ -93,7 +105,12 @@ export function lossWithWeightDecay(model: Module, lambda: number): LossFunction
   const weights = model.modules().flatMap((m) => (m instanceof Linear ? [m.W] : []));
   return (y: Variable, t) => {
     let loss = softmaxCrossEntropy(y, t);
-    for (const W of weights) loss = loss.add(W.square().sum().mul(0.5 * lambda));
+    for (const W of weights)
+      loss = loss.add(
+        W.square()
+          .sum()
+          .mul(0.5 * lambda),
+      );
     return loss;
   };
 }
@@ -104,8 +121,15 @@ function run(setting: Setting, train: Split, test: Split, evalEvery: number, see
   const model = multiLayerNet(setting.dropout, generator);
   const optimizer = new SGD(model.parameters(), { lr: 0.01 });
   const result: RunResult = {
-    title: setting.title, epochs: setting.epochs, evalEpochs: [], trainAccuracy: [], testAccuracy: [],
-    finalTrainAccuracy: NaN, finalTestAccuracy: NaN, gap: NaN, seconds: 0,
+    title: setting.title,
+    epochs: setting.epochs,
+    evalEpochs: [],
+    trainAccuracy: [],
+    testAccuracy: [],
+    finalTrainAccuracy: NaN,
+    finalTestAccuracy: NaN,
+    gap: NaN,
+    seconds: 0,
   };
   console.log(`\n${setting.title}: ${setting.epochs} epochs`);
   const start = performance.now();
@@ -152,12 +176,35 @@ export async function main(options: ExampleOptions = {}): Promise<OverfittingRes
 
   // "x_train = x_train[:300]": the first 300 training images make overfitting easy.
   const { train, test } = loadMnist({ trainLimit: 300, testLimit });
-  console.log(`MNIST: ${train.x.shape[0]} training images, ${test.x.shape[0]} test images; 784-100×6-10 ReLU net, SGD lr 0.01, batch 100`);
+  console.log(
+    `MNIST: ${train.x.shape[0]} training images, ${test.x.shape[0]} test images; 784-100×6-10 ReLU net, SGD lr 0.01, batch 100`,
+  );
 
   const settings: Setting[] = [
-    { key: 'plain', title: 'no regularisation', epochs, weightDecay: 0, dropout: 0, book: 'fig. 6-20: train 1.00, test ≈ 0.7' },
-    { key: 'weightDecay', title: 'weight decay λ = 0.1', epochs, weightDecay: 0.1, dropout: 0, book: 'fig. 6-21: smaller gap, train < 1.00' },
-    { key: 'dropout', title: 'Dropout ratio 0.2', epochs: dropoutEpochs, weightDecay: 0, dropout: 0.2, book: 'fig. 6-23: smaller gap, train < 1.00' },
+    {
+      key: 'plain',
+      title: 'no regularisation',
+      epochs,
+      weightDecay: 0,
+      dropout: 0,
+      book: 'fig. 6-20: train 1.00, test ≈ 0.7',
+    },
+    {
+      key: 'weightDecay',
+      title: 'weight decay λ = 0.1',
+      epochs,
+      weightDecay: 0.1,
+      dropout: 0,
+      book: 'fig. 6-21: smaller gap, train < 1.00',
+    },
+    {
+      key: 'dropout',
+      title: 'Dropout ratio 0.2',
+      epochs: dropoutEpochs,
+      weightDecay: 0,
+      dropout: 0.2,
+      book: 'fig. 6-23: smaller gap, train < 1.00',
+    },
   ];
   const results = {} as Record<Setting['key'], RunResult>;
   const files: string[] = [];

@@ -58,7 +58,12 @@ export async function main(options: ExampleOptions = {}): Promise<PerceptronResu
   const dir = outputDir('perceptron', options);
 
   // The four inputs in the book's order, one per row, so each gate runs once on the whole table.
-  const inputs = [[0, 0], [1, 0], [0, 1], [1, 1]];
+  const inputs = [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ];
   const x = tensor(inputs, { dtype: 'float64' });
 
   const outputs = {
@@ -81,17 +86,23 @@ export async function main(options: ExampleOptions = {}): Promise<PerceptronResu
     inputs.forEach(([x1, x2], i) => console.log(`  ${x1}  ${x2} | ${outputs[name][i]}`));
   }
   console.log('\nXOR hidden layer (s1 = NAND, s2 = OR):');
-  inputs.forEach(([x1, x2], i) => console.log(`  (${x1}, ${x2}) -> s = (${xorHidden[i].join(', ')}) -> y = ${outputs.XOR[i]}`));
+  inputs.forEach(([x1, x2], i) =>
+    console.log(`  (${x1}, ${x2}) -> s = (${xorHidden[i].join(', ')}) -> y = ${outputs.XOR[i]}`),
+  );
 
   // Pictures: where each gate outputs 1 over the plane around the four inputs. AND and OR are
   // split by one straight line; XOR's region is a band between two lines, which no single
   // perceptron can draw (001 §1.4, 感知机的局限性).
-  const grid = (n: number, from: number, to: number) => Array.from({ length: n }, (_, i) => from + ((to - from) * i) / (n - 1));
+  const grid = (n: number, from: number, to: number) =>
+    Array.from({ length: n }, (_, i) => from + ((to - from) * i) / (n - 1));
   const xs = grid(81, -0.5, 1.5);
   const ys = grid(81, -0.5, 1.5);
   // Every grid point as one row of a batch (row-major over ys × xs, as decisionRegions wants), so
   // each gate runs once over the whole plane.
-  const plane = tensor(ys.flatMap((b) => xs.map((a) => [a, b])), { dtype: 'float64' });
+  const plane = tensor(
+    ys.flatMap((b) => xs.map((a) => [a, b])),
+    { dtype: 'float64' },
+  );
   const files: string[] = [];
   const pictures: [string, string, (p: Tensor) => Tensor][] = [
     ['and', 'AND: 0.5·x1 + 0.5·x2 − 0.7 > 0', (p) => perceptron(AND, p)],

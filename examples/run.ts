@@ -18,6 +18,8 @@ if (!name || !examples.includes(name)) {
   console.log(`usage: pnpm example <name> [--smoke] [--out dir] [options]\n\nexamples:\n  ${examples.join('\n  ')}`);
   process.exitCode = name ? 1 : 0;
 } else {
-  const module = (await import(pathToFileURL(`${here}${name}.ts`).href)) as { main: (o: ExampleOptions) => Promise<unknown> };
+  const module = (await import(pathToFileURL(`${here}${name}.ts`).href)) as {
+    main: (o: ExampleOptions) => Promise<unknown>;
+  };
   await module.main(parseArgs(rest));
 }

@@ -24,13 +24,35 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FloatDType, Generator, type Tensor } from '@nn/tensor';
 import type { Variable } from '@nn/autograd';
-import { Adam, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, init, load, loadCheckpoint, saveCheckpoint } from '@nn/nn';
+import {
+  Adam,
+  Conv2d,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  Module,
+  ReLU,
+  init,
+  load,
+  loadCheckpoint,
+  saveCheckpoint,
+} from '@nn/nn';
 import { loadMnist } from '@nn/data';
-import { type ClassifierRunResult, accuracy, referenceResult, saveFilterGrid, saveMistakesGrid, saveTrainingCharts, trainClassifier } from './lib/classifier.js';
+import {
+  type ClassifierRunResult,
+  accuracy,
+  referenceResult,
+  saveFilterGrid,
+  saveMistakesGrid,
+  saveTrainingCharts,
+  trainClassifier,
+} from './lib/classifier.js';
 import { type ExampleOptions, numberOption, outputDir, runIfMain } from './lib/cli.js';
 
 /** The book's trained SimpleConvNet parameters, beside the repository. */
-export const REFERENCE_WEIGHTS = fileURLToPath(new URL('../../shared/reference-weights/simple-convnet.safetensors', import.meta.url));
+export const REFERENCE_WEIGHTS = fileURLToPath(
+  new URL('../../shared/reference-weights/simple-convnet.safetensors', import.meta.url),
+);
 
 export interface SimpleConvNetOptions {
   /** Initial weights: Gaussian with this std (the book's weight_init_std, default 0.01) or 'he'. */
@@ -66,9 +88,12 @@ export class SimpleConvNet extends Module {
   /** Loads the book's parameter dict (W1, b1, W2, b2, W3, b3; Affine weights are (in, out), as ours). */
   loadBookWeights(tensors: Record<string, Tensor>): void {
     this.loadStateDict({
-      'conv1.W': tensors.W1, 'conv1.b': tensors.b1,
-      'affine1.W': tensors.W2, 'affine1.b': tensors.b2,
-      'affine2.W': tensors.W3, 'affine2.b': tensors.b3,
+      'conv1.W': tensors.W1,
+      'conv1.b': tensors.b1,
+      'affine1.W': tensors.W2,
+      'affine1.b': tensors.b2,
+      'affine2.W': tensors.W3,
+      'affine2.b': tensors.b3,
     });
   }
 }
@@ -95,27 +120,52 @@ export async function main(options: ExampleOptions = {}): Promise<SimpleConvNetR
   const { train, test } = loadMnist({ flatten: false, trainLimit, testLimit });
   const net = new SimpleConvNet({ weightInitStd, generator });
   const optimizer = new Adam(net.parameters(), { lr });
-  console.log(`SimpleConvNet: conv 30@5×5 → ReLU → max-pool 2×2 → Affine 4320→100 → ReLU → Affine 100→10 (${net.parameters().reduce((n, p) => n + p.size, 0)} parameters)`);
-  console.log(`MNIST: train ${train.x.shape.join('×')}, test ${test.x.shape.join('×')}; Adam lr ${lr}, batch ${batchSize}, ${epochCount} epochs, init ${weightInitStd}`);
+  console.log(
+    `SimpleConvNet: conv 30@5×5 → ReLU → max-pool 2×2 → Affine 4320→100 → ReLU → Affine 100→10 (${net.parameters().reduce((n, p) => n + p.size, 0)} parameters)`,
+  );
+  console.log(
+    `MNIST: train ${train.x.shape.join('×')}, test ${test.x.shape.join('×')}; Adam lr ${lr}, batch ${batchSize}, ${epochCount} epochs, init ${weightInitStd}`,
+  );
 
   const files = await saveFilterGrid(net.conv1.W.data, join(out, 'filters-before'), 'conv1 filters before training');
-  const result = trainClassifier(net, optimizer, train, test, { epochs: epochCount, batchSize, generator, evaluationLimit });
+  const result = trainClassifier(net, optimizer, train, test, {
+    epochs: epochCount,
+    batchSize,
+    generator,
+    evaluationLimit,
+  });
   const finalTrain = accuracy(net, train);
   const testStarted = performance.now();
   const finalTest = accuracy(net, test);
   const testSeconds = (performance.now() - testStarted) / 1000;
-  console.log(`\n=============== Final Test Accuracy ===============\ntest acc ${finalTest.accuracy.toFixed(4)} (${finalTest.correct}/${finalTest.total})  train acc ${finalTrain.accuracy.toFixed(4)}  (book: ≈0.989)`);
-  console.log(`${result.secondsPerEpoch.toFixed(1)} s per epoch of training, ${result.msPerIteration.toFixed(1)} ms per iteration (batch ${batchSize}) on this machine`);
+  console.log(
+    `\n=============== Final Test Accuracy ===============\ntest acc ${finalTest.accuracy.toFixed(4)} (${finalTest.correct}/${finalTest.total})  train acc ${finalTrain.accuracy.toFixed(4)}  (book: ≈0.989)`,
+  );
+  console.log(
+    `${result.secondsPerEpoch.toFixed(1)} s per epoch of training, ${result.msPerIteration.toFixed(1)} ms per iteration (batch ${batchSize}) on this machine`,
+  );
 
-  files.push(...(await saveFilterGrid(net.conv1.W.data, join(out, 'filters-after'), `conv1 filters after ${epochCount} epochs`)));
+  files.push(
+    ...(await saveFilterGrid(net.conv1.W.data, join(out, 'filters-after'), `conv1 filters after ${epochCount} epochs`)),
+  );
   files.push(...(await saveTrainingCharts(out, result, 'SimpleConvNet')));
   const checkpoint = join(out, `${NAME}.safetensors`);
-  await saveCheckpoint(checkpoint, { model: net, metadata: { network: 'SimpleConvNet', epochs: String(epochCount), testAccuracy: finalTest.accuracy.toFixed(4) } });
+  await saveCheckpoint(checkpoint, {
+    model: net,
+    metadata: { network: 'SimpleConvNet', epochs: String(epochCount), testAccuracy: finalTest.accuracy.toFixed(4) },
+  });
   files.push(checkpoint);
   console.log(`wrote ${files.join(', ')}`);
   return {
-    mode: 'train', ...result, finalTrainAccuracy: finalTrain.accuracy, finalTestAccuracy: finalTest.accuracy,
-    testCorrect: finalTest.correct, testTotal: finalTest.total, testSeconds, checkpoint, files,
+    mode: 'train',
+    ...result,
+    finalTrainAccuracy: finalTrain.accuracy,
+    finalTestAccuracy: finalTest.accuracy,
+    testCorrect: finalTest.correct,
+    testTotal: finalTest.total,
+    testSeconds,
+    checkpoint,
+    files,
   };
 }
 
@@ -137,9 +187,22 @@ async function evaluateReference(path: string, options: ExampleOptions, out: str
   const x = net.conv1.W.dtype === 'float64' ? test.x.astype('float64') : test.x;
   const result = accuracy(net, { x, t: test.t });
   const testSeconds = (performance.now() - started) / 1000;
-  console.log(`SimpleConvNet weights from ${path}: test acc ${result.accuracy.toFixed(4)} (${result.correct}/${result.total}) in ${testSeconds.toFixed(1)} s  (book: ≈0.989)`);
-  const files = await saveFilterGrid(net.conv1.W.data, join(out, 'filters-reference'), "conv1 filters of the book's trained SimpleConvNet");
-  files.push(...(await saveMistakesGrid({ x, t: test.t }, result.predicted, join(out, 'mistakes-reference'), 'Misclassified test digits: predicted ✗ (true)')));
+  console.log(
+    `SimpleConvNet weights from ${path}: test acc ${result.accuracy.toFixed(4)} (${result.correct}/${result.total}) in ${testSeconds.toFixed(1)} s  (book: ≈0.989)`,
+  );
+  const files = await saveFilterGrid(
+    net.conv1.W.data,
+    join(out, 'filters-reference'),
+    "conv1 filters of the book's trained SimpleConvNet",
+  );
+  files.push(
+    ...(await saveMistakesGrid(
+      { x, t: test.t },
+      result.predicted,
+      join(out, 'mistakes-reference'),
+      'Misclassified test digits: predicted ✗ (true)',
+    )),
+  );
   return referenceResult(result, testSeconds, files);
 }
 

@@ -62,7 +62,13 @@ function twoLayerNet(generator: Generator): Sequential {
 }
 
 /** (a) The book's train_custom_loop.py, line for line. */
-function customLoop(x: Tensor, t: Tensor, maxEpoch: number, generator: Generator, print: (line: string) => void): TrainedRun {
+function customLoop(
+  x: Tensor,
+  t: Tensor,
+  maxEpoch: number,
+  generator: Generator,
+  print: (line: string) => void,
+): TrainedRun {
   const model = twoLayerNet(generator);
   const optimizer = new SGD(model.parameters(), { lr: learningRate });
 
@@ -104,16 +110,31 @@ function customLoop(x: Tensor, t: Tensor, maxEpoch: number, generator: Generator
     }
   }
   const seconds = (performance.now() - start) / 1000;
-  return { lossCurve: lossList, finalLoss: lossList.at(-1)!, accuracy: evaluate(model, { x, t }).accuracy, seconds, model };
+  return {
+    lossCurve: lossList,
+    finalLoss: lossList.at(-1)!,
+    accuracy: evaluate(model, { x, t }).accuracy,
+    seconds,
+    model,
+  };
 }
 
 /** (b) The same training with the Trainer: it shuffles, batches and steps for us. */
 function withTrainer(x: Tensor, t: Tensor, maxEpoch: number, generator: Generator): TrainedRun {
   const model = twoLayerNet(generator);
   const trainer = new Trainer(model, new SGD(model.parameters(), { lr: learningRate }));
-  const history = trainer.fit({ x, t }, { epochs: maxEpoch, batchSize, generator, log: { everyEpochs: Math.max(1, Math.floor(maxEpoch / 6)) } });
+  const history = trainer.fit(
+    { x, t },
+    { epochs: maxEpoch, batchSize, generator, log: { everyEpochs: Math.max(1, Math.floor(maxEpoch / 6)) } },
+  );
   const lossCurve = trainer.lossCurve(10);
-  return { lossCurve, finalLoss: lossCurve.at(-1)!, accuracy: trainer.evaluate({ x, t }).accuracy, seconds: history.seconds, model };
+  return {
+    lossCurve,
+    finalLoss: lossCurve.at(-1)!,
+    accuracy: trainer.evaluate({ x, t }).accuracy,
+    seconds: history.seconds,
+    model,
+  };
 }
 
 /**
@@ -146,7 +167,9 @@ export async function main(options: ExampleOptions = {}): Promise<SpiralResult> 
   // The book's spiral.load_data(): x (300, 2), t one-hot (300, 3).
   const { x, t } = spiral({ oneHot: true });
   const labels = t.argmax(-1);
-  console.log(`spiral: ${x.shape[0]} points in 3 classes; TwoLayerNet 2-${hiddenSize}-3, SGD lr ${learningRate}, batch ${batchSize}, ${maxEpoch} epochs`);
+  console.log(
+    `spiral: ${x.shape[0]} points in 3 classes; TwoLayerNet 2-${hiddenSize}-3, SGD lr ${learningRate}, batch ${batchSize}, ${maxEpoch} epochs`,
+  );
 
   console.log('\n(a) the hand-written loop (train_custom_loop.py)');
   // In the smoke run print only every 10th epoch; the full run prints every line, as the book does.
@@ -160,10 +183,17 @@ export async function main(options: ExampleOptions = {}): Promise<SpiralResult> 
   const trained = withTrainer(x, t, maxEpoch, new Generator(seed));
 
   console.log('\n             final loss  accuracy  seconds');
-  for (const [name, run] of [['custom loop', loop], ['Trainer', trained]] as const) {
-    console.log(`${name.padEnd(12)} ${run.finalLoss.toFixed(4).padStart(10)}  ${run.accuracy.toFixed(4).padStart(8)}  ${run.seconds.toFixed(2).padStart(7)}`);
+  for (const [name, run] of [
+    ['custom loop', loop],
+    ['Trainer', trained],
+  ] as const) {
+    console.log(
+      `${name.padEnd(12)} ${run.finalLoss.toFixed(4).padStart(10)}  ${run.accuracy.toFixed(4).padStart(8)}  ${run.seconds.toFixed(2).padStart(7)}`,
+    );
   }
-  console.log('book: the loss falls from about 1.1 to about 0.1 (fig. 1-32), and the regions follow the arms (fig. 1-33)');
+  console.log(
+    'book: the loss falls from about 1.1 to about 0.1 (fig. 1-32), and the regions follow the arms (fig. 1-33)',
+  );
 
   const tens = (curve: number[]) => curve.map((_, i) => (i + 1) * 10);
   const lossSpec = lineChart(
@@ -175,12 +205,27 @@ export async function main(options: ExampleOptions = {}): Promise<SpiralResult> 
   );
   const files = [
     (await saveChart(lossSpec, `${dir}/loss`)).png,
-    (await saveChart(boundaryChart(loop.model, x, labels, 'Spiral: decision boundary (custom loop)'), `${dir}/decision-boundary`)).png,
-    (await saveChart(boundaryChart(trained.model, x, labels, 'Spiral: decision boundary (Trainer)'), `${dir}/decision-boundary-trainer`)).png,
+    (
+      await saveChart(
+        boundaryChart(loop.model, x, labels, 'Spiral: decision boundary (custom loop)'),
+        `${dir}/decision-boundary`,
+      )
+    ).png,
+    (
+      await saveChart(
+        boundaryChart(trained.model, x, labels, 'Spiral: decision boundary (Trainer)'),
+        `${dir}/decision-boundary-trainer`,
+      )
+    ).png,
   ];
   console.log(`pictures: ${files.join(', ')}`);
 
-  const figures = ({ lossCurve, finalLoss, accuracy, seconds }: SpiralRun): SpiralRun => ({ lossCurve, finalLoss, accuracy, seconds });
+  const figures = ({ lossCurve, finalLoss, accuracy, seconds }: SpiralRun): SpiralRun => ({
+    lossCurve,
+    finalLoss,
+    accuracy,
+    seconds,
+  });
   return { points: x.shape[0], epochs: maxEpoch, customLoop: figures(loop), trainer: figures(trained), files };
 }
 

@@ -7,13 +7,20 @@ import { arange, eye, matmul, randn, seed, tensor, zeros } from '@nn/tensor';
 const section = (title: string) => console.log(`\n== ${title} ==`);
 
 section('creation and printing');
-const x = tensor([[1, 2, 3], [4, 5, 6]]);
+const x = tensor([
+  [1, 2, 3],
+  [4, 5, 6],
+]);
 console.log(x.toString());
 console.log('shape', x.shape, 'strides', x.strides, 'dtype', x.dtype);
 
 section('broadcasting: (2,3) + (3) and (2,1) * (3)');
 console.log(x.add(tensor([10, 20, 30])).toString());
-console.log(tensor([[1], [2]]).mul(tensor([1, 10, 100])).toString());
+console.log(
+  tensor([[1], [2]])
+    .mul(tensor([1, 10, 100]))
+    .toString(),
+);
 
 section('reductions');
 console.log('sum over rows', x.sum(0).toArray(), 'mean over columns', x.mean(1).toArray());
@@ -24,7 +31,7 @@ const t = x.T;
 console.log('x.T strides', t.strides, 'contiguous?', t.isContiguous);
 console.log('every other column reversed:', x.slice(':', '::-2').toArray());
 
-section('matmul (the seeds\' shape check)');
+section("matmul (the seeds' shape check)");
 const W = arange(12).reshape(3, 4).astype('float32');
 console.log(`(2,3) @ (3,4) -> (${matmul(x, W).shape})`);
 try {
@@ -45,4 +52,6 @@ section('a 256×256 matmul');
 const m = randn([256, 256]);
 const start = performance.now();
 const product = m.matmul(m.T);
-console.log(`took ${(performance.now() - start).toFixed(1)} ms; trace = ${product.mul(eye(256)).sum().item().toFixed(1)}`);
+console.log(
+  `took ${(performance.now() - start).toFixed(1)} ms; trace = ${product.mul(eye(256)).sum().item().toFixed(1)}`,
+);

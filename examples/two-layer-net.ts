@@ -25,7 +25,19 @@
 import { join } from 'node:path';
 import { type FloatDType, Generator, type Tensor, argmax, choice, take } from '@nn/tensor';
 import { type Variable, linear, noGrad, numericalGrad, variable } from '@nn/autograd';
-import { Linear, Module, ProgressReporter, ReLU, SGD, Sigmoid, init, load, loadCheckpoint, saveCheckpoint, softmaxCrossEntropy } from '@nn/nn';
+import {
+  Linear,
+  Module,
+  ProgressReporter,
+  ReLU,
+  SGD,
+  Sigmoid,
+  init,
+  load,
+  loadCheckpoint,
+  saveCheckpoint,
+  softmaxCrossEntropy,
+} from '@nn/nn';
 import { loadMnist } from '@nn/data';
 import { lineChart, saveChart } from './lib/plot.js';
 import { type ExampleOptions, numberOption, outputDir, runIfMain } from './lib/cli.js';
@@ -68,10 +80,19 @@ export class TwoLayerNet extends Module {
 
   constructor(options: TwoLayerNetOptions = {}) {
     super();
-    const { inputSize = 784, hiddenSize = 50, outputSize = 10, weightInitStd = 0.01, activation = 'relu', dtype, generator } = options;
+    const {
+      inputSize = 784,
+      hiddenSize = 50,
+      outputSize = 10,
+      weightInitStd = 0.01,
+      activation = 'relu',
+      dtype,
+      generator,
+    } = options;
     this.config = { inputSize, hiddenSize, outputSize, weightInitStd, activation };
     // The book's weight_init_std * np.random.randn(...), or He's / Xavier's std for the layer's fan-in.
-    const weights = weightInitStd === 'he' ? init.he() : weightInitStd === 'xavier' ? init.xavier() : init.normal(weightInitStd);
+    const weights =
+      weightInitStd === 'he' ? init.he() : weightInitStd === 'xavier' ? init.xavier() : init.normal(weightInitStd);
     this.affine1 = new Linear(inputSize, hiddenSize, { init: weights, dtype, generator });
     this.activation = activation === 'relu' ? new ReLU() : new Sigmoid();
     this.affine2 = new Linear(hiddenSize, outputSize, { init: weights, dtype, generator });
@@ -116,7 +137,11 @@ export class TwoLayerNet extends Module {
 }
 
 /** Saves a TwoLayerNet with its sizes and activation in the file's metadata, so it can be rebuilt. */
-export async function saveTwoLayerNet(path: string, net: TwoLayerNet, metadata: Record<string, string> = {}): Promise<void> {
+export async function saveTwoLayerNet(
+  path: string,
+  net: TwoLayerNet,
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const sizes = Object.fromEntries(Object.entries(net.config).map(([key, value]) => [key, String(value)]));
   await saveCheckpoint(path, { model: net, metadata: { network: 'TwoLayerNet', ...sizes, ...metadata } });
 }
@@ -125,7 +150,9 @@ export async function saveTwoLayerNet(path: string, net: TwoLayerNet, metadata: 
 export async function loadTwoLayerNet(path: string): Promise<{ net: TwoLayerNet; metadata: Record<string, string> }> {
   const { metadata } = await load(path);
   if (metadata.network !== 'TwoLayerNet') {
-    throw new Error(`${path}: not a TwoLayerNet checkpoint (metadata.network is ${metadata.network ?? 'missing'}); train one with: pnpm example two-layer-net`);
+    throw new Error(
+      `${path}: not a TwoLayerNet checkpoint (metadata.network is ${metadata.network ?? 'missing'}); train one with: pnpm example two-layer-net`,
+    );
   }
   const activation = metadata.activation === 'sigmoid' ? 'sigmoid' : 'relu';
   const net = new TwoLayerNet({
@@ -203,18 +230,30 @@ export async function main(options: ExampleOptions = {}): Promise<TwoLayerNetRes
   // takes labels or one-hot rows alike, and labels make the accuracy a plain comparison).
   const { train, test } = loadMnist({ normalize: true, flatten: true, trainLimit, testLimit });
   const trainSize = train.x.shape[0];
-  console.log(`MNIST: train x ${shapeOf(train.x)} t ${shapeOf(train.t)}, test x ${shapeOf(test.x)} t ${shapeOf(test.t)}`);
+  console.log(
+    `MNIST: train x ${shapeOf(train.x)} t ${shapeOf(train.t)}, test x ${shapeOf(test.x)} t ${shapeOf(test.t)}`,
+  );
 
   // 1. Gradient check (§4.7.3): a fresh network in float64, 3 training images.
   let gradientCheck: GradientCheck | null = null;
   const checkStarted = performance.now();
   if (options.gradientCheck !== false) {
-    console.log(`\nGradient check (§4.7.3): numerical vs backprop on 3 training images, 784-${hiddenSize}-10 ${activation}, float64`);
+    console.log(
+      `\nGradient check (§4.7.3): numerical vs backprop on 3 training images, 784-${hiddenSize}-10 ${activation}, float64`,
+    );
     // The book checks a fresh TwoLayerNet(784, 50, 10): its default weight_init_std, 0.01.
-    gradientCheck = checkGradients(train.x.slice('0:3'), train.t.slice('0:3'), { hiddenSize, weightInitStd: 0.01, activation, generator: new Generator(seed) });
+    gradientCheck = checkGradients(train.x.slice('0:3'), train.t.slice('0:3'), {
+      hiddenSize,
+      weightInitStd: 0.01,
+      activation,
+      generator: new Generator(seed),
+    });
     const book: GradientCheck = { W1: 2.2e-13, b1: 9.7e-13, W2: 8.4e-13, b2: 1.2e-10 };
     console.log('  parameter  mean |backprop − numerical|  book (784-50-10)');
-    for (const key of PARAMETER_NAMES) console.log(`  ${key.padEnd(9)}  ${gradientCheck[key].toExponential(2).padStart(25)}  ${book[key].toExponential(1).padStart(16)}`);
+    for (const key of PARAMETER_NAMES)
+      console.log(
+        `  ${key.padEnd(9)}  ${gradientCheck[key].toExponential(2).padStart(25)}  ${book[key].toExponential(1).padStart(16)}`,
+      );
   }
   const gradientCheckSeconds = (performance.now() - checkStarted) / 1000;
   if (gradientCheck) console.log(`  (${gradientCheckSeconds.toFixed(1)} s: two forward passes per parameter element)`);
@@ -224,17 +263,22 @@ export async function main(options: ExampleOptions = {}): Promise<TwoLayerNetRes
   const optimizer = new SGD(net.parameters(), { lr: learningRate });
   const iterationsPerEpoch = Math.max(Math.floor(trainSize / batchSize), 1); // 600 for 60,000 images
   const epochCount = Math.ceil(iterations / iterationsPerEpoch);
-  const initName = typeof weightInitStd === 'number' ? `${weightInitStd}·randn` : weightInitStd === 'he' ? 'He' : 'Xavier';
-  console.log(`\nTraining (§4.7.4): ${net.affine1.inFeatures}-${hiddenSize}-10 ${activation}, ${initName} initial weights, ${iterations} iterations of SGD (lr ${learningRate}) on mini-batches of ${batchSize}, ${iterationsPerEpoch} iterations per epoch`);
+  const initName =
+    typeof weightInitStd === 'number' ? `${weightInitStd}·randn` : weightInitStd === 'he' ? 'He' : 'Xavier';
+  console.log(
+    `\nTraining (§4.7.4): ${net.affine1.inFeatures}-${hiddenSize}-10 ${activation}, ${initName} initial weights, ${iterations} iterations of SGD (lr ${learningRate}) on mini-batches of ${batchSize}, ${iterationsPerEpoch} iterations per epoch`,
+  );
 
   const trainStarted = performance.now();
   const epochs: EpochRecord[] = [];
   const losses: number[] = [];
   // The book evaluates before the first update too: its first line is chance level, ~0.1.
-  let epochStarted = performance.now();
+  let epochStarted: number;
   const before = evaluate(net, train, test);
   epochs.push({ epoch: 0, iteration: 0, ...before, loss: NaN, seconds: before.evaluationSeconds });
-  console.log(`before training: train acc ${epochs[0].trainAccuracy.toFixed(4)}  test acc ${epochs[0].testAccuracy.toFixed(4)}`);
+  console.log(
+    `before training: train acc ${epochs[0].trainAccuracy.toFixed(4)}  test acc ${epochs[0].testAccuracy.toFixed(4)}`,
+  );
 
   const progress = new ProgressReporter(); // a bar on a terminal, a line per epoch in logs
   epochStarted = performance.now();
@@ -259,14 +303,31 @@ export async function main(options: ExampleOptions = {}): Promise<TwoLayerNetRes
     const inEpoch = i - (epoch - 1) * iterationsPerEpoch + 1;
     const batchesThisEpoch = Math.min(iterationsPerEpoch, iterations - (epoch - 1) * iterationsPerEpoch);
     const elapsed = (performance.now() - trainStarted) / 1000;
-    const state = { epoch, epochs: epochCount, batch: inEpoch, batches: batchesThisEpoch, values: { loss: epochLoss / epochIterations }, eta: (elapsed / (i + 1)) * (iterations - i - 1) };
+    const state = {
+      epoch,
+      epochs: epochCount,
+      batch: inEpoch,
+      batches: batchesThisEpoch,
+      values: { loss: epochLoss / epochIterations },
+      eta: (elapsed / (i + 1)) * (iterations - i - 1),
+    };
     progress.batch(state);
 
     if (inEpoch === batchesThisEpoch) {
       const accuracies = evaluate(net, train, test);
       const seconds = (performance.now() - epochStarted) / 1000;
       epochs.push({ epoch, iteration: i + 1, ...accuracies, loss: epochLoss / epochIterations, seconds });
-      progress.epochEnd({ ...state, values: { loss: epochLoss / epochIterations, 'train acc': accuracies.trainAccuracy, 'test acc': accuracies.testAccuracy } }, seconds);
+      progress.epochEnd(
+        {
+          ...state,
+          values: {
+            loss: epochLoss / epochIterations,
+            'train acc': accuracies.trainAccuracy,
+            'test acc': accuracies.testAccuracy,
+          },
+        },
+        seconds,
+      );
       epochStarted = performance.now();
       epochLoss = 0;
       epochIterations = 0;
@@ -274,21 +335,39 @@ export async function main(options: ExampleOptions = {}): Promise<TwoLayerNetRes
   }
   const trainSeconds = (performance.now() - trainStarted) / 1000;
   const last = epochs[epochs.length - 1];
-  console.log(`\nafter ${iterations} iterations (${trainSeconds.toFixed(1)} s): train acc ${last.trainAccuracy.toFixed(4)}  test acc ${last.testAccuracy.toFixed(4)}  (book: ~0.97 after 10,000 iterations, train and test close — no overfitting)`);
+  console.log(
+    `\nafter ${iterations} iterations (${trainSeconds.toFixed(1)} s): train acc ${last.trainAccuracy.toFixed(4)}  test acc ${last.testAccuracy.toFixed(4)}  (book: ~0.97 after 10,000 iterations, train and test close — no overfitting)`,
+  );
 
   // 3. Pictures and the checkpoint.
   const checkpoint = join(out, `${NAME}.safetensors`);
-  await saveTwoLayerNet(checkpoint, net, { iterations: String(iterations), testAccuracy: last.testAccuracy.toFixed(4) });
+  await saveTwoLayerNet(checkpoint, net, {
+    iterations: String(iterations),
+    testAccuracy: last.testAccuracy.toFixed(4),
+  });
   const files = [checkpoint];
-  const lossChart = lineChart(lossSeries(losses), { title: `Mini-batch loss (SGD, lr ${learningRate}, batch ${batchSize})`, xLabel: 'iteration', yLabel: 'loss' });
+  const lossChart = lineChart(lossSeries(losses), {
+    title: `Mini-batch loss (SGD, lr ${learningRate}, batch ${batchSize})`,
+    xLabel: 'iteration',
+    yLabel: 'loss',
+  });
   const accuracyChart = lineChart(
     [
       { name: 'train acc', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.trainAccuracy) },
       { name: 'test acc', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.testAccuracy) },
     ],
-    { title: 'Accuracy per epoch (train and test)', xLabel: 'epochs', yLabel: 'accuracy', yDomain: [0, 1], points: true },
+    {
+      title: 'Accuracy per epoch (train and test)',
+      xLabel: 'epochs',
+      yLabel: 'accuracy',
+      yDomain: [0, 1],
+      points: true,
+    },
   );
-  for (const [spec, stem] of [[lossChart, 'loss'], [accuracyChart, 'accuracy']] as const) {
+  for (const [spec, stem] of [
+    [lossChart, 'loss'],
+    [accuracyChart, 'accuracy'],
+  ] as const) {
     const written = await saveChart(spec, join(out, stem));
     files.push(written.svg, written.png);
   }
@@ -297,8 +376,21 @@ export async function main(options: ExampleOptions = {}): Promise<TwoLayerNetRes
   const seconds = (performance.now() - started) / 1000;
   const evaluationSeconds = epochs.reduce((total, e) => total + e.evaluationSeconds, 0);
   const checkPart = gradientCheck ? `gradient check ${gradientCheckSeconds.toFixed(1)} s, ` : '';
-  console.log(`total ${seconds.toFixed(1)} s: ${checkPart}training ${(trainSeconds - evaluationSeconds).toFixed(1)} s, per-epoch evaluation ${evaluationSeconds.toFixed(1)} s`);
-  return { gradientCheck, gradientCheckSeconds, epochs, losses, finalTrainAccuracy: last.trainAccuracy, finalTestAccuracy: last.testAccuracy, trainSeconds, seconds, checkpoint, files };
+  console.log(
+    `total ${seconds.toFixed(1)} s: ${checkPart}training ${(trainSeconds - evaluationSeconds).toFixed(1)} s, per-epoch evaluation ${evaluationSeconds.toFixed(1)} s`,
+  );
+  return {
+    gradientCheck,
+    gradientCheckSeconds,
+    epochs,
+    losses,
+    finalTrainAccuracy: last.trainAccuracy,
+    finalTestAccuracy: last.testAccuracy,
+    trainSeconds,
+    seconds,
+    checkpoint,
+    files,
+  };
 }
 
 /**
@@ -336,7 +428,11 @@ function checkGradients(x: Tensor, t: Tensor, options: TwoLayerNetOptions): Grad
 }
 
 /** The book's per-epoch check: accuracy on every training and every test image. */
-function evaluate(net: TwoLayerNet, train: { x: Tensor; t: Tensor }, test: { x: Tensor; t: Tensor }): { trainAccuracy: number; testAccuracy: number; evaluationSeconds: number } {
+function evaluate(
+  net: TwoLayerNet,
+  train: { x: Tensor; t: Tensor },
+  test: { x: Tensor; t: Tensor },
+): { trainAccuracy: number; testAccuracy: number; evaluationSeconds: number } {
   const started = performance.now();
   const trainAccuracy = net.accuracy(train.x, train.t);
   const testAccuracy = net.accuracy(test.x, test.t);

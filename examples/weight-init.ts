@@ -138,13 +138,55 @@ export async function main(options: ExampleOptions = {}): Promise<WeightInitResu
 
   // ---- Part 1.
   const settings: HistogramSetting[] = [
-    { key: 'sigmoid-std1', title: 'sigmoid, std 1', activation: 'sigmoid', weights: init.normal(1), book: 'fig. 6-10: piled up at 0 and 1' },
-    { key: 'sigmoid-std0.01', title: 'sigmoid, std 0.01', activation: 'sigmoid', weights: init.normal(0.01), book: 'fig. 6-11: all near 0.5' },
-    { key: 'sigmoid-xavier', title: 'sigmoid, Xavier (std 1/√n)', activation: 'sigmoid', weights: init.xavier(), book: 'fig. 6-12: broad in every layer' },
-    { key: 'tanh-xavier', title: 'tanh, Xavier (std 1/√n)', activation: 'tanh', weights: init.xavier(), book: 'fig. 6-13 note: broad, symmetric about 0' },
-    { key: 'relu-std0.01', title: 'ReLU, std 0.01', activation: 'relu', weights: init.normal(0.01), book: 'fig. 6-14 top: shrinking towards 0' },
-    { key: 'relu-xavier', title: 'ReLU, Xavier (std 1/√n)', activation: 'relu', weights: init.xavier(), book: 'fig. 6-14 middle: shrinking slowly' },
-    { key: 'relu-he', title: 'ReLU, He (std √(2/n))', activation: 'relu', weights: init.he(), book: 'fig. 6-14 bottom: the same in every layer' },
+    {
+      key: 'sigmoid-std1',
+      title: 'sigmoid, std 1',
+      activation: 'sigmoid',
+      weights: init.normal(1),
+      book: 'fig. 6-10: piled up at 0 and 1',
+    },
+    {
+      key: 'sigmoid-std0.01',
+      title: 'sigmoid, std 0.01',
+      activation: 'sigmoid',
+      weights: init.normal(0.01),
+      book: 'fig. 6-11: all near 0.5',
+    },
+    {
+      key: 'sigmoid-xavier',
+      title: 'sigmoid, Xavier (std 1/√n)',
+      activation: 'sigmoid',
+      weights: init.xavier(),
+      book: 'fig. 6-12: broad in every layer',
+    },
+    {
+      key: 'tanh-xavier',
+      title: 'tanh, Xavier (std 1/√n)',
+      activation: 'tanh',
+      weights: init.xavier(),
+      book: 'fig. 6-13 note: broad, symmetric about 0',
+    },
+    {
+      key: 'relu-std0.01',
+      title: 'ReLU, std 0.01',
+      activation: 'relu',
+      weights: init.normal(0.01),
+      book: 'fig. 6-14 top: shrinking towards 0',
+    },
+    {
+      key: 'relu-xavier',
+      title: 'ReLU, Xavier (std 1/√n)',
+      activation: 'relu',
+      weights: init.xavier(),
+      book: 'fig. 6-14 middle: shrinking slowly',
+    },
+    {
+      key: 'relu-he',
+      title: 'ReLU, He (std √(2/n))',
+      activation: 'relu',
+      weights: init.he(),
+      book: 'fig. 6-14 bottom: the same in every layer',
+    },
   ];
   // The book's `x = np.random.randn(1000, 100)`: the same inputs for every setting.
   const input = randn([1000, NODES], { generator: new Generator(seed) });
@@ -155,16 +197,20 @@ export async function main(options: ExampleOptions = {}): Promise<WeightInitResu
     const layers = forwardLayers(input, setting, new Generator(seed + 1));
     const summaries = layers.map((a) => summarize(a.toTypedArray() as Float32Array, setting.activation));
     activations[setting.key] = summaries;
-    const row = (label: string, pick: (s: LayerSummary) => number) => `  ${label.padEnd(24)}${summaries.map((s) => pick(s).toFixed(4).padStart(9)).join('')}`;
+    const row = (label: string, pick: (s: LayerSummary) => number) =>
+      `  ${label.padEnd(24)}${summaries.map((s) => pick(s).toFixed(4).padStart(9)).join('')}`;
     console.log(`\n${setting.title} — book ${setting.book}`);
     console.log(`  ${''.padEnd(24)}${summaries.map((_, i) => `layer ${i + 1}`.padStart(9)).join('')}`);
     console.log(row('mean', (s) => s.mean));
     console.log(row('std', (s) => s.std));
     if (setting.activation === 'relu') console.log(row('fraction = 0', (s) => s.zeros));
-    else console.log(row(setting.activation === 'sigmoid' ? 'fraction < .05 or > .95' : 'fraction |a| > .95', (s) => s.nearEnds));
+    else
+      console.log(
+        row(setting.activation === 'sigmoid' ? 'fraction < .05 or > .95' : 'fraction |a| > .95', (s) => s.nearEnds),
+      );
     files.push((await saveChart(histogramFigure(setting, layers), `${dir}/${setting.key}`)).png);
   }
-  console.log('(ReLU histograms leave out the exact zeros, as the book\'s figure crops that bar.)');
+  console.log("(ReLU histograms leave out the exact zeros, as the book's figure crops that bar.)");
 
   // ---- Part 2.
   const { train, test } = loadMnist({ trainLimit, testLimit });
@@ -181,17 +227,32 @@ export async function main(options: ExampleOptions = {}): Promise<WeightInitResu
   for (const { key, model } of runsInput) {
     const { loss, seconds } = trained[key];
     const tail = loss.slice(-100);
-    runs[key] = { loss, smoothed: smoothCurve(loss), finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length, testAccuracy: accuracyOf(model, test.x, test.t), seconds };
+    runs[key] = {
+      loss,
+      smoothed: smoothCurve(loss),
+      finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length,
+      testAccuracy: accuracyOf(model, test.x, test.t),
+      seconds,
+    };
   }
   console.log('\ninitial weights   final loss (mean of last 100)   test accuracy   seconds');
   for (const { key } of MNIST_INITS) {
     const r = runs[key];
-    console.log(`${key.padEnd(16)}  ${r.finalLoss.toFixed(4).padStart(28)}   ${r.testAccuracy.toFixed(4).padStart(13)}   ${r.seconds.toFixed(1).padStart(7)}`);
+    console.log(
+      `${key.padEnd(16)}  ${r.finalLoss.toFixed(4).padStart(28)}   ${r.testAccuracy.toFixed(4).padStart(13)}   ${r.seconds.toFixed(1).padStart(7)}`,
+    );
   }
-  console.log('book (figure 6-15): std=0.01 does not learn (loss stays at 2.30); He learns fastest, Xavier close behind');
+  console.log(
+    'book (figure 6-15): std=0.01 does not learn (loss stays at 2.30); He learns fastest, Xavier close behind',
+  );
   const lossSpec = lineChart(
     MNIST_INITS.map(({ key }) => ({ name: key, y: runs[key].smoothed })),
-    { title: 'MNIST: training loss by initial weights (smoothed)', xLabel: 'iterations', yLabel: 'loss', yDomain: [0, 2.5] },
+    {
+      title: 'MNIST: training loss by initial weights (smoothed)',
+      xLabel: 'iterations',
+      yLabel: 'loss',
+      yDomain: [0, 2.5],
+    },
   );
   files.push((await saveChart(lossSpec, `${dir}/mnist-loss`)).png);
 

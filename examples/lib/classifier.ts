@@ -65,7 +65,13 @@ export interface TrainResult {
  * @example
  * const { epochs } = trainClassifier(net, new Adam(net.parameters(), { lr: 0.001 }), train, test, { epochs: 20, batchSize: 100, generator });
  */
-export function trainClassifier(net: Classifier, optimizer: Optimizer, train: LabelledImages, test: LabelledImages, options: TrainOptions): TrainResult {
+export function trainClassifier(
+  net: Classifier,
+  optimizer: Optimizer,
+  train: LabelledImages,
+  test: LabelledImages,
+  options: TrainOptions,
+): TrainResult {
   const { epochs: epochCount, batchSize, generator } = options;
   const trainSize = train.x.shape[0];
   const iterationsPerEpoch = Math.max(Math.floor(trainSize / batchSize), 1);
@@ -75,11 +81,21 @@ export function trainClassifier(net: Classifier, optimizer: Optimizer, train: La
     const started = performance.now();
     const trainAccuracy = accuracy(net, firstImages(train, limit), evaluationBatch).accuracy;
     const testAccuracy = accuracy(net, firstImages(test, limit), evaluationBatch).accuracy;
-    return { epoch, iteration, trainAccuracy, testAccuracy, loss, trainSeconds, evaluationSeconds: (performance.now() - started) / 1000 };
+    return {
+      epoch,
+      iteration,
+      trainAccuracy,
+      testAccuracy,
+      loss,
+      trainSeconds,
+      evaluationSeconds: (performance.now() - started) / 1000,
+    };
   };
 
   const records = [measure(0, 0, NaN, 0)];
-  console.log(`before training: train acc ${records[0].trainAccuracy.toFixed(4)}  test acc ${records[0].testAccuracy.toFixed(4)}`);
+  console.log(
+    `before training: train acc ${records[0].trainAccuracy.toFixed(4)}  test acc ${records[0].testAccuracy.toFixed(4)}`,
+  );
   const losses: number[] = [];
   const progress = new ProgressReporter();
   let trainSeconds = 0;
@@ -94,18 +110,35 @@ export function trainClassifier(net: Classifier, optimizer: Optimizer, train: La
       const elapsed = trainSeconds + (performance.now() - started) / 1000;
       const done = (epoch - 1) * iterationsPerEpoch + batch;
       const eta = (elapsed / done) * (epochCount * iterationsPerEpoch - done);
-      progress.batch({ epoch, epochs: epochCount, batch, batches: iterationsPerEpoch, values: { loss: epochLoss / batch }, eta });
+      progress.batch({
+        epoch,
+        epochs: epochCount,
+        batch,
+        batches: iterationsPerEpoch,
+        values: { loss: epochLoss / batch },
+        eta,
+      });
     }
     const seconds = (performance.now() - started) / 1000;
     trainSeconds += seconds;
     const record = measure(epoch, epoch * iterationsPerEpoch, epochLoss / iterationsPerEpoch, seconds);
     records.push(record);
     const values = { loss: record.loss, 'train acc': record.trainAccuracy, 'test acc': record.testAccuracy };
-    progress.epochEnd({ epoch, epochs: epochCount, batch: iterationsPerEpoch, batches: iterationsPerEpoch, values, eta: null }, seconds);
-    console.log(`epoch ${epoch}: train acc ${record.trainAccuracy.toFixed(4)}  test acc ${record.testAccuracy.toFixed(4)}  loss ${record.loss.toFixed(4)}  ${seconds.toFixed(1)} s/epoch training (${((seconds * 1000) / iterationsPerEpoch).toFixed(1)} ms/iteration) + ${record.evaluationSeconds.toFixed(1)} s evaluation`);
+    progress.epochEnd(
+      { epoch, epochs: epochCount, batch: iterationsPerEpoch, batches: iterationsPerEpoch, values, eta: null },
+      seconds,
+    );
+    console.log(
+      `epoch ${epoch}: train acc ${record.trainAccuracy.toFixed(4)}  test acc ${record.testAccuracy.toFixed(4)}  loss ${record.loss.toFixed(4)}  ${seconds.toFixed(1)} s/epoch training (${((seconds * 1000) / iterationsPerEpoch).toFixed(1)} ms/iteration) + ${record.evaluationSeconds.toFixed(1)} s evaluation`,
+    );
   }
   const iterations = epochCount * iterationsPerEpoch;
-  return { epochs: records, losses, secondsPerEpoch: epochCount > 0 ? trainSeconds / epochCount : 0, msPerIteration: iterations > 0 ? (trainSeconds * 1000) / iterations : 0 };
+  return {
+    epochs: records,
+    losses,
+    secondsPerEpoch: epochCount > 0 ? trainSeconds / epochCount : 0,
+    msPerIteration: iterations > 0 ? (trainSeconds * 1000) / iterations : 0,
+  };
 }
 
 /** What a CNN example returns: its training figures (empty for `--reference`) and its final accuracy. */
@@ -126,15 +159,35 @@ export interface ClassifierRunResult extends TrainResult {
 }
 
 /** The figures of a reference run: only the test accuracy. */
-export function referenceResult(test: ReturnType<typeof accuracy>, testSeconds: number, files: string[]): ClassifierRunResult {
+export function referenceResult(
+  test: ReturnType<typeof accuracy>,
+  testSeconds: number,
+  files: string[],
+): ClassifierRunResult {
   return {
-    mode: 'reference', epochs: [], losses: [], secondsPerEpoch: 0, msPerIteration: 0, finalTrainAccuracy: NaN,
-    finalTestAccuracy: test.accuracy, testCorrect: test.correct, testTotal: test.total, testSeconds, checkpoint: null, files,
+    mode: 'reference',
+    epochs: [],
+    losses: [],
+    secondsPerEpoch: 0,
+    msPerIteration: 0,
+    finalTrainAccuracy: NaN,
+    finalTestAccuracy: test.accuracy,
+    testCorrect: test.correct,
+    testTotal: test.total,
+    testSeconds,
+    checkpoint: null,
+    files,
   };
 }
 
 /** One iteration of the book's Trainer.train_step: a random mini-batch, loss, backward, update. Returns the loss. */
-function trainStep(net: Classifier, optimizer: Optimizer, train: LabelledImages, batchSize: number, generator: Generator): number {
+function trainStep(
+  net: Classifier,
+  optimizer: Optimizer,
+  train: LabelledImages,
+  batchSize: number,
+  generator: Generator,
+): number {
   const batchMask = choice(train.x.shape[0], batchSize, { generator });
   const x = variable(take(train.x, batchMask, 0), { requiresGrad: false });
   const loss = softmaxCrossEntropy(net.forward(x), take(train.t, batchMask, 0));
@@ -157,7 +210,11 @@ export function firstImages(data: LabelledImages, limit: number): LabelledImages
  * @example
  * const { correct, accuracy } = accuracy(net, test, 500);
  */
-export function accuracy(net: Classifier, data: LabelledImages, batchSize = 500): { correct: number; total: number; accuracy: number; predicted: Int32Array } {
+export function accuracy(
+  net: Classifier,
+  data: LabelledImages,
+  batchSize = 500,
+): { correct: number; total: number; accuracy: number; predicted: Int32Array } {
   const total = data.x.shape[0];
   const predicted = new Int32Array(total);
   net.withMode('eval', () =>
@@ -178,7 +235,11 @@ export function accuracy(net: Classifier, data: LabelledImages, batchSize = 500)
 /** Writes the mini-batch loss and the per-epoch accuracy charts (`loss`, `accuracy` .svg/.png); returns the files. */
 export async function saveTrainingCharts(out: string, result: TrainResult, title: string): Promise<string[]> {
   const { epochs, losses } = result;
-  const lossChart = lineChart([{ name: 'loss', x: losses.map((_, i) => i + 1), y: losses }], { title: `${title}: mini-batch loss`, xLabel: 'iteration', yLabel: 'loss' });
+  const lossChart = lineChart([{ name: 'loss', x: losses.map((_, i) => i + 1), y: losses }], {
+    title: `${title}: mini-batch loss`,
+    xLabel: 'iteration',
+    yLabel: 'loss',
+  });
   const accuracyChart = lineChart(
     [
       { name: 'train acc', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.trainAccuracy) },
@@ -187,7 +248,10 @@ export async function saveTrainingCharts(out: string, result: TrainResult, title
     { title: `${title}: accuracy per epoch`, xLabel: 'epochs', yLabel: 'accuracy', yDomain: [0, 1], points: true },
   );
   const files: string[] = [];
-  for (const [spec, stem] of [[lossChart, 'loss'], [accuracyChart, 'accuracy']] as const) {
+  for (const [spec, stem] of [
+    [lossChart, 'loss'],
+    [accuracyChart, 'accuracy'],
+  ] as const) {
     const written = await saveChart(spec, join(out, stem));
     files.push(written.svg, written.png);
   }
@@ -203,7 +267,10 @@ export async function saveFilterGrid(W: Tensor, file: string, title: string): Pr
   const all = W.contiguous().toTypedArray();
   const data = new Float32Array(FN * FH * FW);
   for (let f = 0; f < FN; f++) data.set(all.subarray(f * C * FH * FW, f * C * FH * FW + FH * FW), f * FH * FW);
-  const spec = imageGrid({ data, count: FN, height: FH, width: FW }, { columns: 10, title, scale: Math.max(2, Math.round(40 / FH)) });
+  const spec = imageGrid(
+    { data, count: FN, height: FH, width: FW },
+    { columns: 10, title, scale: Math.max(2, Math.round(40 / FH)) },
+  );
   const written = await saveChart(spec, file);
   return [written.svg, written.png];
 }
@@ -212,9 +279,17 @@ export async function saveFilterGrid(W: Tensor, file: string, title: string): Pr
  * Saves up to `count` misclassified test images as a grid labelled "predicted ✗ (true)". Returns
  * the two files, or none when there is no mistake.
  */
-export async function saveMistakesGrid(data: LabelledImages, predicted: Int32Array, file: string, title: string, count = 40): Promise<string[]> {
+export async function saveMistakesGrid(
+  data: LabelledImages,
+  predicted: Int32Array,
+  file: string,
+  title: string,
+  count = 40,
+): Promise<string[]> {
   const labels = data.t.toTypedArray();
-  const mistakes = Array.from(predicted.keys()).filter((i) => predicted[i] !== labels[i]).slice(0, count);
+  const mistakes = Array.from(predicted.keys())
+    .filter((i) => predicted[i] !== labels[i])
+    .slice(0, count);
   if (mistakes.length === 0) return [];
   const [, , H, W] = data.x.shape;
   const pixels = data.x.contiguous().toTypedArray();

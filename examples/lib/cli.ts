@@ -35,7 +35,14 @@ export function parseArgs(argv: readonly string[]): ExampleOptions {
     const next = argv[i + 1];
     const value = inline ?? (next !== undefined && !next.startsWith('--') ? (i++, next) : 'true');
     const name = key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    options[name] = value === 'true' ? true : value === 'false' ? false : value !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+    options[name] =
+      value === 'true'
+        ? true
+        : value === 'false'
+          ? false
+          : value !== '' && Number.isFinite(Number(value))
+            ? Number(value)
+            : value;
   }
   return options;
 }

@@ -48,10 +48,20 @@ const config = {
 
 /** What every top-level spec shares: schema, config, and an optional title. */
 function top(title: string | undefined, spec: Record<string, unknown>): TopLevelSpec {
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config, ...(title ? { title } : {}), ...spec } as TopLevelSpec;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config,
+    ...(title ? { title } : {}),
+    ...spec,
+  } as TopLevelSpec;
 }
 
-const quantitative = (field: string, title: string, scale: Record<string, unknown> = { zero: false }) => ({ field, type: 'quantitative', title, scale });
+const quantitative = (field: string, title: string, scale: Record<string, unknown> = { zero: false }) => ({
+  field,
+  type: 'quantitative',
+  title,
+  scale,
+});
 
 // ---- Charts. ------------------------------------------------------------------------------------
 
@@ -61,10 +71,22 @@ const quantitative = (field: string, title: string, scale: Record<string, unknow
  */
 export function lineChart(
   series: readonly Series[],
-  options: { title?: string; xLabel?: string; yLabel?: string; logY?: boolean; yDomain?: [number, number]; width?: number; height?: number; points?: boolean } = {},
+  options: {
+    title?: string;
+    xLabel?: string;
+    yLabel?: string;
+    logY?: boolean;
+    yDomain?: [number, number];
+    width?: number;
+    height?: number;
+    points?: boolean;
+  } = {},
 ): TopLevelSpec {
   const values = series.flatMap((s) => Array.from(s.y, (y, i) => ({ series: s.name, x: s.x ? s.x[i] : i, y })));
-  const yScale = { ...(options.logY ? { type: 'log' } : { zero: false }), ...(options.yDomain ? { domain: options.yDomain } : {}) };
+  const yScale = {
+    ...(options.logY ? { type: 'log' } : { zero: false }),
+    ...(options.yDomain ? { domain: options.yDomain } : {}),
+  };
   return top(options.title, {
     width: options.width ?? WIDTH,
     height: options.height ?? HEIGHT,
@@ -79,7 +101,15 @@ export function lineChart(
 }
 
 /** The bars of one histogram (a unit spec without the top-level parts), binned here so there are exactly `bins` bars. */
-function histogramUnit(values: ArrayLike<number>, bins: number, [lo, hi]: [number, number], xLabel: string, yLabel: string, width: number, height: number) {
+function histogramUnit(
+  values: ArrayLike<number>,
+  bins: number,
+  [lo, hi]: [number, number],
+  xLabel: string,
+  yLabel: string,
+  width: number,
+  height: number,
+) {
   const counts = new Array<number>(bins).fill(0);
   const step = (hi - lo) / bins || 1;
   // Values outside the domain (and NaN) are left out, as numpy's histogram does; `hi` falls in the last bin.
@@ -102,7 +132,12 @@ function histogramUnit(values: ArrayLike<number>, bins: number, [lo, hi]: [numbe
 function extent(arrays: readonly ArrayLike<number>[]): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const a of arrays) for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i])) (lo = Math.min(lo, a[i])), (hi = Math.max(hi, a[i]));
+  for (const a of arrays)
+    for (let i = 0; i < a.length; i++)
+      if (Number.isFinite(a[i])) {
+        lo = Math.min(lo, a[i]);
+        hi = Math.max(hi, a[i]);
+      }
   return lo <= hi ? (lo < hi ? [lo, hi] : [lo - 0.5, hi + 0.5]) : [0, 1];
 }
 
@@ -112,10 +147,28 @@ function extent(arrays: readonly ArrayLike<number>[]): [number, number] {
  */
 export function histogram(
   values: ArrayLike<number>,
-  options: { title?: string; bins?: number; domain?: [number, number]; xLabel?: string; width?: number; height?: number } = {},
+  options: {
+    title?: string;
+    bins?: number;
+    domain?: [number, number];
+    xLabel?: string;
+    width?: number;
+    height?: number;
+  } = {},
 ): TopLevelSpec {
   const domain = options.domain ?? extent([values]);
-  return top(options.title, histogramUnit(values, options.bins ?? 30, domain, options.xLabel ?? 'value', 'count', options.width ?? WIDTH, options.height ?? HEIGHT));
+  return top(
+    options.title,
+    histogramUnit(
+      values,
+      options.bins ?? 30,
+      domain,
+      options.xLabel ?? 'value',
+      'count',
+      options.width ?? WIDTH,
+      options.height ?? HEIGHT,
+    ),
+  );
 }
 
 /**
@@ -129,16 +182,29 @@ export function histograms(
   const domain = options.domain ?? extent(panels.map((p) => p.values));
   return top(undefined, {
     columns: options.columns ?? panels.length,
-    concat: panels.map((p) => ({ title: p.title, ...histogramUnit(p.values, options.bins ?? 30, domain, '', '', 160, 140) })),
+    concat: panels.map((p) => ({
+      title: p.title,
+      ...histogramUnit(p.values, options.bins ?? 30, domain, '', '', 160, 140),
+    })),
   });
 }
 
 /** The point layer shared by the scatter and decision-region plots; coloured by class if labelled. */
 function pointLayer(points: Points) {
   return {
-    data: { values: Array.from({ length: points.x.length }, (_, i) => ({ x: points.x[i], y: points.y[i], class: points.label?.[i] })) },
+    data: {
+      values: Array.from({ length: points.x.length }, (_, i) => ({
+        x: points.x[i],
+        y: points.y[i],
+        class: points.label?.[i],
+      })),
+    },
     mark: { type: 'circle', size: 30, opacity: 0.9, stroke: 'white', strokeWidth: 0.5 },
-    encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, ...(points.label ? { color: { field: 'class', type: 'nominal', title: 'class' } } : {}) },
+    encoding: {
+      x: { field: 'x', type: 'quantitative' },
+      y: { field: 'y', type: 'quantitative' },
+      ...(points.label ? { color: { field: 'class', type: 'nominal', title: 'class' } } : {}),
+    },
   };
 }
 
@@ -146,18 +212,28 @@ function pointLayer(points: Points) {
  * Scatter plot of points, coloured by class label when given.
  * @example scatterPlot({ x: [0, 1, 2], y: [1, 0, 1], label: [0, 1, 0] }, { title: 'Data' })
  */
-export function scatterPlot(points: Points, options: { title?: string; xLabel?: string; yLabel?: string; width?: number; height?: number } = {}): TopLevelSpec {
+export function scatterPlot(
+  points: Points,
+  options: { title?: string; xLabel?: string; yLabel?: string; width?: number; height?: number } = {},
+): TopLevelSpec {
   const layer = pointLayer(points);
   return top(options.title, {
     width: options.width ?? 400,
     height: options.height ?? 400,
     ...layer,
-    encoding: { ...layer.encoding, x: quantitative('x', options.xLabel ?? 'x'), y: quantitative('y', options.yLabel ?? 'y') },
+    encoding: {
+      ...layer.encoding,
+      x: quantitative('x', options.xLabel ?? 'x'),
+      y: quantitative('y', options.yLabel ?? 'y'),
+    },
   });
 }
 
 /** Axis over exactly the given range, without grid lines (they would show through translucent cells). */
-const edgeToEdge = (field: string, domain: [number, number], title = field) => ({ ...quantitative(field, title, { domain, nice: false, zero: false }), axis: { grid: false } });
+const edgeToEdge = (field: string, domain: [number, number], title = field) => ({
+  ...quantitative(field, title, { domain, nice: false, zero: false }),
+  axis: { grid: false },
+});
 
 /**
  * The cells of a grid as rects, with equal neighbours along a row merged into one (a 100×100
@@ -171,7 +247,7 @@ function gridRects(xs: readonly number[], ys: readonly number[], classAt: (ix: n
   const rects: { x: number; x2: number; y: number; y2: number; class: number }[] = [];
   for (let iy = 0; iy < ys.length; iy++) {
     const [y, y2] = edges(ys, iy);
-    for (let start = 0; start < xs.length; ) {
+    for (let start = 0; start < xs.length;) {
       let end = start;
       while (end + 1 < xs.length && classAt(end + 1, iy) === classAt(start, iy)) end++;
       rects.push({ x: edges(xs, start)[0], x2: edges(xs, end)[1], y, y2, class: classAt(start, iy) });
@@ -188,19 +264,33 @@ function gridRects(xs: readonly number[], ys: readonly number[], classAt: (ix: n
  * @example decisionRegions({ xs: grid, ys: grid, classOf: (x, y) => predict(x, y) }, { x, y, label }, { title: 'Spiral', xLabel: 'x1', yLabel: 'x2' })
  */
 export function decisionRegions(
-  grid: { xs: readonly number[]; ys: readonly number[]; classOf: (x: number, y: number) => number } | { xs: readonly number[]; ys: readonly number[]; classes: ArrayLike<number> },
+  grid:
+    | { xs: readonly number[]; ys: readonly number[]; classOf: (x: number, y: number) => number }
+    | { xs: readonly number[]; ys: readonly number[]; classes: ArrayLike<number> },
   points: { x: ArrayLike<number>; y: ArrayLike<number>; label: ArrayLike<number> },
   options: { title?: string; xLabel?: string; yLabel?: string } = {},
 ): TopLevelSpec {
   const { xs, ys } = grid;
-  const classAt = 'classOf' in grid ? (ix: number, iy: number) => grid.classOf(xs[ix], ys[iy]) : (ix: number, iy: number) => grid.classes[iy * xs.length + ix];
+  const classAt =
+    'classOf' in grid
+      ? (ix: number, iy: number) => grid.classOf(xs[ix], ys[iy])
+      : (ix: number, iy: number) => grid.classes[iy * xs.length + ix];
   const cells = gridRects(xs, ys, classAt);
-  const range = (key: 'x' | 'y'): [number, number] => [Math.min(...cells.map((c) => c[key])), Math.max(...cells.map((c) => c[`${key}2`]))];
+  const range = (key: 'x' | 'y'): [number, number] => [
+    Math.min(...cells.map((c) => c[key])),
+    Math.max(...cells.map((c) => c[`${key}2`])),
+  ];
   // Both layers colour by the field `class`, so they share one colour scale and one legend.
   const regions = {
     data: { values: cells },
     mark: { type: 'rect', opacity: 0.3 },
-    encoding: { x: edgeToEdge('x', range('x'), options.xLabel), x2: { field: 'x2' }, y: edgeToEdge('y', range('y'), options.yLabel), y2: { field: 'y2' }, color: { field: 'class', type: 'nominal', title: 'class' } },
+    encoding: {
+      x: edgeToEdge('x', range('x'), options.xLabel),
+      x2: { field: 'x2' },
+      y: edgeToEdge('y', range('y'), options.yLabel),
+      y2: { field: 'y2' },
+      color: { field: 'class', type: 'nominal', title: 'class' },
+    },
   };
   return top(options.title, { width: 400, height: 400, layer: [regions, pointLayer(points)] });
 }
@@ -209,7 +299,13 @@ export function decisionRegions(
  * Iso-lines of a function sampled on a grid, by marching squares: in each cell, each level's line
  * enters and leaves where the corners differ in side; returns the pieces as segments.
  */
-function isoLines(f: (x: number, y: number) => number, xDomain: [number, number], yDomain: [number, number], levels: number, n = 60) {
+function isoLines(
+  f: (x: number, y: number) => number,
+  xDomain: [number, number],
+  yDomain: [number, number],
+  levels: number,
+  n = 60,
+) {
   const at = ([lo, hi]: [number, number], i: number) => lo + (i * (hi - lo)) / (n - 1);
   const values = Array.from({ length: n * n }, (_, k) => f(at(xDomain, k % n), at(yDomain, Math.floor(k / n))));
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -218,7 +314,12 @@ function isoLines(f: (x: number, y: number) => number, xDomain: [number, number]
   const segments: { x: number; y: number; x2: number; y2: number }[] = [];
   for (let iy = 0; iy + 1 < n; iy++)
     for (let ix = 0; ix + 1 < n; ix++) {
-      const corners = [[ix, iy], [ix + 1, iy], [ix + 1, iy + 1], [ix, iy + 1]].map(([i, j]) => ({ i, j, v: values[j * n + i] }));
+      const corners = [
+        [ix, iy],
+        [ix + 1, iy],
+        [ix + 1, iy + 1],
+        [ix, iy + 1],
+      ].map(([i, j]) => ({ i, j, v: values[j * n + i] }));
       for (const t of thresholds) {
         const crossings: [number, number][] = [];
         for (let e = 0; e < 4; e++) {
@@ -228,7 +329,8 @@ function isoLines(f: (x: number, y: number) => number, xDomain: [number, number]
           crossings.push([at(xDomain, p.i + s * (q.i - p.i)), at(yDomain, p.j + s * (q.j - p.j))]);
         }
         // Two crossings make one piece; four (a saddle) make two, paired around the cell.
-        for (let c = 0; c + 1 < crossings.length; c += 2) segments.push({ x: crossings[c][0], y: crossings[c][1], x2: crossings[c + 1][0], y2: crossings[c + 1][1] });
+        for (let c = 0; c + 1 < crossings.length; c += 2)
+          segments.push({ x: crossings[c][0], y: crossings[c][1], x2: crossings[c + 1][0], y2: crossings[c + 1][1] });
       }
     }
   return segments;
@@ -250,7 +352,12 @@ export interface PathVertex {
  * on) lines that far out even when the chart clips them.
  * @example clipPath([0, 2], [0, 0], [-1, 1], [-1, 1]) // [{ x: 0, y: 0, piece: 0, order: 0 }, { x: 1, y: 0, piece: 0, order: 1 }]
  */
-export function clipPath(xs: readonly number[], ys: readonly number[], [xMin, xMax]: [number, number], [yMin, yMax]: [number, number]): PathVertex[] {
+export function clipPath(
+  xs: readonly number[],
+  ys: readonly number[],
+  [xMin, xMax]: [number, number],
+  [yMin, yMax]: [number, number],
+): PathVertex[] {
   const vertices: PathVertex[] = [];
   let piece = -1;
   let open = false; // whether the last vertex pushed is the unclipped end of the previous segment
@@ -269,7 +376,12 @@ export function clipPath(xs: readonly number[], ys: readonly number[], [xMin, xM
     const [dx, dy] = [x1 - x0, y1 - y0];
     let [t0, t1] = [0, 1];
     // For each edge: p·t ≤ q keeps the point on the inner side of that edge.
-    for (const [p, q] of [[-dx, x0 - xMin], [dx, xMax - x0], [-dy, y0 - yMin], [dy, yMax - y0]]) {
+    for (const [p, q] of [
+      [-dx, x0 - xMin],
+      [dx, xMax - x0],
+      [-dy, y0 - yMin],
+      [dy, yMax - y0],
+    ]) {
       if (p === 0) {
         if (q < 0) t0 = Infinity; // parallel to the edge and outside it
       } else if (p < 0) t0 = Math.max(t0, q / p);
@@ -303,7 +415,12 @@ export function pathPlot(
     yLabel?: string;
     xDomain?: [number, number];
     yDomain?: [number, number];
-    contour?: { f: (x: number, y: number) => number; xDomain: [number, number]; yDomain: [number, number]; levels?: number };
+    contour?: {
+      f: (x: number, y: number) => number;
+      xDomain: [number, number];
+      yDomain: [number, number];
+      levels?: number;
+    };
   } = {},
 ): TopLevelSpec {
   // Without a given box: the finite points' range and 5% more on each side, so no dot sits on the frame.
@@ -320,13 +437,25 @@ export function pathPlot(
     color: { field: 'path', type: 'nominal', title: null, sort: paths.map((p) => p.name) },
   };
   const lineLayer = {
-    data: { values: paths.flatMap((p) => clipPath(p.x, p.y, xDomain, yDomain).map((v) => ({ path: p.name, ...v, piece: `${p.name}/${v.piece}` }))) },
+    data: {
+      values: paths.flatMap((p) =>
+        clipPath(p.x, p.y, xDomain, yDomain).map((v) => ({ path: p.name, ...v, piece: `${p.name}/${v.piece}` })),
+      ),
+    },
     mark: { type: 'line', clip: true, strokeWidth: 1.5 },
-    encoding: { ...encoding, detail: { field: 'piece', type: 'nominal' }, order: { field: 'order', type: 'quantitative' } }, // follow the steps, not increasing x
+    encoding: {
+      ...encoding,
+      detail: { field: 'piece', type: 'nominal' },
+      order: { field: 'order', type: 'quantitative' },
+    }, // follow the steps, not increasing x
   };
   const inBox = (x: number, y: number) => x >= xDomain[0] && x <= xDomain[1] && y >= yDomain[0] && y <= yDomain[1];
   const pointLayer = {
-    data: { values: paths.flatMap((p) => Array.from(p.x, (x, step) => ({ path: p.name, step, x, y: p.y[step] })).filter((v) => inBox(v.x, v.y))) },
+    data: {
+      values: paths.flatMap((p) =>
+        Array.from(p.x, (x, step) => ({ path: p.name, step, x, y: p.y[step] })).filter((v) => inBox(v.x, v.y)),
+      ),
+    },
     mark: { type: 'point', filled: true, size: 16, opacity: 1 },
     encoding,
   };
@@ -339,7 +468,9 @@ export function pathPlot(
     encoding: { x: encoding.x, y: encoding.y, x2: { field: 'x2' }, y2: { field: 'y2' } },
   };
   // Equal units on both axes, within reason, so circles look round.
-  const height = Math.round(Math.min(480, Math.max(200, (WIDTH * (yDomain[1] - yDomain[0])) / (xDomain[1] - xDomain[0]))));
+  const height = Math.round(
+    Math.min(480, Math.max(200, (WIDTH * (yDomain[1] - yDomain[0])) / (xDomain[1] - xDomain[0]))),
+  );
   return top(options.title, { width: WIDTH, height, layer: [contourLayer, lineLayer, pointLayer] });
 }
 
@@ -359,7 +490,8 @@ function crc32(bytes: Uint8Array): number {
 function grayPng(gray: Uint8Array, height: number, width: number, scale: number): Buffer {
   const w = width * scale;
   const rows = Buffer.alloc((w + 1) * height * scale); // each row starts with filter byte 0 (none)
-  for (let r = 0; r < height * scale; r++) for (let c = 0; c < w; c++) rows[r * (w + 1) + 1 + c] = gray[Math.floor(r / scale) * width + Math.floor(c / scale)];
+  for (let r = 0; r < height * scale; r++)
+    for (let c = 0; c < w; c++) rows[r * (w + 1) + 1 + c] = gray[Math.floor(r / scale) * width + Math.floor(c / scale)];
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
     const length = Buffer.alloc(4);
@@ -373,7 +505,12 @@ function grayPng(gray: Uint8Array, height: number, width: number, scale: number)
   header.writeUInt32BE(height * scale, 4);
   header[8] = 8;
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /**
@@ -384,11 +521,18 @@ function grayPng(gray: Uint8Array, height: number, width: number, scale: number)
  */
 export function imageGrid(
   images: { data: ArrayLike<number>; count: number; height: number; width: number },
-  options: { columns?: number; labels?: readonly string[]; title?: string; scale?: number; normalize?: 'per-image' | 'global' | 'none' } = {},
+  options: {
+    columns?: number;
+    labels?: readonly string[];
+    title?: string;
+    scale?: number;
+    normalize?: 'per-image' | 'global' | 'none';
+  } = {},
 ): TopLevelSpec {
   const { data, count, height, width } = images;
   const size = height * width;
-  if (data.length < count * size) throw new Error(`imageGrid: ${count} images of ${height}×${width} need ${count * size} values, got ${data.length}`);
+  if (data.length < count * size)
+    throw new Error(`imageGrid: ${count} images of ${height}×${width} need ${count * size} values, got ${data.length}`);
   const columns = Math.min(options.columns ?? Math.ceil(Math.sqrt(count)), count);
   const scale = options.scale ?? Math.max(1, Math.round(56 / Math.max(height, width)));
   const normalize = options.normalize ?? 'per-image';
@@ -400,17 +544,37 @@ export function imageGrid(
   const values = Array.from({ length: count }, (_, i) => {
     const pixels = pixelsOf(i);
     const [lo, hi] = normalize === 'none' ? [0, 1] : normalize === 'global' ? all : extent([pixels]);
-    const gray = Uint8Array.from(pixels, (v) => Math.round(255 * Math.min(1, Math.max(0, hi > lo ? (v - lo) / (hi - lo) : 0.5))));
+    const gray = Uint8Array.from(pixels, (v) =>
+      Math.round(255 * Math.min(1, Math.max(0, hi > lo ? (v - lo) / (hi - lo) : 0.5))),
+    );
     const url = `data:image/png;base64,${grayPng(gray, height, width, scale).toString('base64')}`;
     const [left, topEdge] = [(i % columns) * cellWidth, Math.floor(i / columns) * cellHeight];
-    return { url, left, top: topEdge, labelY: topEdge + height * scale + 2, center: left + (width * scale) / 2, label: options.labels?.[i] ?? '' };
+    return {
+      url,
+      left,
+      top: topEdge,
+      labelY: topEdge + height * scale + 2,
+      center: left + (width * scale) / 2,
+      label: options.labels?.[i] ?? '',
+    };
   });
   const pixel = (field: string) => ({ field, type: 'quantitative', scale: null }); // positions in pixels, no axes
   const imageLayer = {
-    mark: { type: 'image', width: width * scale, height: height * scale, align: 'left', baseline: 'top', smooth: false, aria: false }, // aria labels would repeat the data: URLs
+    mark: {
+      type: 'image',
+      width: width * scale,
+      height: height * scale,
+      align: 'left',
+      baseline: 'top',
+      smooth: false,
+      aria: false,
+    }, // aria labels would repeat the data: URLs
     encoding: { x: pixel('left'), y: pixel('top'), url: { field: 'url', type: 'nominal' } },
   };
-  const labelLayer = { mark: { type: 'text', baseline: 'top', fontSize: 11 }, encoding: { x: pixel('center'), y: pixel('labelY'), text: { field: 'label' } } };
+  const labelLayer = {
+    mark: { type: 'text', baseline: 'top', fontSize: 11 },
+    encoding: { x: pixel('center'), y: pixel('labelY'), text: { field: 'label' } },
+  };
   return top(options.title, {
     width: columns * cellWidth - 4,
     height: Math.ceil(count / columns) * cellHeight - 4,

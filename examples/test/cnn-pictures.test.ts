@@ -16,8 +16,18 @@ describe('cnn-pictures', () => {
       [5, 6, 7, 9, 10, 11, 13, 14, 15],
       [6, 7, 8, 10, 11, 12, 14, 15, 16],
     ]);
-    expect(result.coverage).toEqual([[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]]);
-    expect(result.poolGradient).toEqual([[0, 0, 0, 0], [1, 0, 0, 2], [3, 0, 4, 0], [0, 0, 0, 0]]);
+    expect(result.coverage).toEqual([
+      [1, 2, 2, 1],
+      [2, 4, 4, 2],
+      [2, 4, 4, 2],
+      [1, 2, 2, 1],
+    ]);
+    expect(result.poolGradient).toEqual([
+      [0, 0, 0, 0],
+      [1, 0, 0, 2],
+      [3, 0, 4, 0],
+      [0, 0, 0, 0],
+    ]);
     expect(result.files).toHaveLength(6);
     for (const file of result.files) expect(existsSync(file), file).toBe(true);
   });

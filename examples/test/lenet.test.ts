@@ -26,7 +26,17 @@ describe('lenet', () => {
     expect(modern.finalTestAccuracy).toBeGreaterThan(lenet.finalTestAccuracy);
     expect(modern.losses[11]).toBeLessThan(lenet.losses[11]);
     const names = result.files.map((f) => f.slice(out.length + 1)).sort();
-    expect(names).toEqual(['accuracy.png', 'accuracy.svg', 'compare.png', 'compare.svg', 'filters.png', 'filters.svg', 'lenet.safetensors', 'loss.png', 'loss.svg']);
+    expect(names).toEqual([
+      'accuracy.png',
+      'accuracy.svg',
+      'compare.png',
+      'compare.svg',
+      'filters.png',
+      'filters.svg',
+      'lenet.safetensors',
+      'loss.png',
+      'loss.svg',
+    ]);
     for (const file of result.files) expect(existsSync(file), file).toBe(true);
   });
 });

@@ -10,7 +10,8 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 // The book's weights live beside the repository (../shared), present here and in CI.
 const haveReferenceWeights = existsSync(REFERENCE_WEIGHTS);
-if (!haveReferenceWeights) console.warn(`mnist-inference: skipping the book's sample network, ${REFERENCE_WEIGHTS} is absent`);
+if (!haveReferenceWeights)
+  console.warn(`mnist-inference: skipping the book's sample network, ${REFERENCE_WEIGHTS} is absent`);
 
 describe('mnist-inference', () => {
   it.skipIf(!haveReferenceWeights)("reproduces the book's accuracy 0.9352 with its sample network", async () => {
@@ -22,7 +23,14 @@ describe('mnist-inference', () => {
     // One image at a time (the first 1,000 in smoke mode) predicts exactly what the batches do.
     expect(result.oneByOne.images).toBe(1000);
     expect(result.batch).toMatchObject({ size: 100, batches: 100 });
-    expect(result.shapes).toEqual({ x: [10000, 784], 'x[0]': [784], W1: [784, 50], W2: [50, 100], W3: [100, 10], y: [10000, 10] });
+    expect(result.shapes).toEqual({
+      x: [10000, 784],
+      'x[0]': [784],
+      W1: [784, 50],
+      W2: [50, 100],
+      W3: [100, 10],
+      y: [10000, 10],
+    });
     expect(result.first.labels).toEqual([7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1, 5, 9, 7, 3, 4]);
     for (const file of result.files) expect(existsSync(file), file).toBe(true);
     expect(result.files).toHaveLength(4); // first-20 and mistakes, .svg and .png

@@ -20,7 +20,11 @@ describe('numerical-gradient example', () => {
     expect(result.derivative[1].exact).toBeCloseTo(0.3, 15);
 
     // ∇(x0² + x1²) at (3, 4), (0, 2), (3, 0): the book prints [6. 8.], [0. 4.], [6. 0.]
-    const expected = [[6, 8], [0, 4], [6, 0]];
+    const expected = [
+      [6, 8],
+      [0, 4],
+      [6, 0],
+    ];
     result.gradient.forEach((g, i) => {
       g.numerical.forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], 10));
       expect(g.exact).toEqual(expected[i]);

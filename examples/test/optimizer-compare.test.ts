@@ -8,7 +8,7 @@ const out = mkdtempSync(join(tmpdir(), 'optimizer-compare-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('optimizer-compare example', () => {
-  it('walks the book\'s paths on f(x, y) = x²/20 + y² and ranks the optimizers on MNIST', async () => {
+  it("walks the book's paths on f(x, y) = x²/20 + y² and ranks the optimizers on MNIST", async () => {
     const { paths, mnist, files } = await main({ smoke: true, out });
 
     // Part 1: the same 30 updates as the book's NumPy code (Adam's ε sits elsewhere: 1e-5 apart).
@@ -49,7 +49,7 @@ describe('optimizer-compare example', () => {
     for (const file of files) expect(existsSync(file)).toBe(true);
   });
 
-  it('smooths like the book\'s smooth_curve', () => {
+  it("smooths like the book's smooth_curve", () => {
     // A constant stays constant (the Kaiser weights sum to 1); a step is blurred over ±5 points.
     expect(smoothCurve(new Array(20).fill(3)).every((v) => Math.abs(v - 3) < 1e-12)).toBe(true);
     const step = smoothCurve(Array.from({ length: 30 }, (_, i) => (i < 15 ? 0 : 1)));

@@ -9,12 +9,22 @@ describe('perceptron example', () => {
     const out = mkdtempSync(join(tmpdir(), 'perceptron-'));
     const result = await main({ smoke: true, out });
     // inputs (0,0), (1,0), (0,1), (1,1), the book's order
-    expect(result.inputs).toEqual([[0, 0], [1, 0], [0, 1], [1, 1]]);
+    expect(result.inputs).toEqual([
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
     expect(result.AND).toEqual([0, 0, 0, 1]);
     expect(result.NAND).toEqual([1, 1, 1, 0]);
     expect(result.OR).toEqual([0, 1, 1, 1]);
     expect(result.XOR).toEqual([0, 1, 1, 0]);
-    expect(result.xorHidden).toEqual([[1, 0], [1, 1], [1, 1], [0, 1]]);
+    expect(result.xorHidden).toEqual([
+      [1, 0],
+      [1, 1],
+      [1, 1],
+      [0, 1],
+    ]);
     for (const gate of ['and', 'nand', 'or', 'xor']) {
       expect(existsSync(join(out, `perceptron-${gate}.png`))).toBe(true);
       expect(existsSync(join(out, `perceptron-${gate}.svg`))).toBe(true);

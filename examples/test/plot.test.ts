@@ -84,7 +84,10 @@ describe('histogram', () => {
   });
 
   it('draws a row of panels over one domain, each with its title', async () => {
-    const panels = [1, 2, 3].map((layer) => ({ title: `${layer}-layer`, values: new Float32Array(100).map((_, i) => (i % (layer * 10)) / 30) }));
+    const panels = [1, 2, 3].map((layer) => ({
+      title: `${layer}-layer`,
+      values: new Float32Array(100).map((_, i) => (i % (layer * 10)) / 30),
+    }));
     const svg = await toSvg(histograms(panels, { bins: 10, domain: [0, 1] }));
     for (const panel of panels) expect(svg).toContain(`>${panel.title}</text>`);
     expect(countMarks(svg, 'rect')).toBe(30);
@@ -132,8 +135,19 @@ describe('pathPlot', () => {
   };
 
   it('draws each path in step order over iso-lines of f', async () => {
-    const contour = { f: (x: number, y: number) => (x * x) / 20 + y * y, xDomain: [-10, 10] as [number, number], yDomain: [-5, 5] as [number, number], levels: 6 };
-    const spec = pathPlot([{ name: 'SGD', ...descent(0.9) }, { name: 'slow', ...descent(0.2) }], { title: 'Descent on x²/20 + y²', contour });
+    const contour = {
+      f: (x: number, y: number) => (x * x) / 20 + y * y,
+      xDomain: [-10, 10] as [number, number],
+      yDomain: [-5, 5] as [number, number],
+      levels: 6,
+    };
+    const spec = pathPlot(
+      [
+        { name: 'SGD', ...descent(0.9) },
+        { name: 'slow', ...descent(0.2) },
+      ],
+      { title: 'Descent on x²/20 + y²', contour },
+    );
     const svg = await toSvg(spec);
     expect(svg).toContain('>Descent on x²/20 + y²</text>');
     expect(countMarks(svg, 'line')).toBe(2);
@@ -163,7 +177,12 @@ describe('pathPlot', () => {
   it('clips a diverging path to the plotted box, and still renders it to PNG', async () => {
     // lr = 10 on x²/20 + y²: x jumps to 0, y is multiplied by −19 every step, reaching 1e13.
     const diverging = { name: 'lr 10', ...descent(10) };
-    const contour = { f: (x: number, y: number) => (x * x) / 20 + y * y, xDomain: [-10, 10] as [number, number], yDomain: [-5, 5] as [number, number], levels: 4 };
+    const contour = {
+      f: (x: number, y: number) => (x * x) / 20 + y * y,
+      xDomain: [-10, 10] as [number, number],
+      yDomain: [-5, 5] as [number, number],
+      levels: 4,
+    };
     const spec = pathPlot([diverging, { name: 'lr 0.9', ...descent(0.9) }], { contour });
     const svg = await toSvg(spec);
     // lr 10: the first step leaves through the bottom edge; each later jump along x = 0 crosses
@@ -173,7 +192,9 @@ describe('pathPlot', () => {
     expect(countMarks(svg, 'symbol')).toBe(1 + 11);
     // Every coordinate of the drawn lines is inside the 480-pixel-wide picture (give or take a pixel).
     const lines = [...svg.matchAll(/<g class="mark-line role-mark[^>]*>(.*?)<\/g>/g)].map((m) => m[1]).join('');
-    const coordinates = [...lines.matchAll(/ d="([^"]*)"/g)].flatMap((m) => m[1].match(/-?[\d.]+(e[+-]?\d+)?/g)!.map(Number));
+    const coordinates = [...lines.matchAll(/ d="([^"]*)"/g)].flatMap((m) =>
+      m[1].match(/-?[\d.]+(e[+-]?\d+)?/g)!.map(Number),
+    );
     expect(coordinates.length).toBeGreaterThan(20);
     for (const c of coordinates) expect(Math.abs(c)).toBeLessThanOrEqual(481);
     const png = readFileSync((await saveChart(spec, join(dir, 'diverging'))).png);
@@ -205,7 +226,10 @@ describe('clipPath', () => {
   });
 
   it('keeps the part of a segment crossing the box with both ends outside, and breaks at non-finite points', () => {
-    expect(clipPath([-2, 2], [0, 0], box, box).map((v) => [v.x, v.y])).toEqual([[-1, 0], [1, 0]]);
+    expect(clipPath([-2, 2], [0, 0], box, box).map((v) => [v.x, v.y])).toEqual([
+      [-1, 0],
+      [1, 0],
+    ]);
     expect(clipPath([0, NaN, 0.5, 0.5], [0, 0, 0, 0.5], box, box).map((v) => v.piece)).toEqual([0, 0]);
     expect(clipPath([5, 6], [5, 6], box, box)).toEqual([]);
     expect(clipPath([0.5], [0.5], box, box)).toEqual([{ x: 0.5, y: 0.5, piece: 0, order: 0 }]);
@@ -215,7 +239,12 @@ describe('clipPath', () => {
 describe('imageGrid', () => {
   it('draws one image and one label per picture', async () => {
     const data = new Float32Array(6 * 28 * 28).map((_, i) => (i % 7) / 7);
-    const svg = await toSvg(imageGrid({ data, count: 6, height: 28, width: 28 }, { columns: 3, labels: ['a', 'b', 'c', 'd', 'e', 'f'], title: 'Digits' }));
+    const svg = await toSvg(
+      imageGrid(
+        { data, count: 6, height: 28, width: 28 },
+        { columns: 3, labels: ['a', 'b', 'c', 'd', 'e', 'f'], title: 'Digits' },
+      ),
+    );
     expect(svg).toContain('>Digits</text>');
     expect(countMarks(svg, 'image')).toBe(6);
     expect(countMarks(svg, 'text')).toBe(6);
@@ -236,7 +265,9 @@ describe('imageGrid', () => {
   });
 
   it('names the shapes when the data is too short', () => {
-    expect(() => imageGrid({ data: new Float32Array(10), count: 2, height: 3, width: 3 })).toThrow(/2 images of 3×3 need 18 values, got 10/);
+    expect(() => imageGrid({ data: new Float32Array(10), count: 2, height: 3, width: 3 })).toThrow(
+      /2 images of 3×3 need 18 values, got 10/,
+    );
   });
 });
 

@@ -25,7 +25,17 @@ describe('simple-convnet', () => {
     expect(result.secondsPerEpoch).toBeGreaterThan(0);
     expect(result.testTotal).toBe(500);
     const names = result.files.map((f) => f.slice(out.length + 'smoke/'.length + 1)).sort();
-    expect(names).toEqual(['accuracy.png', 'accuracy.svg', 'filters-after.png', 'filters-after.svg', 'filters-before.png', 'filters-before.svg', 'loss.png', 'loss.svg', 'simple-convnet.safetensors']);
+    expect(names).toEqual([
+      'accuracy.png',
+      'accuracy.svg',
+      'filters-after.png',
+      'filters-after.svg',
+      'filters-before.png',
+      'filters-before.svg',
+      'loss.png',
+      'loss.svg',
+      'simple-convnet.safetensors',
+    ]);
     for (const file of result.files) expect(existsSync(file), file).toBe(true);
 
     // The checkpoint rebuilds the trained network: the same predictions on the same test images.

@@ -20,6 +20,7 @@ describe('spiral example', () => {
       expect(run.finalLoss).toBeLessThan(0.8);
       expect(run.accuracy).toBeGreaterThan(0.5); // chance is 1/3
     }
-    for (const file of ['loss', 'decision-boundary', 'decision-boundary-trainer']) expect(existsSync(join(out, `${file}.png`))).toBe(true);
+    for (const file of ['loss', 'decision-boundary', 'decision-boundary-trainer'])
+      expect(existsSync(join(out, `${file}.png`))).toBe(true);
   });
 });

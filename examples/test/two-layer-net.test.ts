@@ -26,7 +26,13 @@ describe('two-layer-net (smoke: 2,000 training images, 200 iterations, hidden 10
     expect(result.epochs[10].loss).toBeLessThan(result.epochs[1].loss);
 
     for (const file of result.files) expect(existsSync(file), file).toBe(true);
-    expect(result.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['accuracy.png', 'accuracy.svg', 'loss.png', 'loss.svg', 'two-layer-net.safetensors']);
+    expect(result.files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
+      'accuracy.png',
+      'accuracy.svg',
+      'loss.png',
+      'loss.svg',
+      'two-layer-net.safetensors',
+    ]);
 
     // The checkpoint rebuilds the same network: the same test accuracy on the same 1,000 images.
     const { net, metadata } = await loadTwoLayerNet(result.checkpoint);

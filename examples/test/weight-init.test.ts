@@ -28,7 +28,8 @@ describe('weight-init example', () => {
     // tanh, Xavier: centred on 0.
     for (const layer of a['tanh-xavier']) expect(Math.abs(layer.mean)).toBeLessThan(0.01);
     // ReLU: about half the outputs are 0; std 0.01 vanishes, Xavier shrinks, He keeps its size (figure 6-14).
-    for (const key of ['relu-std0.01', 'relu-xavier', 'relu-he']) for (const layer of a[key]) expect(Math.abs(layer.zeros - 0.5)).toBeLessThan(0.06);
+    for (const key of ['relu-std0.01', 'relu-xavier', 'relu-he'])
+      for (const layer of a[key]) expect(Math.abs(layer.zeros - 0.5)).toBeLessThan(0.06);
     expect(a['relu-std0.01'][4].std).toBeLessThan(1e-4);
     a['relu-xavier'].slice(1).forEach((layer, i) => expect(layer.std).toBeLessThan(a['relu-xavier'][i].std));
     const he = a['relu-he'].map((layer) => layer.std);

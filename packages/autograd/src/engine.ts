@@ -43,7 +43,9 @@ let passCounter = 0;
  */
 export class NodeHeap {
   private items: Function[] = [];
-  get size(): number { return this.items.length; }
+  get size(): number {
+    return this.items.length;
+  }
   push(node: Function): void {
     const items = this.items;
     let i = items.length;
@@ -89,7 +91,9 @@ function seedFor(output: Variable, given: Operand | null | undefined, op: string
   }
   const seed = asVariable(op, given, output.dtype);
   if (!sameShape(seed.shape, output.shape)) {
-    throw new AutogradError(`${op}: grad has shape ${formatShape(seed.shape)} but the output has shape ${formatShape(output.shape)}`);
+    throw new AutogradError(
+      `${op}: grad has shape ${formatShape(seed.shape)} but the output has shape ${formatShape(output.shape)}`,
+    );
   }
   return seed;
 }
@@ -123,7 +127,11 @@ export function backward(output: Variable, options: BackwardOptions = {}): void 
  * const [dx] = gradients(x.mul(x).sum(), [x], { createGraph: true });
  * const [ddx] = gradients(dx!.sum(), [x]); // 2 everywhere
  */
-export function gradients(outputs: Variable | readonly Variable[], inputs: readonly Variable[], options: GradientsOptions = {}): (Variable | null)[] {
+export function gradients(
+  outputs: Variable | readonly Variable[],
+  inputs: readonly Variable[],
+  options: GradientsOptions = {},
+): (Variable | null)[] {
   const roots = outputs instanceof Variable ? [outputs] : outputs;
   const seeds = roots.map((y, i) => seedFor(y, options.gradOutputs?.[i], 'gradients'));
   const createGraph = options.createGraph ?? false;
@@ -186,7 +194,16 @@ function run(
   targets: readonly Variable[] | null,
 ): (Variable | null)[] {
   const results: (Variable | null)[] = targets === null ? [] : targets.map(() => null);
-  const pass: Pass = { id: ++passCounter, createGraph, heap: new NodeHeap(), leaves: [], targets, results, handedOut: [], hooksRan: false };
+  const pass: Pass = {
+    id: ++passCounter,
+    createGraph,
+    heap: new NodeHeap(),
+    leaves: [],
+    targets,
+    results,
+    handedOut: [],
+    hooksRan: false,
+  };
   const previousMode = setGradEnabled(createGraph);
   try {
     // A recorded backward keeps its gradients in the new graph: only a plain one recycles.
@@ -225,7 +242,8 @@ function visit(pass: Pass, roots: readonly Variable[], seeds: readonly Variable[
   }
   for (const leaf of pass.leaves) {
     const g = finish(pass, leaf, takePending(pass, leaf)!);
-    if (targets === null && leaf.requiresGrad) leaf.grad = leaf.grad === null ? g : sumGradients(leaf.grad, g, createGraph);
+    if (targets === null && leaf.requiresGrad)
+      leaf.grad = leaf.grad === null ? g : sumGradients(leaf.grad, g, createGraph);
     if (leaf.grad !== null) pass.handedOut.push(leaf.grad);
   }
 }
@@ -240,13 +258,17 @@ function deliver(pass: Pass, node: Function, returned: Gradients, anomaly: boole
     const raw = single ? (i === 0 ? returned : null) : (returned as readonly (Variable | null | undefined)[])[i];
     if (raw === null || raw === undefined) continue;
     if (!(raw instanceof Variable)) {
-      throw new AutogradError(`${node.name}.backward must return Variables (built with differentiable operations), got ${describe(raw)} for input ${i}`);
+      throw new AutogradError(
+        `${node.name}.backward must return Variables (built with differentiable operations), got ${describe(raw)} for input ${i}`,
+      );
     }
     const x = inputs[i];
     let gx = raw;
     if (!sameShape(gx.shape, x.shape)) {
       if (!node.broadcasts) {
-        throw new AutogradError(`${node.name}.backward returned a gradient of shape ${formatShape(gx.shape)} for input ${i} of shape ${formatShape(x.shape)}`);
+        throw new AutogradError(
+          `${node.name}.backward returned a gradient of shape ${formatShape(gx.shape)} for input ${i} of shape ${formatShape(x.shape)}`,
+        );
       }
       gx = sumTo(gx, x.shape); // broadcasting undone here, once for every node
     }
@@ -299,7 +321,9 @@ function finish(pass: Pass, x: Variable, g: Variable): Variable {
       const replaced = hook(g);
       if (replaced !== undefined && replaced !== null) {
         if (!(replaced instanceof Variable) || !sameShape(replaced.shape, x.shape)) {
-          throw new AutogradError(`registerHook: a hook must return nothing or a Variable of shape ${formatShape(x.shape)}`);
+          throw new AutogradError(
+            `registerHook: a hook must return nothing or a Variable of shape ${formatShape(x.shape)}`,
+          );
         }
         g = replaced;
       }
@@ -322,5 +346,7 @@ function sumGradients(a: Variable, b: Variable, createGraph: boolean): Variable 
 }
 
 function describe(value: unknown): string {
-  return value instanceof Tensor ? 'a Tensor (wrap constants with new Variable(t, { requiresGrad: false }))' : typeof value;
+  return value instanceof Tensor
+    ? 'a Tensor (wrap constants with new Variable(t, { requiresGrad: false }))'
+    : typeof value;
 }

@@ -54,7 +54,7 @@ export abstract class Function {
   declare freed: boolean;
   /** @internal The last backward pass that queued this node (the engine's visited mark). */
   declare visitedPass: number;
-  private declare savedTensors: readonly Tensor[] | null;
+  declare private savedTensors: readonly Tensor[] | null;
 
   constructor() {
     // Assignments rather than class-field initializers: V8 defines class fields with [[Define]]
@@ -110,7 +110,9 @@ export abstract class Function {
     const inputs = operands as Variable[];
     const result = this.call(inputs);
     if (!(result instanceof Tensor)) {
-      throw new AutogradError(`${this.name}: forward returned ${result.length} outputs; use applyAll for nodes with several outputs`);
+      throw new AutogradError(
+        `${this.name}: forward returned ${result.length} outputs; use applyAll for nodes with several outputs`,
+      );
     }
     const y = this.output(result, 0, record);
     if (record) this.link(inputs, [y]);
@@ -181,9 +183,12 @@ export abstract class Function {
   /** forward on the inputs' data; small arities without an array spread. */
   private call(inputs: Variable[]): Tensor | Tensor[] {
     switch (inputs.length) {
-      case 1: return this.forward(inputs[0].data);
-      case 2: return this.forward(inputs[0].data, inputs[1].data);
-      default: return this.forward(...inputs.map((v) => v.data));
+      case 1:
+        return this.forward(inputs[0].data);
+      case 2:
+        return this.forward(inputs[0].data, inputs[1].data);
+      default:
+        return this.forward(...inputs.map((v) => v.data));
     }
   }
 
@@ -228,7 +233,9 @@ export function checkFinite(node: Function, t: Tensor, what: string): void {
     const v = c.data[i];
     if (v - v !== 0) {
       const kind = Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-      throw new AnomalyError(`${node.name} produced ${kind} in its ${what} (shape ${formatShape(t.shape)}). ${createdAt(node)}`);
+      throw new AnomalyError(
+        `${node.name} produced ${kind} in its ${what} (shape ${formatShape(t.shape)}). ${createdAt(node)}`,
+      );
     }
   }
 }

@@ -35,7 +35,8 @@ function prepare(op: string, operands: readonly Operand[], chosen: readonly numb
     return new Variable(asVariable(op, a).data, { requiresGrad: true });
   });
   for (const i of chosen) {
-    if (!Number.isInteger(i) || i < 0 || i >= args.length) throw new AutogradError(`${op}: argnum ${i} is out of range for ${args.length} arguments`);
+    if (!Number.isInteger(i) || i < 0 || i >= args.length)
+      throw new AutogradError(`${op}: argnum ${i} is out of range for ${args.length} arguments`);
   }
   return { args, wrt: chosen.map((i) => args[i]), createGraph };
 }
@@ -49,7 +50,13 @@ function evaluate(f: DifferentiableFunction, args: readonly Variable[]): Variabl
   }
 }
 
-function gradientsOrZeros(y: Variable, wrt: readonly Variable[], createGraph: boolean, retainGraph: boolean, seed?: Operand): Variable[] {
+function gradientsOrZeros(
+  y: Variable,
+  wrt: readonly Variable[],
+  createGraph: boolean,
+  retainGraph: boolean,
+  seed?: Operand,
+): Variable[] {
   // An output that does not depend on any argument has zero gradients.
   if (!y.requiresGrad) return wrt.map((x) => zerosFor(x));
   const gs = gradients([y], wrt, { createGraph, retainGraph, gradOutputs: [seed] });
@@ -60,12 +67,19 @@ function zerosFor(x: Variable): Variable {
   return new Variable(zeros(x.shape, { dtype: x.dtype }), { requiresGrad: false });
 }
 
-function valueAndGradients(op: string, f: DifferentiableFunction, argnums: number | readonly number[], operands: readonly Operand[]): [Variable, Variable[]] {
+function valueAndGradients(
+  op: string,
+  f: DifferentiableFunction,
+  argnums: number | readonly number[],
+  operands: readonly Operand[],
+): [Variable, Variable[]] {
   const chosen = typeof argnums === 'number' ? [argnums] : argnums;
   const { args, wrt, createGraph } = prepare(op, operands, chosen);
   const y = evaluate(f, args);
   if (!(y instanceof Variable) || y.size !== 1) {
-    throw new AutogradError(`${op}: f must return a one-element Variable, got ${y instanceof Variable ? `shape ${formatShape(y.shape)}` : typeof y} (use vjp for non-scalar outputs)`);
+    throw new AutogradError(
+      `${op}: f must return a one-element Variable, got ${y instanceof Variable ? `shape ${formatShape(y.shape)}` : typeof y} (use vjp for non-scalar outputs)`,
+    );
   }
   return [y, gradientsOrZeros(y, wrt, createGraph, createGraph)];
 }
@@ -83,7 +97,10 @@ function valueAndGradients(op: string, f: DifferentiableFunction, argnums: numbe
  */
 export function grad(f: DifferentiableFunction, argnums?: number): (...args: Operand[]) => Variable;
 export function grad(f: DifferentiableFunction, argnums: readonly number[]): (...args: Operand[]) => Variable[];
-export function grad(f: DifferentiableFunction, argnums: number | readonly number[] = 0): (...args: Operand[]) => Variable | Variable[] {
+export function grad(
+  f: DifferentiableFunction,
+  argnums: number | readonly number[] = 0,
+): (...args: Operand[]) => Variable | Variable[] {
   return (...args: Operand[]) => {
     const [, gs] = valueAndGradients('grad', f, argnums, args);
     return typeof argnums === 'number' ? gs[0] : gs;
@@ -97,7 +114,10 @@ export function grad(f: DifferentiableFunction, argnums: number | readonly numbe
  * const [loss, dW] = valueAndGrad((W: Variable) => x.matmul(W).square().sum())(W0);
  */
 export function valueAndGrad(f: DifferentiableFunction, argnums?: number): (...args: Operand[]) => [Variable, Variable];
-export function valueAndGrad(f: DifferentiableFunction, argnums: readonly number[]): (...args: Operand[]) => [Variable, Variable[]];
+export function valueAndGrad(
+  f: DifferentiableFunction,
+  argnums: readonly number[],
+): (...args: Operand[]) => [Variable, Variable[]];
 export function valueAndGrad(
   f: DifferentiableFunction,
   argnums: number | readonly number[] = 0,
@@ -118,7 +138,11 @@ export function valueAndGrad(
  * vjpFn(ones([3]))[0].toArray(); // [2, 4, 6]
  */
 export function vjp(f: DifferentiableFunction, ...primals: Operand[]): [Variable, (cotangent: Operand) => Variable[]] {
-  const { args, wrt, createGraph } = prepare('vjp', primals, primals.map((_, i) => i));
+  const { args, wrt, createGraph } = prepare(
+    'vjp',
+    primals,
+    primals.map((_, i) => i),
+  );
   const y = evaluate(f, args);
   if (!(y instanceof Variable)) throw new AutogradError(`vjp: f must return a Variable, got ${typeof y}`);
   return [y, (cotangent: Operand) => gradientsOrZeros(y, wrt, createGraph || depth > 0, true, cotangent)];

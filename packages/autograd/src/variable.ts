@@ -1,4 +1,13 @@
-import { type AxisSpec, type DType, type Index, type Nested, type NestedInput, Tensor, ValueError, tensor } from '@nn/tensor';
+import {
+  type AxisSpec,
+  type DType,
+  type Index,
+  type Nested,
+  type NestedInput,
+  Tensor,
+  ValueError,
+  tensor,
+} from '@nn/tensor';
 import type { Function, Operand } from './function.js';
 import { type BackwardOptions, backward } from './engine.js';
 import * as elementwise from './ops/elementwise.js';
@@ -66,18 +75,31 @@ export class Variable {
   pendingPass = 0;
 
   constructor(data: Tensor, options?: VariableOptions) {
-    if (!(data instanceof Tensor)) throw new ValueError(`Variable: data must be a Tensor, got ${typeof data}; use variable(...) for numbers and arrays`);
+    if (!(data instanceof Tensor))
+      throw new ValueError(
+        `Variable: data must be a Tensor, got ${typeof data}; use variable(...) for numbers and arrays`,
+      );
     this.data = data;
     this.name = options?.name ?? null;
     this.requiresGrad = options?.requiresGrad ?? true;
   }
 
-  get shape(): readonly number[] { return this.data.shape; }
-  get dtype(): DType { return this.data.dtype; }
-  get ndim(): number { return this.data.ndim; }
-  get size(): number { return this.data.size; }
+  get shape(): readonly number[] {
+    return this.data.shape;
+  }
+  get dtype(): DType {
+    return this.data.dtype;
+  }
+  get ndim(): number {
+    return this.data.ndim;
+  }
+  get size(): number {
+    return this.data.size;
+  }
   /** True when no node produced this value. */
-  get isLeaf(): boolean { return this.creator === null; }
+  get isLeaf(): boolean {
+    return this.creator === null;
+  }
 
   /**
    * Computes the gradient of this value with respect to every leaf that requires grad and adds it
@@ -139,71 +161,155 @@ export class Variable {
   }
 
   /** The single value of a one-element Variable. @example loss.item() */
-  item(): number { return this.data.item(); }
+  item(): number {
+    return this.data.item();
+  }
   /** Nested arrays of the data. @example x.toArray() // [[1, 2], [3, 4]] */
-  toArray(): Nested { return this.data.toArray(); }
+  toArray(): Nested {
+    return this.data.toArray();
+  }
   toString(): string {
     const body = this.data.toString().replace(/^array/, 'variable');
     return this.creator ? `${body.slice(0, -1)}, creator=${this.creator.name})` : body;
   }
 
   // ---- elementwise (ops/elementwise.ts) ----------------------------------------------------------
-  add(other: Operand): Variable { return elementwise.add(this, other); }
-  sub(other: Operand): Variable { return elementwise.sub(this, other); }
-  mul(other: Operand): Variable { return elementwise.mul(this, other); }
-  div(other: Operand): Variable { return elementwise.div(this, other); }
-  pow(exponent: Operand): Variable { return elementwise.pow(this, exponent); }
-  neg(): Variable { return elementwise.neg(this); }
-  exp(): Variable { return elementwise.exp(this); }
-  log(): Variable { return elementwise.log(this); }
-  sqrt(): Variable { return elementwise.sqrt(this); }
-  sin(): Variable { return elementwise.sin(this); }
-  cos(): Variable { return elementwise.cos(this); }
-  square(): Variable { return elementwise.square(this); }
-  abs(): Variable { return elementwise.abs(this); }
-  clip(min: number, max: number): Variable { return elementwise.clip(this, min, max); }
+  add(other: Operand): Variable {
+    return elementwise.add(this, other);
+  }
+  sub(other: Operand): Variable {
+    return elementwise.sub(this, other);
+  }
+  mul(other: Operand): Variable {
+    return elementwise.mul(this, other);
+  }
+  div(other: Operand): Variable {
+    return elementwise.div(this, other);
+  }
+  pow(exponent: Operand): Variable {
+    return elementwise.pow(this, exponent);
+  }
+  neg(): Variable {
+    return elementwise.neg(this);
+  }
+  exp(): Variable {
+    return elementwise.exp(this);
+  }
+  log(): Variable {
+    return elementwise.log(this);
+  }
+  sqrt(): Variable {
+    return elementwise.sqrt(this);
+  }
+  sin(): Variable {
+    return elementwise.sin(this);
+  }
+  cos(): Variable {
+    return elementwise.cos(this);
+  }
+  square(): Variable {
+    return elementwise.square(this);
+  }
+  abs(): Variable {
+    return elementwise.abs(this);
+  }
+  clip(min: number, max: number): Variable {
+    return elementwise.clip(this, min, max);
+  }
 
   // ---- activations (ops/activation.ts) -------------------------------------------------------------
-  tanh(): Variable { return activation.tanh(this); }
-  sigmoid(): Variable { return activation.sigmoid(this); }
-  relu(): Variable { return activation.relu(this); }
-  leakyRelu(slope = 0.01): Variable { return activation.leakyRelu(this, slope); }
-  softmax(axis = -1): Variable { return activation.softmax(this, axis); }
-  logSoftmax(axis = -1): Variable { return activation.logSoftmax(this, axis); }
+  tanh(): Variable {
+    return activation.tanh(this);
+  }
+  sigmoid(): Variable {
+    return activation.sigmoid(this);
+  }
+  relu(): Variable {
+    return activation.relu(this);
+  }
+  leakyRelu(slope = 0.01): Variable {
+    return activation.leakyRelu(this, slope);
+  }
+  softmax(axis = -1): Variable {
+    return activation.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Variable {
+    return activation.logSoftmax(this, axis);
+  }
 
   // ---- reductions (ops/reduce.ts) ------------------------------------------------------------------
-  sum(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable { return reduce.sum(this, axis, options); }
-  mean(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable { return reduce.mean(this, axis, options); }
-  max(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable { return reduce.max(this, axis, options); }
-  min(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable { return reduce.min(this, axis, options); }
-  sumTo(shape: readonly number[]): Variable { return reduce.sumTo(this, shape); }
+  sum(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
+    return reduce.sum(this, axis, options);
+  }
+  mean(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
+    return reduce.mean(this, axis, options);
+  }
+  max(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
+    return reduce.max(this, axis, options);
+  }
+  min(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
+    return reduce.min(this, axis, options);
+  }
+  sumTo(shape: readonly number[]): Variable {
+    return reduce.sumTo(this, shape);
+  }
 
   // ---- movement (ops/movement.ts) ------------------------------------------------------------------
-  reshape(...shape: number[] | [readonly number[]]): Variable { return movement.reshape(this, flatArgs(shape)); }
-  transpose(axes?: readonly number[]): Variable { return movement.transpose(this, axes); }
+  reshape(...shape: number[] | [readonly number[]]): Variable {
+    return movement.reshape(this, flatArgs(shape));
+  }
+  transpose(axes?: readonly number[]): Variable {
+    return movement.transpose(this, axes);
+  }
   /** A plain summary for JSON.stringify and test reporters (which would otherwise walk `T` forever). */
   toJSON(): { name: string | null | undefined; requiresGrad: boolean; data: ReturnType<Tensor['toJSON']> } {
     return { name: this.name, requiresGrad: this.requiresGrad, data: this.data.toJSON() };
   }
   /** The transpose (axes reversed), as NumPy's `.T`. */
-  get T(): Variable { return movement.transpose(this); }
-  broadcastTo(shape: readonly number[]): Variable { return movement.broadcastTo(this, shape); }
-  repeat(repeats: number, axis?: number): Variable { return movement.repeat(this, repeats, axis); }
-  squeeze(axis?: number | readonly number[]): Variable { return movement.squeeze(this, axis); }
-  unsqueeze(axis: number): Variable { return movement.unsqueeze(this, axis); }
-  flatten(startAxis = 0, endAxis = -1): Variable { return movement.flatten(this, startAxis, endAxis); }
-  split(sections: number | readonly number[], axis = 0): Variable[] { return movement.split(this, sections, axis); }
+  get T(): Variable {
+    return movement.transpose(this);
+  }
+  broadcastTo(shape: readonly number[]): Variable {
+    return movement.broadcastTo(this, shape);
+  }
+  repeat(repeats: number, axis?: number): Variable {
+    return movement.repeat(this, repeats, axis);
+  }
+  squeeze(axis?: number | readonly number[]): Variable {
+    return movement.squeeze(this, axis);
+  }
+  unsqueeze(axis: number): Variable {
+    return movement.unsqueeze(this, axis);
+  }
+  flatten(startAxis = 0, endAxis = -1): Variable {
+    return movement.flatten(this, startAxis, endAxis);
+  }
+  split(sections: number | readonly number[], axis = 0): Variable[] {
+    return movement.split(this, sections, axis);
+  }
 
   // ---- indexing (ops/indexing.ts) ------------------------------------------------------------------
   /** NumPy basic indexing (see Tensor.slice); the gradient is scattered back into zeros. */
-  slice(...indices: Index[]): Variable { return indexing.getItem(this, ...indices); }
-  getItem(...indices: Index[]): Variable { return indexing.getItem(this, ...indices); }
-  take(indices: Tensor | readonly number[], axis?: number): Variable { return indexing.take(this, indices, axis); }
-  gather(indices: Tensor, axis: number): Variable { return indexing.gather(this, indices, axis); }
+  slice(...indices: Index[]): Variable {
+    return indexing.getItem(this, ...indices);
+  }
+  getItem(...indices: Index[]): Variable {
+    return indexing.getItem(this, ...indices);
+  }
+  take(indices: Tensor | readonly number[], axis?: number): Variable {
+    return indexing.take(this, indices, axis);
+  }
+  gather(indices: Tensor, axis: number): Variable {
+    return indexing.gather(this, indices, axis);
+  }
 
   // ---- linear algebra and losses ---------------------------------------------------------------------
-  matmul(other: Operand): Variable { return linalg.matmul(this, other); }
-  softmaxCrossEntropy(target: Tensor | Variable): Variable { return loss.softmaxCrossEntropy(this, target); }
+  matmul(other: Operand): Variable {
+    return linalg.matmul(this, other);
+  }
+  softmaxCrossEntropy(target: Tensor | Variable): Variable {
+    return loss.softmaxCrossEntropy(this, target);
+  }
 }
 
 function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
@@ -237,7 +343,10 @@ const scalarStorage = { float32: Float32Array, float64: Float64Array, int32: Int
 export function constantLike(op: string | { readonly name: string }, value: Operand, like: DType | null): Variable {
   if (value instanceof Variable) return value;
   if (value instanceof Tensor) return new Variable(value, { requiresGrad: false });
-  if (typeof value !== 'number') throw new ValueError(`${typeof op === 'string' ? op : op.name}: expected a Variable, a Tensor or a number, got ${typeof value}`);
+  if (typeof value !== 'number')
+    throw new ValueError(
+      `${typeof op === 'string' ? op : op.name}: expected a Variable, a Tensor or a number, got ${typeof value}`,
+    );
   const dtype: DType =
     like === 'float32' || like === 'float64' ? like : like !== null && Number.isInteger(value) ? 'int32' : 'float32';
   const data = new scalarStorage[dtype](1);

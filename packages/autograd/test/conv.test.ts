@@ -44,7 +44,11 @@ function configArb(options: { pool?: boolean } = {}): Arbitrary<Config> {
       OH: fc.integer({ min: 1, max: 3 }),
       OW: fc.integer({ min: 1, max: 3 }),
     })
-    .map(({ OH, OW, ...c }) => ({ ...c, H: (OH - 1) * c.stride[0] + c.FH - 2 * c.pad[0], W: (OW - 1) * c.stride[1] + c.FW - 2 * c.pad[1] }))
+    .map(({ OH, OW, ...c }) => ({
+      ...c,
+      H: (OH - 1) * c.stride[0] + c.FH - 2 * c.pad[0],
+      W: (OW - 1) * c.stride[1] + c.FW - 2 * c.pad[1],
+    }))
     .filter((c) => c.H >= 1 && c.W >= 1 && (!options.pool || (c.pad[0] < c.FH && c.pad[1] < c.FW)));
 }
 
@@ -73,7 +77,12 @@ const at = (t: Tensor, index: number[]): number => {
 };
 
 /** The convolution written out: y[n,f,oh,ow] = b[f] + Σ_c,fh,fw W[f,c,fh,fw]·x[n,c,oh·S−P+fh,ow·S−P+fw]. */
-function directConv(c: Config, x: Tensor, W: Tensor, b: Tensor | null): { values: Float64Array; scale: Float64Array; shape: number[] } {
+function directConv(
+  c: Config,
+  x: Tensor,
+  W: Tensor,
+  b: Tensor | null,
+): { values: Float64Array; scale: Float64Array; shape: number[] } {
   const OH = (c.H + 2 * c.pad[0] - c.FH) / c.stride[0] + 1;
   const OW = (c.W + 2 * c.pad[1] - c.FW) / c.stride[1] + 1;
   const values = new Float64Array(c.N * c.FN * OH * OW);
@@ -102,7 +111,11 @@ function directConv(c: Config, x: Tensor, W: Tensor, b: Tensor | null): { values
 }
 
 /** Pooling written out: max (first maximum, padding excluded) or mean (padding counted as 0). */
-function directPool(kind: 'max' | 'avg', c: Config, x: Tensor): { values: number[]; argmax: number[]; shape: number[] } {
+function directPool(
+  kind: 'max' | 'avg',
+  c: Config,
+  x: Tensor,
+): { values: number[]; argmax: number[]; shape: number[] } {
   const OH = (c.H + 2 * c.pad[0] - c.FH) / c.stride[0] + 1;
   const OW = (c.W + 2 * c.pad[1] - c.FW) / c.stride[1] + 1;
   const values: number[] = [];
@@ -155,8 +168,14 @@ describe('conv2d', () => {
   });
 
   it('float32 inputs give a float32 output close to the float64 one', () => {
-    const x = tensor(Array.from({ length: 2 * 3 * 6 * 6 }, (_, i) => Math.sin(i)), { shape: [2, 3, 6, 6], dtype: 'float64' });
-    const W = tensor(Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.cos(i)), { shape: [4, 3, 3, 3], dtype: 'float64' });
+    const x = tensor(
+      Array.from({ length: 2 * 3 * 6 * 6 }, (_, i) => Math.sin(i)),
+      { shape: [2, 3, 6, 6], dtype: 'float64' },
+    );
+    const W = tensor(
+      Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.cos(i)),
+      { shape: [4, 3, 3, 3], dtype: 'float64' },
+    );
     const y64 = F.conv2d(x, W, null, { pad: 1 }).data;
     const y32 = F.conv2d(x.astype('float32'), W.astype('float32'), null, { pad: 1 }).data;
     expect(y32.dtype).toBe('float32');
@@ -196,7 +215,10 @@ describe('conv2d', () => {
         const run = (createGraph: boolean) => {
           const vs = [variable(x), variable(W), ...(b === null ? [] : [variable(b)])];
           const y = F.conv2d(vs[0], vs[1], vs[2] ?? null, options(config));
-          const w = tensor(Array.from({ length: y.size }, (_, i) => Math.cos(i)), { shape: [...y.shape], dtype: 'float64' });
+          const w = tensor(
+            Array.from({ length: y.size }, (_, i) => Math.cos(i)),
+            { shape: [...y.shape], dtype: 'float64' },
+          );
           return gradients(y.mul(w).sum(), vs, { createGraph }).map((g) => g!.data);
         };
         const fast = run(false);
@@ -208,13 +230,27 @@ describe('conv2d', () => {
   });
 
   it('only the inputs that require grad get one; a second backward through a freed graph fails', () => {
-    const x = variable(tensor(Array.from({ length: 16 }, (_, i) => i), { shape: [1, 1, 4, 4], dtype: 'float64' }), { requiresGrad: false });
+    const x = variable(
+      tensor(
+        Array.from({ length: 16 }, (_, i) => i),
+        { shape: [1, 1, 4, 4], dtype: 'float64' },
+      ),
+      { requiresGrad: false },
+    );
     const W = variable(zeros([1, 1, 3, 3], { dtype: 'float64' }));
     const y = F.conv2d(x, W).sum();
     y.backward();
     expect(x.grad).toBeNull();
     // dW[fh, fw] = Σ over the 2×2 outputs of x[oh + fh, ow + fw], x[i, j] = 4i + j.
-    expect(W.grad!.data.toArray()).toEqual([[[[10, 14, 18], [26, 30, 34], [42, 46, 50]]]]);
+    expect(W.grad!.data.toArray()).toEqual([
+      [
+        [
+          [10, 14, 18],
+          [26, 30, 34],
+          [42, 46, 50],
+        ],
+      ],
+    ]);
     expect(() => y.backward()).toThrow(/freed/);
   });
 
@@ -225,10 +261,18 @@ describe('conv2d', () => {
     expect(() => F.conv2d(x, W, null, { stride: 2 })).toThrow(
       'conv2d: input (2,3,7,7) with filter 4×4, stride 2, pad 0: the output height (H + 2·pad − FH)/stride + 1 = (7 + 2·0 − 4)/2 + 1 = 2.5 is not a whole number',
     );
-    expect(() => F.conv2d(zeros([1, 1, 3, 3]), zeros([1, 1, 5, 5]))).toThrow(/conv2d: .*the filter height 5 is larger than the padded input height 3/);
-    expect(() => F.conv2d(zeros([1, 2, 5, 5]), zeros([1, 3, 3, 3]))).toThrow('conv2d: input (1,2,5,5) has 2 channels but the filters W (1,3,3,3) expect 3');
-    expect(() => F.conv2d(zeros([1, 3, 5, 5]), zeros([2, 3, 3, 3]), zeros([3]))).toThrow('conv2d: bias b must have shape (2) for 2 filters, got (3)');
-    expect(() => F.conv2d(zeros([3, 5, 5]), zeros([2, 3, 3, 3]))).toThrow('conv2d: expected an input of shape (N, C, H, W), got (3,5,5)');
+    expect(() => F.conv2d(zeros([1, 1, 3, 3]), zeros([1, 1, 5, 5]))).toThrow(
+      /conv2d: .*the filter height 5 is larger than the padded input height 3/,
+    );
+    expect(() => F.conv2d(zeros([1, 2, 5, 5]), zeros([1, 3, 3, 3]))).toThrow(
+      'conv2d: input (1,2,5,5) has 2 channels but the filters W (1,3,3,3) expect 3',
+    );
+    expect(() => F.conv2d(zeros([1, 3, 5, 5]), zeros([2, 3, 3, 3]), zeros([3]))).toThrow(
+      'conv2d: bias b must have shape (2) for 2 filters, got (3)',
+    );
+    expect(() => F.conv2d(zeros([3, 5, 5]), zeros([2, 3, 3, 3]))).toThrow(
+      'conv2d: expected an input of shape (N, C, H, W), got (3,5,5)',
+    );
     expect(() => F.conv2d(zeros([1, 3, 5, 5]), zeros([2, 3, 3, 3]), null, { stride: 0 })).toThrow(ValueError);
   });
 });
@@ -236,7 +280,13 @@ describe('conv2d', () => {
 describe('maxPool2d and avgPool2d', () => {
   const poolCaseArb = (distinct: boolean) =>
     configArb({ pool: true }).chain((config) =>
-      fc.record({ config: fc.constant(config), x: tensorArb([config.N, config.C, config.H, config.W], distinct ? { min: -3, max: 3, distinct: 0.01 } : { min: -1, max: 1, decimals: 0 }) }),
+      fc.record({
+        config: fc.constant(config),
+        x: tensorArb(
+          [config.N, config.C, config.H, config.W],
+          distinct ? { min: -3, max: 3, distinct: 0.01 } : { min: -1, max: 1, decimals: 0 },
+        ),
+      }),
     );
 
   it('forward matches the direct loops; max pooling takes the first maximum on ties', () => {
@@ -285,7 +335,9 @@ describe('maxPool2d and avgPool2d', () => {
     expect(() => F.maxPool2d(zeros([1, 1, 5, 5]), { size: 2 })).toThrow(
       'maxPool2d: input (1,1,5,5) with window 2×2, stride 2, pad 0: the output height (H + 2·pad − FH)/stride + 1 = (5 + 2·0 − 2)/2 + 1 = 2.5 is not a whole number',
     );
-    expect(() => F.avgPool2d(zeros([1, 1, 4, 4]), { size: 2, pad: 2 })).toThrow('avgPool2d: pad 2 must be smaller than the window 2×2');
+    expect(() => F.avgPool2d(zeros([1, 1, 4, 4]), { size: 2, pad: 2 })).toThrow(
+      'avgPool2d: pad 2 must be smaller than the window 2×2',
+    );
   });
 });
 
@@ -293,13 +345,18 @@ describe('Im2col and Col2im nodes', () => {
   it('gradcheck and gradgradcheck of each (each is the other’s backward)', () => {
     fc.assert(
       fc.property(
-        configArb().chain((config) => fc.record({ config: fc.constant(config), x: tensorArb([config.N, config.C, config.H, config.W]) })),
+        configArb().chain((config) =>
+          fc.record({ config: fc.constant(config), x: tensorArb([config.N, config.C, config.H, config.W]) }),
+        ),
         ({ config, x }) => {
           const o = options(config);
           assertGradcheck((v) => F.im2col(v, config.FH, config.FW, o).square(), [x]);
           const col = F.im2col(x, config.FH, config.FW, o).data;
           assertGradcheck((v) => F.col2im(v, x.shape, config.FH, config.FW, o).square(), [col]);
-          assertGradgradcheck((v) => F.col2im(F.im2col(v, config.FH, config.FW, o).square(), x.shape, config.FH, config.FW, o), [x]);
+          assertGradgradcheck(
+            (v) => F.col2im(F.im2col(v, config.FH, config.FW, o).square(), x.shape, config.FH, config.FW, o),
+            [x],
+          );
         },
       ),
       { numRuns: SECOND_ORDER_RUNS * 2 },

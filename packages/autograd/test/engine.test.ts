@@ -2,15 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { Tensor, ones, tensor, zeros } from '@nn/tensor';
 import * as F from '@nn/autograd';
 import {
-  AnomalyError, AutogradError, Function, Variable, detectAnomaly, enableGrad, gradients, isAnomalyEnabled,
-  isGradEnabled, noGrad, variable,
+  AnomalyError,
+  AutogradError,
+  Function,
+  Variable,
+  detectAnomaly,
+  enableGrad,
+  gradients,
+  isAnomalyEnabled,
+  isGradEnabled,
+  noGrad,
+  variable,
 } from '@nn/autograd';
 
 describe('Variable', () => {
   it('wraps numbers, nested arrays and Tensors and passes shape, dtype, ndim, size through', () => {
     const s = variable(2);
     expect([s.shape, s.dtype, s.ndim, s.size]).toEqual([[], 'float32', 0, 1]);
-    const m = variable([[1, 2, 3], [4, 5, 6]], { name: 'm', dtype: 'float64' });
+    const m = variable(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { name: 'm', dtype: 'float64' },
+    );
     expect([m.shape, m.dtype, m.ndim, m.size, m.name]).toEqual([[2, 3], 'float64', 2, 6, 'm']);
     const t = tensor([1, 2]);
     const v = variable(t, { requiresGrad: false });
@@ -25,20 +40,38 @@ describe('Variable', () => {
     expect(x.mul(3).creator!.name).toBe('Mul');
     expect(F.mul(3, x).toArray()).toEqual([3, 6]);
     expect(F.sub(tensor([10, 10]), x).toArray()).toEqual([9, 8]);
-    const names = [x.exp(), x.sigmoid(), x.relu(), x.sum(), x.reshape(2, 1), x.reshape(1, 2).T, x.slice(0), x.max()].map((y) => y.creator!.name);
+    const names = [
+      x.exp(),
+      x.sigmoid(),
+      x.relu(),
+      x.sum(),
+      x.reshape(2, 1),
+      x.reshape(1, 2).T,
+      x.slice(0),
+      x.max(),
+    ].map((y) => y.creator!.name);
     expect(names).toEqual(['Exp', 'Sigmoid', 'ReLU', 'Sum', 'Reshape', 'Transpose', 'GetItem', 'Max']);
     expect(x.matmul(x).creator!.rule).toBe('MatMul: dX = dY·Wᵀ, dW = Xᵀ·dY');
   });
 
   it('every exported node class is named by its export name (robust to bundlers renaming classes)', () => {
-    const nodes = Object.entries(F).filter(([key, value]) => typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Function && key !== 'BroadcastingFunction');
+    const nodes = Object.entries(F).filter(
+      ([key, value]) =>
+        typeof value === 'function' &&
+        (value as { prototype?: unknown }).prototype instanceof Function &&
+        key !== 'BroadcastingFunction',
+    );
     expect(nodes.length).toBeGreaterThanOrEqual(37);
-    for (const [key, cls] of nodes) expect((Object.create((cls as { prototype: object }).prototype) as Function).name).toBe(key);
+    for (const [key, cls] of nodes)
+      expect((Object.create((cls as { prototype: object }).prototype) as Function).name).toBe(key);
   });
 
   it('chains x.matmul(W).add(b).sigmoid()', () => {
     const x = variable([[1, 2]]);
-    const W = variable([[1, 0], [0, 1]]);
+    const W = variable([
+      [1, 0],
+      [0, 1],
+    ]);
     const b = variable([0, -2]);
     const y = x.matmul(W).add(b).sigmoid();
     y.sum().backward();
@@ -119,7 +152,9 @@ describe('backward', () => {
     const ce = s.softmaxCrossEntropy(tensor([0], { dtype: 'int32' }));
     ce.backward();
     expect((ce.creator as unknown as { savedTensors: unknown }).savedTensors).toBeNull();
-    expect(() => noGrad(() => ce.creator!.backward(variable(1)))).toThrow(/SoftmaxCrossEntropy.backward: saved tensors are not available/);
+    expect(() => noGrad(() => ce.creator!.backward(variable(1)))).toThrow(
+      /SoftmaxCrossEntropy.backward: saved tensors are not available/,
+    );
   });
 
   it('retainGraph allows a second backward, which accumulates', () => {
@@ -134,7 +169,10 @@ describe('backward', () => {
 
   it('createGraph records the backward pass; broadcasting is undone by a SumTo node', () => {
     const a = variable([1, 2, 3]);
-    const b = variable([[1, 1, 1], [2, 2, 2]]);
+    const b = variable([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
     a.mul(b).sum().backward({ createGraph: true });
     expect(a.grad!.creator!.name).toBe('SumTo');
     expect(a.grad!.toArray()).toEqual([3, 3, 3]);
@@ -163,10 +201,16 @@ describe('backward', () => {
 
   it('rejects a gradient of the wrong shape from a non-broadcasting node', () => {
     class Bad extends Function {
-      forward(x: Tensor): Tensor { return x.sum(); }
-      backward(gy: Variable): Variable { return gy; }
+      forward(x: Tensor): Tensor {
+        return x.sum();
+      }
+      backward(gy: Variable): Variable {
+        return gy;
+      }
     }
-    expect(() => new Bad().apply(variable([1, 2])).backward()).toThrow(/Bad.backward returned a gradient of shape \(\) for input 0 of shape \(2\)/);
+    expect(() => new Bad().apply(variable([1, 2])).backward()).toThrow(
+      /Bad.backward returned a gradient of shape \(\) for input 0 of shape \(2\)/,
+    );
   });
 });
 
@@ -185,7 +229,9 @@ describe('requiresGrad pruning', () => {
   it('does not ask for, or store, gradients of inputs that do not need them', () => {
     const calls: boolean[][] = [];
     class Spy extends Function {
-      forward(a: Tensor, b: Tensor): Tensor { return a.mul(b); }
+      forward(a: Tensor, b: Tensor): Tensor {
+        return a.mul(b);
+      }
       backward(gy: Variable) {
         calls.push([...this.needsInputGrad]);
         const [a, b] = this.inputs;
@@ -285,8 +331,12 @@ describe('hooks', () => {
 
 describe('custom nodes', () => {
   class Swish extends Function {
-    override get rule(): string { return 'Swish: dx = dy·(s + y·(1 − s)), s = sigmoid(x)'; }
-    forward(x: Tensor): Tensor { return x.mul(x.sigmoid()); }
+    override get rule(): string {
+      return 'Swish: dx = dy·(s + y·(1 − s)), s = sigmoid(x)';
+    }
+    forward(x: Tensor): Tensor {
+      return x.mul(x.sigmoid());
+    }
     backward(gy: Variable): Variable {
       const x = this.inputs[0];
       const y = this.outputs[0];
@@ -335,7 +385,9 @@ describe('anomaly mode', () => {
 
   it('names the node whose backward produced Inf', () => {
     const x = variable([0, 1]);
-    expect(() => detectAnomaly(() => x.sqrt().sum().backward())).toThrow(/^Sqrt produced inf in its backward \(Div produced inf .*\)\. The node was created at:\n.*engine\.test\.ts/s);
+    expect(() => detectAnomaly(() => x.sqrt().sum().backward())).toThrow(
+      /^Sqrt produced inf in its backward \(Div produced inf .*\)\. The node was created at:\n.*engine\.test\.ts/s,
+    );
   });
 
   it('captures no stacks outside anomaly mode', () => {

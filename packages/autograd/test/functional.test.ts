@@ -12,10 +12,18 @@ describe('grad', () => {
   });
 
   it('accepts Tensors and Variables without touching their grad', () => {
-    const W = variable(tensor([[1, 2], [3, 4]]));
+    const W = variable(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const x = tensor([[1, 1]]);
     const g = grad((w: Variable) => variable(x).matmul(w).sum())(W);
-    expect(g.toArray()).toEqual([[1, 1], [1, 1]]);
+    expect(g.toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
     expect(W.grad).toBeNull();
   });
 
@@ -25,7 +33,7 @@ describe('grad', () => {
   });
 
   it('gives zeros for an argument the output does not depend on, and works inside noGrad', () => {
-    const g = grad((x: Variable, y: Variable) => x.mul(2), [0, 1])(1, 5);
+    const g = grad((x: Variable, _y: Variable) => x.mul(2), [0, 1])(1, 5);
     expect(g.map((v) => v.item())).toEqual([2, 0]);
     expect(noGrad(() => grad((x: Variable) => x.square())(3)).item()).toBe(6);
   });

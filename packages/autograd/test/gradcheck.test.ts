@@ -30,19 +30,29 @@ import {
 
 /** y = x³ with the correct dx = 3x²·dy, written in graph ops (so it is twice differentiable). */
 class Cube extends Function {
-  forward(x: Tensor): Tensor { return x.mul(x).mul(x); }
-  backward(gy: Variable): Variable { return gy.mul(this.inputs[0].square().mul(3)); }
+  forward(x: Tensor): Tensor {
+    return x.mul(x).mul(x);
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.inputs[0].square().mul(3));
+  }
 }
 
 /** y = x³ with a wrong gradient: 2x² instead of 3x². */
 class WrongCube extends Function {
-  forward(x: Tensor): Tensor { return x.mul(x).mul(x); }
-  backward(gy: Variable): Variable { return gy.mul(this.inputs[0].square().mul(2)); }
+  forward(x: Tensor): Tensor {
+    return x.mul(x).mul(x);
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.inputs[0].square().mul(2));
+  }
 }
 
 /** y = x³ whose backward is right in value but computed on raw tensors: its own derivative is lost. */
 class RawCube extends Function {
-  forward(x: Tensor): Tensor { return x.mul(x).mul(x); }
+  forward(x: Tensor): Tensor {
+    return x.mul(x).mul(x);
+  }
   backward(gy: Variable): Variable {
     return new Variable(gy.data.mul(this.inputs[0].data.square().mul(3)), { requiresGrad: false });
   }
@@ -50,7 +60,9 @@ class RawCube extends Function {
 
 /** a·b with the second input's gradient wrong in one element only (the last). */
 class AlmostMul extends Function {
-  forward(a: Tensor, b: Tensor): Tensor { return a.mul(b); }
+  forward(a: Tensor, b: Tensor): Tensor {
+    return a.mul(b);
+  }
   backward(gy: Variable): [Variable, Variable] {
     const [a, b] = this.inputs;
     const bump = new Float64Array(b.size);
@@ -61,21 +73,33 @@ class AlmostMul extends Function {
 
 /** Softmax whose backward is zero: invisible to a plain Σ reduction, since Σ softmax(x) = 1. */
 class ZeroGradSoftmax extends Function {
-  forward(x: Tensor): Tensor { return x.softmax(-1); }
-  backward(gy: Variable): Variable { return gy.mul(0); }
+  forward(x: Tensor): Tensor {
+    return x.softmax(-1);
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(0);
+  }
 }
 
 /** Doubles x with a backward that drifts a little on every call (state kept between calls). */
 class Drifting extends Function {
   static calls = 0;
-  forward(x: Tensor): Tensor { return x.mul(2); }
-  backward(gy: Variable): Variable { return gy.mul(2 + 1e-9 * ++Drifting.calls); }
+  forward(x: Tensor): Tensor {
+    return x.mul(2);
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(2 + 1e-9 * ++Drifting.calls);
+  }
 }
 
 /** Returns a float32 output whatever the input: ruins the precision of the check. */
 class ToFloat32 extends Function {
-  forward(x: Tensor): Tensor { return x.astype('float32'); }
-  backward(gy: Variable): Variable { return gy; }
+  forward(x: Tensor): Tensor {
+    return x.astype('float32');
+  }
+  backward(gy: Variable): Variable {
+    return gy;
+  }
 }
 
 const cube = (x: Variable) => new Cube().apply(x);
@@ -90,7 +114,11 @@ describe('numericalGrad', () => {
 
   it("gives the seeds' function_2 gradient (6, 8) at (3, 4)", () => {
     // function_2(x) = x[0]² + x[1]²; numerical_gradient(function_2, [3.0, 4.0]) → [6, 8].
-    const function2 = (x: Variable) => x.getItem(0).mul(x.getItem(0)).add(x.getItem(1).mul(x.getItem(1)));
+    const function2 = (x: Variable) =>
+      x
+        .getItem(0)
+        .mul(x.getItem(0))
+        .add(x.getItem(1).mul(x.getItem(1)));
     const [g] = numericalGrad(function2, [[3, 4]]);
     const [g0, g1] = g!.toArray() as number[];
     expect(g0).toBeCloseTo(6, 8);
@@ -138,7 +166,13 @@ describe('numericalGrad', () => {
 
 describe('gradcheck', () => {
   it('passes a correct custom node and fails a wrong one', () => {
-    const x = tensor([[0.5, -1.2], [2, 0.3]], { dtype: 'float64' });
+    const x = tensor(
+      [
+        [0.5, -1.2],
+        [2, 0.3],
+      ],
+      { dtype: 'float64' },
+    );
     const good = gradcheck((v) => cube(v).sum(), [x]);
     expect(good.ok).toBe(true);
     expect(good.inputs[0].maxAbsError).toBeLessThan(1e-6);
@@ -150,8 +184,14 @@ describe('gradcheck', () => {
     // The error is x² per element (3x² − 2x²): largest at x = 2, i.e. index [1, 0].
     expect(report.worstIndex).toEqual([1, 0]);
     expect(report.maxAbsError).toBeCloseTo(4, 4);
-    expect(report.analytic.toArray()).toEqual([[expect.closeTo(0.5, 9), expect.closeTo(2.88, 9)], [expect.closeTo(8, 9), expect.closeTo(0.18, 9)]]);
-    expect(report.numerical.toArray()).toEqual([[expect.closeTo(0.75, 6), expect.closeTo(4.32, 6)], [expect.closeTo(12, 6), expect.closeTo(0.27, 6)]]);
+    expect(report.analytic.toArray()).toEqual([
+      [expect.closeTo(0.5, 9), expect.closeTo(2.88, 9)],
+      [expect.closeTo(8, 9), expect.closeTo(0.18, 9)],
+    ]);
+    expect(report.numerical.toArray()).toEqual([
+      [expect.closeTo(0.75, 6), expect.closeTo(4.32, 6)],
+      [expect.closeTo(12, 6), expect.closeTo(0.27, 6)],
+    ]);
   });
 
   it('finds a single wrong element of one input among several', () => {
@@ -175,7 +215,13 @@ describe('gradcheck', () => {
 
   it('names inputs, skips constants and reports shapes', () => {
     const W = variable(randn([3, 2]), { name: 'W' });
-    const mask = variable(tensor([[1, 0], [0, 1]]), { requiresGrad: false });
+    const mask = variable(
+      tensor([
+        [1, 0],
+        [0, 1],
+      ]),
+      { requiresGrad: false },
+    );
     const report = gradcheck((x, w, m) => x.matmul(w).mul(m).sum(), [randn([2, 3]), W, mask]);
     expect(report.ok).toBe(true);
     expect(report.inputs.map((r) => [r.index, r.name, r.shape])).toEqual([
@@ -205,7 +251,7 @@ describe('gradcheck', () => {
   });
 
   it('treats an input the output does not depend on as having a zero gradient', () => {
-    const report = gradcheck((a, b) => a.mul(2).sum(), [[1, 2], [3]]);
+    const report = gradcheck((a, _b) => a.mul(2).sum(), [[1, 2], [3]]);
     expect(report.ok).toBe(true);
     expect(report.inputs[1].analytic.toArray()).toEqual([0]);
   });
@@ -220,8 +266,12 @@ describe('gradcheck', () => {
   it('honours the tolerances', () => {
     // A 1e-4 relative error passes rtol 1e-3 and fails rtol 1e-5 (with atol 0).
     class Scaled extends Function {
-      forward(x: Tensor): Tensor { return x.mul(x); }
-      backward(gy: Variable): Variable { return gy.mul(this.inputs[0]).mul(2 * (1 + 1e-4)); }
+      forward(x: Tensor): Tensor {
+        return x.mul(x);
+      }
+      backward(gy: Variable): Variable {
+        return gy.mul(this.inputs[0]).mul(2 * (1 + 1e-4));
+      }
     }
     const f = (v: Variable) => new Scaled().apply(v).sum();
     expect(gradcheck(f, [[1, 2, 3]]).ok).toBe(true);
@@ -255,7 +305,9 @@ describe('assertGradcheck and formatGradcheckReport', () => {
 
   it('returns the report when the check passes', () => {
     const report = assertGradcheck((v) => cube(v).sum(), [[1, 2]]);
-    expect(formatGradcheckReport(report)).toMatch(/^gradcheck passed[^\n]*\n\s+input\s+shape\s+max abs err\s+max rel err\s+worst index\s+analytic\s+numerical\n✓\s+x0/);
+    expect(formatGradcheckReport(report)).toMatch(
+      /^gradcheck passed[^\n]*\n\s+input\s+shape\s+max abs err\s+max rel err\s+worst index\s+analytic\s+numerical\n✓\s+x0/,
+    );
   });
 });
 
@@ -288,7 +340,15 @@ describe('gradgradcheck', () => {
   });
 
   it('passes when the gradient does not depend on the input (second derivative 0)', () => {
-    expect(gradgradcheck((a, b) => a.mul(2).add(b).sum(), [[1, 2], [3, 4]]).ok).toBe(true);
+    expect(
+      gradgradcheck(
+        (a, b) => a.mul(2).add(b).sum(),
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ).ok,
+    ).toBe(true);
   });
 });
 
@@ -395,8 +455,12 @@ describe('arbitraries', () => {
 describe('docs/gradient-testing.md examples', () => {
   /** Swish, y = x·σ(x): dx = dy·σ(x)·(1 + x·(1 − σ(x))). */
   class Swish extends Function {
-    override get rule(): string { return 'Swish: dx = dy·σ(x)·(1 + x·(1 − σ(x)))'; }
-    forward(x: Tensor): Tensor { return x.mul(x.sigmoid()); }
+    override get rule(): string {
+      return 'Swish: dx = dy·σ(x)·(1 + x·(1 − σ(x)))';
+    }
+    forward(x: Tensor): Tensor {
+      return x.mul(x.sigmoid());
+    }
     backward(gy: Variable): Variable {
       const x = this.inputs[0];
       const s = x.sigmoid();
@@ -421,18 +485,28 @@ describe('docs/gradient-testing.md examples', () => {
     const block = (x: Variable, W1: Variable, b1: Variable, W2: Variable, b2: Variable): Variable =>
       F.linear(F.linear(x, W1, b1).tanh(), W2, b2);
     const sizes = fc.record({
-      n: fc.integer({ min: 1, max: 3 }), d: fc.integer({ min: 1, max: 3 }),
-      h: fc.integer({ min: 1, max: 4 }), o: fc.integer({ min: 1, max: 3 }),
+      n: fc.integer({ min: 1, max: 3 }),
+      d: fc.integer({ min: 1, max: 3 }),
+      h: fc.integer({ min: 1, max: 4 }),
+      o: fc.integer({ min: 1, max: 3 }),
     });
     const args = sizes.chain(({ n, d, h, o }) =>
       fc.tuple(tensorArb([n, d]), tensorArb([d, h]), tensorArb([h]), tensorArb([h, o]), tensorArb([o])),
     );
-    fc.assert(fc.property(args, (inputs) => { assertGradcheck(block, inputs); }), { numRuns: 30 });
+    fc.assert(
+      fc.property(args, (inputs) => {
+        assertGradcheck(block, inputs);
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('labels pass through as constants', () => {
     const labels = tensor([2, 0], { dtype: 'int32' });
-    const report = assertGradcheck((x, W, t) => x.matmul(W).softmaxCrossEntropy(t), [randn([2, 3]), randn([3, 4]), labels]);
+    const report = assertGradcheck(
+      (x, W, t) => x.matmul(W).softmaxCrossEntropy(t),
+      [randn([2, 3]), randn([3, 4]), labels],
+    );
     expect(report.inputs).toHaveLength(2);
   });
 
@@ -451,7 +525,16 @@ describe('docs/gradient-testing.md examples', () => {
         return new Variable(gy.data.mul(s.add(x.mul(s).mul(s.neg().add(1)))), { requiresGrad: false });
       }
     }
-    const x = variable(tensor([[-1.5, 0.25, 2], [0.5, -0.75, 1]], { dtype: 'float64' }), { name: 'x' });
+    const x = variable(
+      tensor(
+        [
+          [-1.5, 0.25, 2],
+          [0.5, -0.75, 1],
+        ],
+        { dtype: 'float64' },
+      ),
+      { name: 'x' },
+    );
     expect(formatGradcheckReport(gradcheck((v) => new BadSwish().apply(v), [x]))).toBe(
       [
         'gradcheck FAILED (eps 1e-6, atol 1e-5, rtol 0.001), output shape (2,3)',
@@ -471,8 +554,11 @@ describe('docs/gradient-testing.md examples', () => {
   });
 
   it('expression graphs with a custom node mixed in', () => {
-    fc.assert(fc.property(expressionGraphArb({ maxSteps: 3 }), (g) => {
-      assertGradcheck((...xs) => swish(g.f(...xs)), g.inputs);
-    }), { numRuns: 30 });
+    fc.assert(
+      fc.property(expressionGraphArb({ maxSteps: 3 }), (g) => {
+        assertGradcheck((...xs) => swish(g.f(...xs)), g.inputs);
+      }),
+      { numRuns: 30 },
+    );
   });
 });

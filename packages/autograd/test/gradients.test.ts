@@ -9,7 +9,8 @@ import { checkGradients, derivative, sample } from './helpers.js';
 // gradient-testing kit.
 
 const positive = (shape: number[], seed = 0): Tensor => sample(shape, seed).abs().add(0.5);
-const int32 = (values: number[] | number[][], shape?: number[]): Tensor => tensor(values, { dtype: 'int32', ...(shape ? { shape } : {}) });
+const int32 = (values: number[] | number[][], shape?: number[]): Tensor =>
+  tensor(values, { dtype: 'int32', ...(shape ? { shape } : {}) });
 
 type Case = [string, (...xs: Variable[]) => Variable, Tensor[]];
 
@@ -35,7 +36,19 @@ const cases: Case[] = [
   ['Square', (a) => a.square(), [sample([2, 3], 1)]],
   ['Abs', (a) => a.abs(), [sample([2, 3], 1)]],
   ['Clip', (a) => a.clip(-0.5, 0.5), [sample([3, 4], 1)]],
-  ['Where (2,3) with (3) and (2,1)', (a, b) => F.where(tensor([[true, false, true], [false, false, true]]), a, b), [sample([3], 1), sample([2, 1], 2)]],
+  [
+    'Where (2,3) with (3) and (2,1)',
+    (a, b) =>
+      F.where(
+        tensor([
+          [true, false, true],
+          [false, false, true],
+        ]),
+        a,
+        b,
+      ),
+    [sample([3], 1), sample([2, 1], 2)],
+  ],
   // activations
   ['Sigmoid', (a) => a.sigmoid(), [sample([2, 3], 1)]],
   ['Tanh', (a) => a.tanh(), [sample([2, 3], 1)]],
@@ -64,7 +77,14 @@ const cases: Case[] = [
   ['Repeat axis 1', (a) => a.repeat(2, 1), [sample([2, 3], 1)]],
   ['Repeat flattened', (a) => a.repeat(2), [sample([2, 2], 1)]],
   ['Concat axis 1', (a, b) => F.concat([a, b, a], 1), [sample([2, 1], 1), sample([2, 3], 2)]],
-  ['Split equal, all pieces', (a) => { const [p, q] = a.split(2, 1); return p.mul(q); }, [sample([3, 4], 1)]],
+  [
+    'Split equal, all pieces',
+    (a) => {
+      const [p, q] = a.split(2, 1);
+      return p.mul(q);
+    },
+    [sample([3, 4], 1)],
+  ],
   ['Split indices, one piece unused', (a) => a.split([1, 3], 0)[1], [sample([4, 2], 1)]],
   ['squeeze/unsqueeze/flatten', (a) => a.squeeze(1).unsqueeze(0).flatten(), [sample([2, 1, 3], 1)]],
   // indexing
@@ -72,7 +92,18 @@ const cases: Case[] = [
   ['GetItem negative step, ellipsis', (a) => a.slice('...', '::-1', 0), [sample([2, 3, 2], 1)]],
   ['Gather take axis 0 repeated', (a) => a.take(int32([2, 0, 2]), 0), [sample([3, 2], 1)]],
   ['Gather take flat', (a) => F.take(a, [5, 1, 1]), [sample([2, 3], 1)]],
-  ['Gather gather axis 1', (a) => a.gather(int32([[1, 1], [0, 2]]), 1), [sample([2, 3], 1)]],
+  [
+    'Gather gather axis 1',
+    (a) =>
+      a.gather(
+        int32([
+          [1, 1],
+          [0, 2],
+        ]),
+        1,
+      ),
+    [sample([2, 3], 1)],
+  ],
   // linear algebra
   ['MatMul (2,3)·(3,4)', (a, b) => a.matmul(b), [sample([2, 3], 1), sample([3, 4], 2)]],
   ['MatMul (3)·(3,2)', (a, b) => a.matmul(b), [sample([3], 1), sample([3, 2], 2)]],
@@ -83,10 +114,35 @@ const cases: Case[] = [
   ['MatMul transposed operand', (a, b) => a.T.matmul(b), [sample([3, 2], 1), sample([3, 2], 2)]],
   ['linear x·W + b', (x, W, b) => F.linear(x, W, b), [sample([4, 3], 1), sample([3, 2], 2), sample([2], 3)]],
   // the composite of docs/autograd.md
-  ['GELU composite', (x) => x.mul(0.5).mul(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI)).tanh().add(1)), [sample([2, 3], 1)]],
+  [
+    'GELU composite',
+    (x) =>
+      x.mul(0.5).mul(
+        x
+          .add(x.pow(3).mul(0.044715))
+          .mul(Math.sqrt(2 / Math.PI))
+          .tanh()
+          .add(1),
+      ),
+    [sample([2, 3], 1)],
+  ],
   // loss
   ['SoftmaxCrossEntropy labels', (a) => a.softmaxCrossEntropy(int32([2, 0, 1])), [sample([3, 4], 1)]],
-  ['SoftmaxCrossEntropy probabilities', (a) => F.softmaxCrossEntropy(a, tensor([[0.2, 0.8], [1, 0]], { dtype: 'float64' })), [sample([2, 2], 1)]],
+  [
+    'SoftmaxCrossEntropy probabilities',
+    (a) =>
+      F.softmaxCrossEntropy(
+        a,
+        tensor(
+          [
+            [0.2, 0.8],
+            [1, 0],
+          ],
+          { dtype: 'float64' },
+        ),
+      ),
+    [sample([2, 2], 1)],
+  ],
 ];
 
 describe('every node against central differences (float64)', () => {
@@ -107,7 +163,16 @@ const secondOrder: Case[] = [
   ['MatMul 1-d batched', (a, b) => a.matmul(b).square(), [sample([3], 1), sample([2, 3, 2], 2)]],
   ['SoftmaxCrossEntropy', (a) => a.softmaxCrossEntropy(int32([1, 0])), [sample([2, 3], 1)]],
   ['GetItem·Max', (a) => a.slice(0).square().max(), [sample([2, 3], 1)]],
-  ['Gather·Repeat·Sum', (a) => a.take(int32([1, 1]), 0).repeat(2, 1).square().sum(0), [sample([2, 2], 1)]],
+  [
+    'Gather·Repeat·Sum',
+    (a) =>
+      a
+        .take(int32([1, 1]), 0)
+        .repeat(2, 1)
+        .square()
+        .sum(0),
+    [sample([2, 2], 1)],
+  ],
   ['Concat·Split', (a, b) => F.concat([a, b], 0).square().split(2, 0)[1], [sample([1, 2], 1), sample([1, 2], 2)]],
   ['broadcast Add·Mul', (a, b) => a.add(b).mul(a), [sample([2, 3], 1), sample([3], 2)]],
 ];

@@ -26,14 +26,22 @@ export function values(t: Tensor): number[] {
  * Checks the gradients of `f` at `inputs` against central differences of L = Σ f(x)·w, with a
  * fixed random weight w so every output element matters with a different weight.
  */
-export function checkGradients(f: (...xs: Variable[]) => Variable, inputs: Tensor[], options: { eps?: number; atol?: number; rtol?: number; allowMissing?: boolean } = {}): void {
+export function checkGradients(
+  f: (...xs: Variable[]) => Variable,
+  inputs: Tensor[],
+  options: { eps?: number; atol?: number; rtol?: number; allowMissing?: boolean } = {},
+): void {
   const { eps = 1e-6, atol = 1e-6, rtol = 1e-5, allowMissing = false } = options;
   const leaves = inputs.map((t) => variable(t));
   const y = f(...leaves);
   const w = sample([...y.shape], 99);
   y.mul(w).sum().backward();
   // Evaluated with recording on, so f may itself take gradients (for second-order checks).
-  const objective = (xs: Tensor[]): number => f(...xs.map((t) => variable(t))).data.mul(w).sum().item();
+  const objective = (xs: Tensor[]): number =>
+    f(...xs.map((t) => variable(t)))
+      .data.mul(w)
+      .sum()
+      .item();
   inputs.forEach((x, i) => {
     const base = values(x);
     const numeric = base.map((_, k) => {

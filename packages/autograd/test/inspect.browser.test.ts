@@ -30,7 +30,13 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'nn-browser-'));
     const v = (value: number, name: string) => variable(value, { dtype: 'float64', name });
-    const [apple, appleNum, orange, orangeNum, tax] = [v(100, 'apple'), v(2, 'apple_num'), v(150, 'orange'), v(3, 'orange_num'), v(1.1, 'tax')];
+    const [apple, appleNum, orange, orangeNum, tax] = [
+      v(100, 'apple'),
+      v(2, 'apple_num'),
+      v(150, 'orange'),
+      v(3, 'orange_num'),
+      v(1.1, 'tax'),
+    ];
     const allPrice = apple.mul(appleNum).add(orange.mul(orangeNum));
     allPrice.name = 'all_price';
     const price = allPrice.mul(tax);
@@ -44,7 +50,10 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
     const b1 = variable(zeros([5]), { name: 'b1' });
     const W2 = variable(randn([5, 3], { generator: g }), { name: 'W2' });
     const b2 = variable(zeros([3]), { name: 'b2' });
-    const loss = F.softmaxCrossEntropy(F.linear(F.sigmoid(F.linear(x, W1, b1)), W2, b2), tensor([0, 2, 1, 2], { dtype: 'int32' }));
+    const loss = F.softmaxCrossEntropy(
+      F.linear(F.sigmoid(F.linear(x, W1, b1)), W2, b2),
+      tensor([0, 2, 1, 2], { dtype: 'int32' }),
+    );
     files.twoLayer = join(dir, 'two-layer.html');
     await writeGraphHtml(loss, files.twoLayer);
 
@@ -53,7 +62,16 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1400, height: 800 },
     });
     context.on('request', (request) => void requests.push(request.url()));
@@ -70,7 +88,8 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
     await page.goto(pathToFileURL(file).href);
     return page;
   }
-  const field = (page: Page, box: string, name: string) => page.locator(`${box} [data-field="${name}"]`).first().innerText();
+  const field = (page: Page, box: string, name: string) =>
+    page.locator(`${box} [data-field="${name}"]`).first().innerText();
   const classes = (page: Page, id: string) => page.locator(`g.node[id="${id}"]`).getAttribute('class');
 
   it('shows a value, its gradient, shape and rule when a node is clicked', async () => {

@@ -28,7 +28,11 @@ describe('graph examples', () => {
     const result = await apple({ out: join(root, 'apple'), log: (text) => lines.push(text) });
     expect(result.price).toBe(715);
     expect(result.gradients).toEqual({ apple: 2.2, apple_num: 110, orange: 3.3, orange_num: 165, tax: 650 });
-    expect(result.files.map((f) => f.slice(root.length + 1))).toEqual([join('apple', 'apple.dot'), join('apple', 'apple.svg'), join('apple', 'apple.html')]);
+    expect(result.files.map((f) => f.slice(root.length + 1))).toEqual([
+      join('apple', 'apple.dot'),
+      join('apple', 'apple.svg'),
+      join('apple', 'apple.html'),
+    ]);
     expectWritten(result.files);
     const output = lines.join('\n');
     expect(output).toContain('price = 715');
@@ -46,7 +50,12 @@ describe('graph examples', () => {
     expect(result.backwardNodes.sum).toEqual(['BroadcastTo']);
     expect([...result.backwardNodes.matmul].sort()).toEqual(['MatMul', 'MatMul', 'Transpose', 'Transpose']);
     expect(result.files.map((f) => f.split(/[\\/]/).at(-1))).toEqual([
-      'repeat.svg', 'repeat-backward.svg', 'sum.svg', 'sum-backward.svg', 'matmul.svg', 'matmul-backward.svg',
+      'repeat.svg',
+      'repeat-backward.svg',
+      'sum.svg',
+      'sum-backward.svg',
+      'matmul.svg',
+      'matmul-backward.svg',
     ]);
     expectWritten(result.files);
     expect(readFileSync(result.files[4], 'utf8')).toContain('>(7,3) float32</text>');

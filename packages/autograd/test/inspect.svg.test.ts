@@ -19,7 +19,9 @@ function checkXml(xml: string): string[] {
   const open: string[] = [];
   let i = 0;
   const fail = (what: string): never => {
-    throw new Error(`not well-formed XML at ${i}: ${what} near ${JSON.stringify(xml.slice(Math.max(0, i - 40), i + 40))}`);
+    throw new Error(
+      `not well-formed XML at ${i}: ${what} near ${JSON.stringify(xml.slice(Math.max(0, i - 40), i + 40))}`,
+    );
   };
   while (i < xml.length) {
     const lt = xml.indexOf('<', i);
@@ -45,7 +47,9 @@ function checkXml(xml: string): string[] {
       if (end < 0) fail('unclosed CDATA');
       i = end + 3;
     } else {
-      const tag = /^<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>/.exec(xml.slice(i));
+      const tag = /^<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>/.exec(
+        xml.slice(i),
+      );
       if (tag === null) fail('malformed tag');
       const [whole, closing, name, , selfClosing] = tag!;
       if (closing) {
@@ -63,7 +67,13 @@ function checkXml(xml: string): string[] {
 
 function appleGraph() {
   const v = (value: number, name: string) => variable(value, { dtype: 'float64', name });
-  const [apple, appleNum, orange, orangeNum, tax] = [v(100, 'apple'), v(2, 'apple_num'), v(150, 'orange'), v(3, 'orange_num'), v(1.1, 'tax')];
+  const [apple, appleNum, orange, orangeNum, tax] = [
+    v(100, 'apple'),
+    v(2, 'apple_num'),
+    v(150, 'orange'),
+    v(3, 'orange_num'),
+    v(1.1, 'tax'),
+  ];
   const price = apple.mul(appleNum).add(orange.mul(orangeNum)).mul(tax);
   price.name = 'price';
   return { apple, tax, price };
@@ -74,7 +84,12 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe('the well-formedness check itself', () => {
   it('accepts good XML and rejects broken XML', () => {
-    expect(checkXml('<?xml version="1.0"?><svg a="1"><g><text>a &amp; b</text></g><path d="M0"/></svg>')).toEqual(['svg', 'g', 'text', 'path']);
+    expect(checkXml('<?xml version="1.0"?><svg a="1"><g><text>a &amp; b</text></g><path d="M0"/></svg>')).toEqual([
+      'svg',
+      'g',
+      'text',
+      'path',
+    ]);
     expect(() => checkXml('<svg><g></svg>')).toThrow(/wrong element/);
     expect(() => checkXml('<svg><g>')).toThrow(/unclosed/);
     expect(() => checkXml('<svg a=1></svg>')).toThrow(/malformed tag/);
@@ -93,7 +108,18 @@ describe('renderSvg', () => {
     const elements = checkXml(svg);
     expect(elements[0]).toBe('svg');
     expect(elements.filter((e) => e === 'ellipse')).toHaveLength(9);
-    for (const label of ['apple', 'apple_num', 'orange', 'orange_num', 'tax', 'price', 'Mul', 'Add', 'value 715', '() float64']) {
+    for (const label of [
+      'apple',
+      'apple_num',
+      'orange',
+      'orange_num',
+      'tax',
+      'price',
+      'Mul',
+      'Add',
+      'value 715',
+      '() float64',
+    ]) {
       expect(body).toContain(`>${label}</text>`);
     }
     expect(body).toContain('apple &amp; &lt;orange&gt;');
@@ -157,13 +183,22 @@ describe('graphHtml and writeGraphHtml', () => {
     expect(html).not.toMatch(/(href|src)=["']?(https?:)?\/\//);
     expect(html).not.toMatch(/@import|url\(/);
     // The only URLs are XML namespace names, which are never fetched.
-    for (const url of html.match(/https?:\/\/[^\s"'<>)]+/g) ?? []) expect(url).toMatch(/^http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink)$/);
+    for (const url of html.match(/https?:\/\/[^\s"'<>)]+/g) ?? [])
+      expect(url).toMatch(/^http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink)$/);
     checkXml(html.slice(html.indexOf('<svg'), html.indexOf('</svg>') + 6));
 
     const json = /<script type="application\/json" id="graph-data">([^]*?)<\/script>/.exec(html)![1];
     const data = JSON.parse(json);
     expect(data.steps.map((s: { type: string }) => s.type)).toEqual(['Mul', 'Add', 'Mul', 'Mul']);
-    expect(data.variables.v7).toMatchObject({ label: 'tax', kind: 'parameter', shape: '()', dtype: 'float64', value: '1.1', grad: '650', gradSource: 'trace' });
+    expect(data.variables.v7).toMatchObject({
+      label: 'tax',
+      kind: 'parameter',
+      shape: '()',
+      dtype: 'float64',
+      value: '1.1',
+      grad: '650',
+      gradSource: 'trace',
+    });
     expect(data.nodes.n3).toMatchObject({ type: 'Mul', rule: 'Mul: dx0 = dy·x1, dx1 = dy·x0', step: 0 });
   });
 
@@ -187,7 +222,9 @@ describe('graphHtml and writeGraphHtml', () => {
     const again = appleGraph();
     const steps = traceBackward(again.price);
     again.price.backward();
-    const replay = JSON.parse(/id="graph-data">([^]*?)<\/script>/.exec(await graphHtml(again.price, { trace: steps }))![1]);
+    const replay = JSON.parse(
+      /id="graph-data">([^]*?)<\/script>/.exec(await graphHtml(again.price, { trace: steps }))![1],
+    );
     expect(replay.steps).toHaveLength(4);
   });
 });

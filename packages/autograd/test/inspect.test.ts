@@ -44,7 +44,8 @@ function dotLabel(dot: string, id: string): string {
   return (match?.[1] ?? '').replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
 }
 
-const close = (a: number, b: number, tol = 1e-9) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
+const close = (a: number, b: number, tol = 1e-9) =>
+  expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
 
 describe('toDot', () => {
   it('draws the apple graph: 9 ellipses, 4 boxes, 12 forward edges', () => {
@@ -60,11 +61,21 @@ describe('toDot', () => {
     expect(edges).toHaveLength(12);
     // Forward order: leaves in the order they are used, each node after its inputs.
     expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => dotLabel(dot, `v${i}`).split('\n')[0])).toEqual([
-      'apple', 'apple_num', 'apple_price', 'orange', 'orange_num', 'orange_price', 'all_price', 'tax', 'price',
+      'apple',
+      'apple_num',
+      'apple_price',
+      'orange',
+      'orange_num',
+      'orange_price',
+      'all_price',
+      'tax',
+      'price',
     ]);
     expect([0, 1, 2, 3].map((i) => dotLabel(dot, `n${i}`))).toEqual(['Mul', 'Mul', 'Add', 'Mul']);
     // Edges point forward: input → node → output.
-    expect(edges).toEqual(expect.arrayContaining(['v0 -> n0;', 'v1 -> n0;', 'n0 -> v2;', 'v6 -> n3;', 'v7 -> n3;', 'n3 -> v8;']));
+    expect(edges).toEqual(
+      expect.arrayContaining(['v0 -> n0;', 'v1 -> n0;', 'n0 -> v2;', 'v6 -> n3;', 'v7 -> n3;', 'n3 -> v8;']),
+    );
     expect(dot).toContain('rankdir=LR');
     expect(dot).toMatch(/v8 \[[^\]]*penwidth=2/); // the output is drawn bold
   });
@@ -80,7 +91,9 @@ describe('toDot', () => {
     expect(dotLabel(dot, 'v0')).toBe('apple\n() float64\nvalue 100\ngrad 2.2');
     // Intermediate values keep no grad; a trace supplies theirs.
     expect(dotLabel(dot, 'v6')).toBe('all_price\n() float64\nvalue 650');
-    expect(dotLabel(toDot(price, { values: true, grads: true, trace: steps }), 'v6')).toBe('all_price\n() float64\nvalue 650\ngrad 1.1');
+    expect(dotLabel(toDot(price, { values: true, grads: true, trace: steps }), 'v6')).toBe(
+      'all_price\n() float64\nvalue 650\ngrad 1.1',
+    );
     expect(tax.grad!.item()).toBeCloseTo(650, 9);
   });
 
@@ -144,12 +157,38 @@ describe('graphToJSON', () => {
     expect(graph.edges).toHaveLength(12);
     expect(graph.outputs).toEqual(['v8']);
     expect(graph.nodes.map((n) => n.type)).toEqual(['Mul', 'Mul', 'Add', 'Mul']);
-    expect(graph.nodes[3]).toEqual({ id: 'n3', type: 'Mul', rule: 'Mul: dx0 = dy·x1, dx1 = dy·x0', generation: 2, inputs: ['v6', 'v7'], outputs: ['v8'] });
-    expect(graph.variables[0]).toEqual({
-      id: 'v0', name: 'apple', kind: 'parameter', shape: [], dtype: 'float64', size: 1, requiresGrad: true, isOutput: false, generation: 0, creator: null,
+    expect(graph.nodes[3]).toEqual({
+      id: 'n3',
+      type: 'Mul',
+      rule: 'Mul: dx0 = dy·x1, dx1 = dy·x0',
+      generation: 2,
+      inputs: ['v6', 'v7'],
+      outputs: ['v8'],
     });
-    expect(graph.variables[8]).toMatchObject({ id: 'v8', name: 'price', kind: 'computed', isOutput: true, creator: 'n3', generation: 3 });
-    expect(graph.edges.filter((e) => e.to === 'n3')).toEqual([{ from: 'v6', to: 'n3', index: 0 }, { from: 'v7', to: 'n3', index: 1 }]);
+    expect(graph.variables[0]).toEqual({
+      id: 'v0',
+      name: 'apple',
+      kind: 'parameter',
+      shape: [],
+      dtype: 'float64',
+      size: 1,
+      requiresGrad: true,
+      isOutput: false,
+      generation: 0,
+      creator: null,
+    });
+    expect(graph.variables[8]).toMatchObject({
+      id: 'v8',
+      name: 'price',
+      kind: 'computed',
+      isOutput: true,
+      creator: 'n3',
+      generation: 3,
+    });
+    expect(graph.edges.filter((e) => e.to === 'n3')).toEqual([
+      { from: 'v6', to: 'n3', index: 0 },
+      { from: 'v7', to: 'n3', index: 1 },
+    ]);
     // Plain data: survives a JSON round trip unchanged.
     expect(JSON.parse(JSON.stringify(graph))).toEqual(graph);
   });
@@ -165,7 +204,13 @@ describe('graphToJSON', () => {
     expect(byName.all_price.grad![0]).toBeCloseTo(1.1, 12);
     expect(graphToJSON(price, { grads: true }).variables.find((v) => v.name === 'all_price')!.grad).toBeNull();
 
-    const x = variable(tensor([[1, 2, 3], [4, 5, 6]]), { name: 'x' });
+    const x = variable(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      { name: 'x' },
+    );
     const big = graphToJSON(x.sum(), { values: true, maxElements: 4 });
     expect(big.variables[0].value).toEqual([1, 2, 3, 4]);
     expect(big.variables[0].size).toBe(6);
@@ -177,7 +222,13 @@ describe('graphToJSON', () => {
     const x = variable([1, 2], { name: 'x', requiresGrad: false });
     const w = variable([3, 4], { name: 'w' });
     const graph = graphToJSON(x.mul(w).add(1));
-    expect(graph.variables.map((v) => [v.name, v.kind])).toEqual([['x', 'constant'], ['w', 'parameter'], [null, 'computed'], [null, 'constant'], [null, 'computed']]);
+    expect(graph.variables.map((v) => [v.name, v.kind])).toEqual([
+      ['x', 'constant'],
+      ['w', 'parameter'],
+      [null, 'computed'],
+      [null, 'constant'],
+      [null, 'computed'],
+    ]);
   });
 });
 
@@ -215,7 +266,9 @@ describe('formatGraph and printGraph', () => {
     expect(text).toContain('W1  (2,5)  float32  parameter [params 10]');
     expect(text).toContain('x  (4,2)  float32  constant = [');
     expect(text).toMatch(/← MatMul {2}\[params 15\]/);
-    expect(text.split('\n').at(-1)).toBe('6 nodes (MatMul 2, Add 2, Sigmoid 1, SoftmaxCrossEntropy 1) · 11 variables · 4 parameters, 33 elements');
+    expect(text.split('\n').at(-1)).toBe(
+      '6 nodes (MatMul 2, Add 2, Sigmoid 1, SoftmaxCrossEntropy 1) · 11 variables · 4 parameters, 33 elements',
+    );
 
     const shared = h.add(h.mul(2)).sum();
     const sharedText = formatGraph(shared);
@@ -244,7 +297,12 @@ describe('traceBackward', () => {
   it("replays the apple example with the seeds' numbers, in the engine's order", () => {
     const { price, apple, appleNum, orange, orangeNum, tax } = appleGraph();
     const steps = traceBackward(price);
-    expect(steps.map((s) => [s.type, s.nodeId, s.generation])).toEqual([['Mul', 'n3', 2], ['Add', 'n2', 1], ['Mul', 'n0', 0], ['Mul', 'n1', 0]]);
+    expect(steps.map((s) => [s.type, s.nodeId, s.generation])).toEqual([
+      ['Mul', 'n3', 2],
+      ['Add', 'n2', 1],
+      ['Mul', 'n0', 0],
+      ['Mul', 'n1', 0],
+    ]);
     const [taxStep, addStep, appleStep, orangeStep] = steps;
     expect(taxStep.rule).toBe('Mul: dx0 = dy·x1, dx1 = dy·x0');
     expect(taxStep.upstream.map((u) => [u.label, u.grad.item()])).toEqual([['price', 1]]);
@@ -281,15 +339,22 @@ describe('traceBackward', () => {
     const g = new Generator(4);
     const a = variable(randn([3], { generator: g }), { name: 'a' });
     const b = variable(randn([3], { generator: g }), { name: 'b' });
-    const p = a.mul(b), q = a.add(b), r = b.exp(), s = a.sin();
-    const u = p.mul(q), w = r.sub(s), z = q.add(s);
+    const p = a.mul(b),
+      q = a.add(b),
+      r = b.exp(),
+      s = a.sin();
+    const u = p.mul(q),
+      w = r.sub(s),
+      z = q.add(s);
     const out = u.add(w).mul(z).add(r).sum();
     const visited: string[] = [];
     const named = { p, q, r, s, u, w, z };
     for (const [name, v] of Object.entries(named)) v.registerHook(() => void visited.push(name));
     const steps = traceBackward(out);
     out.backward();
-    const traced = steps.flatMap((step) => step.upstream.map((x) => Object.entries(named).find(([, v]) => v === x.variable)?.[0])).filter((n) => n !== undefined);
+    const traced = steps
+      .flatMap((step) => step.upstream.map((x) => Object.entries(named).find(([, v]) => v === x.variable)?.[0]))
+      .filter((n) => n !== undefined);
     expect(traced).toEqual(visited);
     expect(steps).toHaveLength(11);
   });
@@ -299,10 +364,20 @@ describe('traceBackward', () => {
     const y = x.mul(x).add(x).sum(); // dy/dx = 2x + 1
     const steps = traceBackward(y);
     const contributions = steps.flatMap((s) => s.inputs.filter((i) => i.variable === x).map((i) => i.grad!.toArray()));
-    expect(contributions).toEqual([[1, 1, 1], [1, 2, 3], [1, 2, 3]]);
+    expect(contributions).toEqual([
+      [1, 1, 1],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     expect(formatTrace(steps)).toMatch(/gradients of the leaves[^]*x {2}\[3, 5, 7\]/);
 
-    const h = variable(tensor([[1, 2], [3, 4]]), { name: 'h' });
+    const h = variable(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      { name: 'h' },
+    );
     const b = variable([10, 20], { name: 'b' });
     const step = traceBackward(h.add(b).sum())[1];
     expect(step.type).toBe('Add');
@@ -318,11 +393,15 @@ describe('traceBackward', () => {
     const W1 = variable(randn([4, 8], { generator: g }), { name: 'W1' });
     const b1 = variable(zeros([8]), { name: 'b1' });
     const W2 = variable(randn([8, 3], { generator: g }), { name: 'W2' });
-    const loss = F.softmaxCrossEntropy(F.linear(F.sigmoid(F.linear(x, W1, b1)), W2), tensor([0, 1, 2, 0, 1, 2], { dtype: 'int32' }));
+    const loss = F.softmaxCrossEntropy(
+      F.linear(F.sigmoid(F.linear(x, W1, b1)), W2),
+      tensor([0, 1, 2, 0, 1, 2], { dtype: 'int32' }),
+    );
     const steps = traceBackward(loss);
     expect(steps.map((s) => s.type)).toEqual(['SoftmaxCrossEntropy', 'MatMul', 'Sigmoid', 'Add', 'MatMul']);
     const sent = new Map<Variable, number[]>();
-    for (const s of steps) for (const i of s.inputs) if (i.grad) sent.set(i.variable, Array.from(i.grad.toTypedArray()));
+    for (const s of steps)
+      for (const i of s.inputs) if (i.grad) sent.set(i.variable, Array.from(i.grad.toTypedArray()));
     loss.backward();
     for (const p of [W1, b1, W2]) {
       const expected = Array.from(p.grad!.data.toTypedArray());
@@ -333,7 +412,9 @@ describe('traceBackward', () => {
   it('needs the graph: after backward() it says to trace first or retain the graph', () => {
     const { price } = appleGraph();
     price.backward();
-    expect(() => traceBackward(price)).toThrow(/was freed by backward\(\); trace before calling backward\(\), or pass \{ retainGraph: true \}/);
+    expect(() => traceBackward(price)).toThrow(
+      /was freed by backward\(\); trace before calling backward\(\), or pass \{ retainGraph: true \}/,
+    );
     const again = appleGraph();
     again.price.backward({ retainGraph: true });
     expect(traceBackward(again.price)).toHaveLength(4);
@@ -358,7 +439,9 @@ describe('a 100,000-node graph', () => {
     const graph = graphToJSON(y);
     expect(graph.nodes).toHaveLength(100_000);
     expect(graph.variables).toHaveLength(100_001);
-    expect(formatGraph(y).split('\n').at(-1)).toBe('100,000 nodes (Sin 100,000) · 100,001 variables · 1 parameter, 1 element');
+    expect(formatGraph(y).split('\n').at(-1)).toBe(
+      '100,000 nodes (Sin 100,000) · 100,001 variables · 1 parameter, 1 element',
+    );
     const steps = traceBackward(y);
     expect(steps).toHaveLength(100_000);
     y.backward();

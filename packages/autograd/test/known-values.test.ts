@@ -79,36 +79,80 @@ describe("the seeds' Repeat/Sum/MatMul nodes", () => {
     const x = variable(tensor([[1, 2, 3]], { dtype: 'float64' }));
     const y = x.repeat(4, 0); // (4,3)
     expect(y.creator!.name).toBe('Repeat');
-    y.backward({ grad: tensor([[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4]], { dtype: 'float64' }) });
+    y.backward({
+      grad: tensor(
+        [
+          [1, 1, 1],
+          [2, 2, 2],
+          [3, 3, 3],
+          [4, 4, 4],
+        ],
+        { dtype: 'float64' },
+      ),
+    });
     expect(x.grad!.toArray()).toEqual([[10, 10, 10]]);
 
-    const z = variable(tensor([[1, 2], [3, 4], [5, 6]]));
+    const z = variable(
+      tensor([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    );
     const s = z.sum(0, { keepdims: true });
     expect(s.creator!.name).toBe('Sum');
     s.backward({ grad: tensor([[7, 8]]) });
-    expect(z.grad!.toArray()).toEqual([[7, 8], [7, 8], [7, 8]]);
+    expect(z.grad!.toArray()).toEqual([
+      [7, 8],
+      [7, 8],
+      [7, 8],
+    ]);
   });
 
   it('MatMul backward: dx = dy·Wᵀ, dW = xᵀ·dy', () => {
     const x = variable(tensor([[1, 2]]));
-    const W = variable(tensor([[1, 2, 3], [4, 5, 6]]));
+    const W = variable(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
     const y = x.matmul(W);
     y.backward({ grad: tensor([[1, 0, 1]]) });
     expect(x.grad!.toArray()).toEqual([[4, 10]]);
-    expect(W.grad!.toArray()).toEqual([[1, 0, 1], [2, 0, 2]]);
+    expect(W.grad!.toArray()).toEqual([
+      [1, 0, 1],
+      [2, 0, 2],
+    ]);
   });
 
   it('Max splits the gradient evenly among ties', () => {
-    const x = variable(tensor([[1, 3, 3], [2, 0, 1]]));
+    const x = variable(
+      tensor([
+        [1, 3, 3],
+        [2, 0, 1],
+      ]),
+    );
     x.max(1).sum().backward();
-    expect(x.grad!.toArray()).toEqual([[0, 0.5, 0.5], [1, 0, 0]]);
+    expect(x.grad!.toArray()).toEqual([
+      [0, 0.5, 0.5],
+      [1, 0, 0],
+    ]);
     const m = variable(tensor([2, 2, 2, 2]));
     m.min().backward();
     expect(m.grad!.toArray()).toEqual([0.25, 0.25, 0.25, 0.25]);
   });
 
   it('SoftmaxCrossEntropy: loss and (softmax − t)/N', () => {
-    const x = variable(tensor([[0, 0], [0, Math.log(3)]], { dtype: 'float64' }));
+    const x = variable(
+      tensor(
+        [
+          [0, 0],
+          [0, Math.log(3)],
+        ],
+        { dtype: 'float64' },
+      ),
+    );
     const loss = x.softmaxCrossEntropy(tensor([0, 1], { dtype: 'int32' }));
     expect(loss.item()).toBeCloseTo((Math.log(2) + Math.log(4 / 3)) / 2, 12);
     loss.backward();
@@ -119,7 +163,15 @@ describe("the seeds' Repeat/Sum/MatMul nodes", () => {
     const big = variable(tensor([[1000, 0]]));
     expect(big.softmaxCrossEntropy(tensor([1], { dtype: 'int32' })).item()).toBeCloseTo(1000, 3);
     // One-hot targets give the same loss as labels.
-    const onehot = variable(x.data).softmaxCrossEntropy(tensor([[1, 0], [0, 1]], { dtype: 'float64' }));
+    const onehot = variable(x.data).softmaxCrossEntropy(
+      tensor(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        { dtype: 'float64' },
+      ),
+    );
     expect(onehot.item()).toBeCloseTo(loss.item(), 12);
   });
 });

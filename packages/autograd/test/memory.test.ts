@@ -34,7 +34,12 @@ describe('memory stays flat in a training loop', () => {
     let first = 0;
     let last = 0;
     for (let step = 0; step < steps; step++) {
-      const loss = variable(x, { requiresGrad: false }).matmul(W1).add(b1).tanh().matmul(W2).softmaxCrossEntropy(labels);
+      const loss = variable(x, { requiresGrad: false })
+        .matmul(W1)
+        .add(b1)
+        .tanh()
+        .matmul(W2)
+        .softmaxCrossEntropy(labels);
       loss.backward();
       noGrad(() => {
         for (const p of params) {

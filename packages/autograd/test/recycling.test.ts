@@ -7,7 +7,15 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Generator, type Tensor, clearStoragePool, randn, setStorageRecycling, storagePoolStatus, tensor } from '@nn/tensor';
+import {
+  Generator,
+  type Tensor,
+  clearStoragePool,
+  randn,
+  setStorageRecycling,
+  storagePoolStatus,
+  tensor,
+} from '@nn/tensor';
 import { type Variable, conv2d, gradients, maxPool2d, softmaxCrossEntropy, variable } from '@nn/autograd';
 
 afterEach(() => {
@@ -21,7 +29,10 @@ function mlp(seed: number) {
   const x = variable(randn([256, 300], { generator: g }), { requiresGrad: false });
   const W1 = variable(randn([300, 400], { generator: g }).mul(0.05));
   const W2 = variable(randn([400, 10], { generator: g }).mul(0.05));
-  const labels = tensor(Array.from({ length: 256 }, (_, i) => i % 10), { dtype: 'int32' });
+  const labels = tensor(
+    Array.from({ length: 256 }, (_, i) => i % 10),
+    { dtype: 'int32' },
+  );
   const hidden = () => x.matmul(W1).relu();
   const loss = (h: Variable = hidden()) => softmaxCrossEntropy(h.matmul(W2), labels);
   return { x, W1, W2, hidden, loss };
@@ -101,7 +112,10 @@ describe('backward recycles its scratch storage', () => {
       const x = variable(randn([40, 3, 20, 20], { generator: g }), { requiresGrad: false });
       const W = variable(randn([32, 3, 3, 3], { generator: g }).mul(0.2));
       const V = variable(randn([32 * 9 * 9, 10], { generator: g }).mul(0.05));
-      const labels = tensor(Array.from({ length: 40 }, (_, i) => (i * 3) % 10), { dtype: 'int32' });
+      const labels = tensor(
+        Array.from({ length: 40 }, (_, i) => (i * 3) % 10),
+        { dtype: 'int32' },
+      );
       const losses: number[] = [];
       for (let s = 0; s < steps; s++) {
         W.zeroGrad();

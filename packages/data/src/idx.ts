@@ -38,7 +38,9 @@ export function readIdx(bytes: Uint8Array, source: string, options: ReadIdxOptio
   const where = `readIdx: ${source}`;
   if (!(bytes instanceof Uint8Array)) throw new DataError(`${where}: expected the file's bytes as a Uint8Array`);
   if (bytes.length < 4) {
-    throw new DataError(`${where} is too short to be an IDX file: ${bytes.length} bytes, need at least 4 for the magic number`);
+    throw new DataError(
+      `${where} is too short to be an IDX file: ${bytes.length} bytes, need at least 4 for the magic number`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = `0x${view.getUint32(0).toString(16).padStart(8, '0')}`;

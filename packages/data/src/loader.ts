@@ -84,7 +84,8 @@ export class DataLoader implements Iterable<Example> {
   private readonly generator: Generator | undefined;
 
   constructor(data: Split | TensorDataset, options: DataLoaderOptions) {
-    if (data === null || typeof data !== 'object') throw new ValueError('DataLoader: data must be { x, t } tensors or a TensorDataset');
+    if (data === null || typeof data !== 'object')
+      throw new ValueError('DataLoader: data must be { x, t } tensors or a TensorDataset');
     const { batchSize, shuffle = false, seed, generator, dropLast = false } = options ?? ({} as DataLoaderOptions);
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ValueError(`DataLoader: batchSize must be a positive integer, got ${String(batchSize)}`);

@@ -61,21 +61,32 @@ function readIdxFile(dir: string, name: string, ndim: number): { dims: number[];
     }
     return { ...readIdx(bytes, path, { ndim }), path };
   }
-  throw new DataError(`loadMnist: ${join(dir, name)} not found (also tried ${candidates.slice(1).join(', ')}); pass { dir } pointing at the folder with the four MNIST IDX files`);
+  throw new DataError(
+    `loadMnist: ${join(dir, name)} not found (also tried ${candidates.slice(1).join(', ')}); pass { dir } pointing at the folder with the four MNIST IDX files`,
+  );
 }
 
 function checkLimit(name: string, limit: number | undefined, available: number): number {
   if (limit === undefined) return available;
-  if (!Number.isInteger(limit) || limit < 0) throw new ValueError(`loadMnist: ${name} must be a non-negative integer, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new ValueError(`loadMnist: ${name} must be a non-negative integer, got ${limit}`);
   return Math.min(limit, available);
 }
 
-function loadSplit(dir: string, prefix: 'train' | 't10k', limit: number | undefined, limitName: string, options: MnistOptions): Split {
+function loadSplit(
+  dir: string,
+  prefix: 'train' | 't10k',
+  limit: number | undefined,
+  limitName: string,
+  options: MnistOptions,
+): Split {
   const images = readIdxFile(dir, `${prefix}-images-idx3-ubyte`, 3);
   const labels = readIdxFile(dir, `${prefix}-labels-idx1-ubyte`, 1);
   const [count, rows, cols] = images.dims;
   if (labels.dims[0] !== count) {
-    throw new DataError(`loadMnist: ${images.path} has ${count} images but ${labels.path} has ${labels.dims[0]} labels`);
+    throw new DataError(
+      `loadMnist: ${images.path} has ${count} images but ${labels.path} has ${labels.dims[0]} labels`,
+    );
   }
   const n = checkLimit(limitName, limit, count);
   const pixels = rows * cols;
@@ -94,7 +105,8 @@ function loadSplit(dir: string, prefix: 'train' | 't10k', limit: number | undefi
   const labelValues = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const label = labels.data[i];
-    if (label >= CLASSES) throw new DataError(`loadMnist: ${labels.path} has label ${label} at position ${i}; MNIST labels are 0..9`);
+    if (label >= CLASSES)
+      throw new DataError(`loadMnist: ${labels.path} has label ${label} at position ${i}; MNIST labels are 0..9`);
     labelValues[i] = label;
   }
   const t = new Tensor(labelValues, [n]);

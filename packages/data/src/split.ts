@@ -17,7 +17,8 @@ export interface TrainValSplitOptions extends ShuffleOptions {
 }
 
 function pickGenerator(op: string, options: ShuffleOptions): Generator {
-  if (options.seed !== undefined && options.generator !== undefined) throw new ValueError(`${op}: pass either seed or generator, not both`);
+  if (options.seed !== undefined && options.generator !== undefined)
+    throw new ValueError(`${op}: pass either seed or generator, not both`);
   return options.generator ?? (options.seed !== undefined ? new Generator(options.seed) : globalGenerator());
 }
 
@@ -46,7 +47,11 @@ export function shuffle(data: Split, options: ShuffleOptions = {}): Split {
  * @example
  * const { train, val } = trainValSplit(loadMnist().train, 0.2, { seed: 0 }); // 48000 and 12000
  */
-export function trainValSplit(data: Split, valFraction: number, options: TrainValSplitOptions = {}): { train: Split; val: Split } {
+export function trainValSplit(
+  data: Split,
+  valFraction: number,
+  options: TrainValSplitOptions = {},
+): { train: Split; val: Split } {
   const n = rowCount('trainValSplit', data.x, data.t);
   if (typeof valFraction !== 'number' || !(valFraction >= 0 && valFraction <= 1)) {
     throw new ValueError(`trainValSplit: valFraction must be a number in [0, 1], got ${String(valFraction)}`);

@@ -71,12 +71,20 @@ describe('readIdx: bad files name the file and the problem', () => {
   });
 
   it('truncated header', () => {
-    expectDataError(idx([10, 28, 28], []).subarray(0, 10), 'train-images-idx3-ubyte', /truncated in its header.*16-byte header.*10 bytes/);
+    expectDataError(
+      idx([10, 28, 28], []).subarray(0, 10),
+      'train-images-idx3-ubyte',
+      /truncated in its header.*16-byte header.*10 bytes/,
+    );
   });
 
   it('truncated data, giving expected and actual sizes', () => {
     const full = idx([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
-    expectDataError(full.subarray(0, full.length - 3), 't10k-images-idx3-ubyte', /truncated.*2×2×2 need 8 data bytes.*found 5/);
+    expectDataError(
+      full.subarray(0, full.length - 3),
+      't10k-images-idx3-ubyte',
+      /truncated.*2×2×2 need 8 data bytes.*found 5/,
+    );
   });
 
   it('extra bytes after the data', () => {
@@ -99,7 +107,11 @@ describe('readIdx: bad files name the file and the problem', () => {
     [0x0d, 'float32'],
     [0x0e, 'float64'],
   ])('type byte 0x%s is named (%s)', (type, name) => {
-    expectDataError(idx([1], [0, 0, 0, 0], type), 'typed.idx', new RegExp(`holds ${name} elements.*only unsigned bytes`));
+    expectDataError(
+      idx([1], [0, 0, 0, 0], type),
+      'typed.idx',
+      new RegExp(`holds ${name} elements.*only unsigned bytes`),
+    );
   });
 
   it('unknown type byte', () => {
@@ -107,6 +119,11 @@ describe('readIdx: bad files name the file and the problem', () => {
   });
 
   it('wrong number of dimensions when one is expected (labels file given as images)', () => {
-    expectDataError(idx([3], [1, 2, 3]), 'train-labels-idx1-ubyte', /1 dimensions \(magic 0x00000801\), expected 3 \(magic 0x00000803\)/, 3);
+    expectDataError(
+      idx([3], [1, 2, 3]),
+      'train-labels-idx1-ubyte',
+      /1 dimensions \(magic 0x00000801\), expected 3 \(magic 0x00000803\)/,
+      3,
+    );
   });
 });

@@ -43,8 +43,26 @@ describe('TensorDataset', () => {
   });
 
   it('rejects x and t of different lengths with a ShapeError naming both shapes', () => {
-    expect(() => new TensorDataset(tensor([[1, 2], [3, 4]]), tensor([1, 2, 3]))).toThrow(ShapeError);
-    expect(() => new TensorDataset(tensor([[1, 2], [3, 4]]), tensor([1, 2, 3]))).toThrow(/TensorDataset: .*x \(2,2\) and t \(3\)/);
+    expect(
+      () =>
+        new TensorDataset(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          tensor([1, 2, 3]),
+        ),
+    ).toThrow(ShapeError);
+    expect(
+      () =>
+        new TensorDataset(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          tensor([1, 2, 3]),
+        ),
+    ).toThrow(/TensorDataset: .*x \(2,2\) and t \(3\)/);
     expect(() => new TensorDataset(tensor(1), tensor([1]))).toThrow(/x \(\) and t \(1\)/);
   });
 });
@@ -53,20 +71,33 @@ describe('DataLoader', () => {
   it('without shuffle yields the examples in order, the last batch smaller', () => {
     const loader = new DataLoader(numbered(10), { batchSize: 4 });
     expect(loader.length).toBe(3);
-    expect(epoch(loader)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(epoch(loader)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
   });
 
   it('dropLast leaves out the short batch; batch counts match length', () => {
     for (const [n, size, dropLast, batches] of [
-      [10, 4, true, 2], [10, 5, true, 2], [10, 5, false, 2], [3, 4, true, 0], [3, 4, false, 1], [0, 4, false, 0],
+      [10, 4, true, 2],
+      [10, 5, true, 2],
+      [10, 5, false, 2],
+      [3, 4, true, 0],
+      [3, 4, false, 1],
+      [0, 4, false, 0],
     ] as const) {
       const loader = new DataLoader(numbered(n), { batchSize: size, dropLast, shuffle: true, seed: 1 });
       expect(loader.length).toBe(batches);
       const got = epoch(loader);
       expect(got.length).toBe(batches);
-      for (const b of got) expect(b.length).toBe(size > n ? n : dropLast || b !== got[got.length - 1] ? size : b.length);
+      for (const b of got)
+        expect(b.length).toBe(size > n ? n : dropLast || b !== got[got.length - 1] ? size : b.length);
     }
-    expect(epoch(new DataLoader(numbered(10), { batchSize: 4, dropLast: true }))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect(epoch(new DataLoader(numbered(10), { batchSize: 4, dropLast: true }))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
   });
 
   it('shuffled: every example exactly once per epoch, batches of the right shapes', () => {
@@ -108,12 +139,24 @@ describe('DataLoader', () => {
   });
 
   it('accepts a TensorDataset, keeps extra axes, and one-hot float targets', () => {
-    const x = new Tensor(Float32Array.from({ length: 6 * 4 }, (_, i) => i), [6, 1, 2, 2]);
-    const t = new Tensor(Float32Array.from({ length: 6 * 3 }, (_, i) => (i % 3 === (Math.floor(i / 3) % 3) ? 1 : 0)), [6, 3]);
+    const x = new Tensor(
+      Float32Array.from({ length: 6 * 4 }, (_, i) => i),
+      [6, 1, 2, 2],
+    );
+    const t = new Tensor(
+      Float32Array.from({ length: 6 * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)),
+      [6, 3],
+    );
     const loader = new DataLoader(new TensorDataset(x, t), { batchSize: 4, shuffle: true, seed: 0 });
     const batches = [...loader];
-    expect(batches.map((b) => b.x.shape)).toEqual([[4, 1, 2, 2], [2, 1, 2, 2]]);
-    expect(batches.map((b) => b.t.shape)).toEqual([[4, 3], [2, 3]]);
+    expect(batches.map((b) => b.x.shape)).toEqual([
+      [4, 1, 2, 2],
+      [2, 1, 2, 2],
+    ]);
+    expect(batches.map((b) => b.t.shape)).toEqual([
+      [4, 3],
+      [2, 3],
+    ]);
     for (const b of batches) {
       for (let k = 0; k < b.x.shape[0]; k++) {
         const id = (b.x.toArray() as number[][][][])[k][0][0][0] / 4;
@@ -126,9 +169,13 @@ describe('DataLoader', () => {
     const data = numbered(4);
     expect(() => new DataLoader(data, { batchSize: 0 })).toThrow(ValueError);
     expect(() => new DataLoader(data, { batchSize: 2.5 })).toThrow(/batchSize must be a positive integer, got 2.5/);
-    expect(() => new DataLoader(data, { batchSize: 2, seed: 1, generator: new Generator(1) })).toThrow(/either seed or generator/);
+    expect(() => new DataLoader(data, { batchSize: 2, seed: 1, generator: new Generator(1) })).toThrow(
+      /either seed or generator/,
+    );
     expect(() => new DataLoader({ x: data.x, t: tensor([1, 2]) }, { batchSize: 2 })).toThrow(ShapeError);
-    expect(() => new DataLoader({ x: data.x, t: tensor([1, 2]) }, { batchSize: 2 })).toThrow(/DataLoader: .*x \(4,2\) and t \(2\)/);
+    expect(() => new DataLoader({ x: data.x, t: tensor([1, 2]) }, { batchSize: 2 })).toThrow(
+      /DataLoader: .*x \(4,2\) and t \(2\)/,
+    );
   });
 });
 
@@ -136,7 +183,11 @@ describe('DataLoader with @nn/nn fit', () => {
   it('is consumed by fit as a re-iterable of batches (one pass per epoch)', async () => {
     const { Sequential, Linear, Sigmoid, SGD, fit } = await import('@nn/nn');
     const { spiral } = await import('@nn/data');
-    const model = new Sequential(new Linear(2, 10, { generator: new Generator(0) }), new Sigmoid(), new Linear(10, 3, { generator: new Generator(1) }));
+    const model = new Sequential(
+      new Linear(2, 10, { generator: new Generator(0) }),
+      new Sigmoid(),
+      new Linear(10, 3, { generator: new Generator(1) }),
+    );
     const loader = new DataLoader(spiral(), { batchSize: 30, shuffle: true, seed: 0 });
     const history = fit(model, new SGD(model.parameters(), { lr: 1 }), loader, { epochs: 3, log: false });
     expect(history.epochs).toBe(3);

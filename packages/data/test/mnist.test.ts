@@ -75,7 +75,8 @@ describe('loadMnist options', () => {
     const { train } = loadMnist({ normalize: false, trainLimit: 1000, testLimit: 1 });
     expect(train.x.dtype).toBe('float32');
     expect(range(train.x)).toEqual([0, 255]);
-    for (let i = 0; i < train.x.size; i++) if (!Number.isInteger(train.x.data[i])) throw new Error(`non-integer at ${i}`);
+    for (let i = 0; i < train.x.size; i++)
+      if (!Number.isInteger(train.x.data[i])) throw new Error(`non-integer at ${i}`);
   });
 
   it('flatten: false gives (N, 1, 28, 28) with the same values', () => {
@@ -89,7 +90,10 @@ describe('loadMnist options', () => {
   it('oneHot: true gives float32 (N, 10) rows that sum to 1 with the 1 at the label', () => {
     const labels = loadMnist({ trainLimit: 500, testLimit: 500 });
     const hot = loadMnist({ oneHot: true, trainLimit: 500, testLimit: 500 });
-    for (const [split, labelSplit] of [[hot.train, labels.train], [hot.test, labels.test]] as const) {
+    for (const [split, labelSplit] of [
+      [hot.train, labels.train],
+      [hot.test, labels.test],
+    ] as const) {
       expect(split.t.shape).toEqual([500, 10]);
       expect(split.t.dtype).toBe('float32');
       for (let i = 0; i < 500; i++) {
@@ -121,7 +125,11 @@ describe('loadMnist dir', () => {
 
   it('a folder without the files is a DataError naming the path and the dir option', () => {
     expect(() => loadMnist({ dir })).toThrow(DataError);
-    expect(() => loadMnist({ dir })).toThrow(new RegExp(`${join(dir, 'train-images-idx3-ubyte').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} not found.*\\{ dir \\}`));
+    expect(() => loadMnist({ dir })).toThrow(
+      new RegExp(
+        `${join(dir, 'train-images-idx3-ubyte').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} not found.*\\{ dir \\}`,
+      ),
+    );
   });
 
   it('reads gzipped and dotted file names, and names a corrupt file in the error', () => {
@@ -144,7 +152,9 @@ describe('loadMnist dir', () => {
     expect(Array.from(test.t.data)).toEqual([1]);
 
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), file([2], [1, 2]));
-    expect(() => loadMnist({ dir })).toThrow(/t10k-images-idx3-ubyte has 1 images but .*t10k-labels-idx1-ubyte has 2 labels/);
+    expect(() => loadMnist({ dir })).toThrow(
+      /t10k-images-idx3-ubyte has 1 images but .*t10k-labels-idx1-ubyte has 2 labels/,
+    );
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), file([1], [10]));
     expect(() => loadMnist({ dir })).toThrow(/label 10 at position 0; MNIST labels are 0\.\.9/);
     copyFileSync(join(mnistDir, 't10k-labels-idx1-ubyte'), join(dir, 't10k-images-idx3-ubyte'));

@@ -32,7 +32,11 @@ describe('spiral (vol. 2 §1.4.1)', () => {
 
   it('has radius i/N and the expected angle independently of the generator (noise within 5σ)', () => {
     const { x } = spiral({ seed: 7 });
-    for (const [j, i] of [[0, 10], [1, 50], [2, 99]]) {
+    for (const [j, i] of [
+      [0, 10],
+      [1, 50],
+      [2, 99],
+    ]) {
       const ix = 100 * j + i;
       const [a, b] = [x.data[2 * ix], x.data[2 * ix + 1]];
       expect(Math.hypot(a, b)).toBeCloseTo(i / 100, 6);

@@ -53,7 +53,9 @@ describe('trainValSplit', () => {
   it('is deterministic with a seed; shuffle: false keeps the order', () => {
     const data = numbered(40);
     expect(ids(trainValSplit(data, 0.25, { seed: 1 }).val)).toEqual(ids(trainValSplit(data, 0.25, { seed: 1 }).val));
-    expect(ids(trainValSplit(data, 0.25, { seed: 1 }).val)).not.toEqual(ids(trainValSplit(data, 0.25, { seed: 2 }).val));
+    expect(ids(trainValSplit(data, 0.25, { seed: 1 }).val)).not.toEqual(
+      ids(trainValSplit(data, 0.25, { seed: 2 }).val),
+    );
     const ordered = trainValSplit(data, 0.25, { shuffle: false });
     expect(ids(ordered.val)).toEqual(all(10));
     expect(ids(ordered.train)).toEqual(all(40).slice(10));

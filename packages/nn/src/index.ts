@@ -15,7 +15,13 @@
 // Modules, layers, losses, initializers
 // ---------------------------------------------------------------------------
 export { Parameter, type ParameterOptions } from './parameter.js';
-export { Module, StateDictError, type LoadStateDictOptions, type LoadStateDictResult, type ModuleMode } from './module.js';
+export {
+  Module,
+  StateDictError,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type ModuleMode,
+} from './module.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { Sigmoid, ReLU, Tanh, LeakyReLU, Softmax, Identity } from './layers/activation.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
@@ -25,8 +31,17 @@ export { Conv2d, type Conv2dOptions } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, type PoolingOptions } from './layers/pooling.js';
 export { Sequential } from './layers/sequential.js';
 export {
-  sumSquaredError, mseLoss, quadraticCost, crossEntropy, binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy,
-  BinaryCrossEntropy, BinaryCrossEntropyWithLogits, type LossInput, type CrossEntropyOptions,
+  sumSquaredError,
+  mseLoss,
+  quadraticCost,
+  crossEntropy,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  softmaxCrossEntropy,
+  BinaryCrossEntropy,
+  BinaryCrossEntropyWithLogits,
+  type LossInput,
+  type CrossEntropyOptions,
 } from './losses.js';
 /**
  * Weight initializers: `init.normal(0.01)`, `init.xavier()`, `init.xavierUniform()`, `init.he()`,

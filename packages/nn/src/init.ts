@@ -1,4 +1,12 @@
-import { type FloatDType, type Generator, type Tensor, ValueError, full, normal as normalTensor, uniform as uniformTensor } from '@nn/tensor';
+import {
+  type FloatDType,
+  type Generator,
+  type Tensor,
+  ValueError,
+  full,
+  normal as normalTensor,
+  uniform as uniformTensor,
+} from '@nn/tensor';
 
 /**
  * Weight initializers (the seeds' 001 §5.2, 002 §29). Each `init.*(...)` returns an `Initializer`:
@@ -42,16 +50,24 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }
 
-function resolved(shape: readonly number[], context: InitContext = {}): { fanIn: number; fanOut: number; dtype: FloatDType } {
+function resolved(
+  shape: readonly number[],
+  context: InitContext = {},
+): { fanIn: number; fanOut: number; dtype: FloatDType } {
   const fromShape = fans(shape);
-  return { fanIn: context.fanIn ?? fromShape.fanIn, fanOut: context.fanOut ?? fromShape.fanOut, dtype: context.dtype ?? 'float32' };
+  return {
+    fanIn: context.fanIn ?? fromShape.fanIn,
+    fanOut: context.fanOut ?? fromShape.fanOut,
+    dtype: context.dtype ?? 'float32',
+  };
 }
 
 function gaussian(name: string, stdOf: (fanIn: number, fanOut: number) => number, generator?: Generator): Initializer {
   return (shape, context = {}) => {
     const { fanIn, fanOut, dtype } = resolved(shape, context);
     const std = stdOf(fanIn, fanOut);
-    if (!Number.isFinite(std)) throw new ValueError(`init.${name}: cannot initialise shape (${shape.join(',')}) with fanIn=${fanIn}`);
+    if (!Number.isFinite(std))
+      throw new ValueError(`init.${name}: cannot initialise shape (${shape.join(',')}) with fanIn=${fanIn}`);
     return normalTensor(0, std, shape, { dtype, generator: generator ?? context.generator });
   };
 }
@@ -85,7 +101,9 @@ export function xavierUniform(generator?: Generator): Initializer {
   return (shape, context = {}) => {
     const { fanIn, fanOut, dtype } = resolved(shape, context);
     const a = Math.sqrt(6 / (fanIn + fanOut));
-    return a > 0 ? uniformTensor(-a, a, shape, { dtype, generator: generator ?? context.generator }) : full(shape, 0, { dtype });
+    return a > 0
+      ? uniformTensor(-a, a, shape, { dtype, generator: generator ?? context.generator })
+      : full(shape, 0, { dtype });
   };
 }
 
@@ -103,7 +121,8 @@ export function he(generator?: Generator): Initializer {
  */
 export function uniform(low = -0.05, high = 0.05, generator?: Generator): Initializer {
   if (!(low < high)) throw new ValueError(`init.uniform: need low < high, got low=${low}, high=${high}`);
-  return (shape, context = {}) => uniformTensor(low, high, shape, { dtype: context.dtype ?? 'float32', generator: generator ?? context.generator });
+  return (shape, context = {}) =>
+    uniformTensor(low, high, shape, { dtype: context.dtype ?? 'float32', generator: generator ?? context.generator });
 }
 
 /**

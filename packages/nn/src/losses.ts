@@ -26,7 +26,9 @@ function dataOf(value: LossInput): Tensor {
 /** Elementwise losses compare like with like: broadcasting (N,1) against (N,) would be a silent bug. */
 function checkSameShape(op: string, y: LossInput, t: LossInput): void {
   if (y.shape.length !== t.shape.length || y.shape.some((d, i) => d !== t.shape[i])) {
-    throw new ShapeError(`${op}: output and target must have the same shape, got ${formatShape(y.shape)} and ${formatShape(t.shape)}`);
+    throw new ShapeError(
+      `${op}: output and target must have the same shape, got ${formatShape(y.shape)} and ${formatShape(t.shape)}`,
+    );
   }
 }
 
@@ -96,18 +98,26 @@ export function crossEntropy(y: LossInput, t: LossInput, options: CrossEntropyOp
   if (target.dtype === 'int32') {
     const expected = p.shape.slice(0, -1);
     if (target.ndim !== expected.length || target.shape.some((d, i) => d !== expected[i])) {
-      throw new ShapeError(`crossEntropy: labels must have shape ${formatShape(expected)} for probabilities of shape ${formatShape(p.shape)}, got ${formatShape(target.shape)}`);
+      throw new ShapeError(
+        `crossEntropy: labels must have shape ${formatShape(expected)} for probabilities of shape ${formatShape(p.shape)}, got ${formatShape(target.shape)}`,
+      );
     }
     const labels = target.toTypedArray();
     for (let i = 0; i < labels.length; i++) {
-      if (labels[i] < 0 || labels[i] >= classes) throw new IndexError(`crossEntropy: label ${labels[i]} of row ${i} is out of range for ${classes} classes`);
+      if (labels[i] < 0 || labels[i] >= classes)
+        throw new IndexError(`crossEntropy: label ${labels[i]} of row ${i} is out of range for ${classes} classes`);
     }
     const picked = gather(p, target.reshape([...expected, 1]), p.ndim - 1); // y[n, t_n]
-    return sum(log(picked.add(delta))).neg().div(rows);
+    return sum(log(picked.add(delta)))
+      .neg()
+      .div(rows);
   }
-  if (target.dtype === 'bool') throw new DTypeError('crossEntropy: targets must be int32 labels or float one-hot rows, got bool');
+  if (target.dtype === 'bool')
+    throw new DTypeError('crossEntropy: targets must be int32 labels or float one-hot rows, got bool');
   checkSameShape('crossEntropy', p, target);
-  return sum(asVariable('crossEntropy', 't', t).mul(log(p.add(delta)))).neg().div(rows);
+  return sum(asVariable('crossEntropy', 't', t).mul(log(p.add(delta))))
+    .neg()
+    .div(rows);
 }
 
 /** The float targets of a binary loss, as the output's dtype. */
@@ -126,8 +136,12 @@ function binaryTargets(op: string, x: Variable, t: LossInput): Tensor {
  * @example new BinaryCrossEntropy(targets).apply(probabilities) // what binaryCrossEntropy(p, t) does
  */
 export class BinaryCrossEntropy extends Function {
-  constructor(readonly target: Tensor) { super(); }
-  override get rule(): string { return 'BinaryCrossEntropy: dp = dy·(p − t)/(max(p(1 − p), 1e-12)·n)'; }
+  constructor(readonly target: Tensor) {
+    super();
+  }
+  override get rule(): string {
+    return 'BinaryCrossEntropy: dp = dy·(p − t)/(max(p(1 − p), 1e-12)·n)';
+  }
   forward(p: Tensor): Tensor {
     const t = this.target;
     const logP = p.log().maximum(-100);
@@ -160,8 +174,12 @@ export function binaryCrossEntropy(p: LossInput, t: LossInput): Variable {
  * @example new BinaryCrossEntropyWithLogits(targets).apply(logits) // what binaryCrossEntropyWithLogits does
  */
 export class BinaryCrossEntropyWithLogits extends Function {
-  constructor(readonly target: Tensor) { super(); }
-  override get rule(): string { return 'BinaryCrossEntropyWithLogits: dx = dy·(σ(x) − t)/n'; }
+  constructor(readonly target: Tensor) {
+    super();
+  }
+  override get rule(): string {
+    return 'BinaryCrossEntropyWithLogits: dx = dy·(σ(x) − t)/n';
+  }
   forward(x: Tensor): Tensor {
     const softplusTail = x.abs().neg().exp().add(1).log();
     return x.relu().sub(x.mul(this.target)).add(softplusTail).mean();

@@ -150,7 +150,10 @@ export abstract class Module {
    * Depth-first over the tree in field order: `onParameter` for each Parameter (once, under its
    * first path), `onModuleDone` after each module's members (once per module).
    */
-  #walk(onParameter: (path: string, p: Parameter) => void, onModuleDone?: (prefix: string, module: Module) => void): void {
+  #walk(
+    onParameter: (path: string, p: Parameter) => void,
+    onModuleDone?: (prefix: string, module: Module) => void,
+  ): void {
     const seenModules = new Set<Module>();
     const seenParameters = new Set<Parameter>();
     const visit = (prefix: string, module: Module): void => {
@@ -199,8 +202,10 @@ export abstract class Module {
    * }
    */
   registerBuffer(name: string, value: Tensor): void {
-    if (!(value instanceof Tensor)) throw new ValueError(`registerBuffer: buffer "${name}" must be a Tensor, got ${typeof value}`);
-    if (name === '' || name.includes('.')) throw new ValueError(`registerBuffer: buffer name must be non-empty and contain no ".", got "${name}"`);
+    if (!(value instanceof Tensor))
+      throw new ValueError(`registerBuffer: buffer "${name}" must be a Tensor, got ${typeof value}`);
+    if (name === '' || name.includes('.'))
+      throw new ValueError(`registerBuffer: buffer name must be non-empty and contain no ".", got "${name}"`);
     const own = Object.getOwnPropertyDescriptor(this, name);
     const taken = own === undefined ? name in this : own.value !== undefined; // a declared-but-unset field is fine
     if (!this.#buffers.has(name) && taken) {
@@ -212,7 +217,8 @@ export abstract class Module {
       enumerable: false, // the field walk looks for Parameters and Modules only
       get: () => this.#buffers.get(name),
       set: (t: Tensor) => {
-        if (!(t instanceof Tensor)) throw new ValueError(`${this.constructor.name}.${name}: a buffer must be a Tensor, got ${typeof t}`);
+        if (!(t instanceof Tensor))
+          throw new ValueError(`${this.constructor.name}.${name}: a buffer must be a Tensor, got ${typeof t}`);
         this.#buffers.set(name, t);
       },
     });
@@ -287,7 +293,8 @@ export abstract class Module {
     }
     for (const m of this.modules()) {
       for (const [name, t] of m.#buffers) {
-        if ((t.dtype === 'float32' || t.dtype === 'float64') && t.dtype !== dtype) m.#buffers.set(name, t.astype(dtype));
+        if ((t.dtype === 'float32' || t.dtype === 'float64') && t.dtype !== dtype)
+          m.#buffers.set(name, t.astype(dtype));
       }
     }
     return this;
@@ -311,7 +318,10 @@ export abstract class Module {
       (path, p) => out.push([path, { get: () => p.data, set: (t) => (p.data = t) }]),
       (prefix, module) => {
         for (const name of module.#buffers.keys()) {
-          out.push([join(prefix, name), { get: () => module.#buffers.get(name)!, set: (t) => module.#buffers.set(name, t) }]);
+          out.push([
+            join(prefix, name),
+            { get: () => module.#buffers.get(name)!, set: (t) => module.#buffers.set(name, t) },
+          ]);
         }
       },
     );
@@ -356,17 +366,26 @@ export abstract class Module {
       if (!(value instanceof Tensor)) {
         problems.push(`"${key}" is not a Tensor (got ${value === null ? 'null' : typeof value})`);
       } else if (!sameShape(value.shape, current.shape)) {
-        problems.push(`shape mismatch for "${key}": the model has ${formatShape(current.shape)}, the state dict has ${formatShape(value.shape)}`);
+        problems.push(
+          `shape mismatch for "${key}": the model has ${formatShape(current.shape)}, the state dict has ${formatShape(value.shape)}`,
+        );
       } else if (strict && value.dtype !== current.dtype) {
-        problems.push(`dtype mismatch for "${key}" of shape ${formatShape(current.shape)}: the model has ${current.dtype}, the state dict has ${value.dtype}`);
+        problems.push(
+          `dtype mismatch for "${key}" of shape ${formatShape(current.shape)}: the model has ${current.dtype}, the state dict has ${value.dtype}`,
+        );
       }
     }
     if (strict) {
       if (missingKeys.length > 0) problems.unshift(`missing keys: ${missingKeys.join(', ')}`);
-      if (unexpectedKeys.length > 0) problems.splice(missingKeys.length > 0 ? 1 : 0, 0, `unexpected keys: ${unexpectedKeys.join(', ')}`);
+      if (unexpectedKeys.length > 0)
+        problems.splice(missingKeys.length > 0 ? 1 : 0, 0, `unexpected keys: ${unexpectedKeys.join(', ')}`);
     }
     if (problems.length > 0) {
-      throw new StateDictError(`loadStateDict (${this.constructor.name}): ${problems.join('; ')}`, missingKeys, unexpectedKeys);
+      throw new StateDictError(
+        `loadStateDict (${this.constructor.name}): ${problems.join('; ')}`,
+        missingKeys,
+        unexpectedKeys,
+      );
     }
     noGrad(() => {
       for (const [key, slot] of slots) {
@@ -420,22 +439,38 @@ export abstract class Module {
    */
   summary(input?: readonly number[] | Tensor | Variable): string {
     const modules = this.namedModules();
-    const outputs = input === undefined ? null : this.#outputShapes(input, modules.map(([, m]) => m));
+    const outputs =
+      input === undefined
+        ? null
+        : this.#outputShapes(
+            input,
+            modules.map(([, m]) => m),
+          );
     const header = ['Layer', 'Type', ...(outputs ? ['Output shape'] : []), 'Parameters', 'Count'];
     const depths = new Map<Module, number>([[this, 0]]);
-    for (const [, m] of modules) for (const child of m.children()) if (!depths.has(child)) depths.set(child, depths.get(m)! + 1);
+    for (const [, m] of modules)
+      for (const child of m.children()) if (!depths.has(child)) depths.set(child, depths.get(m)! + 1);
     const rows: string[][] = modules.map(([name, module]) => {
       const depth = depths.get(module)! - 1;
       const own = module.#ownMembers().filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
       const shapes = own.map(([k, p]) => `${k} ${formatShape(p.shape)}${p.requiresGrad ? '' : ' (frozen)'}`).join(', ');
       const count = own.reduce((n, [, p]) => n + p.size, 0);
       const output = outputs ? [outputs.get(module) ?? '-'] : [];
-      return [name === '' ? '(root)' : '  '.repeat(depth) + name, module.constructor.name, ...output, shapes, formatCount(count)];
+      return [
+        name === '' ? '(root)' : '  '.repeat(depth) + name,
+        module.constructor.name,
+        ...output,
+        shapes,
+        formatCount(count),
+      ];
     });
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     const last = header.length - 1;
     const line = (cells: string[]): string =>
-      cells.map((cell, c) => (c === last ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+      cells
+        .map((cell, c) => (c === last ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join('  ')
+        .trimEnd();
     const rule = widths.map((w) => '-'.repeat(w)).join('  ');
     const total = this.parameterCount();
     const trainable = this.parameterCount({ trainableOnly: true });
@@ -453,7 +488,11 @@ export abstract class Module {
   #outputShapes(input: readonly number[] | Tensor | Variable, modules: Module[]): Map<Module, string> {
     const dtype = this.parameters()[0]?.dtype ?? 'float32';
     const x =
-      input instanceof Variable ? input : input instanceof Tensor ? new Variable(input, { requiresGrad: false }) : new Variable(zeros([...input], { dtype }), { requiresGrad: false });
+      input instanceof Variable
+        ? input
+        : input instanceof Tensor
+          ? new Variable(input, { requiresGrad: false })
+          : new Variable(zeros([...input], { dtype }), { requiresGrad: false });
     const shapes = new Map<Module, string>();
     const restore: Array<() => void> = [];
     try {
@@ -470,7 +509,9 @@ export abstract class Module {
             return y;
           },
         });
-        restore.push(() => (own ? Object.defineProperty(m, 'forward', own) : delete (m as { forward?: unknown }).forward));
+        restore.push(() =>
+          own ? Object.defineProperty(m, 'forward', own) : delete (m as { forward?: unknown }).forward,
+        );
       }
       this.withMode('eval', () => noGrad(() => this.forward(x)));
     } finally {

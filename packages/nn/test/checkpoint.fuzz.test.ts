@@ -13,15 +13,31 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Tensor, type DType } from '@nn/tensor';
-import { CheckpointError, decodeSafetensors, encodeSafetensors, type SafetensorsContents } from '../src/checkpoint/index.js';
+import {
+  CheckpointError,
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafetensorsContents,
+} from '../src/checkpoint/index.js';
 
 const SOURCE = 'fuzz.safetensors';
 
 // ---- allocation tracking ---------------------------------------------------------------------------
 
 const TRACKED = [
-  'ArrayBuffer', 'SharedArrayBuffer', 'Uint8Array', 'Uint8ClampedArray', 'Int8Array', 'Uint16Array', 'Int16Array',
-  'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int8Array',
+  'Uint16Array',
+  'Int16Array',
+  'Uint32Array',
+  'Int32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
 ] as const;
 
 type Constructor = (new (...args: unknown[]) => object) & { BYTES_PER_ELEMENT?: number };
@@ -62,10 +78,22 @@ function trackAllocations<T>(f: () => T): { value?: T; error?: unknown; allocate
 
 // ---- the oracle ------------------------------------------------------------------------------------
 
-const NATIVE: Record<string, [DType, number]> = { F32: ['float32', 4], F64: ['float64', 8], I32: ['int32', 4], BOOL: ['bool', 1] };
+const NATIVE: Record<string, [DType, number]> = {
+  F32: ['float32', 4],
+  F64: ['float64', 8],
+  I32: ['int32', 4],
+  BOOL: ['bool', 1],
+};
 const CONVERTED: Record<string, [DType, number]> = {
-  F16: ['float32', 2], BF16: ['float32', 2], U8: ['int32', 1], I8: ['int32', 1], U16: ['int32', 2], I16: ['int32', 2],
-  U32: ['int32', 4], I64: ['int32', 8], U64: ['int32', 8],
+  F16: ['float32', 2],
+  BF16: ['float32', 2],
+  U8: ['int32', 1],
+  I8: ['int32', 1],
+  U16: ['int32', 2],
+  I16: ['int32', 2],
+  U32: ['int32', 4],
+  I64: ['int32', 8],
+  U64: ['int32', 8],
 };
 
 const stats = { decoded: 0, rejected: 0, inputs: 0, slowestMs: 0, messages: new Map<string, number>() };
@@ -77,12 +105,19 @@ function check(bytes: Uint8Array): boolean {
   const { value, error, allocated } = trackAllocations(() => decodeSafetensors(bytes, { source: SOURCE }));
   stats.slowestMs = Math.max(stats.slowestMs, performance.now() - started);
   if (error !== undefined) {
-    if (!(error instanceof CheckpointError)) throw new Error(`decode threw ${String(error)} (not a CheckpointError) for ${describeInput(bytes)}`, { cause: error });
+    if (!(error instanceof CheckpointError))
+      throw new Error(`decode threw ${String(error)} (not a CheckpointError) for ${describeInput(bytes)}`, {
+        cause: error,
+      });
     if (!error.message.startsWith(`${SOURCE}: `)) throw new Error(`message does not name the source: ${error.message}`);
     // Allocation before rejection is limited to checking int64 ranges of a fully validated header.
-    if (allocated > 4 * bytes.length) throw new Error(`allocated ${allocated} bytes for a ${bytes.length}-byte input before rejecting it`);
+    if (allocated > 4 * bytes.length)
+      throw new Error(`allocated ${allocated} bytes for a ${bytes.length}-byte input before rejecting it`);
     stats.rejected++;
-    const kind = error.message.slice(SOURCE.length + 2).replace(/'[^']*'|"[^"]*"|\d+/g, '_').slice(0, 40);
+    const kind = error.message
+      .slice(SOURCE.length + 2)
+      .replace(/'[^']*'|"[^"]*"|\d+/g, '_')
+      .slice(0, 40);
     stats.messages.set(kind, (stats.messages.get(kind) ?? 0) + 1);
     return false;
   }
@@ -94,25 +129,35 @@ function check(bytes: Uint8Array): boolean {
 /** The decoded tensors agree with an independent reading of the header, byte for byte. */
 function checkConsistent(bytes: Uint8Array, out: SafetensorsContents, allocated: number): void {
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
   const dataStart = 8 + n;
   const names = Object.keys(header).filter((k) => k !== '__metadata__');
   const fail = (message: string): never => {
     throw new Error(`${message} for ${describeInput(bytes)}`);
   };
-  if (Object.keys(out.tensors).join('\u0000') !== names.join('\u0000')) fail(`names ${Object.keys(out.tensors)} differ from the header's ${names}`);
+  if (Object.keys(out.tensors).join('\u0000') !== names.join('\u0000'))
+    fail(`names ${Object.keys(out.tensors)} differ from the header's ${names}`);
   const metadata = (header.__metadata__ ?? {}) as unknown as Record<string, string>;
   if (JSON.stringify(out.metadata) !== JSON.stringify(metadata)) fail('metadata differs');
   let covered = 0;
   let allNative = true;
   for (const name of names) {
-    const { dtype, shape, data_offsets: [begin, end] } = header[name];
+    const {
+      dtype,
+      shape,
+      data_offsets: [begin, end],
+    } = header[name];
     const t = Object.getOwnPropertyDescriptor(out.tensors, name)!.value as Tensor;
     const [expectedDType, itemsize] = NATIVE[dtype] ?? CONVERTED[dtype] ?? fail(`decoded a tensor of dtype ${dtype}`);
     allNative &&= dtype in NATIVE;
     if (t.dtype !== expectedDType) fail(`tensor ${name} has dtype ${t.dtype}, expected ${expectedDType}`);
-    if (t.shape.join() !== shape.join() || t.shape.length !== shape.length) fail(`tensor ${name} has shape ${t.shape}, header says ${shape}`);
-    if (end - begin !== t.size * itemsize || dataStart + end > bytes.length) fail(`tensor ${name} does not match its offsets`);
+    if (t.shape.join() !== shape.join() || t.shape.length !== shape.length)
+      fail(`tensor ${name} has shape ${t.shape}, header says ${shape}`);
+    if (end - begin !== t.size * itemsize || dataStart + end > bytes.length)
+      fail(`tensor ${name} does not match its offsets`);
     covered += end - begin;
     const raw = bytes.subarray(dataStart + begin, dataStart + end);
     if (dtype === 'BOOL') {
@@ -123,7 +168,8 @@ function checkConsistent(bytes: Uint8Array, out: SafetensorsContents, allocated:
     }
   }
   if (covered !== bytes.length - dataStart) fail(`tensors cover ${covered} of ${bytes.length - dataStart} data bytes`);
-  if (allocated > (allNative ? 1 : 4) * bytes.length) fail(`allocated ${allocated} bytes for a ${bytes.length}-byte input`);
+  if (allocated > (allNative ? 1 : 4) * bytes.length)
+    fail(`allocated ${allocated} bytes for a ${bytes.length}-byte input`);
 }
 
 function describeInput(bytes: Uint8Array): string {
@@ -142,18 +188,34 @@ const arbitraryTensor = fc
     const size = shape.reduce((a, b) => a * b, 1);
     return fc.uint8Array({ minLength: size * itemsizes[dtype], maxLength: size * itemsizes[dtype] }).map((raw) => {
       const buffer = raw.slice().buffer;
-      const data = dtype === 'float32' ? new Float32Array(buffer) : dtype === 'float64' ? new Float64Array(buffer) : dtype === 'int32' ? new Int32Array(buffer) : new Uint8Array(buffer).map((b) => b & 1);
+      const data =
+        dtype === 'float32'
+          ? new Float32Array(buffer)
+          : dtype === 'float64'
+            ? new Float64Array(buffer)
+            : dtype === 'int32'
+              ? new Int32Array(buffer)
+              : new Uint8Array(buffer).map((b) => b & 1);
       return new Tensor(data, shape);
     });
   });
 
-const arbitraryName = fc.oneof(fc.constantFrom('W1', 'b1', 'layer.0.W', 'a"b', 'x\\y', '', '__proto__', 'größe'), fc.string({ maxLength: 4 }));
+const arbitraryName = fc.oneof(
+  fc.constantFrom('W1', 'b1', 'layer.0.W', 'a"b', 'x\\y', '', '__proto__', 'größe'),
+  fc.string({ maxLength: 4 }),
+);
 
 /** Valid files: a few tensors and maybe metadata, as the writer lays them out. */
 const validFile = fc
   .tuple(
-    fc.dictionary(arbitraryName.filter((s) => s !== '__metadata__'), arbitraryTensor, { minKeys: 0, maxKeys: 4 }),
-    fc.option(fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 6 }), { maxKeys: 2 }), { nil: undefined }),
+    fc.dictionary(
+      arbitraryName.filter((s) => s !== '__metadata__'),
+      arbitraryTensor,
+      { minKeys: 0, maxKeys: 4 },
+    ),
+    fc.option(fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 6 }), { maxKeys: 2 }), {
+      nil: undefined,
+    }),
   )
   .map(([tensors, metadata]) => encodeSafetensors(tensors, metadata));
 
@@ -178,13 +240,23 @@ function split(file: Uint8Array): { text: string; data: Uint8Array } {
 }
 
 /** Raw byte mutations anywhere: the length field, the header, the data. */
-const byteFlips = fc.tuple(validFile, fc.array(fc.tuple(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 })).map(([file, flips]) => {
-  const out = file.slice();
-  for (const [where, value] of flips) out[Math.floor(where * out.length)] = value;
-  return out;
-});
+const byteFlips = fc
+  .tuple(
+    validFile,
+    fc.array(
+      fc.tuple(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.integer({ min: 0, max: 255 })),
+      { minLength: 1, maxLength: 6 },
+    ),
+  )
+  .map(([file, flips]) => {
+    const out = file.slice();
+    for (const [where, value] of flips) out[Math.floor(where * out.length)] = value;
+    return out;
+  });
 
-const truncations = fc.tuple(validFile, fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })).map(([file, where]) => file.slice(0, Math.floor(where * file.length)));
+const truncations = fc
+  .tuple(validFile, fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }))
+  .map(([file, where]) => file.slice(0, Math.floor(where * file.length)));
 
 const extensions = fc.tuple(validFile, fc.uint8Array({ minLength: 1, maxLength: 16 })).map(([file, extra]) => {
   const out = new Uint8Array(file.length + extra.length);
@@ -195,7 +267,16 @@ const extensions = fc.tuple(validFile, fc.uint8Array({ minLength: 1, maxLength: 
 
 /** The header length rewritten: near the truth, near the file size, tiny, at the cap, enormous. */
 const headerLengths = fc
-  .tuple(validFile, fc.oneof(fc.integer({ min: -16, max: 16 }).map((d) => ({ relative: d })), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((v) => ({ absolute: v })), fc.constantFrom(0n, 1n, 2n, 99_999_999n, 100_000_000n, 100_000_001n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n).map((v) => ({ absolute: v }))))
+  .tuple(
+    validFile,
+    fc.oneof(
+      fc.integer({ min: -16, max: 16 }).map((d) => ({ relative: d })),
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((v) => ({ absolute: v })),
+      fc
+        .constantFrom(0n, 1n, 2n, 99_999_999n, 100_000_000n, 100_000_001n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n)
+        .map((v) => ({ absolute: v })),
+    ),
+  )
   .map(([file, change]) => {
     const out = file.slice();
     const view = new DataView(out.buffer);
@@ -206,24 +287,112 @@ const headerLengths = fc
   });
 
 const jsonValue = fc.oneof(
-  fc.constantFrom<unknown>(null, true, 0, -0, -1, 1.5, 2 ** 31, 2 ** 32, 2 ** 40, 2 ** 50, 2 ** 53, 2 ** 53 + 2, 1e308, -1e-300, '', '4', 'F32', [], {}, [0], [0, 0], [[1]], { a: 1 }),
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    0,
+    -0,
+    -1,
+    1.5,
+    2 ** 31,
+    2 ** 32,
+    2 ** 40,
+    2 ** 50,
+    2 ** 53,
+    2 ** 53 + 2,
+    1e308,
+    -1e-300,
+    '',
+    '4',
+    'F32',
+    [],
+    {},
+    [0],
+    [0, 0],
+    [[1]],
+    { a: 1 },
+  ),
   fc.integer({ min: -4, max: 64 }),
   fc.array(fc.integer({ min: -2, max: 40 }), { maxLength: 4 }),
   fc.string({ maxLength: 4 }),
 );
-const dtypeValue = fc.oneof(fc.constantFrom<unknown>('F32', 'F64', 'I32', 'BOOL', 'F16', 'BF16', 'U8', 'I8', 'U16', 'I16', 'U32', 'I64', 'U64', 'F8_E4M3', 'F8_E5M2', 'C64', 'f32', 'F33', 'toString', '__proto__', ''), jsonValue);
-const shapeValue = fc.oneof(fc.array(fc.oneof(fc.integer({ min: 0, max: 8 }), fc.constantFrom(-1, 0, 1.5, 2 ** 20, 2 ** 26, 2 ** 40, 2 ** 53, 2 ** 60, 1e300)), { maxLength: 4 }), jsonValue);
+const dtypeValue = fc.oneof(
+  fc.constantFrom<unknown>(
+    'F32',
+    'F64',
+    'I32',
+    'BOOL',
+    'F16',
+    'BF16',
+    'U8',
+    'I8',
+    'U16',
+    'I16',
+    'U32',
+    'I64',
+    'U64',
+    'F8_E4M3',
+    'F8_E5M2',
+    'C64',
+    'f32',
+    'F33',
+    'toString',
+    '__proto__',
+    '',
+  ),
+  jsonValue,
+);
+const shapeValue = fc.oneof(
+  fc.array(
+    fc.oneof(
+      fc.integer({ min: 0, max: 8 }),
+      fc.constantFrom(-1, 0, 1.5, 2 ** 20, 2 ** 26, 2 ** 40, 2 ** 53, 2 ** 60, 1e300),
+    ),
+    { maxLength: 4 },
+  ),
+  jsonValue,
+);
 const offsetsValue = fc.oneof(
   fc.tuple(fc.integer({ min: -2, max: 80 }), fc.integer({ min: -2, max: 80 })),
-  fc.tuple(fc.constantFrom(0, 2 ** 50, 2 ** 53, 2 ** 53 + 2, 1e300, 0.5), fc.constantFrom(0, 4, 2 ** 50, 2 ** 53, 1e300, 2.5)),
+  fc.tuple(
+    fc.constantFrom(0, 2 ** 50, 2 ** 53, 2 ** 53 + 2, 1e300, 0.5),
+    fc.constantFrom(0, 4, 2 ** 50, 2 ** 53, 1e300, 2.5),
+  ),
   jsonValue,
 );
 
 type Header = Record<string, unknown>;
-interface Edit { kind: string; which: number; dtype: unknown; shape: unknown; offsets: unknown; delta: number; value: unknown; name: string; bigShape: number[] }
+interface Edit {
+  kind: string;
+  which: number;
+  dtype: unknown;
+  shape: unknown;
+  offsets: unknown;
+  delta: number;
+  value: unknown;
+  name: string;
+  bigShape: number[];
+}
 /** One structural edit of the parsed header, chosen by `kind` and applied to entry `which`. */
 const jsonEdit: fc.Arbitrary<Edit> = fc.record({
-  kind: fc.constantFrom('dtype', 'sameSizeDtype', 'shape', 'bigShape', 'offsets', 'shift', 'move', 'copyOffsets', 'delete', 'add', 'rename', 'duplicate', 'duplicateField', 'metadata', 'entry', 'swap'),
+  kind: fc.constantFrom(
+    'dtype',
+    'sameSizeDtype',
+    'shape',
+    'bigShape',
+    'offsets',
+    'shift',
+    'move',
+    'copyOffsets',
+    'delete',
+    'add',
+    'rename',
+    'duplicate',
+    'duplicateField',
+    'metadata',
+    'entry',
+    'swap',
+  ),
   which: fc.nat(),
   dtype: dtypeValue,
   shape: shapeValue,
@@ -231,30 +400,53 @@ const jsonEdit: fc.Arbitrary<Edit> = fc.record({
   delta: fc.integer({ min: -9, max: 9 }),
   value: jsonValue,
   name: fc.oneof(arbitraryName, fc.constant('__metadata__')),
-  bigShape: fc.array(fc.oneof(fc.integer({ min: 0, max: 62 }).map((k) => 2 ** k), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 4 }),
+  bigShape: fc.array(
+    fc.oneof(
+      fc.integer({ min: 0, max: 62 }).map((k) => 2 ** k),
+      fc.integer({ min: 0, max: 5 }),
+    ),
+    { minLength: 1, maxLength: 4 },
+  ),
 });
 
 /** Dtypes with the same item size, so a swap keeps the offsets consistent and reaches the converters. */
-const SAME_SIZE: string[][] = [['BOOL', 'U8', 'I8'], ['F16', 'BF16', 'U16', 'I16'], ['F32', 'I32', 'U32'], ['F64', 'I64', 'U64']];
+const SAME_SIZE: string[][] = [
+  ['BOOL', 'U8', 'I8'],
+  ['F16', 'BF16', 'U16', 'I16'],
+  ['F32', 'I32', 'U32'],
+  ['F64', 'I64', 'U64'],
+];
 
 function applyEdit(header: Header, edit: Edit): string {
   const names = Object.keys(header);
   const target = names.length ? names[edit.which % names.length] : undefined;
-  const entry = target !== undefined && typeof header[target] === 'object' && header[target] !== null ? (header[target] as Record<string, unknown>) : undefined;
+  const entry =
+    target !== undefined && typeof header[target] === 'object' && header[target] !== null
+      ? (header[target] as Record<string, unknown>)
+      : undefined;
   switch (edit.kind) {
-    case 'dtype': if (entry) entry.dtype = edit.dtype; break;
+    case 'dtype':
+      if (entry) entry.dtype = edit.dtype;
+      break;
     case 'sameSizeDtype': {
       const group = SAME_SIZE.find((g) => g.includes(String(entry?.dtype)));
       if (entry && group) entry.dtype = group[edit.which % group.length];
       break;
     }
-    case 'shape': if (entry) entry.shape = edit.shape; break;
-    case 'bigShape': if (entry) entry.shape = edit.bigShape; break;
+    case 'shape':
+      if (entry) entry.shape = edit.shape;
+      break;
+    case 'bigShape':
+      if (entry) entry.shape = edit.bigShape;
+      break;
     case 'move':
-      if (entry && Array.isArray(entry.data_offsets)) entry.data_offsets = (entry.data_offsets as number[]).map((o) => o + edit.delta);
+      if (entry && Array.isArray(entry.data_offsets))
+        entry.data_offsets = (entry.data_offsets as number[]).map((o) => o + edit.delta);
       break;
     case 'copyOffsets': {
-      const other = names.map((k) => header[k] as Record<string, unknown>).find((e, i) => i !== edit.which % names.length && e && typeof e === 'object' && 'data_offsets' in e);
+      const other = names
+        .map((k) => header[k] as Record<string, unknown>)
+        .find((e, i) => i !== edit.which % names.length && e && typeof e === 'object' && 'data_offsets' in e);
       if (entry && other) entry.data_offsets = other.data_offsets;
       break;
     }
@@ -264,17 +456,26 @@ function applyEdit(header: Header, edit: Edit): string {
       const at = text.indexOf(field);
       if (at < 0) return text;
       const copy = field.endsWith('{') ? `${field}"k":"v","k":"w"` : `${field}${JSON.stringify(edit.value)},${field}`;
-      return field.endsWith('{') ? text.slice(0, at) + copy + (text[at + field.length] === '}' ? '' : ',') + text.slice(at + field.length) : text.slice(0, at) + copy + text.slice(at + field.length);
+      return field.endsWith('{')
+        ? text.slice(0, at) + copy + (text[at + field.length] === '}' ? '' : ',') + text.slice(at + field.length)
+        : text.slice(0, at) + copy + text.slice(at + field.length);
     }
-    case 'offsets': if (entry) entry.data_offsets = edit.offsets; break;
+    case 'offsets':
+      if (entry) entry.data_offsets = edit.offsets;
+      break;
     case 'shift':
-      if (entry && Array.isArray(entry.data_offsets)) entry.data_offsets = (entry.data_offsets as number[]).map((o, i) => (i === edit.which % 2 ? o + edit.delta : o));
+      if (entry && Array.isArray(entry.data_offsets))
+        entry.data_offsets = (entry.data_offsets as number[]).map((o, i) =>
+          i === edit.which % 2 ? o + edit.delta : o,
+        );
       break;
     case 'delete':
       if (entry) delete entry[['dtype', 'shape', 'data_offsets'][edit.which % 3]];
       else if (target !== undefined) delete header[target];
       break;
-    case 'add': if (entry) entry[edit.name] = edit.value; break;
+    case 'add':
+      if (entry) entry[edit.name] = edit.value;
+      break;
     case 'rename':
       if (target !== undefined) {
         const value = header[target];
@@ -288,36 +489,93 @@ function applyEdit(header: Header, edit: Edit): string {
       if (target === undefined) return text;
       return `{${JSON.stringify(target)}:${JSON.stringify(header[target])},${text.slice(1)}`;
     }
-    case 'metadata': header.__metadata__ = edit.which % 2 ? edit.value : { k: edit.value }; break;
-    case 'entry': if (target !== undefined) header[target] = edit.value; break;
+    case 'metadata':
+      header.__metadata__ = edit.which % 2 ? edit.value : { k: edit.value };
+      break;
+    case 'entry':
+      if (target !== undefined) header[target] = edit.value;
+      break;
     case 'swap':
-      if (entry && Array.isArray(entry.data_offsets)) entry.data_offsets = [...(entry.data_offsets as number[])].reverse();
+      if (entry && Array.isArray(entry.data_offsets))
+        entry.data_offsets = [...(entry.data_offsets as number[])].reverse();
       break;
   }
   return JSON.stringify(header);
 }
 
 /** Field-level edits of the JSON header, re-serialized with a correct length (so they reach the deep checks). */
-const jsonMutations = fc.tuple(validFile, fc.array(jsonEdit, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.constantFrom(0, 0, 0, 0, 0, 0, -1, -4, 1, 4, 8)).map(([file, edits, pad, dataDelta]) => {
-  const { text, data } = split(file);
-  let current = text;
-  for (const edit of edits) {
-    const header = JSON.parse(current) as Header;
-    current = applyEdit(header, edit);
-  }
-  const section = dataDelta >= 0 ? new Uint8Array([...data, ...new Uint8Array(dataDelta)]) : data.subarray(0, Math.max(0, data.length + dataDelta));
-  return rebuild(current, section, pad);
-});
+const jsonMutations = fc
+  .tuple(
+    validFile,
+    fc.array(jsonEdit, { minLength: 1, maxLength: 3 }),
+    fc.boolean(),
+    fc.constantFrom(0, 0, 0, 0, 0, 0, -1, -4, 1, 4, 8),
+  )
+  .map(([file, edits, pad, dataDelta]) => {
+    const { text, data } = split(file);
+    let current = text;
+    for (const edit of edits) {
+      const header = JSON.parse(current) as Header;
+      current = applyEdit(header, edit);
+    }
+    const section =
+      dataDelta >= 0
+        ? new Uint8Array([...data, ...new Uint8Array(dataDelta)])
+        : data.subarray(0, Math.max(0, data.length + dataDelta));
+    return rebuild(current, section, pad);
+  });
 
 /** Character-level edits of the header text: JSON punctuation, digits, escapes, quotes, non-ASCII. */
 const textMutations = fc
-  .tuple(validFile, fc.array(fc.tuple(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.constantFrom('insert', 'delete', 'replace'), fc.oneof(fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '\\', '\\u', '\\ud800', '\\u0041', '0', '9', '-', 'e', '.', ' ', '\n', 'null', '\uFEFF', '\u00e9', '\uD800'), fc.string({ maxLength: 2 }))), { minLength: 1, maxLength: 4 }), fc.boolean())
+  .tuple(
+    validFile,
+    fc.array(
+      fc.tuple(
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.constantFrom('insert', 'delete', 'replace'),
+        fc.oneof(
+          fc.constantFrom(
+            '{',
+            '}',
+            '[',
+            ']',
+            '"',
+            ':',
+            ',',
+            '\\',
+            '\\u',
+            '\\ud800',
+            '\\u0041',
+            '0',
+            '9',
+            '-',
+            'e',
+            '.',
+            ' ',
+            '\n',
+            'null',
+            '\uFEFF',
+            '\u00e9',
+            '\uD800',
+          ),
+          fc.string({ maxLength: 2 }),
+        ),
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
+    fc.boolean(),
+  )
   .map(([file, edits, fixLength]) => {
     const { text, data } = split(file);
     let current = text;
     for (const [where, op, chunk] of edits) {
       const i = Math.floor(where * (current.length + 1));
-      current = op === 'insert' ? current.slice(0, i) + chunk + current.slice(i) : op === 'delete' ? current.slice(0, i) + current.slice(i + 1) : current.slice(0, i) + chunk + current.slice(i + 1);
+      current =
+        op === 'insert'
+          ? current.slice(0, i) + chunk + current.slice(i)
+          : op === 'delete'
+            ? current.slice(0, i) + current.slice(i + 1)
+            : current.slice(0, i) + chunk + current.slice(i + 1);
     }
     if (fixLength) return rebuild(current, data, true);
     const out = rebuild(current, data, true);
@@ -335,13 +593,30 @@ const garbage = fc.oneof(
     if (rest.length > 0) out[8] = 0x7b; // '{', to get past the first check more often
     return out;
   }),
-  fc.tuple(fc.integer({ min: 0, max: 40 }), fc.string({ unit: fc.constantFrom('{', '}', '"', ':', ',', '[', ']', '0', '1', 'a', 'F', '3', '2') , maxLength: 40 })).map(([extra, text]) => rebuild(`{${text}`, new Uint8Array(extra), true)),
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: 40 }),
+      fc.string({
+        unit: fc.constantFrom('{', '}', '"', ':', ',', '[', ']', '0', '1', 'a', 'F', '3', '2'),
+        maxLength: 40,
+      }),
+    )
+    .map(([extra, text]) => rebuild(`{${text}`, new Uint8Array(extra), true)),
 );
 
 // ---- properties ------------------------------------------------------------------------------------
 
 describe('fuzzing decodeSafetensors', () => {
-  const runs = { byteFlips: 5000, truncations: 2000, extensions: 600, headerLengths: 2400, jsonMutations: 7000, textMutations: 4000, garbage: 3000, valid: 1000 };
+  const runs = {
+    byteFlips: 5000,
+    truncations: 2000,
+    extensions: 600,
+    headerLengths: 2400,
+    jsonMutations: 7000,
+    textMutations: 4000,
+    garbage: 3000,
+    valid: 1000,
+  };
 
   it('allocation tracking sees the decoder allocate (sanity check of the harness)', () => {
     const file = encodeSafetensors({ x: new Tensor(new Float32Array(1000), [1000]) });
@@ -354,10 +629,26 @@ describe('fuzzing decodeSafetensors', () => {
 
   it('a header claiming a 2^50-byte tensor, or a [2^40, 2^40] shape, is rejected without allocating', () => {
     const claims = [
-      rebuild(JSON.stringify({ big: { dtype: 'F32', shape: [2 ** 48], data_offsets: [0, 2 ** 50] } }), new Uint8Array(16), true),
-      rebuild(JSON.stringify({ big: { dtype: 'F32', shape: [2 ** 48], data_offsets: [0, 16] } }), new Uint8Array(16), true),
-      rebuild(JSON.stringify({ big: { dtype: 'U8', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 0] } }), new Uint8Array(0), true),
-      rebuild(JSON.stringify({ big: { dtype: 'F64', shape: [2 ** 20, 2 ** 20, 2 ** 20], data_offsets: [0, 8] } }), new Uint8Array(8), true),
+      rebuild(
+        JSON.stringify({ big: { dtype: 'F32', shape: [2 ** 48], data_offsets: [0, 2 ** 50] } }),
+        new Uint8Array(16),
+        true,
+      ),
+      rebuild(
+        JSON.stringify({ big: { dtype: 'F32', shape: [2 ** 48], data_offsets: [0, 16] } }),
+        new Uint8Array(16),
+        true,
+      ),
+      rebuild(
+        JSON.stringify({ big: { dtype: 'U8', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 0] } }),
+        new Uint8Array(0),
+        true,
+      ),
+      rebuild(
+        JSON.stringify({ big: { dtype: 'F64', shape: [2 ** 20, 2 ** 20, 2 ** 20], data_offsets: [0, 8] } }),
+        new Uint8Array(8),
+        true,
+      ),
     ];
     for (const file of claims) {
       const { error, allocated } = trackAllocations(() => decodeSafetensors(file, { source: SOURCE }));
@@ -411,8 +702,22 @@ describe('fuzzing decodeSafetensors', () => {
     expect(stats.messages.size).toBeGreaterThan(25);
     expect(stats.slowestMs).toBeLessThan(1000);
     if (process.env.NN_FUZZ_STATS) {
-      console.log(stats.inputs, 'inputs:', stats.decoded, 'decoded,', stats.rejected, 'rejected; slowest', stats.slowestMs.toFixed(1), 'ms');
-      console.log([...stats.messages].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(6)}  ${k}`).join('\n'));
+      console.log(
+        stats.inputs,
+        'inputs:',
+        stats.decoded,
+        'decoded,',
+        stats.rejected,
+        'rejected; slowest',
+        stats.slowestMs.toFixed(1),
+        'ms',
+      );
+      console.log(
+        [...stats.messages]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${String(n).padStart(6)}  ${k}`)
+          .join('\n'),
+      );
     }
   });
 });

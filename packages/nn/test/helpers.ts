@@ -24,7 +24,8 @@ function parameterSlots(module: Module): Slot[] {
     const owner = m as unknown as Record<string, unknown>;
     for (const key of Object.keys(owner)) {
       const value = owner[key];
-      if (value instanceof Parameter) slots.push({ owner, key, name: prefix === '' ? key : `${prefix}.${key}`, param: value });
+      if (value instanceof Parameter)
+        slots.push({ owner, key, name: prefix === '' ? key : `${prefix}.${key}`, param: value });
     }
   }
   return slots;
@@ -49,7 +50,10 @@ export function checkModule(module: Module, x: Tensor, options: CheckModuleOptio
       slots.forEach((s) => (s.owner[s.key] = s.param));
     }
   };
-  const inputs = [new Variable(x.astype('float64'), { name: 'x' }), ...slots.map((s) => new Variable(s.param.data, { name: s.name }))];
+  const inputs = [
+    new Variable(x.astype('float64'), { name: 'x' }),
+    ...slots.map((s) => new Variable(s.param.data, { name: s.name })),
+  ];
   return assertGradcheck(f, inputs, gradcheckOptions);
 }
 

@@ -17,12 +17,12 @@ function expectStd(t: Tensor, std: number): void {
 }
 
 describe('initializer statistics', () => {
-  test('normal(std): the seeds\' 0.01 by default', () => {
+  test("normal(std): the seeds' 0.01 by default", () => {
     expectStd(init.normal()([300, 200], { generator: g(0) }), 0.01);
     expectStd(init.normal(0.5, g(1))([300, 200]), 0.5);
   });
 
-  test('xavier: std 1/√fanIn (the seeds\' np.random.randn(n, m) / np.sqrt(n))', () => {
+  test("xavier: std 1/√fanIn (the seeds' np.random.randn(n, m) / np.sqrt(n))", () => {
     expectStd(init.xavier(g(2))([100, 1000]), 1 / Math.sqrt(100));
     expectStd(init.xavier(g(3))([400, 200]), 1 / Math.sqrt(400));
   });
@@ -60,11 +60,23 @@ describe('fans, dtypes, generators, layers', () => {
     expectStd(init.he(g(7))([64, 1000], { fanIn: 50 }), Math.sqrt(2 / 50));
   });
 
-  test('dtype from the context; same generator seed → same tensor; own generator beats the layer\'s', () => {
+  test("dtype from the context; same generator seed → same tensor; own generator beats the layer's", () => {
     expect(init.he()([2, 2], { dtype: 'float64' }).dtype).toBe('float64');
-    expect(init.he(g(8))([20, 20]).equal(init.he(g(8))([20, 20]))).toBe(true);
-    expect(init.he()([20, 20], { generator: g(8) }).equal(init.he(g(8))([20, 20]))).toBe(true);
-    expect(init.he(g(9))([20, 20], { generator: g(8) }).equal(init.he(g(9))([20, 20]))).toBe(true);
+    expect(
+      init
+        .he(g(8))([20, 20])
+        .equal(init.he(g(8))([20, 20])),
+    ).toBe(true);
+    expect(
+      init
+        .he()([20, 20], { generator: g(8) })
+        .equal(init.he(g(8))([20, 20])),
+    ).toBe(true);
+    expect(
+      init
+        .he(g(9))([20, 20], { generator: g(8) })
+        .equal(init.he(g(9))([20, 20])),
+    ).toBe(true);
   });
 
   test('per-layer option: new Linear(784, 50, { init: init.he() })', () => {

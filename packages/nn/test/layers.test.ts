@@ -8,7 +8,20 @@ import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, ones, tensor } from '@nn/tensor';
 import { Function, GradcheckError, Variable, variable } from '@nn/autograd';
 import {
-  BatchNorm1d, BatchNorm2d, Dropout, Flatten, Identity, LeakyReLU, Linear, Module, ReLU, Sequential, Sigmoid, Softmax, Tanh, init,
+  BatchNorm1d,
+  BatchNorm2d,
+  Dropout,
+  Flatten,
+  Identity,
+  LeakyReLU,
+  Linear,
+  Module,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Softmax,
+  Tanh,
+  init,
 } from '@nn/nn';
 import { checkModule, moments, sample, values } from './helpers.js';
 
@@ -24,14 +37,29 @@ describe('gradcheck of every layer (float64, input and parameters)', () => {
   test('activations', () => {
     // Shifted away from 0 so ReLU and LeakyReLU are differentiable at every sample point.
     const x = sample([3, 5], 5).add(0.05);
-    for (const layer of [new Sigmoid(), new Tanh(), new ReLU(), new LeakyReLU(0.2), new Softmax(), new Softmax(0), new Identity()]) {
+    for (const layer of [
+      new Sigmoid(),
+      new Tanh(),
+      new ReLU(),
+      new LeakyReLU(0.2),
+      new Softmax(),
+      new Softmax(0),
+      new Identity(),
+    ]) {
       checkModule(layer, x);
     }
   });
 
   test('Flatten and Sequential (an MLP with every kind of layer)', () => {
     checkModule(new Flatten(), sample([2, 3, 4], 6));
-    const net = new Sequential(new Flatten(), new Linear(6, 5, { generator: g(2) }), new Tanh(), new BatchNorm1d(5), new Linear(5, 3, { generator: g(3) }), new Softmax());
+    const net = new Sequential(
+      new Flatten(),
+      new Linear(6, 5, { generator: g(2) }),
+      new Tanh(),
+      new BatchNorm1d(5),
+      new Linear(5, 3, { generator: g(3) }),
+      new Softmax(),
+    );
     checkModule(net, sample([4, 2, 3], 7));
   });
 
@@ -56,27 +84,57 @@ describe('gradcheck of every layer (float64, input and parameters)', () => {
 
   test('the check itself fails on a layer with a wrong backward', () => {
     class WrongSquare extends Function {
-      forward(x: Tensor): Tensor { return x.mul(x); }
-      backward(gy: Variable): Variable { return gy.mul(this.inputs[0]); } // should be 2·x·gy
+      forward(x: Tensor): Tensor {
+        return x.mul(x);
+      }
+      backward(gy: Variable): Variable {
+        return gy.mul(this.inputs[0]);
+      } // should be 2·x·gy
     }
     class Broken extends Module {
-      forward(x: Variable): Variable { return new WrongSquare().apply(x); }
+      forward(x: Variable): Variable {
+        return new WrongSquare().apply(x);
+      }
     }
     expect(() => checkModule(new Broken(), sample([3], 14))).toThrow(GradcheckError);
   });
 });
 
 describe('Linear', () => {
-  test('is the seeds\' Affine: x·W + b with W (in, out), parameters W and b', () => {
+  test("is the seeds' Affine: x·W + b with W (in, out), parameters W and b", () => {
     const fc = new Linear(2, 3, { dtype: 'float64' });
-    fc.W.data = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' });
+    fc.W.data = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'float64' },
+    );
     fc.b!.data = tensor([0.5, -1, 2], { dtype: 'float64' });
-    expect(fc.namedParameters().map(([k, p]) => [k, p.shape])).toEqual([['W', [2, 3]], ['b', [3]]]);
-    expect(fc.forward(variable([[1, 1], [0, 2]], { dtype: 'float64' })).toArray()).toEqual([[5.5, 6, 11], [8.5, 9, 14]]);
+    expect(fc.namedParameters().map(([k, p]) => [k, p.shape])).toEqual([
+      ['W', [2, 3]],
+      ['b', [3]],
+    ]);
+    expect(
+      fc
+        .forward(
+          variable(
+            [
+              [1, 1],
+              [0, 2],
+            ],
+            { dtype: 'float64' },
+          ),
+        )
+        .toArray(),
+    ).toEqual([
+      [5.5, 6, 11],
+      [8.5, 9, 14],
+    ]);
     expect(fc.W.name).toBe('W');
   });
 
-  test('default init is the seeds\' Xavier (std 1/√in) with zero bias; options choose others', () => {
+  test("default init is the seeds' Xavier (std 1/√in) with zero bias; options choose others", () => {
     const fc = new Linear(400, 300, { generator: g(0) });
     expect(moments(fc.W.data.toTypedArray()).std).toBeCloseTo(1 / Math.sqrt(400), 3);
     expect(values(fc.b!.data).every((v) => v === 0)).toBe(true);
@@ -94,14 +152,24 @@ describe('Linear', () => {
   });
 
   test('a wrong input width names the layer and the shape', () => {
-    expect(() => new Linear(784, 50).forward(variable(ones([2, 100])))).toThrow(/Linear\(784→50\).*784 features.*\(2,100\)/);
+    expect(() => new Linear(784, 50).forward(variable(ones([2, 100])))).toThrow(
+      /Linear\(784→50\).*784 features.*\(2,100\)/,
+    );
     expect(() => new Linear(0, 3)).toThrow(/positive integer/);
   });
 });
 
 describe('BatchNorm', () => {
   // Two features with different means and spreads, 4 samples.
-  const x = tensor([[1, 10], [2, 20], [3, 40], [6, 50]], { dtype: 'float64' });
+  const x = tensor(
+    [
+      [1, 10],
+      [2, 20],
+      [3, 40],
+      [6, 50],
+    ],
+    { dtype: 'float64' },
+  );
   const batchMean = [3, 30];
   const biasedVar = [3.5, 250];
   const unbiasedVar = [14 / 3, 1000 / 3];
@@ -111,9 +179,12 @@ describe('BatchNorm', () => {
     bn.gamma.data = tensor([2, 1], { dtype: 'float64' });
     bn.beta.data = tensor([0, 5], { dtype: 'float64' });
     const y = bn.forward(variable(x));
-    const expected = [[1, 10], [2, 20], [3, 40], [6, 50]].map((row) =>
-      row.map((v, c) => [2, 1][c] * ((v - batchMean[c]) / Math.sqrt(biasedVar[c] + 1e-5)) + [0, 5][c]),
-    );
+    const expected = [
+      [1, 10],
+      [2, 20],
+      [3, 40],
+      [6, 50],
+    ].map((row) => row.map((v, c) => [2, 1][c] * ((v - batchMean[c]) / Math.sqrt(biasedVar[c] + 1e-5)) + [0, 5][c]));
     expect(y.data.allclose(tensor(expected, { dtype: 'float64' }), { atol: 1e-12, rtol: 0 })).toBe(true);
   });
 
@@ -128,16 +199,25 @@ describe('BatchNorm', () => {
     const rm = values(bn.runningMean);
     const rv = values(bn.runningVar);
     bn.eval();
-    const probe = tensor([[0, 0], [3, 30]], { dtype: 'float64' });
+    const probe = tensor(
+      [
+        [0, 0],
+        [3, 30],
+      ],
+      { dtype: 'float64' },
+    );
     const y = bn.forward(variable(probe));
-    const expected = [[0, 0], [3, 30]].map((row) => row.map((v, c) => (v - rm[c]) / Math.sqrt(rv[c] + 1e-5)));
+    const expected = [
+      [0, 0],
+      [3, 30],
+    ].map((row) => row.map((v, c) => (v - rm[c]) / Math.sqrt(rv[c] + 1e-5)));
     expect(y.data.allclose(tensor(expected, { dtype: 'float64' }), { atol: 1e-12, rtol: 0 })).toBe(true);
     // Eval leaves the statistics alone, and one sample is fine.
     expect(values(bn.runningMean)).toEqual(rm);
     expect(bn.forward(variable(tensor([[1, 2]], { dtype: 'float64' }))).shape).toEqual([1, 2]);
   });
 
-  test('the seeds\' momentum 0.9 is our momentum 0.1; a custom momentum is used as given', () => {
+  test("the seeds' momentum 0.9 is our momentum 0.1; a custom momentum is used as given", () => {
     const bn = new BatchNorm1d(2, { dtype: 'float64', momentum: 0.5 });
     bn.forward(variable(x));
     expect(values(bn.runningMean)).toEqual(batchMean.map((m) => 0.5 * m));
@@ -145,7 +225,9 @@ describe('BatchNorm', () => {
 
   test('BatchNorm2d normalises each channel over N, H and W', () => {
     const bn = new BatchNorm2d(3, { dtype: 'float64' });
-    const input = sample([4, 3, 5, 5], 20).mul(tensor([1, 5, 0.1], { dtype: 'float64' }).reshape([1, 3, 1, 1])).add(2);
+    const input = sample([4, 3, 5, 5], 20)
+      .mul(tensor([1, 5, 0.1], { dtype: 'float64' }).reshape([1, 3, 1, 1]))
+      .add(2);
     const y = bn.forward(variable(input)).data;
     for (let c = 0; c < 3; c++) {
       const { mean, std } = moments(y.slice(':', c).toTypedArray());
@@ -153,7 +235,9 @@ describe('BatchNorm', () => {
       expect(Math.abs(mean)).toBeLessThan(1e-12);
       expect(std).toBeCloseTo(inputStd / Math.sqrt(inputStd ** 2 + 1e-5), 12); // 1 but for eps
     }
-    values(bn.runningMean).forEach((m, c) => expect(m).toBeCloseTo(0.1 * moments(input.slice(':', c).toTypedArray()).mean, 12));
+    values(bn.runningMean).forEach((m, c) =>
+      expect(m).toBeCloseTo(0.1 * moments(input.slice(':', c).toTypedArray()).mean, 12),
+    );
   });
 
   test('shape errors name the layer and the expected layout', () => {
@@ -165,7 +249,10 @@ describe('BatchNorm', () => {
   test('gamma/beta are parameters, running statistics are buffers', () => {
     const bn = new BatchNorm2d(4);
     expect(bn.namedParameters().map(([k]) => k)).toEqual(['gamma', 'beta']);
-    expect(bn.namedBuffers().map(([k, t]) => [k, t.shape])).toEqual([['runningMean', [4]], ['runningVar', [4]]]);
+    expect(bn.namedBuffers().map(([k, t]) => [k, t.shape])).toEqual([
+      ['runningMean', [4]],
+      ['runningVar', [4]],
+    ]);
   });
 });
 
@@ -204,7 +291,7 @@ describe('Dropout', () => {
     expect(() => new Dropout(1.5)).toThrow(/\[0, 1\]/);
   });
 
-  test('the seeds\' scale-at-test variant: unscaled mask in training, ×(1 − p) in eval', () => {
+  test("the seeds' scale-at-test variant: unscaled mask in training, ×(1 − p) in eval", () => {
     const drop = new Dropout(0.3, { generator: g(4), scaleAtTest: true });
     const y = values(drop.forward(variable(x)).data);
     expect(new Set(y)).toEqual(new Set([0, 1]));

@@ -7,7 +7,13 @@ import { describe, expect, test } from 'vitest';
 import { type Tensor, tensor } from '@nn/tensor';
 import { assertGradcheck, softmax, softmaxCrossEntropy as autogradSoftmaxCrossEntropy, variable } from '@nn/autograd';
 import {
-  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, mseLoss, quadraticCost, softmaxCrossEntropy, sumSquaredError,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  mseLoss,
+  quadraticCost,
+  softmaxCrossEntropy,
+  sumSquaredError,
 } from '@nn/nn';
 import { sample, values } from './helpers.js';
 
@@ -20,14 +26,14 @@ const yGood = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]; // 2 is most
 const yBad = [0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0]; // 7 is most likely
 
 describe("the seeds' numbers", () => {
-  test('sumSquaredError is the seeds\' mean_squared_error: 0.0975 and 0.5975', () => {
+  test("sumSquaredError is the seeds' mean_squared_error: 0.0975 and 0.5975", () => {
     expect(sumSquaredError(variable(yGood), tensor(t)).item()).toBeCloseTo(0.0975, 4);
     expect(sumSquaredError(variable(yBad), tensor(t)).item()).toBeCloseTo(0.5975, 4);
     expect(sumSquaredError(variable(f64(yGood)), f64(t)).item()).toBeCloseTo(0.0975, 14);
     expect(sumSquaredError(variable(f64(yBad)), f64(t)).item()).toBeCloseTo(0.5975, 14);
   });
 
-  test('crossEntropy is the seeds\' cross_entropy_error with delta 1e-7: 0.5108 and 2.3026', () => {
+  test("crossEntropy is the seeds' cross_entropy_error with delta 1e-7: 0.5108 and 2.3026", () => {
     expect(crossEntropy(variable(yGood), tensor(t)).item()).toBeCloseTo(0.5108, 4);
     expect(crossEntropy(variable(yBad), tensor(t)).item()).toBeCloseTo(2.3026, 4);
     // Exactly the seeds' printed values in float64: −log(0.6 + 1e-7), −log(0.1 + 1e-7).
@@ -69,19 +75,50 @@ describe('batches', () => {
 describe('gradients (float64 gradcheck)', () => {
   test('squared errors and quadratic cost, with respect to the output', () => {
     const target = sample([3, 4], 2);
-    for (const loss of [sumSquaredError, mseLoss, quadraticCost]) assertGradcheck((y) => loss(y, target), [sample([3, 4], 3)]);
+    for (const loss of [sumSquaredError, mseLoss, quadraticCost])
+      assertGradcheck((y) => loss(y, target), [sample([3, 4], 3)]);
   });
 
   test('crossEntropy from labels and from one-hot rows', () => {
     const probabilities = sample([3, 4], 4).abs().add(0.1);
     assertGradcheck((p) => crossEntropy(p, labels([1, 0, 3])), [probabilities]);
-    assertGradcheck((p) => crossEntropy(p, f64([[0, 1, 0, 0], [0.5, 0.5, 0, 0], [0, 0, 0, 1]])), [probabilities]);
+    assertGradcheck(
+      (p) =>
+        crossEntropy(
+          p,
+          f64([
+            [0, 1, 0, 0],
+            [0.5, 0.5, 0, 0],
+            [0, 0, 0, 1],
+          ]),
+        ),
+      [probabilities],
+    );
   });
 
   test('binary cross-entropy on probabilities and on logits (including logits at exactly 0)', () => {
-    const target = f64([[1, 0, 0.3], [0, 1, 1]]);
-    assertGradcheck((p) => binaryCrossEntropy(p, target), [f64([[0.2, 0.7, 0.5], [0.05, 0.9, 0.99]])]);
-    assertGradcheck((x) => binaryCrossEntropyWithLogits(x, target), [f64([[0, 2, -3], [40, -40, 0.5]])]);
+    const target = f64([
+      [1, 0, 0.3],
+      [0, 1, 1],
+    ]);
+    assertGradcheck(
+      (p) => binaryCrossEntropy(p, target),
+      [
+        f64([
+          [0.2, 0.7, 0.5],
+          [0.05, 0.9, 0.99],
+        ]),
+      ],
+    );
+    assertGradcheck(
+      (x) => binaryCrossEntropyWithLogits(x, target),
+      [
+        f64([
+          [0, 2, -3],
+          [40, -40, 0.5],
+        ]),
+      ],
+    );
   });
 
   test('the logits loss has the right gradient at 0: (σ(0) − t)/n, not −t/n', () => {
@@ -103,7 +140,10 @@ describe('gradients (float64 gradcheck)', () => {
 
 describe('binary cross-entropy values and stability', () => {
   test('values from the formula', () => {
-    expect(binaryCrossEntropy(variable(f64([0.2, 0.9])), f64([0, 1])).item()).toBeCloseTo(-(Math.log(0.8) + Math.log(0.9)) / 2, 14);
+    expect(binaryCrossEntropy(variable(f64([0.2, 0.9])), f64([0, 1])).item()).toBeCloseTo(
+      -(Math.log(0.8) + Math.log(0.9)) / 2,
+      14,
+    );
     const softplus = (z: number) => Math.log(1 + Math.exp(z));
     const expected = (softplus(0) - 0 + softplus(2) - 0 + softplus(-3) - -3) / 3; // x − x·t + log(1 + e^−x) = softplus(x) − x·t
     expect(binaryCrossEntropyWithLogits(variable(f64([0, 2, -3])), f64([1, 0, 1])).item()).toBeCloseTo(expected, 14);
@@ -111,7 +151,10 @@ describe('binary cross-entropy values and stability', () => {
 
   test('the logits form agrees with sigmoid + binaryCrossEntropy where both are accurate', () => {
     const logits = sample([2, 6], 5);
-    const target = f64([[1, 0, 1, 1, 0, 0], [0, 0, 1, 0, 1, 1]]);
+    const target = f64([
+      [1, 0, 1, 1, 0, 0],
+      [0, 0, 1, 0, 1, 1],
+    ]);
     const composed = binaryCrossEntropy(variable(logits).sigmoid(), target).item();
     expect(binaryCrossEntropyWithLogits(variable(logits), target).item()).toBeCloseTo(composed, 12);
   });

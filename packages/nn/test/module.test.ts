@@ -7,7 +7,16 @@ import { describe, expect, test } from 'vitest';
 import { Generator, type Tensor, ones, tensor, zeros } from '@nn/tensor';
 import { Variable, variable } from '@nn/autograd';
 import {
-  BatchNorm1d, Dropout, Linear, Module, Parameter, ReLU, Sequential, Sigmoid, StateDictError, init,
+  BatchNorm1d,
+  Dropout,
+  Linear,
+  Module,
+  Parameter,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  StateDictError,
+  init,
 } from '@nn/nn';
 import { checkModule, sample, values } from './helpers.js';
 
@@ -17,13 +26,18 @@ const keys = (m: Module) => m.namedParameters().map(([k]) => k);
 class Block extends Module {
   fc = new Linear(3, 3, { generator: g(1) });
   act = new ReLU();
-  forward(x: Variable): Variable { return this.act.forward(this.fc.forward(x)); }
+  forward(x: Variable): Variable {
+    return this.act.forward(this.fc.forward(x));
+  }
 }
 
 class Net extends Module {
   scale = new Parameter(ones([1]));
   layers = [new Linear(4, 3, { generator: g(2) }), new Block()];
-  heads = new Map<string, Module>([['left', new Linear(3, 2, { generator: g(3) })], ['right', new Sequential(new Linear(3, 1, { generator: g(4) }))]]);
+  heads = new Map<string, Module>([
+    ['left', new Linear(3, 2, { generator: g(3) })],
+    ['right', new Sequential(new Linear(3, 1, { generator: g(4) }))],
+  ]);
   config = { hidden: 3 }; // plain data is ignored
   forward(x: Variable): Variable {
     const h = this.layers[1].forward(this.layers[0].forward(x)).mul(this.scale);
@@ -35,14 +49,28 @@ describe('discovery', () => {
   test('nested Sequential: dotted keys in order', () => {
     const net = new Sequential(new Sequential(new Linear(2, 3), new ReLU()), new Linear(3, 1));
     expect(keys(net)).toEqual(['0.0.W', '0.0.b', '1.W', '1.b']);
-    expect(net.namedModules().map(([k, m]) => `${k}:${m.constructor.name}`)).toEqual([':Sequential', '0:Sequential', '0.0:Linear', '0.1:ReLU', '1:Linear']);
+    expect(net.namedModules().map(([k, m]) => `${k}:${m.constructor.name}`)).toEqual([
+      ':Sequential',
+      '0:Sequential',
+      '0.0:Linear',
+      '0.1:ReLU',
+      '1:Linear',
+    ]);
     expect(net.parameters()[2]).toBe((net[1] as Linear).W);
   });
 
   test('fields, arrays and Maps of modules, in field order', () => {
     const net = new Net();
     expect(keys(net)).toEqual([
-      'scale', 'layers.0.W', 'layers.0.b', 'layers.1.fc.W', 'layers.1.fc.b', 'heads.left.W', 'heads.left.b', 'heads.right.0.W', 'heads.right.0.b',
+      'scale',
+      'layers.0.W',
+      'layers.0.b',
+      'layers.1.fc.W',
+      'layers.1.fc.b',
+      'heads.left.W',
+      'heads.left.b',
+      'heads.right.0.W',
+      'heads.right.0.b',
     ]);
     expect(net.namedChildren().map(([k]) => k)).toEqual(['layers.0', 'layers.1', 'heads.left', 'heads.right']);
     expect(net.parameterCount()).toBe(1 + 4 * 3 + 3 + 3 * 3 + 3 + 3 * 2 + 2 + 3 + 1);
@@ -55,7 +83,9 @@ describe('discovery', () => {
       b = shared;
       W2 = shared.W;
       parent: Module | null = null;
-      forward(x: Variable): Variable { return this.b.forward(this.a.forward(x)); }
+      forward(x: Variable): Variable {
+        return this.b.forward(this.a.forward(x));
+      }
     }
     const tied = new Tied();
     tied.a.toString();
@@ -69,7 +99,9 @@ describe('discovery', () => {
   test('Parameters in ES private fields are not discovered (documented)', () => {
     class Hidden extends Module {
       #W = new Parameter(ones([2]));
-      forward(x: Variable): Variable { return x.mul(this.#W); }
+      forward(x: Variable): Variable {
+        return x.mul(this.#W);
+      }
     }
     expect(new Hidden().parameters()).toEqual([]);
   });
@@ -120,13 +152,20 @@ describe('buffers, modes, gradients, dtype', () => {
     expect(seen.every((t) => !t)).toBe(true);
     expect(net.layers[1].training).toBe(false);
     expect(net.training).toBe(true);
-    expect(() => net.withMode('train', () => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      net.withMode('train', () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(net.layers[1].training).toBe(false);
   });
 
   test('zeroGrad clears every parameter gradient', () => {
     const net = new Net();
-    net.forward(variable(ones([2, 4]))).sum().backward();
+    net
+      .forward(variable(ones([2, 4])))
+      .sum()
+      .backward();
     expect(net.parameters().filter((p) => p.grad !== null).length).toBe(7); // the right head is unused
     net.zeroGrad();
     expect(net.parameters().every((p) => p.grad === null)).toBe(true);
@@ -143,18 +182,40 @@ describe('buffers, modes, gradients, dtype', () => {
 
   test('apply visits every module', () => {
     const net = new Net();
-    net.apply((m) => { if (m instanceof Linear) m.W.data = init.zeros()(m.W.shape); });
-    expect(net.modules().filter((m): m is Linear => m instanceof Linear).every((m) => values(m.W.data).every((v) => v === 0))).toBe(true);
+    net.apply((m) => {
+      if (m instanceof Linear) m.W.data = init.zeros()(m.W.shape);
+    });
+    expect(
+      net
+        .modules()
+        .filter((m): m is Linear => m instanceof Linear)
+        .every((m) => values(m.W.data).every((v) => v === 0)),
+    ).toBe(true);
   });
 });
 
 describe('state dicts', () => {
-  const model = () => new Sequential(new Linear(3, 4, { generator: g(5) }), new BatchNorm1d(4), new ReLU(), new Linear(4, 2, { generator: g(6) }));
+  const model = () =>
+    new Sequential(
+      new Linear(3, 4, { generator: g(5) }),
+      new BatchNorm1d(4),
+      new ReLU(),
+      new Linear(4, 2, { generator: g(6) }),
+    );
 
   test('stateDict: parameters and buffers with dotted keys, as snapshots', () => {
     const net = model();
     const dict = net.stateDict();
-    expect(Object.keys(dict)).toEqual(['0.W', '0.b', '1.gamma', '1.beta', '1.runningMean', '1.runningVar', '3.W', '3.b']);
+    expect(Object.keys(dict)).toEqual([
+      '0.W',
+      '0.b',
+      '1.gamma',
+      '1.beta',
+      '1.runningMean',
+      '1.runningVar',
+      '3.W',
+      '3.b',
+    ]);
     expect(dict['0.W'].equal((net[0] as Linear).W.data)).toBe(true);
     (net[0] as Linear).W.data.data[0] += 1; // training goes on...
     expect(dict['0.W'].equal((net[0] as Linear).W.data)).toBe(false); // ...the snapshot does not move
@@ -163,7 +224,12 @@ describe('state dicts', () => {
   test('loadStateDict round trip: same outputs, same Parameter and Tensor objects (in place)', () => {
     const source = model();
     source.forward(variable(sample([5, 3], 1).astype('float32'))); // moves the running statistics off their defaults
-    const target = new Sequential(new Linear(3, 4, { generator: g(7) }), new BatchNorm1d(4), new ReLU(), new Linear(4, 2, { generator: g(8) }));
+    const target = new Sequential(
+      new Linear(3, 4, { generator: g(7) }),
+      new BatchNorm1d(4),
+      new ReLU(),
+      new Linear(4, 2, { generator: g(8) }),
+    );
     const params = target.parameters();
     const tensors = params.map((p) => p.data);
     expect(target.loadStateDict(source.stateDict())).toEqual({ missingKeys: [], unexpectedKeys: [] });
@@ -183,7 +249,11 @@ describe('state dicts', () => {
     dict['4.W'] = zeros([1]);
     dict['0.W'] = dict['0.W'].add(1);
     let error: unknown;
-    try { net.loadStateDict(dict); } catch (e) { error = e; }
+    try {
+      net.loadStateDict(dict);
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(StateDictError);
     expect((error as StateDictError).message).toMatch(/missing keys: 3\.b; unexpected keys: 4\.W/);
     expect((error as StateDictError).missingKeys).toEqual(['3.b']);
@@ -195,10 +265,14 @@ describe('state dicts', () => {
     const net = model();
     const dict = net.stateDict();
     dict['0.W'] = zeros([4, 3]);
-    expect(() => net.loadStateDict(dict)).toThrow(/shape mismatch for "0\.W": the model has \(3,4\), the state dict has \(4,3\)/);
+    expect(() => net.loadStateDict(dict)).toThrow(
+      /shape mismatch for "0\.W": the model has \(3,4\), the state dict has \(4,3\)/,
+    );
     const dict2 = net.stateDict();
     dict2['1.runningVar'] = dict2['1.runningVar'].astype('float64');
-    expect(() => net.loadStateDict(dict2)).toThrow(/dtype mismatch for "1\.runningVar" of shape \(4\): the model has float32, the state dict has float64/);
+    expect(() => net.loadStateDict(dict2)).toThrow(
+      /dtype mismatch for "1\.runningVar" of shape \(4\): the model has float32, the state dict has float64/,
+    );
   });
 
   test('non-strict: reports missing/unexpected keys, converts dtypes, still rejects shape mismatches', () => {
@@ -207,17 +281,27 @@ describe('state dicts', () => {
     delete dict['1.runningMean'];
     dict['extra'] = zeros([2]);
     dict['3.b'] = tensor([7, 8], { dtype: 'float64' });
-    expect(net.loadStateDict(dict, { strict: false })).toEqual({ missingKeys: ['1.runningMean'], unexpectedKeys: ['extra'] });
+    expect(net.loadStateDict(dict, { strict: false })).toEqual({
+      missingKeys: ['1.runningMean'],
+      unexpectedKeys: ['extra'],
+    });
     expect((net[3] as Linear).b!.dtype).toBe('float32');
     expect(values((net[3] as Linear).b!.data)).toEqual([7, 8]);
     dict['3.W'] = zeros([2, 4]);
-    expect(() => net.loadStateDict(dict, { strict: false })).toThrow(/shape mismatch for "3\.W": the model has \(4,2\), the state dict has \(2,4\)/);
+    expect(() => net.loadStateDict(dict, { strict: false })).toThrow(
+      /shape mismatch for "3\.W": the model has \(4,2\), the state dict has \(2,4\)/,
+    );
   });
 });
 
 describe('printing', () => {
   test('toString shows the tree with constructor settings', () => {
-    const net = new Sequential(new Linear(784, 50), new Sigmoid(), new Dropout(0.2), new Sequential(new BatchNorm1d(50)));
+    const net = new Sequential(
+      new Linear(784, 50),
+      new Sigmoid(),
+      new Dropout(0.2),
+      new Sequential(new BatchNorm1d(50)),
+    );
     expect(String(net)).toBe(
       [
         'Sequential(',
@@ -233,7 +317,12 @@ describe('printing', () => {
   });
 
   test('summary: names, types, output shapes, parameter shapes and counts, totals', () => {
-    const net = new Sequential(new Linear(784, 50), new BatchNorm1d(50), new ReLU(), new Linear(50, 10, { bias: false }));
+    const net = new Sequential(
+      new Linear(784, 50),
+      new BatchNorm1d(50),
+      new ReLU(),
+      new Linear(50, 10, { bias: false }),
+    );
     (net[3] as Linear).W.requiresGrad = false;
     const runningMean = values((net[1] as BatchNorm1d).runningMean);
     expect(net.summary([1, 784])).toBe(
@@ -278,7 +367,10 @@ describe('printing', () => {
 class LayerNorm extends Module {
   gamma: Parameter;
   beta: Parameter;
-  constructor(readonly features: number, readonly eps = 1e-5) {
+  constructor(
+    readonly features: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     this.gamma = new Parameter(ones([features]), { name: 'gamma' });
     this.beta = new Parameter(zeros([features]), { name: 'beta' });

@@ -9,8 +9,25 @@ import { describe, expect, it } from 'vitest';
 import { Generator, Tensor, ShapeError, ValueError, randn, tensor } from '@nn/tensor';
 import { Variable, variable } from '@nn/autograd';
 import {
-  AdaGrad, Adam, AdamW, CosineAnnealingLR, ExponentialLR, Linear, Momentum, Nesterov, type Optimizer, Parameter, RMSProp, SGD,
-  Sequential, StepLR, Tanh, clipGradNorm, cosineAnnealing, exponentialDecay, stepDecay,
+  AdaGrad,
+  Adam,
+  AdamW,
+  CosineAnnealingLR,
+  ExponentialLR,
+  Linear,
+  Momentum,
+  Nesterov,
+  type Optimizer,
+  Parameter,
+  RMSProp,
+  SGD,
+  Sequential,
+  StepLR,
+  Tanh,
+  clipGradNorm,
+  cosineAnnealing,
+  exponentialDecay,
+  stepDecay,
 } from '@nn/nn';
 
 const f64 = (values: number[]): Tensor => tensor(values, { dtype: 'float64' });
@@ -37,7 +54,10 @@ describe('first steps match hand computations', () => {
     const opt = new SGD([p], { lr: 0.1 });
     setGrad(p, g1);
     opt.step();
-    expectClose(values(p), w0.map((w, i) => w - 0.1 * g1[i]));
+    expectClose(
+      values(p),
+      w0.map((w, i) => w - 0.1 * g1[i]),
+    );
   });
 
   it('Momentum: first step as SGD, second −η(α·g1 + g2) (the seeds v ← αv − ηg)', () => {
@@ -49,7 +69,10 @@ describe('first steps match hand computations', () => {
     expectClose(values(p), w1);
     setGrad(p, g2);
     opt.step();
-    expectClose(values(p), w1.map((w, i) => w - 0.1 * (0.9 * g1[i] + g2[i])));
+    expectClose(
+      values(p),
+      w1.map((w, i) => w - 0.1 * (0.9 * g1[i] + g2[i])),
+    );
     expect(opt.momentum).toBe(0.9);
   });
 
@@ -63,7 +86,10 @@ describe('first steps match hand computations', () => {
     setGrad(p, g2);
     opt.step();
     const v2 = g1.map((g, i) => 0.9 * (-0.1 * g) - 0.1 * g2[i]);
-    expectClose(values(p), w1.map((w, i) => w + 0.9 * v2[i] - 0.1 * g2[i]));
+    expectClose(
+      values(p),
+      w1.map((w, i) => w + 0.9 * v2[i] - 0.1 * g2[i]),
+    );
   });
 
   it('AdaGrad: first step η·g/(|g| + ε), then h accumulates', () => {
@@ -75,7 +101,10 @@ describe('first steps match hand computations', () => {
     expectClose(values(p), w1);
     setGrad(p, g2);
     opt.step();
-    expectClose(values(p), w1.map((w, i) => w - (1.5 * g2[i]) / (Math.sqrt(g1[i] ** 2 + g2[i] ** 2) + 1e-7)));
+    expectClose(
+      values(p),
+      w1.map((w, i) => w - (1.5 * g2[i]) / (Math.sqrt(g1[i] ** 2 + g2[i] ** 2) + 1e-7)),
+    );
   });
 
   it('RMSProp: first step η·g/(√((1−ρ)g²) + ε)', () => {
@@ -83,7 +112,10 @@ describe('first steps match hand computations', () => {
     const opt = new RMSProp([p], { lr: 0.01, decay: 0.9 });
     setGrad(p, g1);
     opt.step();
-    expectClose(values(p), w0.map((w, i) => w - (0.01 * g1[i]) / (Math.sqrt(0.1 * g1[i] ** 2) + 1e-7)));
+    expectClose(
+      values(p),
+      w0.map((w, i) => w - (0.01 * g1[i]) / (Math.sqrt(0.1 * g1[i] ** 2) + 1e-7)),
+    );
   });
 
   it('Adam: first step is η·sign(g) (bias correction), second follows the formula', () => {
@@ -105,7 +137,11 @@ describe('first steps match hand computations', () => {
   });
 
   it('a zero gradient element does not move under Adam, AdaGrad or RMSProp (ε guards 0/0)', () => {
-    for (const make of [(p: Parameter) => new Adam([p], { lr: 1 }), (p: Parameter) => new AdaGrad([p], { lr: 1 }), (p: Parameter) => new RMSProp([p], { lr: 1 })]) {
+    for (const make of [
+      (p: Parameter) => new Adam([p], { lr: 1 }),
+      (p: Parameter) => new AdaGrad([p], { lr: 1 }),
+      (p: Parameter) => new RMSProp([p], { lr: 1 }),
+    ]) {
       const p = param([3, 4]);
       setGrad(p, [0, 1]);
       make(p).step();
@@ -193,7 +229,11 @@ describe('step and zeroGrad', () => {
     setGrad(p, [1, 1, 1, 1, 1, 1]);
     new SGD([p], { lr: 1 }).step();
     expect(p.data.isContiguous).toBe(true);
-    expect(p.data.toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(p.data.toArray()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
     expect(values(base)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
@@ -323,7 +363,7 @@ describe('learning-rate schedules', () => {
   it('CosineAnnealingLR follows half a cosine to minLr and stays there', () => {
     const opt = new SGD([param([1])], { lr: 0.1 });
     const lrs = run(new CosineAnnealingLR(opt, { tMax: 4, minLr: 0.01 }), 6);
-    const c = (e: number): number => 0.01 + 0.09 * (1 + Math.cos((Math.PI * e) / 4)) / 2;
+    const c = (e: number): number => 0.01 + (0.09 * (1 + Math.cos((Math.PI * e) / 4))) / 2;
     expectClose(lrs, [0.1, c(1), c(2), c(3), 0.01, 0.01, 0.01]);
     expect(lrs[2]).toBeCloseTo(0.055, 12);
   });
@@ -398,16 +438,32 @@ describe('state dicts', () => {
     const resaved = fresh.stateDict();
     const original = opt.stateDict();
     expect(Object.keys(resaved).sort()).toEqual(Object.keys(original).sort());
-    for (const key of Object.keys(original)) expect(Array.from(resaved[key].toTypedArray())).toEqual(Array.from(original[key].toTypedArray()));
+    for (const key of Object.keys(original))
+      expect(Array.from(resaved[key].toTypedArray())).toEqual(Array.from(original[key].toTypedArray()));
   });
 
   it('has flat keys: step, hyperparameters as 0-d float64, per-parameter buffers of the parameter shape', () => {
-    const W = new Parameter(tensor([[1, 2], [3, 4]]));
+    const W = new Parameter(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const opt = new Adam([W], { lr: 0.01 });
     setGrad(W, [1, 1, 1, 1]);
     opt.step();
     const dict = opt.stateDict();
-    expect(Object.keys(dict).sort()).toEqual(['beta1', 'beta2', 'eps', 'lr', 'param.0.m', 'param.0.step', 'param.0.v', 'step', 'weightDecay']);
+    expect(Object.keys(dict).sort()).toEqual([
+      'beta1',
+      'beta2',
+      'eps',
+      'lr',
+      'param.0.m',
+      'param.0.step',
+      'param.0.v',
+      'step',
+      'weightDecay',
+    ]);
     expect(dict.lr.dtype).toBe('float64');
     expect(dict.lr.shape).toEqual([]);
     expect(dict.lr.item()).toBe(0.01);
@@ -433,17 +489,25 @@ describe('state dicts', () => {
     adam.step();
     const dict = adam.stateDict();
     const momentum = new Momentum([param([1, 2])], { lr: 0.1 });
-    expect(() => momentum.loadStateDict(dict)).toThrow(/unexpected keys 'beta1'.*missing keys 'momentum'.*another optimizer type/);
+    expect(() => momentum.loadStateDict(dict)).toThrow(
+      /unexpected keys 'beta1'.*missing keys 'momentum'.*another optimizer type/,
+    );
 
     const target = new Adam([param([1, 2])], { lr: 0.02 });
     const { 'param.0.v': _v, ...withoutV } = dict;
     void _v;
     expect(() => target.loadStateDict(withoutV)).toThrow(/missing keys 'param.0.v'/);
-    expect(() => target.loadStateDict({ ...dict, 'param.3.m': dict['param.0.m'] })).toThrow(/parameter 3, but this optimizer has 1/);
+    expect(() => target.loadStateDict({ ...dict, 'param.3.m': dict['param.0.m'] })).toThrow(
+      /parameter 3, but this optimizer has 1/,
+    );
     expect(() => target.loadStateDict({ ...dict, 'param.0.m': f64([1, 2, 3]) })).toThrow(ShapeError);
-    expect(() => target.loadStateDict({ ...dict, 'param.0.m': f64([1, 2, 3]) })).toThrow(/'param.0.m' has shape \(3\), expected \(2\)/);
+    expect(() => target.loadStateDict({ ...dict, 'param.0.m': f64([1, 2, 3]) })).toThrow(
+      /'param.0.m' has shape \(3\), expected \(2\)/,
+    );
     expect(() => target.loadStateDict({ ...dict, lr: f64([1, 2]) })).toThrow(/'lr' has shape \(2\), expected \(\)/);
-    expect(() => target.loadStateDict({ ...dict, step: f64([]).reshape([0]).sum().add(1.5) })).toThrow(/non-negative integer/);
+    expect(() => target.loadStateDict({ ...dict, step: f64([]).reshape([0]).sum().add(1.5) })).toThrow(
+      /non-negative integer/,
+    );
     expect(target.lr).toBe(0.02);
     expect(target.stepCount).toBe(0);
     expect(Object.keys(target.stateDict())).not.toContain('param.0.m');

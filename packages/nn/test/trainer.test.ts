@@ -6,8 +6,24 @@ import { describe, expect, it } from 'vitest';
 import { Generator, Tensor, tensor } from '@nn/tensor';
 import { type Variable, isGradEnabled, variable } from '@nn/autograd';
 import {
-  Adam, type Batch, type Callback, Linear, Module, ReLU, SGD, Sequential, Sigmoid, StepLR, Tanh, Trainer, averageEvery, earlyStopping,
-  evaluate, fit, formatDuration, mseLoss,
+  Adam,
+  type Batch,
+  type Callback,
+  Linear,
+  Module,
+  ReLU,
+  SGD,
+  Sequential,
+  Sigmoid,
+  StepLR,
+  Tanh,
+  Trainer,
+  averageEvery,
+  earlyStopping,
+  evaluate,
+  fit,
+  formatDuration,
+  mseLoss,
 } from '@nn/nn';
 
 /**
@@ -32,7 +48,15 @@ function spiral(perClass = 100, classes = 3, seedValue = 1984): { x: Tensor; t: 
   return { x: new Tensor(x, [perClass * classes, 2]), t: new Tensor(t, [perClass * classes]) };
 }
 
-const xor = { x: tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), t: tensor([0, 1, 1, 0], { dtype: 'int32' }) };
+const xor = {
+  x: tensor([
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]),
+  t: tensor([0, 1, 1, 0], { dtype: 'int32' }),
+};
 
 /** A progress stream that records what was written. */
 function sink(isTTY: boolean): { write(s: string): void; isTTY: boolean; text: () => string } {
@@ -42,13 +66,22 @@ function sink(isTTY: boolean): { write(s: string): void; isTTY: boolean; text: (
 
 function net(generatorSeed: number, hidden = 10, out = 3, Activation: new () => Module = Sigmoid): Sequential {
   const g = new Generator(generatorSeed);
-  return new Sequential(new Linear(2, hidden, { generator: g }), new Activation(), new Linear(hidden, out, { generator: g }));
+  return new Sequential(
+    new Linear(2, hidden, { generator: g }),
+    new Activation(),
+    new Linear(hidden, out, { generator: g }),
+  );
 }
 
 describe('fit learns', () => {
   it('XOR to 100% accuracy', () => {
     const model = net(0, 8, 2, Tanh);
-    const history = fit(model, new Adam(model.parameters(), { lr: 0.05 }), xor, { epochs: 300, batchSize: 4, log: false, generator: new Generator(0) });
+    const history = fit(model, new Adam(model.parameters(), { lr: 0.05 }), xor, {
+      epochs: 300,
+      batchSize: 4,
+      log: false,
+      generator: new Generator(0),
+    });
     expect(history.train.accuracy.at(-1)).toBe(1);
     expect(evaluate(model, xor).accuracy).toBe(1);
     expect(history.train.loss.at(-1)!).toBeLessThan(history.train.loss[0] / 10);
@@ -75,7 +108,12 @@ describe('history and evaluation', () => {
     const model = net(2);
     const optimizer = new SGD(model.parameters(), { lr: 1 });
     const history = fit(model, optimizer, data, {
-      epochs: 5, batchSize: 16, evalData: data, evalEvery: 2, scheduler: new StepLR(optimizer, { stepSize: 2, gamma: 0.5 }), log: false,
+      epochs: 5,
+      batchSize: 16,
+      evalData: data,
+      evalEvery: 2,
+      scheduler: new StepLR(optimizer, { stepSize: 2, gamma: 0.5 }),
+      log: false,
     });
     expect(history.loss).toHaveLength(5 * 4); // ceil(60 / 16) = 4 batches per epoch
     expect(history.iterations).toBe(20);
@@ -116,7 +154,10 @@ describe('history and evaluation', () => {
     }
     const model = new Probe();
     fit(model, new SGD(model.parameters(), { lr: 0.1 }), xor, { epochs: 1, batchSize: 4, evalData: xor, log: false });
-    expect(seen).toEqual([{ training: true, grad: true }, { training: false, grad: false }]);
+    expect(seen).toEqual([
+      { training: true, grad: true },
+      { training: false, grad: false },
+    ]);
     expect(model.training).toBe(true);
     model.eval();
     fit(model, new SGD(model.parameters(), { lr: 0.1 }), xor, { epochs: 1, batchSize: 4, log: false });
@@ -127,24 +168,39 @@ describe('history and evaluation', () => {
   it('is repeatable: the same generator seed gives the same shuffles and history', () => {
     const run = () => {
       const model = net(4);
-      return fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), { epochs: 3, batchSize: 8, log: false, generator: new Generator(42) }).loss;
+      return fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), {
+        epochs: 3,
+        batchSize: 8,
+        log: false,
+        generator: new Generator(42),
+      }).loss;
     };
     const a = run();
     expect(run()).toEqual(a);
     const model = net(4);
-    const other = fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), { epochs: 3, batchSize: 8, log: false, generator: new Generator(43) }).loss;
+    const other = fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), {
+      epochs: 3,
+      batchSize: 8,
+      log: false,
+      generator: new Generator(43),
+    }).loss;
     expect(other).not.toEqual(a);
   });
 
   it('accepts any re-iterable collection of batches, and explains a spent generator', () => {
-    const batches: Batch[] = [{ x: xor.x.slice('0:2'), t: xor.t.slice('0:2') }, { x: xor.x.slice('2:4'), t: xor.t.slice('2:4') }];
+    const batches: Batch[] = [
+      { x: xor.x.slice('0:2'), t: xor.t.slice('0:2') },
+      { x: xor.x.slice('2:4'), t: xor.t.slice('2:4') },
+    ];
     const model = net(5, 4, 2);
     const history = fit(model, new SGD(model.parameters(), { lr: 0.1 }), batches, { epochs: 3, log: false });
     expect(history.loss).toHaveLength(6);
     function* once(): Iterable<Batch> {
       yield* batches;
     }
-    expect(() => fit(model, new SGD(model.parameters(), { lr: 0.1 }), once(), { epochs: 2, log: false })).toThrow(/no batches in epoch 2.*generator/);
+    expect(() => fit(model, new SGD(model.parameters(), { lr: 0.1 }), once(), { epochs: 2, log: false })).toThrow(
+      /no batches in epoch 2.*generator/,
+    );
   });
 
   it('takes any loss function and metric list (regression with MSE and no accuracy)', () => {
@@ -153,17 +209,32 @@ describe('history and evaluation', () => {
     const x = tensor([[-1], [-0.5], [0], [0.5], [1]]);
     const t = x.square();
     const mae = { name: 'mae', compute: (y: Tensor, target: Tensor) => y.sub(target).abs().mean().item() };
-    const history = fit(model, new Adam(model.parameters(), { lr: 0.02 }), { x, t }, { epochs: 300, batchSize: 5, loss: mseLoss, metrics: [mae], log: false });
+    const history = fit(
+      model,
+      new Adam(model.parameters(), { lr: 0.02 }),
+      { x, t },
+      { epochs: 300, batchSize: 5, loss: mseLoss, metrics: [mae], log: false },
+    );
     expect(Object.keys(history.train).sort()).toEqual(['loss', 'mae']);
     expect(history.train.loss.at(-1)!).toBeLessThan(0.01);
-    expect(() => fit(model, new SGD(model.parameters(), { lr: 0 }), { x, t }, { epochs: 1, loss: mseLoss, log: false })).toThrow(/accuracy.*metrics: \[\]/);
+    expect(() =>
+      fit(model, new SGD(model.parameters(), { lr: 0 }), { x, t }, { epochs: 1, loss: mseLoss, log: false }),
+    ).toThrow(/accuracy.*metrics: \[\]/);
   });
 
   it('clips gradients to clipNorm before each step', () => {
     const model = net(7, 10, 3);
     const before = model.parameters().map((p) => Array.from(p.data.toTypedArray()));
-    fit(model, new SGD(model.parameters(), { lr: 1 }), spiral(10), { epochs: 1, batchSize: 30, clipNorm: 1e-3, log: false, shuffle: false });
-    const moved = Math.hypot(...model.parameters().flatMap((p, i) => Array.from(p.data.toTypedArray()).map((v, k) => v - before[i][k])));
+    fit(model, new SGD(model.parameters(), { lr: 1 }), spiral(10), {
+      epochs: 1,
+      batchSize: 30,
+      clipNorm: 1e-3,
+      log: false,
+      shuffle: false,
+    });
+    const moved = Math.hypot(
+      ...model.parameters().flatMap((p, i) => Array.from(p.data.toTypedArray()).map((v, k) => v - before[i][k])),
+    );
     expect(moved).toBeGreaterThan(0);
     expect(moved).toBeLessThanOrEqual(1e-3 + 1e-6); // one step of lr·‖g‖ ≤ 1·1e-3
   });
@@ -172,8 +243,12 @@ describe('history and evaluation', () => {
     const model = net(8);
     const opt = new SGD(model.parameters(), { lr: 0.1 });
     expect(() => fit(model, opt, xor, { epochs: 0 })).toThrow(/epochs must be a positive integer/);
-    expect(() => fit(model, opt, { x: xor.x, t: tensor([0, 1], { dtype: 'int32' }) }, { epochs: 1 })).toThrow(/same number of rows/);
-    expect(() => fit(model, opt, xor, { epochs: 1, log: false, metrics: [{ name: 'loss', compute: () => 0 }] })).toThrow(/reserved/);
+    expect(() => fit(model, opt, { x: xor.x, t: tensor([0, 1], { dtype: 'int32' }) }, { epochs: 1 })).toThrow(
+      /same number of rows/,
+    );
+    expect(() =>
+      fit(model, opt, xor, { epochs: 1, log: false, metrics: [{ name: 'loss', compute: () => 0 }] }),
+    ).toThrow(/reserved/);
   });
 });
 
@@ -189,7 +264,13 @@ describe('callbacks', () => {
       },
     };
     const model = net(9);
-    const history = fit(model, new SGD(model.parameters(), { lr: 0.1 }), spiral(10), { epochs: 10, batchSize: 10, evalData: spiral(5), callbacks: [callback], log: false });
+    const history = fit(model, new SGD(model.parameters(), { lr: 0.1 }), spiral(10), {
+      epochs: 10,
+      batchSize: 10,
+      evalData: spiral(5),
+      callbacks: [callback],
+      log: false,
+    });
     expect(batches).toEqual([1, 2, 3, 4, 5, 6]);
     expect(epochs).toHaveLength(2);
     expect(Object.keys(epochs[0]).sort()).toEqual(['eval.accuracy', 'eval.loss', 'train.accuracy', 'train.loss']);
@@ -201,7 +282,13 @@ describe('callbacks', () => {
     const model = net(10);
     const stopper = earlyStopping({ monitor: 'train.loss', patience: 2 });
     // lr 0: the loss never improves after the first epoch.
-    const history = fit(model, new SGD(model.parameters(), { lr: 0 }), spiral(10), { epochs: 50, batchSize: 30, shuffle: false, callbacks: [stopper], log: false });
+    const history = fit(model, new SGD(model.parameters(), { lr: 0 }), spiral(10), {
+      epochs: 50,
+      batchSize: 30,
+      shuffle: false,
+      callbacks: [stopper],
+      log: false,
+    });
     expect(history.epochs).toBe(3);
     expect(history.stoppedEarly).toBe(true);
     expect([stopper.bestEpoch, stopper.stoppedEpoch]).toEqual([1, 3]);
@@ -210,7 +297,13 @@ describe('callbacks', () => {
   it('earlyStopping keeps going while the monitored value improves by more than minDelta', () => {
     const model = net(11, 8, 2, Tanh);
     const stopper = earlyStopping({ monitor: 'eval.loss', patience: 3, minDelta: 0 });
-    const history = fit(model, new Adam(model.parameters(), { lr: 0.05 }), xor, { epochs: 30, batchSize: 4, evalData: xor, callbacks: [stopper], log: false });
+    const history = fit(model, new Adam(model.parameters(), { lr: 0.05 }), xor, {
+      epochs: 30,
+      batchSize: 4,
+      evalData: xor,
+      callbacks: [stopper],
+      log: false,
+    });
     expect(history.epochs).toBe(30);
     expect(stopper.stoppedEpoch).toBe(0);
     expect(stopper.bestEpoch).toBe(30);
@@ -222,11 +315,27 @@ describe('callbacks', () => {
     const stopper = earlyStopping({ monitor: 'train.loss', patience: 1, restoreBest: true });
     // A huge lr makes the loss blow up after the first epoch; the first epoch's weights come back.
     let firstWeights: number[] = [];
-    const remember: Callback = { onEpochEnd: ({ epoch }) => { if (epoch === 1) firstWeights = Array.from(model.parameters()[0].data.toTypedArray()); } };
-    fit(model, new SGD(model.parameters(), { lr: 500 }), data, { epochs: 20, batchSize: 60, shuffle: false, callbacks: [remember, stopper], log: false });
+    const remember: Callback = {
+      onEpochEnd: ({ epoch }) => {
+        if (epoch === 1) firstWeights = Array.from(model.parameters()[0].data.toTypedArray());
+      },
+    };
+    fit(model, new SGD(model.parameters(), { lr: 500 }), data, {
+      epochs: 20,
+      batchSize: 60,
+      shuffle: false,
+      callbacks: [remember, stopper],
+      log: false,
+    });
     expect([stopper.bestEpoch, stopper.stoppedEpoch]).toEqual([1, 2]);
     expect(Array.from(model.parameters()[0].data.toTypedArray())).toEqual(firstWeights);
-    expect(() => fit(model, new SGD(model.parameters(), { lr: 0.1 }), data, { epochs: 2, callbacks: [earlyStopping()], log: false })).toThrow(/monitor 'eval.loss'.*pass evalData/);
+    expect(() =>
+      fit(model, new SGD(model.parameters(), { lr: 0.1 }), data, {
+        epochs: 2,
+        callbacks: [earlyStopping()],
+        log: false,
+      }),
+    ).toThrow(/monitor 'eval.loss'.*pass evalData/);
   });
 });
 
@@ -234,45 +343,84 @@ describe('progress output', () => {
   it('writes plain lines (no carriage returns) when the stream is not a terminal', () => {
     const out = sink(false);
     const model = net(13);
-    fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), { epochs: 3, batchSize: 10, evalData: spiral(5), log: { stream: out } });
+    fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), {
+      epochs: 3,
+      batchSize: 10,
+      evalData: spiral(5),
+      log: { stream: out },
+    });
     const text = out.text();
     expect(text).not.toContain('\r');
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
-    lines.forEach((line, i) => expect(line).toMatch(new RegExp(`^epoch ${i + 1}/3  3/3  loss \\d+\\.\\d{4}  accuracy \\d\\.\\d{4}  eval\\.loss \\d+\\.\\d{4}  eval\\.accuracy \\d\\.\\d{4}  \\d+\\.\\ds$`)));
+    lines.forEach((line, i) =>
+      expect(line).toMatch(
+        new RegExp(
+          `^epoch ${i + 1}/3  3/3  loss \\d+\\.\\d{4} {2}accuracy \\d\\.\\d{4}  eval\\.loss \\d+\\.\\d{4}  eval\\.accuracy \\d\\.\\d{4}  \\d+\\.\\ds$`,
+        ),
+      ),
+    );
   });
 
   it('adds a plain progress line with an ETA every `interval` seconds inside an epoch', () => {
     const out = sink(false);
     const model = net(17);
-    fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), { epochs: 1, batchSize: 10, log: { stream: out, interval: 0 } });
+    fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), {
+      epochs: 1,
+      batchSize: 10,
+      log: { stream: out, interval: 0 },
+    });
     const lines = out.text().trimEnd().split('\n');
     expect(lines).toHaveLength(4);
-    lines.slice(0, 3).forEach((line, i) => expect(line).toMatch(new RegExp(`^epoch 1/1  ${i + 1}/3  loss \\d\\.\\d{4}  accuracy \\d\\.\\d{4}  ETA `)));
+    lines
+      .slice(0, 3)
+      .forEach((line, i) =>
+        expect(line).toMatch(new RegExp(`^epoch 1/1  ${i + 1}/3  loss \\d\\.\\d{4}  accuracy \\d\\.\\d{4}  ETA `)),
+      );
   });
 
   it('prints one plain line every `everyEpochs` epochs (always the first and the last)', () => {
     const out = sink(false);
     const model = net(14);
-    fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(5), { epochs: 7, batchSize: 15, log: { stream: out, everyEpochs: 3 } });
-    expect(out.text().trimEnd().split('\n').map((l) => l.split('  ')[0])).toEqual(['epoch 1/7', 'epoch 3/7', 'epoch 6/7', 'epoch 7/7']);
+    fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(5), {
+      epochs: 7,
+      batchSize: 15,
+      log: { stream: out, everyEpochs: 3 },
+    });
+    expect(
+      out
+        .text()
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split('  ')[0]),
+    ).toEqual(['epoch 1/7', 'epoch 3/7', 'epoch 6/7', 'epoch 7/7']);
   });
 
   it('redraws a bar in place with \\r on a terminal, one finished line per epoch', () => {
     const out = sink(true);
     const model = net(15);
-    fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), { epochs: 2, batchSize: 10, log: { stream: out } });
+    fit(model, new SGD(model.parameters(), { lr: 0.5 }), spiral(10), {
+      epochs: 2,
+      batchSize: 10,
+      log: { stream: out },
+    });
     const text = out.text();
     expect(text).toContain('\r');
-    expect(text).toMatch(/\repoch 1\/2 \[={20}\] 3\/3 loss \d\.\d{4}  accuracy \d\.\d{4}/);
-    for (const frame of text.split(/[\r\n]/).filter((f) => f.startsWith('epoch'))) expect(frame).toMatch(/ \[[=> ]{20}\] /);
+    expect(text).toMatch(/\repoch 1\/2 \[={20}\] 3\/3 loss \d\.\d{4} {2}accuracy \d\.\d{4}/);
+    for (const frame of text.split(/[\r\n]/).filter((f) => f.startsWith('epoch')))
+      expect(frame).toMatch(/ \[[=> ]{20}\] /);
     expect(text.split('\n').filter((l) => l.length > 0)).toHaveLength(2);
   });
 
   it('reports an early stop', () => {
     const out = sink(false);
     const model = net(16);
-    fit(model, new SGD(model.parameters(), { lr: 0 }), spiral(5), { epochs: 10, batchSize: 15, callbacks: [earlyStopping({ monitor: 'train.loss', patience: 1 })], log: { stream: out } });
+    fit(model, new SGD(model.parameters(), { lr: 0 }), spiral(5), {
+      epochs: 10,
+      batchSize: 15,
+      callbacks: [earlyStopping({ monitor: 'train.loss', patience: 1 })],
+      log: { stream: out },
+    });
     expect(out.text()).toMatch(/stopped after epoch 2 of 10\n$/);
   });
 

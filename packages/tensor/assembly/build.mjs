@@ -23,15 +23,20 @@ export const MAXIMUM_PAGES = 16384;
 
 const common = [
   source,
-  '--runtime', 'stub',
-  '--optimizeLevel', '3',
-  '--shrinkLevel', '0',
+  '--runtime',
+  'stub',
+  '--optimizeLevel',
+  '3',
+  '--shrinkLevel',
+  '0',
   '--noAssert',
   // One memory, created by the JS side and shared with the pool's workers.
   '--importMemory',
   '--sharedMemory',
-  '--initialMemory', '1',
-  '--maximumMemory', String(MAXIMUM_PAGES),
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  String(MAXIMUM_PAGES),
 ];
 
 const variants = {

@@ -51,7 +51,9 @@ export function dtypeOfStorage(data: ArrayBufferView): DType {
   if (data instanceof Float64Array) return 'float64';
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Uint8Array) return 'bool';
-  throw new DTypeError(`tensor: unsupported typed array ${data.constructor.name}; use Float32Array, Float64Array, Int32Array or Uint8Array (bool)`);
+  throw new DTypeError(
+    `tensor: unsupported typed array ${data.constructor.name}; use Float32Array, Float64Array, Int32Array or Uint8Array (bool)`,
+  );
 }
 
 export function isFloat(dtype: DType): dtype is FloatDType {

@@ -84,10 +84,16 @@ export function formatTensor(t: Tensor): string {
   const pad = aligner(flat);
   const render = (node: unknown, depth: number): string => {
     if (!Array.isArray(node)) return pad(node as string);
-    const items = summarise && node.length > 2 * EDGE_ITEMS
-      ? [...node.slice(0, EDGE_ITEMS).map((n) => render(n, depth + 1)), '...', ...node.slice(-EDGE_ITEMS).map((n) => render(n, depth + 1))]
-      : node.map((n) => render(n, depth + 1));
-    const separator = depth === t.ndim - 1 ? ', ' : ',' + '\n'.repeat(Math.max(1, t.ndim - 1 - depth)) + ' '.repeat(depth + 7);
+    const items =
+      summarise && node.length > 2 * EDGE_ITEMS
+        ? [
+            ...node.slice(0, EDGE_ITEMS).map((n) => render(n, depth + 1)),
+            '...',
+            ...node.slice(-EDGE_ITEMS).map((n) => render(n, depth + 1)),
+          ]
+        : node.map((n) => render(n, depth + 1));
+    const separator =
+      depth === t.ndim - 1 ? ', ' : ',' + '\n'.repeat(Math.max(1, t.ndim - 1 - depth)) + ' '.repeat(depth + 7);
     return `[${items.join(separator)}]`;
   };
   const body = t.ndim === 0 ? (cells as string) : render(cells, 0);

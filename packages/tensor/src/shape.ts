@@ -15,7 +15,9 @@ export function checkShape(op: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of sizes, got ${String(shape)}`);
   for (const dim of shape) {
     if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) {
-      throw new ValueError(`${op}: invalid size ${String(dim)} in shape [${shape.join(', ')}]; sizes must be non-negative integers`);
+      throw new ValueError(
+        `${op}: invalid size ${String(dim)} in shape [${shape.join(', ')}]; sizes must be non-negative integers`,
+      );
     }
   }
   return [...shape] as number[];
@@ -100,8 +102,7 @@ export function coalesce(shape: Shape, stridesList: readonly Shape[]): { shape: 
   for (let d = 0; d < shape.length; d++) {
     if (shape[d] === 1) continue;
     const last = outShape.length - 1;
-    const mergeable =
-      last >= 0 && stridesList.every((strides, k) => outStrides[k][last] === strides[d] * shape[d]);
+    const mergeable = last >= 0 && stridesList.every((strides, k) => outStrides[k][last] === strides[d] * shape[d]);
     if (mergeable) {
       outShape[last] *= shape[d];
       stridesList.forEach((strides, k) => (outStrides[k][last] = strides[d]));

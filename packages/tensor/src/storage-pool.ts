@@ -19,7 +19,8 @@
 const MIN_POOLED_BYTES = 256 * 1024;
 const DEFAULT_CAPACITY_BYTES = 256 * 1024 * 1024;
 
-type StorageConstructor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
+type StorageConstructor =
+  Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
 
 /** Free buffers by byte length; Map order = least recently recycled size first. */
 const free = new Map<number, ArrayBuffer[]>();
@@ -35,11 +36,21 @@ const records: (Set<ArrayBuffer> | null)[] = [];
  * caller about to overwrite every element (a kernel's output; zeroing SimpleConvNet's three 7 MB
  * outputs cost about 1 ms a step).
  */
-export function allocateStorage<C extends StorageConstructor>(constructor: C, size: number, zeroed = true): InstanceType<C> {
+export function allocateStorage<C extends StorageConstructor>(
+  constructor: C,
+  size: number,
+  zeroed = true,
+): InstanceType<C> {
   const bytes = size * constructor.BYTES_PER_ELEMENT;
   if (bytes < MIN_POOLED_BYTES) return new constructor(size) as InstanceType<C>;
   const reused = takeBuffer(bytes);
-  const storage = (reused === undefined ? new constructor(size) : zeroed ? new constructor(reused, 0, size).fill(0) : new constructor(reused, 0, size)) as InstanceType<C>;
+  const storage = (
+    reused === undefined
+      ? new constructor(size)
+      : zeroed
+        ? new constructor(reused, 0, size).fill(0)
+        : new constructor(reused, 0, size)
+  ) as InstanceType<C>;
   const record = records.length > 0 ? records[records.length - 1] : null;
   record?.add(storage.buffer as ArrayBuffer);
   return storage;
@@ -121,7 +132,8 @@ export function setStorageRecycling(on: boolean): void {
  * setStoragePoolCapacity(64 * 2 ** 20); // at most 64 MiB of recycled buffers
  */
 export function setStoragePoolCapacity(bytes: number): void {
-  if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`setStoragePoolCapacity: bytes must be a finite number ≥ 0, got ${bytes}`);
+  if (!Number.isFinite(bytes) || bytes < 0)
+    throw new RangeError(`setStoragePoolCapacity: bytes must be a finite number ≥ 0, got ${bytes}`);
   capacityBytes = bytes;
   while (pooledBytes > capacityBytes) evictOldestSize();
 }

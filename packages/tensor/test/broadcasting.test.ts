@@ -15,7 +15,16 @@ import { ShapeError } from '../src/errors.js';
 import * as ops from '../src/ops/elementwise.js';
 import { zeros } from '../src/ops/creation.js';
 import {
-  type Operand, type Ref, DTYPES, broadcastTupleArb, castTo, check, expectTensor, operandArb, refBinary, wrapInt32,
+  type Operand,
+  type Ref,
+  DTYPES,
+  broadcastTupleArb,
+  castTo,
+  check,
+  expectTensor,
+  operandArb,
+  refBinary,
+  wrapInt32,
 } from './reference.js';
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
@@ -75,22 +84,33 @@ const dtypeArb = fc.constantFrom(...DTYPES);
 /** A plain number to pair with a tensor of `dtype`: its own kind of value, or a fraction. */
 function scalarArb(dtype: DType): fc.Arbitrary<number> {
   const own =
-    dtype === 'bool' ? fc.constantFrom(0, 1, 2, -3)
-    : dtype === 'int32' ? fc.integer({ min: -20, max: 20 })
-    : fc.double({ min: -10, max: 10, noNaN: true });
+    dtype === 'bool'
+      ? fc.constantFrom(0, 1, 2, -3)
+      : dtype === 'int32'
+        ? fc.integer({ min: -20, max: 20 })
+        : fc.double({ min: -10, max: 10, noNaN: true });
   return fc.oneof(own, fc.constantFrom(0.5, -2.25, NaN, Infinity));
 }
 
 const binaryCaseArb = fc
-  .record({ shapes: broadcastTupleArb(2), da: dtypeArb, db: dtypeArb, scalar: fc.constantFrom('none', 'none', 'none', 'left', 'right') })
+  .record({
+    shapes: broadcastTupleArb(2),
+    da: dtypeArb,
+    db: dtypeArb,
+    scalar: fc.constantFrom('none', 'none', 'none', 'left', 'right'),
+  })
   .chain(({ shapes: [sa, sb], da, db, scalar }) => {
     // Int32 extremes only when both sides are int32, so mixed int/float results are exact in float32.
     const extremes = da === 'int32' && db === 'int32';
     const options = { intExtremes: extremes };
     const left: fc.Arbitrary<Side> =
-      scalar === 'left' ? scalarArb(db).map((scalar) => ({ scalar })) : operandArb(sa, da, options).map((operand) => ({ operand }));
+      scalar === 'left'
+        ? scalarArb(db).map((scalar) => ({ scalar }))
+        : operandArb(sa, da, options).map((operand) => ({ operand }));
     const right: fc.Arbitrary<Side> =
-      scalar === 'right' ? scalarArb(da).map((scalar) => ({ scalar })) : operandArb(sb, db, options).map((operand) => ({ operand }));
+      scalar === 'right'
+        ? scalarArb(da).map((scalar) => ({ scalar }))
+        : operandArb(sb, db, options).map((operand) => ({ operand }));
     return fc.tuple(left, right);
   });
 
@@ -104,7 +124,8 @@ function prepare(a: Side, b: Side): { common: DType; ra: Ref; rb: Ref } {
   if ('operand' in a && 'operand' in b) common = promote(a.operand.tensor.dtype, b.operand.tensor.dtype);
   else if ('operand' in a) common = scalarType(a.operand.tensor.dtype, (b as { scalar: number }).scalar);
   else common = scalarType((b as { operand: Operand }).operand.tensor.dtype, a.scalar);
-  const ref = (side: Side): Ref => ('operand' in side ? side.operand.ref : { shape: [], values: [castTo(common, side.scalar)] });
+  const ref = (side: Side): Ref =>
+    'operand' in side ? side.operand.ref : { shape: [], values: [castTo(common, side.scalar)] };
   return { common, ra: ref(a), rb: ref(b) };
 }
 
@@ -118,21 +139,28 @@ function expected(op: BinaryCase, dtype: DType, ra: Ref, rb: Ref): Ref {
 describe('binary ops with broadcasting', () => {
   for (const op of BINARY) {
     it(`${op.name} matches a naive broadcasting loop (dtypes, strides, numbers)`, () => {
-      check(binaryCaseArb, ([a, b]) => {
-        const { common, ra, rb } = prepare(a, b);
-        const dtype = resultType(op.kind, common);
-        // Integer powers past 2^53 are not exact in doubles; they are tested separately below.
-        if (op.name === 'pow' && dtype === 'int32') return;
-        const out = op.fn(value(a), value(b));
-        expectTensor(out, expected(op, dtype, ra, rb), dtype, undefined, op.name);
-        expect(out.isContiguous).toBe(true);
-      }, 120);
+      check(
+        binaryCaseArb,
+        ([a, b]) => {
+          const { common, ra, rb } = prepare(a, b);
+          const dtype = resultType(op.kind, common);
+          // Integer powers past 2^53 are not exact in doubles; they are tested separately below.
+          if (op.name === 'pow' && dtype === 'int32') return;
+          const out = op.fn(value(a), value(b));
+          expectTensor(out, expected(op, dtype, ra, rb), dtype, undefined, op.name);
+          expect(out.isContiguous).toBe(true);
+        },
+        120,
+      );
     });
   }
 
   it('pow of int32 tensors is exact while the result fits', () => {
     check(
-      fc.tuple(fc.array(fc.integer({ min: -9, max: 9 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 6 })),
+      fc.tuple(
+        fc.array(fc.integer({ min: -9, max: 9 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 6 }),
+      ),
       ([xs, e]) => {
         const x = new Tensor(Int32Array.from(xs), [xs.length]);
         const out = ops.pow(x, e);
@@ -147,11 +175,18 @@ describe('binary ops with broadcasting', () => {
     // 3^40 and 7^20 exceed 2^53, so Math.pow rounds before the int32 wrap and the low bits are lost.
     const x = new Tensor(Int32Array.from([3, 7, -3]), [3]);
     const e = new Tensor(Int32Array.from([40, 20, 39]), [3]);
-    expect(Array.from(ops.pow(x, e).data)).toEqual([wrapInt32(3n ** 40n), wrapInt32(7n ** 20n), wrapInt32((-3n) ** 39n)]);
+    expect(Array.from(ops.pow(x, e).data)).toEqual([
+      wrapInt32(3n ** 40n),
+      wrapInt32(7n ** 20n),
+      wrapInt32((-3n) ** 39n),
+    ]);
   });
 
   it('operands made with .T, negative-step slices and broadcastTo views', () => {
-    const base = new Tensor(Float64Array.from({ length: 12 }, (_, i) => i * 1.5), [3, 4]);
+    const base = new Tensor(
+      Float64Array.from({ length: 12 }, (_, i) => i * 1.5),
+      [3, 4],
+    );
     const t = base.T; // (4,3), strides (1,4)
     const r = base.slice('::-1', '::-2'); // (3,2), strides (-4,-2)
     const b = base.slice(0, '0:3').broadcastTo([4, 3]); // stride 0 rows
@@ -159,8 +194,12 @@ describe('binary ops with broadcasting', () => {
     const sum = (x: Tensor, y: Tensor) => read2(x).map((row, i) => row.map((v, j) => v + read2(y)[i][j]));
     expect(ops.add(t, b).toArray()).toEqual(sum(t, b));
     expect(ops.add(t, t).toArray()).toEqual(sum(t, t));
-    expect(ops.mul(r, r.slice('::-1')).toArray()).toEqual(read2(r).map((row, i) => row.map((v, j) => v * read2(r)[2 - i][j])));
-    expect(ops.sub(r.T, t.slice('1:3', ':')).toArray()).toEqual(read2(r.T).map((row, i) => row.map((v, j) => v - read2(t)[i + 1][j])));
+    expect(ops.mul(r, r.slice('::-1')).toArray()).toEqual(
+      read2(r).map((row, i) => row.map((v, j) => v * read2(r)[2 - i][j])),
+    );
+    expect(ops.sub(r.T, t.slice('1:3', ':')).toArray()).toEqual(
+      read2(r.T).map((row, i) => row.map((v, j) => v - read2(t)[i + 1][j])),
+    );
   });
 
   it('the output shape is the broadcast shape, whichever side is larger', () => {
@@ -173,10 +212,14 @@ describe('binary ops with broadcasting', () => {
   });
 
   it('incompatible shapes throw a ShapeError naming the op and both shapes', () => {
-    expect(() => ops.add(zeros([2, 3]), zeros([4, 3]))).toThrow(new ShapeError('add: cannot broadcast (2,3) with (4,3)'));
+    expect(() => ops.add(zeros([2, 3]), zeros([4, 3]))).toThrow(
+      new ShapeError('add: cannot broadcast (2,3) with (4,3)'),
+    );
     expect(() => ops.lt(zeros([3]), zeros([2]))).toThrow('lt: cannot broadcast (3) with (2)');
     expect(() => ops.mul(zeros([0]), zeros([2]))).toThrow('mul: cannot broadcast (0) with (2)');
-    expect(() => ops.where(zeros([2], { dtype: 'bool' }), zeros([3]), 0)).toThrow('where: cannot broadcast (2) with (3) with ()');
+    expect(() => ops.where(zeros([2], { dtype: 'bool' }), zeros([3]), 0)).toThrow(
+      'where: cannot broadcast (2) with (3) with ()',
+    );
   });
 });
 
@@ -194,7 +237,13 @@ describe('where', () => {
       const dtype = promote(a.tensor.dtype, b.tensor.dtype);
       const out = ops.where(c.tensor, a.tensor, b.tensor);
       const full = refWhere(c.ref, a.ref, b.ref);
-      expectTensor(out, { shape: full.shape, values: full.values.map((v) => castTo(dtype, v)) }, dtype, undefined, 'where');
+      expectTensor(
+        out,
+        { shape: full.shape, values: full.values.map((v) => castTo(dtype, v)) },
+        dtype,
+        undefined,
+        'where',
+      );
     });
   });
 

@@ -9,13 +9,25 @@ import { Tensor } from '../src/tensor.js';
 import type { DType } from '../src/dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../src/errors.js';
 import {
-  arange, eye, full, fullLike, linspace, ones, onesLike, tensor, zeros, zerosLike,
+  arange,
+  eye,
+  full,
+  fullLike,
+  linspace,
+  ones,
+  onesLike,
+  tensor,
+  zeros,
+  zerosLike,
 } from '../src/ops/creation.js';
 import { DTYPES, castTo, check, operandArb, read, shapeArb, sizeOf } from './reference.js';
 
 describe('tensor()', () => {
   it('takes nested arrays: float32 for numbers, bool for booleans', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect([x.dtype, x.shape, x.strides, x.offset, x.size, x.ndim]).toEqual(['float32', [2, 3], [3, 1], 0, 6, 2]);
     expect(x.data).toBeInstanceOf(Float32Array);
     expect(read(x)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -35,7 +47,9 @@ describe('tensor()', () => {
   it('round-trips any nested array of any shape through toArray', () => {
     // Nested arrays cannot express a 0 before other axes ((0, 3) nests as []), so those are left out.
     const nestable = shapeArb(0, 4, 3).filter((s) => s.slice(0, -1).every((d) => d > 0));
-    const arb = fc.record({ shape: nestable, dtype: fc.constantFrom(...DTYPES) }).chain(({ shape, dtype }) => operandArb(shape, dtype));
+    const arb = fc
+      .record({ shape: nestable, dtype: fc.constantFrom(...DTYPES) })
+      .chain(({ shape, dtype }) => operandArb(shape, dtype));
     check(arb, ({ tensor: x }) => {
       const nested = x.toArray();
       const y = tensor(nested as never, { dtype: x.dtype });
@@ -65,7 +79,9 @@ describe('tensor()', () => {
     expect(tensor(new Uint8Array([0, 1])).dtype).toBe('bool');
     const cast = tensor(new Float64Array([1.5, -2.5]), { dtype: 'int32' });
     expect([cast.dtype, read(cast)]).toEqual(['int32', [1, -2]]);
-    expect(() => tensor(new Float32Array(5), { shape: [2, 3] })).toThrow(new ShapeError('tensor: 5 values cannot take shape (2,3) (6 elements)'));
+    expect(() => tensor(new Float32Array(5), { shape: [2, 3] })).toThrow(
+      new ShapeError('tensor: 5 values cannot take shape (2,3) (6 elements)'),
+    );
   });
 
   it('normalises a Uint8Array read as bool to 0/1, as NumPy does (np.array(np.uint8([0, 2]), bool))', () => {
@@ -76,14 +92,24 @@ describe('tensor()', () => {
 
   it('takes nested arrays with a shape option (reshaping them)', () => {
     const x = tensor([1, 2, 3, 4, 5, 6], { shape: [3, 2] });
-    expect(x.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(x.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow('tensor: 3 values cannot take shape (2,2) (4 elements)');
   });
 
   it('copies a tensor (reading through its strides), optionally converting it', () => {
-    const base = tensor([[1, 2], [3, 4]]);
+    const base = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const copy = tensor(base.T);
-    expect(copy.toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(copy.toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(copy.data).not.toBe(base.data);
     expect(copy.isContiguous).toBe(true);
     expect(tensor(base, { dtype: 'int32' }).dtype).toBe('int32');
@@ -91,11 +117,27 @@ describe('tensor()', () => {
   });
 
   it('rejects ragged arrays and non-numbers with the position at fault', () => {
-    expect(() => tensor([[1, 2, 3], [4, 5]])).toThrow(new ShapeError('tensor: ragged nested array at index [1]: expected length 3, got 2'));
-    expect(() => tensor([[1, 2], 3] as never)).toThrow('tensor: ragged nested array at index [1]: expected an array of length 2, got a number');
-    expect(() => tensor([1, [2]] as never)).toThrow('tensor: ragged nested array at index [1]: expected a number, got an array of length 1');
-    expect(() => tensor([[[1], [2]], [[3], [4, 5]]])).toThrow('tensor: ragged nested array at index [1][1]: expected length 1, got 2');
-    expect(() => tensor([1, 'a'] as never)).toThrow(new DTypeError('tensor: element at index [1] is string "a"; expected a number or boolean'));
+    expect(() =>
+      tensor([
+        [1, 2, 3],
+        [4, 5],
+      ]),
+    ).toThrow(new ShapeError('tensor: ragged nested array at index [1]: expected length 3, got 2'));
+    expect(() => tensor([[1, 2], 3] as never)).toThrow(
+      'tensor: ragged nested array at index [1]: expected an array of length 2, got a number',
+    );
+    expect(() => tensor([1, [2]] as never)).toThrow(
+      'tensor: ragged nested array at index [1]: expected a number, got an array of length 1',
+    );
+    expect(() =>
+      tensor([
+        [[1], [2]],
+        [[3], [4, 5]],
+      ]),
+    ).toThrow('tensor: ragged nested array at index [1][1]: expected length 1, got 2');
+    expect(() => tensor([1, 'a'] as never)).toThrow(
+      new DTypeError('tensor: element at index [1] is string "a"; expected a number or boolean'),
+    );
     expect(() => tensor([1], { dtype: 'float16' as DType })).toThrow(
       new DTypeError('tensor: unknown dtype "float16"; expected one of bool, int32, float32, float64'),
     );
@@ -107,17 +149,21 @@ describe('zeros, ones, full and *Like', () => {
     const arb = fc
       .record({ shape: shapeArb(0, 4, 3), dtype: fc.constantFrom(...DTYPES), value: fc.constantFrom(0, 1, 2.5, -3) })
       .filter(({ dtype, value }) => dtype !== 'bool' || value === 0 || value === 1); // other bool fills: next test
-    check(arb, ({ shape, dtype, value }) => {
-      for (const [name, t, v] of [
-        ['zeros', zeros(shape, { dtype }), 0],
-        ['ones', ones(shape, { dtype }), 1],
-        ['full', full(shape, value, { dtype }), value],
-      ] as const) {
-        expect([...t.shape], name).toEqual(shape);
-        expect(t.dtype, name).toBe(dtype);
-        expect(read(t), name).toEqual(new Array(sizeOf(shape)).fill(castTo(dtype, v)));
-      }
-    }, 50);
+    check(
+      arb,
+      ({ shape, dtype, value }) => {
+        for (const [name, t, v] of [
+          ['zeros', zeros(shape, { dtype }), 0],
+          ['ones', ones(shape, { dtype }), 1],
+          ['full', full(shape, value, { dtype }), value],
+        ] as const) {
+          expect([...t.shape], name).toEqual(shape);
+          expect(t.dtype, name).toBe(dtype);
+          expect(read(t), name).toEqual(new Array(sizeOf(shape)).fill(castTo(dtype, v)));
+        }
+      },
+      50,
+    );
   });
 
   it('default to float32 (bool for a boolean fill) and accept a number as a 1-d shape', () => {
@@ -146,9 +192,13 @@ describe('zeros, ones, full and *Like', () => {
   it('reject negative, fractional and non-finite sizes, naming the op', () => {
     for (const bad of [-1, 2.5, NaN, Infinity]) {
       expect(() => zeros([2, bad]), String(bad)).toThrow(ValueError);
-      expect(() => zeros([2, bad])).toThrow(`zeros: invalid size ${bad} in shape [2, ${bad}]; sizes must be non-negative integers`);
+      expect(() => zeros([2, bad])).toThrow(
+        `zeros: invalid size ${bad} in shape [2, ${bad}]; sizes must be non-negative integers`,
+      );
       expect(() => ones([bad])).toThrow(/^ones: invalid size/);
-      expect(() => full([bad], 1)).toThrow(`full: invalid size ${bad} in shape [${bad}]; sizes must be non-negative integers`);
+      expect(() => full([bad], 1)).toThrow(
+        `full: invalid size ${bad} in shape [${bad}]; sizes must be non-negative integers`,
+      );
     }
     expect(() => zeros([2], { dtype: 'int64' as DType })).toThrow(DTypeError);
     expect(() => zeros([2], { dtype: 'int64' as DType })).toThrow(/^zeros: unknown dtype "int64"/);
@@ -180,7 +230,11 @@ describe('arange', () => {
 
   it('has ceil((stop − start) / step) elements start + i·step, in the requested dtype', () => {
     check(
-      fc.tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: -20, max: 20 }), fc.constantFrom(1, 2, 3, -1, -2, 0.5, -0.75, 0.1)),
+      fc.tuple(
+        fc.integer({ min: -20, max: 20 }),
+        fc.integer({ min: -20, max: 20 }),
+        fc.constantFrom(1, 2, 3, -1, -2, 0.5, -0.75, 0.1),
+      ),
       ([start, stop, step]) => {
         const t = arange(start, stop, step, { dtype: 'float64' });
         const want: number[] = [];
@@ -213,10 +267,24 @@ describe('linspace and eye', () => {
   });
 
   it('eye puts ones on the k-th diagonal', () => {
-    expect(eye(3).toArray()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
-    expect(eye(2, 3, 1).toArray()).toEqual([[0, 1, 0], [0, 0, 1]]);
-    expect(eye(3, 2, -1).toArray()).toEqual([[0, 0], [1, 0], [0, 1]]);
-    expect(eye(2, 2, 5).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(eye(3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    expect(eye(2, 3, 1).toArray()).toEqual([
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    expect(eye(3, 2, -1).toArray()).toEqual([
+      [0, 0],
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(eye(2, 2, 5).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(eye(2, undefined, 0, { dtype: 'int32' }).dtype).toBe('int32');
     expect(eye(0).shape).toEqual([0, 0]);
   });
@@ -226,12 +294,20 @@ describe('conversions out of a tensor', () => {
   it('item() needs exactly one element', () => {
     expect(tensor([[7]]).item()).toBe(7);
     expect(tensor([1, 2]).slice(1).item()).toBe(2);
-    expect(() => tensor([1, 2]).item()).toThrow(new ShapeError('item: only a tensor with one element has an item, got shape (2)'));
+    expect(() => tensor([1, 2]).item()).toThrow(
+      new ShapeError('item: only a tensor with one element has an item, got shape (2)'),
+    );
     expect(() => zeros([0]).item()).toThrow(ShapeError);
   });
 
   it('toTypedArray is a fresh row-major copy of the view', () => {
-    const x = tensor([[1, 2], [3, 4]], { dtype: 'int32' });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'int32' },
+    );
     const t = x.T.toTypedArray();
     expect(t).toBeInstanceOf(Int32Array);
     expect(Array.from(t)).toEqual([1, 3, 2, 4]);

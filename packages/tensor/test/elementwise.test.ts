@@ -12,7 +12,17 @@ import type { DType } from '../src/dtype.js';
 import { tensor, zeros } from '../src/ops/creation.js';
 import * as ops from '../src/ops/elementwise.js';
 import {
-  DTYPES, type Tolerance, castTo, check, expectTensor, operandArb, read, refBinary, refMap, shapeArb, wrapInt32,
+  DTYPES,
+  type Tolerance,
+  castTo,
+  check,
+  expectTensor,
+  operandArb,
+  read,
+  refBinary,
+  refMap,
+  shapeArb,
+  wrapInt32,
 } from './reference.js';
 
 const floatOf = (d: DType): DType => (d === 'float64' ? 'float64' : 'float32');
@@ -41,7 +51,10 @@ const UNARY: UnaryCase[] = [
   { name: 'cos', fn: ops.cos, dtype: floatOf, ref: Math.cos },
   { name: 'tanh', fn: ops.tanh, dtype: floatOf, ref: Math.tanh },
   {
-    name: 'sigmoid', fn: ops.sigmoid, dtype: floatOf, ref: (x) => 1 / (1 + Math.exp(-x)),
+    name: 'sigmoid',
+    fn: ops.sigmoid,
+    dtype: floatOf,
+    ref: (x) => 1 / (1 + Math.exp(-x)),
     tol: (d) => (d === 'float64' ? { rtol: 1e-14, atol: 1e-300 } : { rtol: 1e-6, atol: 1e-44 }),
   },
   { name: 'relu', fn: ops.relu, dtype: numericOf, ref: (x) => (Number.isNaN(x) ? NaN : Math.max(x, 0)) },
@@ -55,11 +68,17 @@ const unaryInputArb = fc
 describe('unary ops', () => {
   for (const op of UNARY) {
     it(`${op.name} matches Math.* on every dtype and layout`, () => {
-      check(unaryInputArb, ({ tensor: x, ref }) => {
-        const dtype = op.dtype(x.dtype);
-        const want = refMap(ref, (v) => (dtype === 'int32' && op.int ? wrapInt32(op.int(BigInt(v))) : castTo(dtype, op.ref(v))));
-        expectTensor(op.fn(x), want, dtype, op.tol?.(dtype), op.name);
-      }, 100);
+      check(
+        unaryInputArb,
+        ({ tensor: x, ref }) => {
+          const dtype = op.dtype(x.dtype);
+          const want = refMap(ref, (v) =>
+            dtype === 'int32' && op.int ? wrapInt32(op.int(BigInt(v))) : castTo(dtype, op.ref(v)),
+          );
+          expectTensor(op.fn(x), want, dtype, op.tol?.(dtype), op.name);
+        },
+        100,
+      );
     });
   }
 
@@ -103,7 +122,9 @@ describe('unary ops', () => {
   it('clip limits to [min, max], keeps NaN, and keeps int32 with integer bounds', () => {
     check(
       fc.tuple(
-        fc.record({ shape: shapeArb(0, 3, 3), dtype: fc.constantFrom(...DTYPES) }).chain(({ shape, dtype }) => operandArb(shape, dtype)),
+        fc
+          .record({ shape: shapeArb(0, 3, 3), dtype: fc.constantFrom(...DTYPES) })
+          .chain(({ shape, dtype }) => operandArb(shape, dtype)),
         fc.integer({ min: -6, max: 6 }),
         fc.integer({ min: 0, max: 8 }),
         fc.boolean(),
@@ -112,7 +133,13 @@ describe('unary ops', () => {
         const [lo, hi] = fractional ? [low + 0.5, low + 0.5 + width] : [low, low + width];
         const dtype = x.dtype === 'float32' || x.dtype === 'float64' ? x.dtype : fractional ? 'float32' : 'int32';
         const clipped = refMap(ref, (v) => (Number.isNaN(v) ? NaN : Math.min(Math.max(v, lo), hi)));
-        expectTensor(ops.clip(x, lo, hi), refMap(clipped, (v) => castTo(dtype, v)), dtype, undefined, 'clip');
+        expectTensor(
+          ops.clip(x, lo, hi),
+          refMap(clipped, (v) => castTo(dtype, v)),
+          dtype,
+          undefined,
+          'clip',
+        );
       },
       100,
     );
@@ -127,7 +154,12 @@ describe('dtype promotion', () => {
   const bool = (values: boolean[]) => tensor(values);
 
   it('tensor ⊕ tensor promotes bool < int32 < float32 < float64', () => {
-    const samples: Record<DType, Tensor> = { bool: bool([true]), int32: i32([1]), float32: f32([1]), float64: f64([1]) };
+    const samples: Record<DType, Tensor> = {
+      bool: bool([true]),
+      int32: i32([1]),
+      float32: f32([1]),
+      float64: f64([1]),
+    };
     const order: DType[] = ['bool', 'int32', 'float32', 'float64'];
     for (const a of order) {
       for (const b of order) {
@@ -218,13 +250,25 @@ describe('astype', () => {
   it('matches a cast of every element for every pair of dtypes and layouts', () => {
     const arb = fc
       .record({ shape: shapeArb(0, 3, 3), from: fc.constantFrom(...DTYPES), to: fc.constantFrom(...DTYPES) })
-      .chain(({ shape, from, to }) => fc.tuple(operandArb(shape, from, { special: to !== 'int32', intExtremes: true }), fc.constant(to)));
-    check(arb, ([{ tensor: x, ref }, to]) => {
-      const y = x.astype(to);
-      expectTensor(y, refMap(ref, (v) => castTo(to, v)), to, undefined, `${x.dtype}→${to}`);
-      expect(y.data).not.toBe(x.data);
-      expect(y.isContiguous).toBe(true);
-    }, 100);
+      .chain(({ shape, from, to }) =>
+        fc.tuple(operandArb(shape, from, { special: to !== 'int32', intExtremes: true }), fc.constant(to)),
+      );
+    check(
+      arb,
+      ([{ tensor: x, ref }, to]) => {
+        const y = x.astype(to);
+        expectTensor(
+          y,
+          refMap(ref, (v) => castTo(to, v)),
+          to,
+          undefined,
+          `${x.dtype}→${to}`,
+        );
+        expect(y.data).not.toBe(x.data);
+        expect(y.isContiguous).toBe(true);
+      },
+      100,
+    );
   });
 
   it('bool → float and int → float are exact', () => {
@@ -236,15 +280,33 @@ describe('astype', () => {
 describe('logical ops', () => {
   const arb = fc
     .record({ shape: fc.constant([5]), da: fc.constantFrom(...DTYPES), db: fc.constantFrom(...DTYPES) })
-    .chain(({ shape, da, db }) => fc.tuple(operandArb(shape, da, { special: false }), operandArb(shape, db, { special: false })));
+    .chain(({ shape, da, db }) =>
+      fc.tuple(operandArb(shape, da, { special: false }), operandArb(shape, db, { special: false })),
+    );
 
   it('logicalAnd / logicalOr / logicalNot read any dtype as bool', () => {
-    check(arb, ([a, b]) => {
-      const t = (v: number) => v !== 0;
-      expectTensor(ops.logicalAnd(a.tensor, b.tensor), refBinary(a.ref, b.ref, (x, y) => +(t(x) && t(y))), 'bool');
-      expectTensor(ops.logicalOr(a.tensor, b.tensor), refBinary(a.ref, b.ref, (x, y) => +(t(x) || t(y))), 'bool');
-      expectTensor(ops.logicalNot(a.tensor), refMap(a.ref, (x) => +!t(x)), 'bool');
-    }, 50);
+    check(
+      arb,
+      ([a, b]) => {
+        const t = (v: number) => v !== 0;
+        expectTensor(
+          ops.logicalAnd(a.tensor, b.tensor),
+          refBinary(a.ref, b.ref, (x, y) => +(t(x) && t(y))),
+          'bool',
+        );
+        expectTensor(
+          ops.logicalOr(a.tensor, b.tensor),
+          refBinary(a.ref, b.ref, (x, y) => +(t(x) || t(y))),
+          'bool',
+        );
+        expectTensor(
+          ops.logicalNot(a.tensor),
+          refMap(a.ref, (x) => +!t(x)),
+          'bool',
+        );
+      },
+      50,
+    );
   });
 
   it('NaN counts as true, as in NumPy (logical_and(nan, 1) is True)', () => {
@@ -259,7 +321,15 @@ describe('allclose and equal', () => {
   it('allclose follows NumPy: |a − b| ≤ atol + rtol·|b| with broadcasting', () => {
     expect(ops.allclose(tensor([1, 2]), tensor([1, 2 + 1e-6]))).toBe(true);
     expect(ops.allclose(tensor([1, 2]), tensor([1, 2.001]))).toBe(false);
-    expect(ops.allclose(tensor([[1, 1], [1, 1]]), 1)).toBe(true);
+    expect(
+      ops.allclose(
+        tensor([
+          [1, 1],
+          [1, 1],
+        ]),
+        1,
+      ),
+    ).toBe(true);
     expect(ops.allclose(tensor([1e-9]), 0)).toBe(true); // atol 1e-8
     expect(ops.allclose(tensor([1e-7]), 0)).toBe(false);
     expect(ops.allclose(tensor([100]), tensor([100.5]), { rtol: 0.01 })).toBe(true);
@@ -279,11 +349,41 @@ describe('allclose and equal', () => {
   });
 
   it('equal needs the same shape and values, reading through strides', () => {
-    const x = tensor([[1, 2], [3, 4]]);
-    expect(ops.arrayEqual(x, tensor([[1, 2], [3, 4]], { dtype: 'int32' }))).toBe(true);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(
+      ops.arrayEqual(
+        x,
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: 'int32' },
+        ),
+      ),
+    ).toBe(true);
     expect(ops.arrayEqual(x, tensor([1, 2, 3, 4]))).toBe(false);
-    expect(ops.arrayEqual(x.T, tensor([[1, 3], [2, 4]]))).toBe(true);
-    expect(ops.arrayEqual(x, tensor([[1, 2], [3, 5]]))).toBe(false);
+    expect(
+      ops.arrayEqual(
+        x.T,
+        tensor([
+          [1, 3],
+          [2, 4],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      ops.arrayEqual(
+        x,
+        tensor([
+          [1, 2],
+          [3, 5],
+        ]),
+      ),
+    ).toBe(false);
     expect(ops.arrayEqual(tensor([NaN]), tensor([NaN]))).toBe(false);
     expect(x.equal(x.clone())).toBe(true);
     expect(x.allclose(x.add(1e-7))).toBe(true);

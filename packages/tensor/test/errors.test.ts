@@ -28,7 +28,10 @@ function expectError(f: () => unknown, type: new (message: string) => NNError, m
 describe('error classes', () => {
   it('are Errors and NNErrors, with .name set to the class name', () => {
     for (const [Type, name] of [
-      [ShapeError, 'ShapeError'], [DTypeError, 'DTypeError'], [IndexError, 'IndexError'], [ValueError, 'ValueError'],
+      [ShapeError, 'ShapeError'],
+      [DTypeError, 'DTypeError'],
+      [IndexError, 'IndexError'],
+      [ValueError, 'ValueError'],
     ] as const) {
       const e = new Type('op: something');
       expect(e).toBeInstanceOf(Error);
@@ -60,22 +63,50 @@ describe('error classes', () => {
 
 describe('messages', () => {
   it('ragged nested arrays', () => {
-    expectError(() => tensor([[1, 2, 3], [4, 5]]), ShapeError, 'tensor: ragged nested array at index [1]: expected length 3, got 2');
+    expectError(
+      () =>
+        tensor([
+          [1, 2, 3],
+          [4, 5],
+        ]),
+      ShapeError,
+      'tensor: ragged nested array at index [1]: expected length 3, got 2',
+    );
   });
 
   it('negative, fractional and non-finite sizes', () => {
-    expectError(() => tensor(new Float32Array(2), { shape: [-1, -2] }), ValueError, 'tensor: invalid size -1 in shape [-1, -2]; sizes must be non-negative integers');
+    expectError(
+      () => tensor(new Float32Array(2), { shape: [-1, -2] }),
+      ValueError,
+      'tensor: invalid size -1 in shape [-1, -2]; sizes must be non-negative integers',
+    );
     expectError(() => arange(0, NaN), ValueError, 'arange: stop must be finite, got NaN');
-    expectError(() => zeros([2, -3]), ValueError, 'zeros: invalid size -3 in shape [2, -3]; sizes must be non-negative integers');
-    expectError(() => zeros([Infinity]), ValueError, 'zeros: invalid size Infinity in shape [Infinity]; sizes must be non-negative integers');
+    expectError(
+      () => zeros([2, -3]),
+      ValueError,
+      'zeros: invalid size -3 in shape [2, -3]; sizes must be non-negative integers',
+    );
+    expectError(
+      () => zeros([Infinity]),
+      ValueError,
+      'zeros: invalid size Infinity in shape [Infinity]; sizes must be non-negative integers',
+    );
   });
 
   it('reshape to a wrong size', () => {
-    expectError(() => arange(6).reshape(4, 2), ShapeError, 'reshape: cannot reshape (6) (6 elements) into (4,2) (8 elements)');
+    expectError(
+      () => arange(6).reshape(4, 2),
+      ShapeError,
+      'reshape: cannot reshape (6) (6 elements) into (4,2) (8 elements)',
+    );
   });
 
   it('axis out of range', () => {
-    expectError(() => sum(zeros([2, 3]), 2), IndexError, 'sum: axis 2 is out of range for a 2-d tensor (valid axes are -2..1)');
+    expectError(
+      () => sum(zeros([2, 3]), 2),
+      IndexError,
+      'sum: axis 2 is out of range for a 2-d tensor (valid axes are -2..1)',
+    );
   });
 
   it('axis out of range in composite reductions names the op called, not its parts', () => {
@@ -91,7 +122,11 @@ describe('messages', () => {
   it('index out of range', () => {
     expectError(() => zeros([2, 3]).slice(0, 3), IndexError, 'slice: index 3 is out of bounds for axis 1 with size 3');
     expectError(() => take(zeros([2, 3]), [5], 1), IndexError, 'take: index 5 is out of bounds for axis 1 with size 3');
-    expectError(() => take(zeros([2, 3]), tensor([6], { dtype: 'int32' })), IndexError, 'take: index 6 is out of bounds for the flattened tensor of size 6');
+    expectError(
+      () => take(zeros([2, 3]), tensor([6], { dtype: 'int32' })),
+      IndexError,
+      'take: index 6 is out of bounds for the flattened tensor of size 6',
+    );
   });
 
   it('float index tensors and fractional indices', () => {
@@ -105,14 +140,34 @@ describe('messages', () => {
   });
 
   it('matmul inner dimensions', () => {
-    expectError(() => matmul(zeros([10, 2]), zeros([3, 4])), ShapeError, 'matmul: (10,2) @ (3,4): inner dimensions 2 and 3 differ');
+    expectError(
+      () => matmul(zeros([10, 2]), zeros([3, 4])),
+      ShapeError,
+      'matmul: (10,2) @ (3,4): inner dimensions 2 and 3 differ',
+    );
   });
 
   it('unknown dtypes', () => {
-    expectError(() => zeros([2]).astype('int64' as DType), DTypeError, 'astype: unknown dtype "int64"; expected one of bool, int32, float32, float64');
-    expectError(() => tensor([1], { dtype: 'float16' as DType }), DTypeError, 'tensor: unknown dtype "float16"; expected one of bool, int32, float32, float64');
-    expectError(() => zeros([2], { dtype: 'uint8' as DType }), DTypeError, 'zeros: unknown dtype "uint8"; expected one of bool, int32, float32, float64');
-    expectError(() => new Tensor(new Int16Array(2) as never, [2]), DTypeError, 'tensor: unsupported typed array Int16Array; use Float32Array, Float64Array, Int32Array or Uint8Array (bool)');
+    expectError(
+      () => zeros([2]).astype('int64' as DType),
+      DTypeError,
+      'astype: unknown dtype "int64"; expected one of bool, int32, float32, float64',
+    );
+    expectError(
+      () => tensor([1], { dtype: 'float16' as DType }),
+      DTypeError,
+      'tensor: unknown dtype "float16"; expected one of bool, int32, float32, float64',
+    );
+    expectError(
+      () => zeros([2], { dtype: 'uint8' as DType }),
+      DTypeError,
+      'zeros: unknown dtype "uint8"; expected one of bool, int32, float32, float64',
+    );
+    expectError(
+      () => new Tensor(new Int16Array(2) as never, [2]),
+      DTypeError,
+      'tensor: unsupported typed array Int16Array; use Float32Array, Float64Array, Int32Array or Uint8Array (bool)',
+    );
   });
 
   it('non-tensor operands', () => {

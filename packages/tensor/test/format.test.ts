@@ -10,7 +10,12 @@ import { arange, tensor, zeros } from '../src/ops/creation.js';
 
 describe('toString matches NumPy', () => {
   it('2-d float32', () => {
-    expect(tensor([[1, 2], [3, 4]]).toString()).toBe('array([[1., 2.],\n       [3., 4.]], dtype=float32)');
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).toString(),
+    ).toBe('array([[1., 2.],\n       [3., 4.]], dtype=float32)');
   });
 
   it('3-d int32 with a blank line between blocks', () => {
@@ -37,7 +42,13 @@ describe('toString matches NumPy', () => {
   });
 
   it('reads through strides (transposed and reversed views)', () => {
-    const x = tensor([[1, 2], [3, 4]], { dtype: 'int32' });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'int32' },
+    );
     expect(x.T.toString()).toBe('array([[1, 3],\n       [2, 4]], dtype=int32)');
     expect(x.slice('::-1', '::-1').toString()).toBe('array([[4, 3],\n       [2, 1]], dtype=int32)');
   });
@@ -70,7 +81,12 @@ describe('toString where it differs from NumPy (pinned; NumPy output in comments
 
   it('mixed fraction lengths: NumPy pads on the right of the point', () => {
     expect(tensor([1.5, 2.25]).toString()).toBe('array([1.5 , 2.25], dtype=float32)');
-    expect(tensor([[-0.5, 10.25], [3, 4]]).toString()).toBe('array([[-0.5 , 10.25],\n       [ 3.  ,  4.  ]], dtype=float32)');
+    expect(
+      tensor([
+        [-0.5, 10.25],
+        [3, 4],
+      ]).toString(),
+    ).toBe('array([[-0.5 , 10.25],\n       [ 3.  ,  4.  ]], dtype=float32)');
   });
 
   it('large or tiny magnitudes: NumPy switches the whole array to scientific notation', () => {

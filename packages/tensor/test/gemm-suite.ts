@@ -17,7 +17,15 @@ const FLOAT64_TOLERANCE = 1e-12;
 export const SENTINEL = 12345;
 
 /** The kernel under test: the KernelBackend `gemm` signature. */
-export type Gemm = (M: number, N: number, K: number, a: MatrixOperand, b: MatrixOperand, c: FloatArray, cOffset: number) => void;
+export type Gemm = (
+  M: number,
+  N: number,
+  K: number,
+  a: MatrixOperand,
+  b: MatrixOperand,
+  c: FloatArray,
+  cOffset: number,
+) => void;
 
 export interface GemmSuiteOptions {
   /** Largest error of a float32 C relative to Σ|a·b| for depth K. */
@@ -126,7 +134,14 @@ function checkGemm(
 }
 
 const operandSpec = fc.record({
-  layout: fc.constantFrom<Layout>('rowMajor', 'colMajor', 'broadcastRows', 'broadcastCols', 'reversedRows', 'reversedCols'),
+  layout: fc.constantFrom<Layout>(
+    'rowMajor',
+    'colMajor',
+    'broadcastRows',
+    'broadcastCols',
+    'reversedRows',
+    'reversedCols',
+  ),
   offset: fc.integer({ min: 0, max: 7 }),
   padding: fc.integer({ min: 0, max: 3 }),
   float32: fc.boolean(),
@@ -136,8 +151,15 @@ const size = fc.oneof(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 
 
 /** Registers the gemm tests for one implementation under `describe(name)`. */
 export function gemmSuite(name: string, gemm: Gemm, options: GemmSuiteOptions): void {
-  const check = (M: number, N: number, K: number, a: MatrixOperand, b: MatrixOperand, Output: FloatArrayConstructor, cOffset: number) =>
-    checkGemm(gemm, options.float32Tolerance, M, N, K, a, b, Output, cOffset);
+  const check = (
+    M: number,
+    N: number,
+    K: number,
+    a: MatrixOperand,
+    b: MatrixOperand,
+    Output: FloatArrayConstructor,
+    cOffset: number,
+  ) => checkGemm(gemm, options.float32Tolerance, M, N, K, a, b, Output, cOffset);
 
   describe(name, () => {
     if (options.setUp) beforeAll(options.setUp);

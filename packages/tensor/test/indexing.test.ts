@@ -1,14 +1,27 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DType, allocate } from '../src/dtype.js';
+import { type DType } from '../src/dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../src/errors.js';
 import { arange, tensor, zeros } from '../src/ops/creation.js';
 import { gather, indexAdd, oneHot, repeat, scatterAdd, take, takeAlongRows, tile } from '../src/ops/indexing.js';
 import { argmax } from '../src/ops/reduce.js';
-import { contiguousStrides, shapeSize } from '../src/shape.js';
-import { Tensor } from '../src/tensor.js';
+import { shapeSize } from '../src/shape.js';
 
-import { DTYPES, LAYOUTS, dim, dtypeArb, layoutArb, make, randomIndices, randomInt, randomValues, ravel, read, rng, shapeOf, unravel, type Layout } from './layouts.js';
+import {
+  dim,
+  dtypeArb,
+  layoutArb,
+  make,
+  randomIndices,
+  randomInt,
+  randomValues,
+  ravel,
+  read,
+  rng,
+  shapeOf,
+  unravel,
+  type Layout,
+} from './layouts.js';
 
 const int32 = (values: unknown) => tensor(values as number[], { dtype: 'int32' });
 const wrap = (i: number, n: number) => (i < 0 ? i + n : i);
@@ -23,7 +36,9 @@ function takeReference(values: number[], shape: number[], idx: number[], idxShap
     values: Array.from({ length: shapeSize(out) }, (_, k) => {
       const at = unravel(k, out);
       const picked = idx[ravel(at.slice(axis, axis + idxShape.length), idxShape)];
-      return values[ravel([...at.slice(0, axis), wrap(picked, shape[axis]), ...at.slice(axis + idxShape.length)], shape)];
+      return values[
+        ravel([...at.slice(0, axis), wrap(picked, shape[axis]), ...at.slice(axis + idxShape.length)], shape)
+      ];
     }),
   };
 }
@@ -39,7 +54,15 @@ const takeCase = fc.record({
   seed: fc.integer(),
 });
 
-function buildTake(c: { shape: number[]; idxShape: number[]; axisPick: number | undefined; layout: Layout; idxLayout: Layout; dtype: DType; seed: number }) {
+function buildTake(c: {
+  shape: number[];
+  idxShape: number[];
+  axisPick: number | undefined;
+  layout: Layout;
+  idxLayout: Layout;
+  dtype: DType;
+  seed: number;
+}) {
   const random = rng(c.seed);
   const usable = c.shape.length === 0 ? undefined : c.axisPick;
   const axis = usable === undefined ? undefined : (usable % (2 * c.shape.length)) - c.shape.length;
@@ -48,7 +71,15 @@ function buildTake(c: { shape: number[]; idxShape: number[]; axisPick: number | 
   const idxShape = n === 0 ? [0, ...c.idxShape.slice(1)] : c.idxShape;
   const values = randomValues(random, shapeSize(c.shape), c.dtype);
   const idx = randomIndices(random, idxShape, n);
-  return { values, idx, idxShape, axis, a, x: make(values, c.shape, c.dtype, c.layout), indices: make(idx, idxShape, 'int32', c.idxLayout) };
+  return {
+    values,
+    idx,
+    idxShape,
+    axis,
+    a,
+    x: make(values, c.shape, c.dtype, c.layout),
+    indices: make(idx, idxShape, 'int32', c.idxLayout),
+  };
 }
 
 describe('take', () => {
@@ -75,8 +106,18 @@ describe('take', () => {
   });
 
   it('looks up rows like an embedding table, with long rows copied in blocks', () => {
-    const W = make(Array.from({ length: 1000 }, (_, k) => k), [10, 100]);
-    const out = take(W, int32([[9, 0], [0, 9]]), 0);
+    const W = make(
+      Array.from({ length: 1000 }, (_, k) => k),
+      [10, 100],
+    );
+    const out = take(
+      W,
+      int32([
+        [9, 0],
+        [0, 9],
+      ]),
+      0,
+    );
     expect(out.shape).toEqual([2, 2, 100]);
     expect(read(out.slice(1, 1))).toEqual(Array.from({ length: 100 }, (_, k) => 900 + k));
   });
@@ -84,9 +125,37 @@ describe('take', () => {
   it('follows the NumPy examples', () => {
     const a = tensor([4, 3, 5, 7, 6, 8]);
     expect(take(a, [0, 1, 4]).toArray()).toEqual([4, 3, 6]);
-    expect(take(a, int32([[0, 1], [2, 3]])).toArray()).toEqual([[4, 3], [5, 7]]);
-    expect(take(tensor([[1, 2], [3, 4]]), [-1]).toArray()).toEqual([4]);
-    expect(take(tensor([[1, 2], [3, 4]]), int32(1), 1).toArray()).toEqual([2, 4]);
+    expect(
+      take(
+        a,
+        int32([
+          [0, 1],
+          [2, 3],
+        ]),
+      ).toArray(),
+    ).toEqual([
+      [4, 3],
+      [5, 7],
+    ]);
+    expect(
+      take(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        [-1],
+      ).toArray(),
+    ).toEqual([4]);
+    expect(
+      take(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        int32(1),
+        1,
+      ).toArray(),
+    ).toEqual([2, 4]);
     expect(take(tensor(7), int32(0)).toArray()).toEqual(7);
     expect(take(zeros([0, 3]), [], 0).shape).toEqual([0, 3]);
     expect(take(zeros([2, 3]), int32([[], []]), 1).shape).toEqual([2, 2, 0]);
@@ -102,7 +171,9 @@ describe('take', () => {
     expect(() => take(x, tensor([0, 1]))).toThrow('take: indices must be int32, got float32');
     expect(() => take(x, tensor([true]))).toThrow('take: indices must be int32, got bool');
     expect(() => take(x, [0.5])).toThrow('take: indices must be integers, got 0.5 at position 0');
-    expect(() => take(x, [[1]] as unknown as number[])).toThrow('take: indices must be integers, got [1] at position 0; pass an int32 tensor for indices of higher rank');
+    expect(() => take(x, [[1]] as unknown as number[])).toThrow(
+      'take: indices must be integers, got [1] at position 0; pass an int32 tensor for indices of higher rank',
+    );
     expect(() => take(x, [0], 2)).toThrow('take: axis 2 is out of range for a 2-d tensor');
     expect(() => take(tensor(1), [0], 0)).toThrow(IndexError);
   });
@@ -122,7 +193,13 @@ describe('indexAdd (the adjoint of take)', () => {
         const out = indexAdd(target, make(idx, idxShape, 'int32'), g, axis);
         // Reference: walk take's output positions and add each g value where take read it.
         const expected = [...targetValues];
-        const positions = takeReference(Array.from({ length: shapeSize(c.shape) }, (_, k) => k), c.shape, idx, idxShape, a).values;
+        const positions = takeReference(
+          Array.from({ length: shapeSize(c.shape) }, (_, k) => k),
+          c.shape,
+          idx,
+          idxShape,
+          a,
+        ).values;
         positions.forEach((p, k) => (expected[p] += gValues[k]));
         expect(out.shape).toEqual(c.shape);
         expect(out.dtype).toBe('float64');
@@ -133,14 +210,36 @@ describe('indexAdd (the adjoint of take)', () => {
   });
 
   it('accumulates duplicates and reports errors', () => {
-    expect(indexAdd(zeros([3, 2]), [0, 0, 2], tensor([[1, 2], [3, 4], [5, 6]]), 0).toArray()).toEqual([[4, 6], [0, 0], [5, 6]]);
-    expect(indexAdd(zeros([2, 2]), [3, 3], tensor([1, 1])).toArray()).toEqual([[0, 0], [0, 2]]);
+    expect(
+      indexAdd(
+        zeros([3, 2]),
+        [0, 0, 2],
+        tensor([
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ]),
+        0,
+      ).toArray(),
+    ).toEqual([
+      [4, 6],
+      [0, 0],
+      [5, 6],
+    ]);
+    expect(indexAdd(zeros([2, 2]), [3, 3], tensor([1, 1])).toArray()).toEqual([
+      [0, 0],
+      [0, 2],
+    ]);
     expect(() => indexAdd(zeros([3, 2]), [0], zeros([2, 2]), 0)).toThrow(ShapeError);
     expect(() => indexAdd(zeros([3, 2]), [0], zeros([2, 2]), 0)).toThrow(
       'indexAdd: source has shape (2,2) but take(target, indices, axis) has shape (1,2) (target (3,2), indices (1))',
     );
-    expect(() => indexAdd(zeros([3, 2]), [5], zeros([1, 2]), 0)).toThrow('indexAdd: index 5 is out of bounds for axis 0 with size 3');
-    expect(() => indexAdd(zeros([3]), tensor([0]), zeros([1]), 0)).toThrow('indexAdd: indices must be int32, got float32');
+    expect(() => indexAdd(zeros([3, 2]), [5], zeros([1, 2]), 0)).toThrow(
+      'indexAdd: index 5 is out of bounds for axis 0 with size 3',
+    );
+    expect(() => indexAdd(zeros([3]), tensor([0]), zeros([1]), 0)).toThrow(
+      'indexAdd: indices must be int32, got float32',
+    );
   });
 });
 
@@ -158,7 +257,16 @@ const gatherCase = fc.record({
   seed: fc.integer(),
 });
 
-function buildGather(c: { shape: number[]; shrink: number[]; axisLength: number; axisPick: number; layout: Layout; idxLayout: Layout; dtype: DType; seed: number }) {
+function buildGather(c: {
+  shape: number[];
+  shrink: number[];
+  axisLength: number;
+  axisPick: number;
+  layout: Layout;
+  idxLayout: Layout;
+  dtype: DType;
+  seed: number;
+}) {
   const random = rng(c.seed);
   const ndim = c.shape.length;
   const axis = (c.axisPick % (2 * ndim)) - ndim;
@@ -168,7 +276,16 @@ function buildGather(c: { shape: number[]; shrink: number[]; axisLength: number;
   if (n === 0) idxShape = idxShape.map((d, i) => (i === a ? 0 : d));
   const values = randomValues(random, shapeSize(c.shape), c.dtype);
   const idx = randomIndices(random, idxShape, n);
-  return { axis, a, n, idxShape, values, idx, x: make(values, c.shape, c.dtype, c.layout), indices: make(idx, idxShape, 'int32', c.idxLayout) };
+  return {
+    axis,
+    a,
+    n,
+    idxShape,
+    values,
+    idx,
+    x: make(values, c.shape, c.dtype, c.layout),
+    indices: make(idx, idxShape, 'int32', c.idxLayout),
+  };
 }
 
 describe('gather', () => {
@@ -200,8 +317,23 @@ describe('gather', () => {
   });
 
   it('follows the PyTorch example', () => {
-    const t = tensor([[1, 2], [3, 4]]);
-    expect(gather(t, int32([[0, 0], [1, 0]]), 1).toArray()).toEqual([[1, 1], [4, 3]]);
+    const t = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(
+      gather(
+        t,
+        int32([
+          [0, 0],
+          [1, 0],
+        ]),
+        1,
+      ).toArray(),
+    ).toEqual([
+      [1, 1],
+      [4, 3],
+    ]);
     expect(gather(t, int32([[1], [0]]), -1).toArray()).toEqual([[2], [3]]);
     expect(gather(t, int32([[1, 0]]), 0).toArray()).toEqual([[3, 2]]);
   });
@@ -209,12 +341,16 @@ describe('gather', () => {
   it('reports errors', () => {
     const x = zeros([2, 3]);
     expect(() => gather(x, int32([[0, 3]]), 1)).toThrow(IndexError);
-    expect(() => gather(x, int32([[0, 3]]), 1)).toThrow('gather: index 3 at position [0, 1] is out of bounds for axis 1 with size 3');
+    expect(() => gather(x, int32([[0, 3]]), 1)).toThrow(
+      'gather: index 3 at position [0, 1] is out of bounds for axis 1 with size 3',
+    );
     expect(() => gather(x, int32([0, 1]), 1)).toThrow(ShapeError);
     expect(() => gather(x, int32([0, 1]), 1)).toThrow(
       'gather: indices of shape (2) do not fit x of shape (2,3); need the same number of dimensions, with indices.shape[d] <= x.shape[d] for every d != 1',
     );
-    expect(() => gather(x, int32([[0], [0], [0]]), 1)).toThrow('gather: indices of shape (3,1) do not fit x of shape (2,3)');
+    expect(() => gather(x, int32([[0], [0], [0]]), 1)).toThrow(
+      'gather: indices of shape (3,1) do not fit x of shape (2,3)',
+    );
     expect(() => gather(x, tensor([[0]]), 1)).toThrow('gather: indices must be int32, got float32');
     expect(() => gather(x, tensor([[true]]), 1)).toThrow(DTypeError);
     expect(() => gather(x, int32([[0]]), 2)).toThrow('gather: axis 2 is out of range for a 2-d tensor');
@@ -258,20 +394,40 @@ describe('scatterAdd', () => {
 
   it('follows the PyTorch example and keeps the target unchanged', () => {
     const target = zeros([2, 3]);
-    const out = scatterAdd(target, int32([[1, 0], [0, 0]]), tensor([[1, 2], [3, 4]]), 1);
-    expect(out.toArray()).toEqual([[2, 1, 0], [7, 0, 0]]);
+    const out = scatterAdd(
+      target,
+      int32([
+        [1, 0],
+        [0, 0],
+      ]),
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      1,
+    );
+    expect(out.toArray()).toEqual([
+      [2, 1, 0],
+      [7, 0, 0],
+    ]);
     expect(read(target)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(scatterAdd(zeros([2], { dtype: 'bool' }), int32([0, 0]), tensor([true, true]), 0).toArray()).toEqual([2, 0]);
   });
 
   it('reports errors', () => {
     const t = zeros([2, 3]);
-    expect(() => scatterAdd(t, int32([[5]]), zeros([1, 1]), 1)).toThrow('scatterAdd: index 5 at position [0, 0] is out of bounds for axis 1 with size 3');
+    expect(() => scatterAdd(t, int32([[5]]), zeros([1, 1]), 1)).toThrow(
+      'scatterAdd: index 5 at position [0, 0] is out of bounds for axis 1 with size 3',
+    );
     expect(() => scatterAdd(t, int32([[0, 1]]), zeros([1, 1]), 1)).toThrow(
       'scatterAdd: indices of shape (1,2) do not fit source of shape (1,1); need the same number of dimensions, with indices.shape[d] <= source.shape[d] for every d',
     );
-    expect(() => scatterAdd(t, int32([[0], [0], [0]]), zeros([3, 1]), 1)).toThrow('scatterAdd: indices of shape (3,1) do not fit target of shape (2,3)');
-    expect(() => scatterAdd(t, tensor([[0]]), zeros([1, 1]), 1)).toThrow('scatterAdd: indices must be int32, got float32');
+    expect(() => scatterAdd(t, int32([[0], [0], [0]]), zeros([3, 1]), 1)).toThrow(
+      'scatterAdd: indices of shape (3,1) do not fit target of shape (2,3)',
+    );
+    expect(() => scatterAdd(t, tensor([[0]]), zeros([1, 1]), 1)).toThrow(
+      'scatterAdd: indices must be int32, got float32',
+    );
     expect(() => scatterAdd(t, int32([[0]]), zeros([1, 1]), -3)).toThrow(IndexError);
   });
 });
@@ -281,14 +437,24 @@ describe('scatterAdd', () => {
 describe('takeAlongRows', () => {
   it('matches y[arange(N), t] on random sizes and layouts', () => {
     fc.assert(
-      fc.property(fc.nat(6), fc.integer({ min: 1, max: 6 }), layoutArb, layoutArb, fc.integer(), (rows, columns, layout, idxLayout, seed) => {
-        const random = rng(seed);
-        const values = randomValues(random, rows * columns, 'float32');
-        const labels = randomIndices(random, [rows], columns);
-        const out = takeAlongRows(make(values, [rows, columns], 'float32', layout), make(labels, [rows], 'int32', idxLayout));
-        expect(out.shape).toEqual([rows]);
-        expect(read(out)).toEqual(labels.map((l, r) => values[r * columns + wrap(l, columns)]));
-      }),
+      fc.property(
+        fc.nat(6),
+        fc.integer({ min: 1, max: 6 }),
+        layoutArb,
+        layoutArb,
+        fc.integer(),
+        (rows, columns, layout, idxLayout, seed) => {
+          const random = rng(seed);
+          const values = randomValues(random, rows * columns, 'float32');
+          const labels = randomIndices(random, [rows], columns);
+          const out = takeAlongRows(
+            make(values, [rows, columns], 'float32', layout),
+            make(labels, [rows], 'int32', idxLayout),
+          );
+          expect(out.shape).toEqual([rows]);
+          expect(read(out)).toEqual(labels.map((l, r) => values[r * columns + wrap(l, columns)]));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -296,9 +462,13 @@ describe('takeAlongRows', () => {
   it('reports errors', () => {
     const y = zeros([2, 3]);
     expect(() => takeAlongRows(y, int32([0, 3]))).toThrow(IndexError);
-    expect(() => takeAlongRows(y, int32([0, 3]))).toThrow('takeAlongRows: index 3 at row 1 is out of bounds for axis 1 with size 3');
+    expect(() => takeAlongRows(y, int32([0, 3]))).toThrow(
+      'takeAlongRows: index 3 at row 1 is out of bounds for axis 1 with size 3',
+    );
     expect(() => takeAlongRows(y, int32([0, 1, 2]))).toThrow(ShapeError);
-    expect(() => takeAlongRows(y, int32([0, 1, 2]))).toThrow('takeAlongRows: indices must have shape (2) to match x of shape (2,3), got (3)');
+    expect(() => takeAlongRows(y, int32([0, 1, 2]))).toThrow(
+      'takeAlongRows: indices must have shape (2) to match x of shape (2,3), got (3)',
+    );
     expect(() => takeAlongRows(zeros([6]), int32([0]))).toThrow('takeAlongRows: x must be 2-d (N, C), got shape (6)');
     expect(() => takeAlongRows(y, tensor([0, 1]))).toThrow('takeAlongRows: indices must be int32, got float32');
   });
@@ -309,20 +479,29 @@ describe('takeAlongRows', () => {
 describe('oneHot', () => {
   it('round-trips through argmax for labels of any shape', () => {
     fc.assert(
-      fc.property(shapeOf(0, 3), fc.integer({ min: 1, max: 5 }), layoutArb, fc.integer(), (shape, classes, layout, seed) => {
-        const labels = Array.from({ length: shapeSize(shape) }, () => randomInt(rng(seed), 0, classes - 1));
-        const encoded = oneHot(make(labels, shape, 'int32', layout), classes);
-        expect(encoded.shape).toEqual([...shape, classes]);
-        expect(encoded.dtype).toBe('float32');
-        expect(read(encoded).reduce((a, b) => a + b, 0)).toBe(labels.length);
-        expect(read(argmax(encoded, -1))).toEqual(labels);
-      }),
+      fc.property(
+        shapeOf(0, 3),
+        fc.integer({ min: 1, max: 5 }),
+        layoutArb,
+        fc.integer(),
+        (shape, classes, layout, seed) => {
+          const labels = Array.from({ length: shapeSize(shape) }, () => randomInt(rng(seed), 0, classes - 1));
+          const encoded = oneHot(make(labels, shape, 'int32', layout), classes);
+          expect(encoded.shape).toEqual([...shape, classes]);
+          expect(encoded.dtype).toBe('float32');
+          expect(read(encoded).reduce((a, b) => a + b, 0)).toBe(labels.length);
+          expect(read(argmax(encoded, -1))).toEqual(labels);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('encodes arrays and honours dtype', () => {
-    expect(oneHot([2, 0], 3).toArray()).toEqual([[0, 0, 1], [1, 0, 0]]);
+    expect(oneHot([2, 0], 3).toArray()).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
     const b = oneHot(int32([[1]]), 2, { dtype: 'bool' });
     expect(b.dtype).toBe('bool');
     expect(b.toArray()).toEqual([[[false, true]]]);
@@ -331,8 +510,18 @@ describe('oneHot', () => {
 
   it('reports errors naming the label and its position', () => {
     expect(() => oneHot([0, 10], 10)).toThrow(IndexError);
-    expect(() => oneHot([0, 10], 10)).toThrow('oneHot: label 10 at position [1] is out of range for 10 classes (valid labels are 0..9)');
-    expect(() => oneHot(int32([[0, 1], [-1, 0]]), 3)).toThrow('oneHot: label -1 at position [1, 0] is out of range for 3 classes');
+    expect(() => oneHot([0, 10], 10)).toThrow(
+      'oneHot: label 10 at position [1] is out of range for 10 classes (valid labels are 0..9)',
+    );
+    expect(() =>
+      oneHot(
+        int32([
+          [0, 1],
+          [-1, 0],
+        ]),
+        3,
+      ),
+    ).toThrow('oneHot: label -1 at position [1, 0] is out of range for 3 classes');
     expect(() => oneHot(tensor([1]), 3)).toThrow('oneHot: indices must be int32, got float32');
     expect(() => oneHot([1.5], 3)).toThrow(DTypeError);
     expect(() => oneHot([1], -1)).toThrow('oneHot: numClasses must be a non-negative integer, got -1');
@@ -361,30 +550,56 @@ function repeatReference(values: number[], shape: number[], counts: number[], ax
 describe('repeat', () => {
   it('matches np.repeat for one count or per-position counts, with and without an axis', () => {
     fc.assert(
-      fc.property(shapeOf(0), fc.option(fc.nat(), { nil: undefined }), fc.boolean(), layoutArb, dtypeArb, fc.integer(), (shape, axisPick, perPosition, layout, dtype, seed) => {
-        const random = rng(seed);
-        const axis = shape.length === 0 || axisPick === undefined ? undefined : (axisPick % (2 * shape.length)) - shape.length;
-        const a = axis === undefined ? undefined : wrap(axis, shape.length);
-        const n = a === undefined ? shapeSize(shape) : shape[a];
-        const counts = perPosition ? Array.from({ length: n }, () => randomInt(random, 0, 3)) : [randomInt(random, 0, 3)];
-        const values = randomValues(random, shapeSize(shape), dtype);
-        const out = repeat(make(values, shape, dtype, layout), perPosition ? counts : counts[0], axis);
-        const expected = repeatReference(values, shape, counts, a);
-        expect(out.shape).toEqual(expected.shape);
-        expect(out.dtype).toBe(dtype);
-        expect(read(out)).toEqual(expected.values);
-      }),
+      fc.property(
+        shapeOf(0),
+        fc.option(fc.nat(), { nil: undefined }),
+        fc.boolean(),
+        layoutArb,
+        dtypeArb,
+        fc.integer(),
+        (shape, axisPick, perPosition, layout, dtype, seed) => {
+          const random = rng(seed);
+          const axis =
+            shape.length === 0 || axisPick === undefined ? undefined : (axisPick % (2 * shape.length)) - shape.length;
+          const a = axis === undefined ? undefined : wrap(axis, shape.length);
+          const n = a === undefined ? shapeSize(shape) : shape[a];
+          const counts = perPosition
+            ? Array.from({ length: n }, () => randomInt(random, 0, 3))
+            : [randomInt(random, 0, 3)];
+          const values = randomValues(random, shapeSize(shape), dtype);
+          const out = repeat(make(values, shape, dtype, layout), perPosition ? counts : counts[0], axis);
+          const expected = repeatReference(values, shape, counts, a);
+          expect(out.shape).toEqual(expected.shape);
+          expect(out.dtype).toBe(dtype);
+          expect(read(out)).toEqual(expected.values);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('follows the NumPy examples', () => {
     expect(repeat(tensor(3), 4).toArray()).toEqual([3, 3, 3, 3]);
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(repeat(x, 2).toArray()).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
-    expect(repeat(x, 3, 1).toArray()).toEqual([[1, 1, 1, 2, 2, 2], [3, 3, 3, 4, 4, 4]]);
-    expect(repeat(x, [1, 2], 0).toArray()).toEqual([[1, 2], [3, 4], [3, 4]]);
-    expect(repeat(x, [2], 0).toArray()).toEqual([[1, 2], [1, 2], [3, 4], [3, 4]]);
+    expect(repeat(x, 3, 1).toArray()).toEqual([
+      [1, 1, 1, 2, 2, 2],
+      [3, 3, 3, 4, 4, 4],
+    ]);
+    expect(repeat(x, [1, 2], 0).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [3, 4],
+    ]);
+    expect(repeat(x, [2], 0).toArray()).toEqual([
+      [1, 2],
+      [1, 2],
+      [3, 4],
+      [3, 4],
+    ]);
     const long = repeat(arange(200).reshape([2, 100]), [1, 2], 0); // rows long enough for block copies
     expect(read(long.slice(2))).toEqual(Array.from({ length: 100 }, (_, k) => 100 + k));
   });
@@ -392,7 +607,9 @@ describe('repeat', () => {
   it('reports errors', () => {
     const x = zeros([2, 3]);
     expect(() => repeat(x, [1, 2], 1)).toThrow(ShapeError);
-    expect(() => repeat(x, [1, 2], 1)).toThrow('repeat: got 2 repeats for axis 1 of size 3 (shape (2,3)); give one count, or one per position');
+    expect(() => repeat(x, [1, 2], 1)).toThrow(
+      'repeat: got 2 repeats for axis 1 of size 3 (shape (2,3)); give one count, or one per position',
+    );
     expect(() => repeat(x, -1)).toThrow(ValueError);
     expect(() => repeat(x, -1)).toThrow('repeat: repeats must be non-negative integers, got -1');
     expect(() => repeat(x, [1, -2], 0)).toThrow('repeat: repeats must be non-negative integers, got -2');
@@ -404,18 +621,34 @@ describe('repeat', () => {
 describe('tile', () => {
   it('matches np.tile for reps shorter, equal to and longer than ndim', () => {
     fc.assert(
-      fc.property(shapeOf(0, 3), fc.oneof(fc.nat(3), fc.array(fc.nat(3), { maxLength: 4 })), layoutArb, dtypeArb, fc.integer(), (shape, reps, layout, dtype, seed) => {
-        const values = randomValues(rng(seed), shapeSize(shape), dtype);
-        const out = tile(make(values, shape, dtype, layout), reps);
-        const list = typeof reps === 'number' ? [reps] : reps;
-        const nd = Math.max(shape.length, list.length);
-        const padded = [...new Array<number>(nd - shape.length).fill(1), ...shape];
-        const counts = [...new Array<number>(nd - list.length).fill(1), ...list];
-        const outShape = padded.map((d, i) => d * counts[i]);
-        const expected = Array.from({ length: shapeSize(outShape) }, (_, k) => values[ravel(unravel(k, outShape).map((i, d) => i % padded[d]), padded)]);
-        expect(out.shape).toEqual(outShape);
-        expect(read(out)).toEqual(expected);
-      }),
+      fc.property(
+        shapeOf(0, 3),
+        fc.oneof(fc.nat(3), fc.array(fc.nat(3), { maxLength: 4 })),
+        layoutArb,
+        dtypeArb,
+        fc.integer(),
+        (shape, reps, layout, dtype, seed) => {
+          const values = randomValues(rng(seed), shapeSize(shape), dtype);
+          const out = tile(make(values, shape, dtype, layout), reps);
+          const list = typeof reps === 'number' ? [reps] : reps;
+          const nd = Math.max(shape.length, list.length);
+          const padded = [...new Array<number>(nd - shape.length).fill(1), ...shape];
+          const counts = [...new Array<number>(nd - list.length).fill(1), ...list];
+          const outShape = padded.map((d, i) => d * counts[i]);
+          const expected = Array.from(
+            { length: shapeSize(outShape) },
+            (_, k) =>
+              values[
+                ravel(
+                  unravel(k, outShape).map((i, d) => i % padded[d]),
+                  padded,
+                )
+              ],
+          );
+          expect(out.shape).toEqual(outShape);
+          expect(read(out)).toEqual(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -423,9 +656,23 @@ describe('tile', () => {
   it('follows the NumPy examples', () => {
     const a = tensor([0, 1, 2]);
     expect(tile(a, 2).toArray()).toEqual([0, 1, 2, 0, 1, 2]);
-    expect(tile(a, [2, 2]).toArray()).toEqual([[0, 1, 2, 0, 1, 2], [0, 1, 2, 0, 1, 2]]);
+    expect(tile(a, [2, 2]).toArray()).toEqual([
+      [0, 1, 2, 0, 1, 2],
+      [0, 1, 2, 0, 1, 2],
+    ]);
     expect(tile(a, [2, 1, 2]).shape).toEqual([2, 1, 6]);
-    expect(tile(tensor([[1, 2], [3, 4]]), 2).toArray()).toEqual([[1, 2, 1, 2], [3, 4, 3, 4]]);
+    expect(
+      tile(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        2,
+      ).toArray(),
+    ).toEqual([
+      [1, 2, 1, 2],
+      [3, 4, 3, 4],
+    ]);
     expect(tile(tensor(5), []).toArray()).toEqual(5);
   });
 

@@ -23,7 +23,8 @@ export function rng(seed: number): () => number {
   };
 }
 
-export const randomInt = (random: () => number, low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
+export const randomInt = (random: () => number, low: number, high: number): number =>
+  low + Math.floor(random() * (high - low + 1));
 
 export function unravel(k: number, shape: readonly number[]): number[] {
   const at = new Array<number>(shape.length);
@@ -43,7 +44,12 @@ export function randomValues(random: () => number, size: number, dtype: DType): 
 }
 
 /** A tensor holding `values` (row-major over `shape`) through the given layout's strides. */
-export function make(values: readonly number[], shape: readonly number[], dtype: DType = 'float32', layout: Layout = 'contiguous'): Tensor {
+export function make(
+  values: readonly number[],
+  shape: readonly number[],
+  dtype: DType = 'float32',
+  layout: Layout = 'contiguous',
+): Tensor {
   const cs = contiguousStrides(shape);
   let strides = cs;
   let offset = 0;
@@ -70,7 +76,10 @@ export function make(values: readonly number[], shape: readonly number[], dtype:
 
 /** Row-major values of any view, read directly through its strides. */
 export function read(t: Tensor): number[] {
-  return Array.from({ length: t.size }, (_, k) => t.data[t.offset + unravel(k, t.shape).reduce((p, i, d) => p + i * t.strides[d], 0)]);
+  return Array.from(
+    { length: t.size },
+    (_, k) => t.data[t.offset + unravel(k, t.shape).reduce((p, i, d) => p + i * t.strides[d], 0)],
+  );
 }
 
 /** Random int32 indices in [-n, n) of `shape`; a zero-size axis forces an empty index set. */

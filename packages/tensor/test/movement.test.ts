@@ -11,14 +11,30 @@ import { IndexError, ShapeError, ValueError } from '../src/errors.js';
 import { arange, tensor, zeros } from '../src/ops/creation.js';
 import * as M from '../src/ops/movement.js';
 import {
-  type Operand, type Ref, type RefIndex, DTYPES, check, expectTensor, makeTensor, operandArb, read, refBinary, refSlice,
-  refTranspose, shapeArb, sizeOf, slicePositions,
+  type Operand,
+  type Ref,
+  type RefIndex,
+  DTYPES,
+  check,
+  expectTensor,
+  makeTensor,
+  operandArb,
+  read,
+  refBinary,
+  refSlice,
+  refTranspose,
+  shapeArb,
+  sizeOf,
+  slicePositions,
 } from './reference.js';
 
 const anyOperandArb = (minRank = 0, maxRank = 4, maxDim = 3) =>
-  fc.record({ shape: shapeArb(minRank, maxRank, maxDim), dtype: fc.constantFrom(...DTYPES) }).chain(({ shape, dtype }) => operandArb(shape, dtype));
+  fc
+    .record({ shape: shapeArb(minRank, maxRank, maxDim), dtype: fc.constantFrom(...DTYPES) })
+    .chain(({ shape, dtype }) => operandArb(shape, dtype));
 
-const permutationArb = (rank: number) => fc.shuffledSubarray([...Array(rank).keys()], { minLength: rank, maxLength: rank });
+const permutationArb = (rank: number) =>
+  fc.shuffledSubarray([...Array(rank).keys()], { minLength: rank, maxLength: rank });
 
 /** A view shares the storage of its source. */
 function expectView(view: Tensor, source: Tensor): void {
@@ -38,24 +54,33 @@ describe('the test helpers', () => {
 function nest(ref: Ref, bool: boolean): unknown {
   let i = 0;
   const build = (d: number): unknown =>
-    d === ref.shape.length ? (bool ? ref.values[i++] !== 0 : ref.values[i++]) : Array.from({ length: ref.shape[d] }, () => build(d + 1));
+    d === ref.shape.length
+      ? bool
+        ? ref.values[i++] !== 0
+        : ref.values[i++]
+      : Array.from({ length: ref.shape[d] }, () => build(d + 1));
   return build(0);
 }
 
 describe('transpose, permute, swapaxes, T', () => {
   it('transpose(axes) permutes like the reference and shares storage', () => {
-    check(anyOperandArb().chain((x) => fc.tuple(fc.constant(x), fc.option(permutationArb(x.ref.shape.length), { nil: undefined }))), ([x, axes]) => {
-      const order = axes ?? [...x.ref.shape.keys()].reverse();
-      const t = M.transpose(x.tensor, axes);
-      expectTensor(t, refTranspose(x.ref, order), x.tensor.dtype);
-      expectView(t, x.tensor);
-      expectTensor(x.tensor.permute(...order), refTranspose(x.ref, order));
-      expectTensor(x.tensor.permute(order), refTranspose(x.ref, order));
-      // The inverse permutation brings back the very same view.
-      const inverse = order.map((_, k) => order.indexOf(k));
-      const back = t.transpose(inverse);
-      expect([back.shape, back.strides, back.offset]).toEqual([x.tensor.shape, x.tensor.strides, x.tensor.offset]);
-    });
+    check(
+      anyOperandArb().chain((x) =>
+        fc.tuple(fc.constant(x), fc.option(permutationArb(x.ref.shape.length), { nil: undefined })),
+      ),
+      ([x, axes]) => {
+        const order = axes ?? [...x.ref.shape.keys()].reverse();
+        const t = M.transpose(x.tensor, axes);
+        expectTensor(t, refTranspose(x.ref, order), x.tensor.dtype);
+        expectView(t, x.tensor);
+        expectTensor(x.tensor.permute(...order), refTranspose(x.ref, order));
+        expectTensor(x.tensor.permute(order), refTranspose(x.ref, order));
+        // The inverse permutation brings back the very same view.
+        const inverse = order.map((_, k) => order.indexOf(k));
+        const back = t.transpose(inverse);
+        expect([back.shape, back.strides, back.offset]).toEqual([x.tensor.shape, x.tensor.strides, x.tensor.offset]);
+      },
+    );
   });
 
   it('T twice is the identity view', () => {
@@ -84,7 +109,9 @@ describe('transpose, permute, swapaxes, T', () => {
 
   it('rejects bad permutations', () => {
     const x = zeros([2, 3, 4]);
-    expect(() => x.transpose([0, 1])).toThrow(new ShapeError('transpose: axes [0, 1] do not match a 3-d tensor of shape (2,3,4)'));
+    expect(() => x.transpose([0, 1])).toThrow(
+      new ShapeError('transpose: axes [0, 1] do not match a 3-d tensor of shape (2,3,4)'),
+    );
     expect(() => x.transpose([0, 0, 1])).toThrow(new IndexError('transpose: repeated axis in [0, 0, 1]'));
     expect(() => x.transpose([0, 1, 3])).toThrow(IndexError);
     expect(() => x.swapaxes(0, 3)).toThrow('swapaxes: axis 3 is out of range for a 3-d tensor (valid axes are -3..2)');
@@ -94,7 +121,11 @@ describe('transpose, permute, swapaxes, T', () => {
 /** A shape with the same number of elements: the dims shuffled, padded with 1s, neighbours merged. */
 function reshapeTargetArb(shape: readonly number[]): fc.Arbitrary<number[]> {
   return fc
-    .tuple(fc.shuffledSubarray([...shape], { minLength: shape.length, maxLength: shape.length }), fc.array(fc.nat(shape.length), { maxLength: 2 }), fc.boolean())
+    .tuple(
+      fc.shuffledSubarray([...shape], { minLength: shape.length, maxLength: shape.length }),
+      fc.array(fc.nat(shape.length), { maxLength: 2 }),
+      fc.boolean(),
+    )
     .map(([dims, ones, merge]) => {
       const out = [...dims];
       for (const at of ones) out.splice(Math.min(at, out.length), 0, 1);
@@ -132,12 +163,17 @@ describe('reshape and flatten', () => {
     const x = arange(6).reshape(2, 3);
     const view = x.reshape(3, 2);
     view.data[view.offset + 1] = 100; // element (0, 1) of the view is element 1 of x
-    expect(x.toArray()).toEqual([[0, 100, 2], [3, 4, 5]]);
+    expect(x.toArray()).toEqual([
+      [0, 100, 2],
+      [3, 4, 5],
+    ]);
   });
 
   it('reshape errors name the shapes', () => {
     const x = zeros([2, 3]);
-    expect(() => x.reshape(4)).toThrow(new ShapeError('reshape: cannot reshape (2,3) (6 elements) into (4) (4 elements)'));
+    expect(() => x.reshape(4)).toThrow(
+      new ShapeError('reshape: cannot reshape (2,3) (6 elements) into (4) (4 elements)'),
+    );
     expect(() => x.reshape(-1, 4)).toThrow('reshape: cannot reshape (2,3) (6 elements) into (-1,4)');
     expect(() => x.reshape(-1, -1)).toThrow('reshape: only one size may be -1, got (-1,-1)');
     expect(() => x.reshape(-2, -3)).toThrow(ValueError);
@@ -153,7 +189,10 @@ describe('reshape and flatten', () => {
     check(arb, ([x, a, b]) => {
       const [start, end] = a <= b ? [a, b] : [b, a];
       const s = x.ref.shape;
-      const want: Ref = { shape: [...s.slice(0, start), sizeOf(s.slice(start, end + 1)), ...s.slice(end + 1)], values: x.ref.values };
+      const want: Ref = {
+        shape: [...s.slice(0, start), sizeOf(s.slice(start, end + 1)), ...s.slice(end + 1)],
+        values: x.ref.values,
+      };
       expectTensor(M.flatten(x.tensor, start, end), want);
       expectTensor(x.tensor.flatten(start - s.length, end), want);
       expectTensor(x.tensor.flatten(), { shape: [x.ref.values.length], values: x.ref.values });
@@ -172,7 +211,10 @@ describe('squeeze, unsqueeze, broadcastTo', () => {
       expectView(all, x);
       if (ones.length > 0) {
         const first = ones[0];
-        expectTensor(x.squeeze(first - ref.shape.length), { shape: ref.shape.filter((_, i) => i !== first), values: ref.values });
+        expectTensor(x.squeeze(first - ref.shape.length), {
+          shape: ref.shape.filter((_, i) => i !== first),
+          values: ref.values,
+        });
         expectTensor(x.squeeze(ones), { shape: ref.shape.filter((d) => d !== 1), values: ref.values });
       }
     });
@@ -180,16 +222,21 @@ describe('squeeze, unsqueeze, broadcastTo', () => {
   });
 
   it('unsqueeze inserts a size-1 axis anywhere, -1 appending', () => {
-    check(anyOperandArb(0, 3).chain((x) => fc.tuple(fc.constant(x), fc.integer({ min: -x.ref.shape.length - 1, max: x.ref.shape.length }))), ([x, axis]) => {
-      const r = x.ref.shape.length;
-      const at = axis < 0 ? axis + r + 1 : axis;
-      const shape = [...x.ref.shape];
-      shape.splice(at, 0, 1);
-      const u = x.tensor.unsqueeze(axis);
-      expectTensor(u, { shape, values: x.ref.values });
-      expectView(u, x.tensor);
-      expectTensor(u.squeeze(at), x.ref);
-    });
+    check(
+      anyOperandArb(0, 3).chain((x) =>
+        fc.tuple(fc.constant(x), fc.integer({ min: -x.ref.shape.length - 1, max: x.ref.shape.length })),
+      ),
+      ([x, axis]) => {
+        const r = x.ref.shape.length;
+        const at = axis < 0 ? axis + r + 1 : axis;
+        const shape = [...x.ref.shape];
+        shape.splice(at, 0, 1);
+        const u = x.tensor.unsqueeze(axis);
+        expectTensor(u, { shape, values: x.ref.values });
+        expectView(u, x.tensor);
+        expectTensor(u.squeeze(at), x.ref);
+      },
+    );
     expect(() => zeros([2]).unsqueeze(3)).toThrow(IndexError);
   });
 
@@ -205,10 +252,15 @@ describe('squeeze, unsqueeze, broadcastTo', () => {
       const target = [...lead, ...x.ref.shape.map((d, i) => (d === 1 ? grow[i] : d))];
       const b = x.tensor.broadcastTo(target);
       const grid: Ref = { shape: target, values: new Array(sizeOf(target)).fill(0) };
-      expectTensor(b, refBinary(grid, x.ref, (_, v) => v));
+      expectTensor(
+        b,
+        refBinary(grid, x.ref, (_, v) => v),
+      );
       expectView(b, x.tensor);
     });
-    expect(() => zeros([2, 3]).broadcastTo([3, 3])).toThrow(new ShapeError('broadcastTo: cannot broadcast (2,3) to (3,3)'));
+    expect(() => zeros([2, 3]).broadcastTo([3, 3])).toThrow(
+      new ShapeError('broadcastTo: cannot broadcast (2,3) to (3,3)'),
+    );
     expect(() => zeros([2, 3]).broadcastTo([3])).toThrow(ShapeError);
   });
 });
@@ -224,16 +276,27 @@ interface SliceCase {
 function entryArb(size: number): fc.Arbitrary<{ index: M.Index; entry: RefIndex; whole: boolean }> {
   const bound = fc.option(fc.integer({ min: -size - 2, max: size + 2 }), { nil: null });
   const stepArb = fc.option(fc.constantFrom(1, 2, 3, -1, -2, -3), { nil: null });
-  const ranged = fc.tuple(bound, bound, stepArb, fc.constantFrom('string', 'object', 'partial')).map(([start, stop, step, form]) => {
-    let index: M.Index;
-    if (form === 'string') index = `${start ?? ''}:${stop ?? ''}${step === null ? '' : `:${step}`}`;
-    else if (form === 'object') index = { start, stop, step };
-    else index = { ...(start === null ? {} : { start }), ...(stop === null ? {} : { stop }), ...(step === null ? {} : { step }) };
-    return { index, entry: { keep: slicePositions(size, start, stop, step) } as RefIndex, whole: false };
-  });
-  const whole = fc.constantFrom<M.Index>(':', null, '::', {}).map((index) => ({ index, entry: { keep: [...Array(size).keys()] } as RefIndex, whole: true }));
+  const ranged = fc
+    .tuple(bound, bound, stepArb, fc.constantFrom('string', 'object', 'partial'))
+    .map(([start, stop, step, form]) => {
+      let index: M.Index;
+      if (form === 'string') index = `${start ?? ''}:${stop ?? ''}${step === null ? '' : `:${step}`}`;
+      else if (form === 'object') index = { start, stop, step };
+      else
+        index = {
+          ...(start === null ? {} : { start }),
+          ...(stop === null ? {} : { stop }),
+          ...(step === null ? {} : { step }),
+        };
+      return { index, entry: { keep: slicePositions(size, start, stop, step) } as RefIndex, whole: false };
+    });
+  const whole = fc
+    .constantFrom<M.Index>(':', null, '::', {})
+    .map((index) => ({ index, entry: { keep: [...Array(size).keys()] } as RefIndex, whole: true }));
   if (size === 0) return fc.oneof(ranged, whole);
-  const pick = fc.integer({ min: -size, max: size - 1 }).map((i) => ({ index: i as M.Index, entry: { pick: i < 0 ? i + size : i } as RefIndex, whole: false }));
+  const pick = fc
+    .integer({ min: -size, max: size - 1 })
+    .map((i) => ({ index: i as M.Index, entry: { pick: i < 0 ? i + size : i } as RefIndex, whole: false }));
   return fc.oneof(pick, ranged, whole);
 }
 
@@ -266,27 +329,49 @@ const sliceCaseArb: fc.Arbitrary<SliceCase> = anyOperandArb().chain((x) =>
 
 describe('slice (basic indexing)', () => {
   it('matches Python indexing for numbers, strings, Slice objects, null and "..." on strided inputs', () => {
-    check(sliceCaseArb, ({ x, index, entries }) => {
-      const s = x.tensor.slice(...index);
-      expectTensor(s, refSlice(x.ref, entries), x.tensor.dtype, undefined, JSON.stringify(index));
-      expectView(s, x.tensor);
-    }, 200);
+    check(
+      sliceCaseArb,
+      ({ x, index, entries }) => {
+        const s = x.tensor.slice(...index);
+        expectTensor(s, refSlice(x.ref, entries), x.tensor.dtype, undefined, JSON.stringify(index));
+        expectView(s, x.tensor);
+      },
+      200,
+    );
   });
 
   it('composes: a slice of a slice is the reference of the reference', () => {
-    check(sliceCaseArb.chain((first) => {
-      const once = refSlice(first.x.ref, first.entries);
-      const inner = first.x.tensor.slice(...first.index);
-      return fc.tuple(...once.shape.map(entryArb)).map((items) => ({ inner, once, items }));
-    }), ({ inner, once, items }) => {
-      expectTensor(inner.slice(...items.map((i) => i.index)), refSlice(once, items.map((i) => i.entry)));
-    }, 100);
+    check(
+      sliceCaseArb.chain((first) => {
+        const once = refSlice(first.x.ref, first.entries);
+        const inner = first.x.tensor.slice(...first.index);
+        return fc.tuple(...once.shape.map(entryArb)).map((items) => ({ inner, once, items }));
+      }),
+      ({ inner, once, items }) => {
+        expectTensor(
+          inner.slice(...items.map((i) => i.index)),
+          refSlice(
+            once,
+            items.map((i) => i.entry),
+          ),
+        );
+      },
+      100,
+    );
   });
 
   it('negative steps reverse, including the whole tensor', () => {
     const x = arange(12).reshape(3, 4);
-    expect(x.slice('::-1').toArray()).toEqual([[8, 9, 10, 11], [4, 5, 6, 7], [0, 1, 2, 3]]);
-    expect(x.slice('...', '::-2').toArray()).toEqual([[3, 1], [7, 5], [11, 9]]);
+    expect(x.slice('::-1').toArray()).toEqual([
+      [8, 9, 10, 11],
+      [4, 5, 6, 7],
+      [0, 1, 2, 3],
+    ]);
+    expect(x.slice('...', '::-2').toArray()).toEqual([
+      [3, 1],
+      [7, 5],
+      [11, 9],
+    ]);
     expect(x.slice({ start: -1, stop: 0, step: -1 }, 2).toArray()).toEqual([10, 6]);
     expect(x.slice('::-1', '::-1').slice('::-1', '::-1').toArray()).toEqual(x.toArray());
     expect(x.slice(1, '5:1:-1').toArray()).toEqual([7, 6]);
@@ -296,7 +381,10 @@ describe('slice (basic indexing)', () => {
 
   it('"..." stands for as many whole axes as needed, anywhere', () => {
     const x = arange(24).reshape(2, 3, 4);
-    expect(x.slice('...', 0).toArray()).toEqual([[0, 4, 8], [12, 16, 20]]);
+    expect(x.slice('...', 0).toArray()).toEqual([
+      [0, 4, 8],
+      [12, 16, 20],
+    ]);
     expect(x.slice(1, '...').shape).toEqual([3, 4]);
     expect(x.slice(0, '...', 1).toArray()).toEqual([1, 5, 9]);
     expect(x.slice('...').shape).toEqual([2, 3, 4]);
@@ -322,23 +410,44 @@ describe('views share storage', () => {
     const col = x.T.slice(2);
     const flat = x.reshape(-1);
     const deep = x.unsqueeze(0).squeeze(0).slice('...', '::-1');
-    for (const v of [row, col, flat, deep, x.T, x.broadcastTo([4, 2, 3]), x.swapaxes(0, 1), x.permute(1, 0)]) expectView(v, x);
+    for (const v of [row, col, flat, deep, x.T, x.broadcastTo([4, 2, 3]), x.swapaxes(0, 1), x.permute(1, 0)])
+      expectView(v, x);
     row.data[row.offset + 2 * row.strides[0]] = 7; // x[1, 2]
-    expect(x.toArray()).toEqual([[0, 0, 0], [0, 0, 7]]);
+    expect(x.toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 7],
+    ]);
     expect(col.toArray()).toEqual([0, 7]);
     expect(read(flat)).toEqual([0, 0, 0, 0, 0, 7]);
-    expect(deep.toArray()).toEqual([[0, 0, 0], [7, 0, 0]]);
+    expect(deep.toArray()).toEqual([
+      [0, 0, 0],
+      [7, 0, 0],
+    ]);
     deep.data[deep.offset] = 5; // deep[0, 0] is x[0, 2]
     expect(x.slice(0, 2).item()).toBe(5);
   });
 
   it('contiguous() returns the same object when already contiguous and a fresh copy otherwise', () => {
     const x = arange(24, undefined, undefined, { dtype: 'float32' }).reshape(2, 3, 4);
-    for (const v of [x, x.slice(1), x.slice(1, '1:3'), x.slice(0, 1, '1:3'), x.slice('0:1').reshape(3, 4), x.unsqueeze(1), zeros([])]) {
+    for (const v of [
+      x,
+      x.slice(1),
+      x.slice(1, '1:3'),
+      x.slice(0, 1, '1:3'),
+      x.slice('0:1').reshape(3, 4),
+      x.unsqueeze(1),
+      zeros([]),
+    ]) {
       expect(v.isContiguous).toBe(true);
       expect(v.contiguous()).toBe(v);
     }
-    for (const v of [x.T, x.slice('...', 1, '1:3'), x.slice('...', '::2'), x.slice('::-1'), x.slice(0).broadcastTo([2, 3, 4])]) {
+    for (const v of [
+      x.T,
+      x.slice('...', 1, '1:3'),
+      x.slice('...', '::2'),
+      x.slice('::-1'),
+      x.slice(0).broadcastTo([2, 3, 4]),
+    ]) {
       expect(v.isContiguous).toBe(false);
       const c = v.contiguous();
       expect(c).not.toBe(v);

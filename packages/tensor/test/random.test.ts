@@ -31,8 +31,14 @@ describe('reproducibility', () => {
 
   it('every wrapper is reproducible under seed()', () => {
     const draw = () => [
-      read(rand([5])), read(randn([5])), read(uniform(-2, 3, [5])), read(normal(1, 2, [5])),
-      read(randint(0, 100, [5])), read(permutation(10)), read(choice(10, 5)), read(choice(10, 5, { replace: false })),
+      read(rand([5])),
+      read(randn([5])),
+      read(uniform(-2, 3, [5])),
+      read(normal(1, 2, [5])),
+      read(randint(0, 100, [5])),
+      read(permutation(10)),
+      read(choice(10, 5)),
+      read(choice(10, 5, { replace: false })),
     ];
     seed(7);
     const first = draw();
@@ -52,9 +58,13 @@ describe('reproducibility', () => {
 
   it('rand and uniform float64 draw new Generator(seed).uniform(low, high)', () => {
     const g = new Generator(5);
-    expect(read(rand([4], { dtype: 'float64', generator: new Generator(5) }))).toEqual(range(4).map(() => g.uniform(0, 1)));
+    expect(read(rand([4], { dtype: 'float64', generator: new Generator(5) }))).toEqual(
+      range(4).map(() => g.uniform(0, 1)),
+    );
     const h = new Generator(6);
-    expect(read(uniform(-3, 2, [4], { dtype: 'float64', generator: new Generator(6) }))).toEqual(range(4).map(() => h.uniform(-3, 2)));
+    expect(read(uniform(-3, 2, [4], { dtype: 'float64', generator: new Generator(6) }))).toEqual(
+      range(4).map(() => h.uniform(-3, 2)),
+    );
     const k = new Generator(8);
     expect(read(randint(-5, 5, [6], { generator: new Generator(8) }))).toEqual(range(6).map(() => k.integer(-5, 5)));
   });
@@ -77,8 +87,10 @@ describe('reproducibility', () => {
 describe('shapes, dtypes and ranges', () => {
   it('float wrappers give float32 by default and float64 on request', () => {
     for (const make of [
-      (o: object) => rand([2, 3], o), (o: object) => randn([2, 3], o),
-      (o: object) => uniform(0, 1, [2, 3], o), (o: object) => normal(0, 1, [2, 3], o),
+      (o: object) => rand([2, 3], o),
+      (o: object) => randn([2, 3], o),
+      (o: object) => uniform(0, 1, [2, 3], o),
+      (o: object) => normal(0, 1, [2, 3], o),
     ]) {
       const f32 = make({});
       const f64 = make({ dtype: 'float64' });
@@ -87,7 +99,9 @@ describe('shapes, dtypes and ranges', () => {
     expect(rand(4).shape).toEqual([4]);
     expect(rand([]).shape).toEqual([]);
     expect(randn([0, 3]).size).toBe(0);
-    expect(() => rand([2], { dtype: 'int32' as never })).toThrow(new DTypeError('rand: dtype must be float32 or float64, got int32'));
+    expect(() => rand([2], { dtype: 'int32' as never })).toThrow(
+      new DTypeError('rand: dtype must be float32 or float64, got int32'),
+    );
   });
 
   it('rand and uniform stay in [low, high); randint in [low, high) as int32', () => {
@@ -167,11 +181,20 @@ describe('choice', () => {
     expect(Math.abs(share - 0.8)).toBeLessThan(5 * Math.sqrt((0.8 * 0.2) / 4000));
     const weighted = read(choice(4, 2, { p: tensor([0, 1, 0, 1]), replace: false, generator: new Generator(8) }));
     expect(sorted(weighted)).toEqual([1, 3]);
-    expect(() => choice(3, 1, { p: [1, 1] })).toThrow(new ValueError('choice: p has 2 entries but the population has 3'));
+    expect(() => choice(3, 1, { p: [1, 1] })).toThrow(
+      new ValueError('choice: p has 2 entries but the population has 3'),
+    );
   });
 
   it('from a tensor picks rows', () => {
-    const x = tensor([[1, 1], [2, 2], [3, 3]], { dtype: 'float64' });
+    const x = tensor(
+      [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ],
+      { dtype: 'float64' },
+    );
     const c = choice(x, 5, { generator: new Generator(9) });
     expect([c.dtype, c.shape]).toEqual(['float64', [5, 2]]);
     for (const row of c.toArray() as number[][]) expect(row[0]).toBe(row[1]);

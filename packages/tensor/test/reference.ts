@@ -201,9 +201,15 @@ const SENTINEL = 99;
  * A tensor of `dtype` and `shape` holding `values` (row-major, cast to the dtype) with `layout`,
  * built directly with the Tensor constructor from computed strides and offset.
  */
-export function makeTensor(dtype: DType, shape: readonly number[], values: readonly number[], layout: Layout = contiguousLayout(shape.length)): Tensor {
+export function makeTensor(
+  dtype: DType,
+  shape: readonly number[],
+  values: readonly number[],
+  layout: Layout = contiguousLayout(shape.length),
+): Tensor {
   const rank = shape.length;
-  if (values.length !== sizeOf(shape)) throw new Error(`makeTensor: ${values.length} values for shape (${shape.join(',')})`);
+  if (values.length !== sizeOf(shape))
+    throw new Error(`makeTensor: ${values.length} values for shape (${shape.join(',')})`);
   const magnitude = new Array<number>(rank);
   let span = 1;
   for (let k = rank - 1; k >= 0; k--) {

@@ -6,8 +6,21 @@
  */
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
-  Generator, clearStoragePool, conv2d, getBackend, matmul, setBackend, maxPool2d, randn, recordStorage, recycleStorage, setStoragePoolCapacity,
-  setStorageRecycling, storagePoolStatus, zeros, type Tensor,
+  Generator,
+  clearStoragePool,
+  conv2d,
+  getBackend,
+  matmul,
+  setBackend,
+  maxPool2d,
+  randn,
+  recordStorage,
+  recycleStorage,
+  setStoragePoolCapacity,
+  setStorageRecycling,
+  storagePoolStatus,
+  zeros,
+  type Tensor,
 } from '../src/index.js';
 
 const LARGE = 100_000; // float32 elements: 400 kB, above the pooling threshold
@@ -39,32 +52,35 @@ describe('storage pool', () => {
     expect(zeros([LARGE]).data.buffer).not.toBe(buffer); // taken once only
   });
 
-  it.each(['js', 'wasm'] as const)('ops that overwrite their whole output give the same results from recycled buffers full of NaN (%s kernels)', (backend) => {
-    const previous = getBackend();
-    setBackend(backend);
-    onTestFinished(() => setBackend(previous));
-    const x = randn([16, 4, 64, 64], { generator: new Generator(1) });
-    const w = randn([6, 4, 5, 5], { generator: new Generator(2) }); // outputs of ≥ 256 KiB, the pooled sizes
-    const a = randn([300, 400], { generator: new Generator(3) });
-    const ops: [string, () => Tensor][] = [
-      ['add', () => x.add(1)],
-      ['relu', () => x.relu()],
-      ['astype', () => x.astype('float64')],
-      ['copy', () => x.transpose([0, 1, 3, 2]).contiguous()],
-      ['matmul', () => matmul(a, a.T)],
-      ['conv2d', () => conv2d(x, w)],
-      ['maxPool2d', () => maxPool2d(x, { size: 2 })],
-    ];
-    for (const [name, op] of ops) {
-      const fresh = op();
-      // Hand the pool garbage of exactly this size, then run the op again.
-      const garbage = new Float32Array(fresh.size * (fresh.dtype === 'float64' ? 2 : 1)).fill(NaN);
-      recycleStorage([garbage.buffer as ArrayBuffer]);
-      const reused = op();
-      expect(reused.data.buffer, name).toBe(garbage.buffer);
-      expect(Array.from(reused.data), name).toEqual(Array.from(fresh.data));
-    }
-  });
+  it.each(['js', 'wasm'] as const)(
+    'ops that overwrite their whole output give the same results from recycled buffers full of NaN (%s kernels)',
+    (backend) => {
+      const previous = getBackend();
+      setBackend(backend);
+      onTestFinished(() => setBackend(previous));
+      const x = randn([16, 4, 64, 64], { generator: new Generator(1) });
+      const w = randn([6, 4, 5, 5], { generator: new Generator(2) }); // outputs of ≥ 256 KiB, the pooled sizes
+      const a = randn([300, 400], { generator: new Generator(3) });
+      const ops: [string, () => Tensor][] = [
+        ['add', () => x.add(1)],
+        ['relu', () => x.relu()],
+        ['astype', () => x.astype('float64')],
+        ['copy', () => x.transpose([0, 1, 3, 2]).contiguous()],
+        ['matmul', () => matmul(a, a.T)],
+        ['conv2d', () => conv2d(x, w)],
+        ['maxPool2d', () => maxPool2d(x, { size: 2 })],
+      ];
+      for (const [name, op] of ops) {
+        const fresh = op();
+        // Hand the pool garbage of exactly this size, then run the op again.
+        const garbage = new Float32Array(fresh.size * (fresh.dtype === 'float64' ? 2 : 1)).fill(NaN);
+        recycleStorage([garbage.buffer as ArrayBuffer]);
+        const reused = op();
+        expect(reused.data.buffer, name).toBe(garbage.buffer);
+        expect(Array.from(reused.data), name).toEqual(Array.from(fresh.data));
+      }
+    },
+  );
 
   it('does not pool small buffers, nor buffers of another length', () => {
     const small = recorded(1000);
@@ -102,7 +118,9 @@ describe('storage pool', () => {
     expect(storagePoolStatus()).toMatchObject({ buffers: 2, bytes: (2 * LARGE + 12) * 4 });
     expect(zeros([LARGE]).data.buffer).not.toBe([...a.allocated][0]);
     expect(zeros([LARGE + 8]).data.buffer).toBe([...c.allocated][0]);
-    expect(() => setStoragePoolCapacity(-1)).toThrow(/setStoragePoolCapacity: bytes must be a finite number ≥ 0, got -1/);
+    expect(() => setStoragePoolCapacity(-1)).toThrow(
+      /setStoragePoolCapacity: bytes must be a finite number ≥ 0, got -1/,
+    );
   });
 
   it('off: records nothing, pools nothing, and is emptied', () => {

@@ -17,7 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CHROMIUM = process.env.NN_CHROMIUM || '/usr/bin/chromium';
 const BUNDLE = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} not found; install it (apt-get install -y chromium)` : !existsSync(BUNDLE) ? `${BUNDLE} not found; run pnpm build` : '';
+const missing = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} not found; install it (apt-get install -y chromium)`
+  : !existsSync(BUNDLE)
+    ? `${BUNDLE} not found; run pnpm build`
+    : '';
 if (missing) console.warn(`[threads.browser.test] SKIPPED: ${missing}`);
 const suite = missing ? describe.skip : describe;
 
@@ -57,7 +61,15 @@ suite(`the wasm backend's worker pool as Web Workers in Chromium${missing ? ` (S
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
 
@@ -85,7 +97,8 @@ suite(`the wasm backend's worker pool as Web Workers in Chromium${missing ? ` (S
       nn.setBackend('wasm');
       nn.setThreads(2);
       compute(); // starts the pool; its workers start once this task yields to the event loop
-      for (let turn = 0; turn < 200 && nn.threadPoolStatus().ready < 1; turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+      for (let turn = 0; turn < 200 && nn.threadPoolStatus().ready < 1; turn++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
       const status = nn.threadPoolStatus();
       const threaded = compute();
       nn.setBackend('js');
@@ -101,7 +114,11 @@ suite(`the wasm backend's worker pool as Web Workers in Chromium${missing ? ` (S
     expect(errors).toEqual([]);
     expect(result.isolated).toBe(true);
     expect(result.status).toEqual({ threads: 2, workers: 1, ready: 1 });
-    expect(result.shapes).toEqual([[256, 256], [8, 32, 14, 14], [256, 256]]);
+    expect(result.shapes).toEqual([
+      [256, 256],
+      [8, 32, 14, 14],
+      [256, 256],
+    ]);
     expect(result.close).toEqual([true, true, true]);
   }, 60_000);
 });

@@ -16,23 +16,29 @@ const RUNS = 150;
 
 /** Geometries whose output sizes come out whole: OH, OW are drawn and H, W derived from them. */
 export function geometryArb(options: { pool?: boolean; twoByTwo?: boolean } = {}): fc.Arbitrary<WindowGeometry> {
-  return fc
-    .record({
-      N: fc.integer({ min: 1, max: 3 }),
-      C: fc.integer({ min: 1, max: 3 }),
-      FH: fc.integer({ min: 1, max: 4 }),
-      FW: fc.integer({ min: 1, max: 4 }),
-      strideH: fc.integer({ min: 1, max: 3 }),
-      strideW: fc.integer({ min: 1, max: 3 }),
-      padH: fc.integer({ min: 0, max: 2 }),
-      padW: fc.integer({ min: 0, max: 2 }),
-      OH: fc.integer({ min: 1, max: 4 }),
-      OW: fc.integer({ min: 1, max: 9 }),
-    })
-    // twoByTwo: the unrolled path of maxPool2d (2×2 windows, no padding).
-    .map((g) => (options.twoByTwo ? { ...g, FH: 2, FW: 2, padH: 0, padW: 0 } : g))
-    .map((g) => ({ ...g, H: (g.OH - 1) * g.strideH + g.FH - 2 * g.padH, W: (g.OW - 1) * g.strideW + g.FW - 2 * g.padW }))
-    .filter((g) => g.H >= 1 && g.W >= 1 && (!options.pool || (g.padH < g.FH && g.padW < g.FW)));
+  return (
+    fc
+      .record({
+        N: fc.integer({ min: 1, max: 3 }),
+        C: fc.integer({ min: 1, max: 3 }),
+        FH: fc.integer({ min: 1, max: 4 }),
+        FW: fc.integer({ min: 1, max: 4 }),
+        strideH: fc.integer({ min: 1, max: 3 }),
+        strideW: fc.integer({ min: 1, max: 3 }),
+        padH: fc.integer({ min: 0, max: 2 }),
+        padW: fc.integer({ min: 0, max: 2 }),
+        OH: fc.integer({ min: 1, max: 4 }),
+        OW: fc.integer({ min: 1, max: 9 }),
+      })
+      // twoByTwo: the unrolled path of maxPool2d (2×2 windows, no padding).
+      .map((g) => (options.twoByTwo ? { ...g, FH: 2, FW: 2, padH: 0, padW: 0 } : g))
+      .map((g) => ({
+        ...g,
+        H: (g.OH - 1) * g.strideH + g.FH - 2 * g.padH,
+        W: (g.OW - 1) * g.strideW + g.FW - 2 * g.padW,
+      }))
+      .filter((g) => g.H >= 1 && g.W >= 1 && (!options.pool || (g.padH < g.FH && g.padW < g.FW)))
+  );
 }
 
 /** Deterministic values from a seed; `levels` > 0 draws from few distinct values, to make ties. */
@@ -50,7 +56,15 @@ export const inputSize = (g: WindowGeometry) => g.N * g.C * g.H * g.W;
 export const colSize = (g: WindowGeometry) => g.N * g.OH * g.OW * g.C * g.FH * g.FW;
 
 /** x[n, c, ih, iw], or undefined in the padding. */
-export function pixel(x: FloatArray, offset: number, g: WindowGeometry, n: number, c: number, ih: number, iw: number): number | undefined {
+export function pixel(
+  x: FloatArray,
+  offset: number,
+  g: WindowGeometry,
+  n: number,
+  c: number,
+  ih: number,
+  iw: number,
+): number | undefined {
   if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return undefined;
   return x[offset + ((n * g.C + c) * g.H + ih) * g.W + iw];
 }
@@ -59,14 +73,18 @@ export function pixel(x: FloatArray, offset: number, g: WindowGeometry, n: numbe
  * Calls visit(index, n, c, ih, iw) for every entry of the unfold layout, in its order: index is
  * the entry's position in the N (C·FH·FW, OH·OW) matrices.
  */
-function forEachUnfoldEntry(g: WindowGeometry, visit: (index: number, n: number, c: number, ih: number, iw: number) => void): void {
+function forEachUnfoldEntry(
+  g: WindowGeometry,
+  visit: (index: number, n: number, c: number, ih: number, iw: number) => void,
+): void {
   let index = 0;
   for (let n = 0; n < g.N; n++)
     for (let c = 0; c < g.C; c++)
       for (let fh = 0; fh < g.FH; fh++)
         for (let fw = 0; fw < g.FW; fw++)
           for (let oh = 0; oh < g.OH; oh++)
-            for (let ow = 0; ow < g.OW; ow++) visit(index++, n, c, oh * g.strideH - g.padH + fh, ow * g.strideW - g.padW + fw);
+            for (let ow = 0; ow < g.OW; ow++)
+              visit(index++, n, c, oh * g.strideH - g.padH + fh, ow * g.strideW - g.padW + fw);
 }
 
 /** Σ a·b and Σ |a·b|, the scale of its rounding error. */
@@ -82,7 +100,13 @@ export function dotProduct(a: ArrayLike<number>, b: ArrayLike<number>): { value:
 
 export const widthArb = fc.constantFrom(Float64Array, Float32Array);
 
-type WindowKernel = (source: FloatArray, sourceOffset: number, g: WindowGeometry, target: FloatArray, targetOffset: number) => void;
+type WindowKernel = (
+  source: FloatArray,
+  sourceOffset: number,
+  g: WindowGeometry,
+  target: FloatArray,
+  targetOffset: number,
+) => void;
 
 /**
  * The unfold/fold suite against one implementation.
@@ -115,7 +139,8 @@ export function windowSuite(name: string, kernels: { unfold: WindowKernel; fold:
           const x = fill(new Width(xOffset + inputSize(g)), 4);
           const expected = Width.from(x);
           forEachUnfoldEntry(g, (index, n, c, ih, iw) => {
-            if (pixel(x, xOffset, g, n, c, ih, iw) !== undefined) expected[xOffset + ((n * g.C + c) * g.H + ih) * g.W + iw] += col[colOffset + index];
+            if (pixel(x, xOffset, g, n, c, ih, iw) !== undefined)
+              expected[xOffset + ((n * g.C + c) * g.H + ih) * g.W + iw] += col[colOffset + index];
           });
           kernels.fold(col, colOffset, g, x, xOffset);
           expect(Array.from(x)).toEqual(Array.from(expected));
@@ -142,9 +167,26 @@ export function windowSuite(name: string, kernels: { unfold: WindowKernel; fold:
     });
 
     it('handles images with long rows (vector runs and their tails) and stride-2 runs', () => {
-      for (const [W, stride, pad] of [[37, 1, 1], [64, 1, 2], [41, 2, 1]]) {
+      for (const [W, stride, pad] of [
+        [37, 1, 1],
+        [64, 1, 2],
+        [41, 2, 1],
+      ]) {
         const OW = (W + 2 * pad - 3) / stride + 1;
-        const g: WindowGeometry = { N: 2, C: 2, H: 5, W, FH: 3, FW: 3, strideH: 1, strideW: stride, padH: pad, padW: pad, OH: 3 + 2 * pad, OW };
+        const g: WindowGeometry = {
+          N: 2,
+          C: 2,
+          H: 5,
+          W,
+          FH: 3,
+          FW: 3,
+          strideH: 1,
+          strideW: stride,
+          padH: pad,
+          padW: pad,
+          OH: 3 + 2 * pad,
+          OW,
+        };
         const x = fill(new Float32Array(inputSize(g)), W);
         const col = new Float32Array(colSize(g));
         kernels.unfold(x, 0, g, col, 0);

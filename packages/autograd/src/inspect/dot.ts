@@ -53,7 +53,12 @@ export function gradientFor(v: Variable, traced: Map<Variable, Tensor> | null): 
 }
 
 /** @internal The lines of a Variable's label. */
-export function variableLabel(graph: CollectedGraph, v: Variable, options: ToDotOptions, traced: Map<Variable, Tensor> | null): string {
+export function variableLabel(
+  graph: CollectedGraph,
+  v: Variable,
+  options: ToDotOptions,
+  traced: Map<Variable, Tensor> | null,
+): string {
   const maxElements = options.maxElements ?? 4;
   const precision = options.precision ?? 4;
   const lines = [labelOf(graph, v)];
@@ -66,7 +71,13 @@ export function variableLabel(graph: CollectedGraph, v: Variable, options: ToDot
   return lines.join('\n');
 }
 
-function variableStatement(graph: CollectedGraph, v: Variable, options: ToDotOptions, traced: Map<Variable, Tensor> | null, isOutput: boolean): string {
+function variableStatement(
+  graph: CollectedGraph,
+  v: Variable,
+  options: ToDotOptions,
+  traced: Map<Variable, Tensor> | null,
+  isOutput: boolean,
+): string {
   const id = graph.variableIds.get(v)!;
   const kind = kindOf(v);
   const attrs = [
@@ -118,7 +129,13 @@ export function toDot(output: Variable | readonly Variable[], options: ToDotOpti
   const traced = options.trace ? traceGradients(options.trace) : null;
   const outputs = new Set(graph.outputs);
   const lines: string[] = ['digraph graph_of_computation {'];
-  const graphAttrs = [`rankdir=${options.rankdir ?? 'LR'}`, 'fontname="Helvetica"', 'bgcolor="white"', 'nodesep=0.3', 'ranksep=0.4'];
+  const graphAttrs = [
+    `rankdir=${options.rankdir ?? 'LR'}`,
+    'fontname="Helvetica"',
+    'bgcolor="white"',
+    'nodesep=0.3',
+    'ranksep=0.4',
+  ];
   if (options.title !== undefined) graphAttrs.push(`label=${dotString(options.title)}`, 'labelloc=t', 'fontsize=16');
   lines.push(`  graph [${graphAttrs.join(', ')}];`);
   lines.push('  node [fontname="Helvetica", fontsize=11, margin="0.12,0.04"];');

@@ -29,7 +29,8 @@ export interface CollectedGraph {
 export function collectGraph(outputs: Variable | readonly Variable[]): CollectedGraph {
   const roots = outputs instanceof Variable ? [outputs] : [...outputs];
   for (let i = 0; i < roots.length; i++) {
-    if (!(roots[i] instanceof Variable)) throw new TypeError(`graph inspection: output ${i} is not a Variable (got ${typeof roots[i]})`);
+    if (!(roots[i] instanceof Variable))
+      throw new TypeError(`graph inspection: output ${i} is not a Variable (got ${typeof roots[i]})`);
   }
   const variables: Variable[] = [];
   const nodes: Function[] = [];
@@ -150,7 +151,12 @@ export function previewBlock(t: Tensor, maxElements: number, precision: number):
   const rowLength = t.shape[t.ndim - 1];
   const rows: string[] = [];
   for (let r = 0; r * rowLength < cells.length; r++) {
-    rows.push(cells.slice(r * rowLength, (r + 1) * rowLength).map((c) => c.padStart(width)).join(' '));
+    rows.push(
+      cells
+        .slice(r * rowLength, (r + 1) * rowLength)
+        .map((c) => c.padStart(width))
+        .join(' '),
+    );
   }
   // Blank lines separate the matrices of a 3-d or higher tensor.
   const matrixRows = t.shape[t.ndim - 2];
@@ -166,5 +172,8 @@ export function previewBlock(t: Tensor, maxElements: number, precision: number):
 export function nodeTypeCounts(nodes: readonly Function[]): string {
   const counts = new Map<string, number>();
   for (const node of nodes) counts.set(node.name, (counts.get(node.name) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n.toLocaleString('en-US')}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ${n.toLocaleString('en-US')}`)
+    .join(', ');
 }

@@ -29,13 +29,49 @@ export interface GraphHtmlOptions {
 /** What the page's script reads: everything pre-formatted as text. */
 interface PageData {
   title: string;
-  variables: Record<string, { id: string; label: string; kind: VariableKind; shape: string; dtype: string; isOutput: boolean; value: string; grad: string | null; gradSource: 'grad' | 'trace' | null; creator: string | null }>;
-  nodes: Record<string, { id: string; type: string; rule: string; generation: number; inputs: string[]; outputs: string[]; step: number | null }>;
-  steps: { nodeId: string; type: string; rule: string; upstream: { id: string; label: string; grad: string }[]; inputs: { id: string; label: string; grad: string | null; reducedFrom: string | null }[] }[];
+  variables: Record<
+    string,
+    {
+      id: string;
+      label: string;
+      kind: VariableKind;
+      shape: string;
+      dtype: string;
+      isOutput: boolean;
+      value: string;
+      grad: string | null;
+      gradSource: 'grad' | 'trace' | null;
+      creator: string | null;
+    }
+  >;
+  nodes: Record<
+    string,
+    {
+      id: string;
+      type: string;
+      rule: string;
+      generation: number;
+      inputs: string[];
+      outputs: string[];
+      step: number | null;
+    }
+  >;
+  steps: {
+    nodeId: string;
+    type: string;
+    rule: string;
+    upstream: { id: string; label: string; grad: string }[];
+    inputs: { id: string; label: string; grad: string | null; reducedFrom: string | null }[];
+  }[];
   traceError: string | null;
 }
 
-function pageData(output: Variable, options: GraphHtmlOptions, trace: readonly BackwardStep[] | null, traceError: string | null): PageData {
+function pageData(
+  output: Variable,
+  options: GraphHtmlOptions,
+  trace: readonly BackwardStep[] | null,
+  traceError: string | null,
+): PageData {
   const graph = collectGraph(output);
   const maxElements = options.maxElements ?? 64;
   const precision = options.precision ?? 6;
@@ -78,16 +114,25 @@ function pageData(output: Variable, options: GraphHtmlOptions, trace: readonly B
     type: s.type,
     rule: s.rule,
     upstream: s.upstream.map((u) => ({ id: u.id, label: u.label, grad: text(u.grad) })),
-    inputs: s.inputs.map((x) => ({ id: x.id, label: x.label, grad: x.grad === null ? null : text(x.grad), reducedFrom: x.reducedFrom === null ? null : shapeText(x.reducedFrom) })),
+    inputs: s.inputs.map((x) => ({
+      id: x.id,
+      label: x.label,
+      grad: x.grad === null ? null : text(x.grad),
+      reducedFrom: x.reducedFrom === null ? null : shapeText(x.reducedFrom),
+    })),
   }));
   return { title: options.title ?? 'Computation graph', variables, nodes, steps, traceError };
 }
 
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** JSON safe inside a <script> element: no `</script>`, `<!--` or line separators can appear. */
 const scriptJson = (value: unknown): string =>
-  JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 const STYLE = `
   * { box-sizing: border-box; }
@@ -251,7 +296,13 @@ export async function graphHtml(output: Variable, options: GraphHtmlOptions = {}
       traceError = `No backward trace: ${(e as Error).message}`;
     }
   }
-  const dot = toDot(output, { shapes: true, values: options.values ?? false, grads: options.grads ?? false, rankdir: options.rankdir ?? 'LR', ...(trace ? { trace } : {}) });
+  const dot = toDot(output, {
+    shapes: true,
+    values: options.values ?? false,
+    grads: options.grads ?? false,
+    rankdir: options.rankdir ?? 'LR',
+    ...(trace ? { trace } : {}),
+  });
   const svg = embeddableSvg(await renderSvg(dot));
   const data = pageData(output, options, trace, traceError);
   const title = escapeHtml(data.title);

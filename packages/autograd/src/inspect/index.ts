@@ -12,11 +12,23 @@
  */
 export type { VariableKind } from './graph.js';
 export { toDot, type ToDotOptions, type RankDir } from './dot.js';
-export { graphToJSON, type GraphJSON, type VariableJSON, type NodeJSON, type EdgeJSON, type GraphToJSONOptions } from './json.js';
+export {
+  graphToJSON,
+  type GraphJSON,
+  type VariableJSON,
+  type NodeJSON,
+  type EdgeJSON,
+  type GraphToJSONOptions,
+} from './json.js';
 export { formatGraph, printGraph, type FormatGraphOptions } from './tree.js';
 export {
-  traceBackward, formatTrace,
-  type BackwardStep, type UpstreamGradient, type InputGradient, type TraceOptions, type FormatTraceOptions,
+  traceBackward,
+  formatTrace,
+  type BackwardStep,
+  type UpstreamGradient,
+  type InputGradient,
+  type TraceOptions,
+  type FormatTraceOptions,
 } from './trace.js';
 export { renderSvg, embeddableSvg } from './render.js';
 export { graphHtml, writeGraphHtml, type GraphHtmlOptions } from './html.js';

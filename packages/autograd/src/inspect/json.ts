@@ -101,7 +101,7 @@ export function graphToJSON(output: Variable | readonly Variable[], options: Gra
       requiresGrad: v.requiresGrad,
       isOutput: outputs.has(v),
       generation: v.generation,
-      creator: v.creator === null ? null : graph.nodeIds.get(v.creator) ?? null,
+      creator: v.creator === null ? null : (graph.nodeIds.get(v.creator) ?? null),
     };
     if (options.values) json.value = headValues(v.data, maxElements).values;
     if (options.grads) {

@@ -80,9 +80,16 @@ function seedTensor(output: Variable, given: Operand | undefined): Tensor {
     }
     return ones(output.shape, { dtype: output.dtype });
   }
-  const t = given instanceof Variable ? given.data : given instanceof Tensor ? given : ones(output.shape, { dtype: output.dtype }).mul(given);
+  const t =
+    given instanceof Variable
+      ? given.data
+      : given instanceof Tensor
+        ? given
+        : ones(output.shape, { dtype: output.dtype }).mul(given);
   if (formatShape(t.shape) !== formatShape(output.shape)) {
-    throw new AutogradError(`traceBackward: grad has shape ${formatShape(t.shape)} but the output has shape ${formatShape(output.shape)}`);
+    throw new AutogradError(
+      `traceBackward: grad has shape ${formatShape(t.shape)} but the output has shape ${formatShape(output.shape)}`,
+    );
   }
   return t;
 }
@@ -106,7 +113,9 @@ const constant = (t: Tensor): Variable => new Variable(t, { requiresGrad: false 
 export function traceBackward(output: Variable, options: TraceOptions = {}): BackwardStep[] {
   const graph = collectGraph(output);
   if (!output.requiresGrad) {
-    throw new AutogradError(`traceBackward: the output (shape ${formatShape(output.shape)}) does not require grad and has no creator, so there is nothing to trace`);
+    throw new AutogradError(
+      `traceBackward: the output (shape ${formatShape(output.shape)}) does not require grad and has no creator, so there is nothing to trace`,
+    );
   }
   const pending = new Map<Variable, Tensor>();
   const queued = new Set<Function>();
@@ -147,13 +156,17 @@ export function traceBackward(output: Variable, options: TraceOptions = {}): Bac
       const inputs: InputGradient[] = node.inputs.map((x, i) => {
         const raw = single ? (i === 0 ? returned : null) : (returned as readonly (Variable | null | undefined)[])[i];
         const base = { variable: x, id: graph.variableIds.get(x)!, label: labelOf(graph, x) };
-        if (!node.needsInputGrad[i] || raw === null || raw === undefined) return { ...base, grad: null, reducedFrom: null };
-        if (!(raw instanceof Variable)) throw new AutogradError(`${node.name}.backward must return Variables, got ${typeof raw} for input ${i}`);
+        if (!node.needsInputGrad[i] || raw === null || raw === undefined)
+          return { ...base, grad: null, reducedFrom: null };
+        if (!(raw instanceof Variable))
+          throw new AutogradError(`${node.name}.backward must return Variables, got ${typeof raw} for input ${i}`);
         let g = raw;
         let reducedFrom: readonly number[] | null = null;
         if (formatShape(g.shape) !== formatShape(x.shape)) {
           if (!node.broadcasts) {
-            throw new AutogradError(`${node.name}.backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(x.shape)}`);
+            throw new AutogradError(
+              `${node.name}.backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(x.shape)}`,
+            );
           }
           reducedFrom = [...g.shape];
           g = sumTo(g, x.shape);
@@ -161,7 +174,16 @@ export function traceBackward(output: Variable, options: TraceOptions = {}): Bac
         accumulate(x, g.data);
         return { ...base, grad: g.data, reducedFrom };
       });
-      steps.push({ index: steps.length, node, nodeId: graph.nodeIds.get(node)!, type: node.name, rule: node.rule, generation: node.generation, upstream, inputs });
+      steps.push({
+        index: steps.length,
+        node,
+        nodeId: graph.nodeIds.get(node)!,
+        type: node.name,
+        rule: node.rule,
+        generation: node.generation,
+        upstream,
+        inputs,
+      });
     }
   });
   return steps;
@@ -211,10 +233,13 @@ export function formatTrace(steps: readonly BackwardStep[], options: FormatTrace
   const maxElements = options.maxElements ?? 6;
   const precision = options.precision ?? 4;
   const show = (t: Tensor): string => {
-    const text = t.size <= maxElements ? previewBlock(t, maxElements, precision) : previewLine(t, maxElements, precision);
+    const text =
+      t.size <= maxElements ? previewBlock(t, maxElements, precision) : previewLine(t, maxElements, precision);
     return text.includes('\n') ? `\n${text.replace(/^/gm, '              ')}` : text;
   };
-  const lines: string[] = [`Backward trace: ${steps.length} node${steps.length === 1 ? '' : 's'}, in the order backward visits them`];
+  const lines: string[] = [
+    `Backward trace: ${steps.length} node${steps.length === 1 ? '' : 's'}, in the order backward visits them`,
+  ];
   for (const step of steps) {
     const outs = step.upstream.map((u) => `${u.label} ${shapeText(u.variable.shape)}`).join(', ');
     lines.push('', `step ${step.index + 1}/${steps.length}  ${step.type} → ${outs}  generation ${step.generation}`);
@@ -226,7 +251,10 @@ export function formatTrace(steps: readonly BackwardStep[], options: FormatTrace
         lines.push(`${label}${input.label}: no gradient (${input.variable.requiresGrad ? 'not needed' : 'constant'})`);
         return;
       }
-      const reduced = input.reducedFrom === null ? '' : `  (summed from ${shapeText(input.reducedFrom)} to ${shapeText(input.variable.shape)}: broadcasting undone)`;
+      const reduced =
+        input.reducedFrom === null
+          ? ''
+          : `  (summed from ${shapeText(input.reducedFrom)} to ${shapeText(input.variable.shape)}: broadcasting undone)`;
       lines.push(`${label}dL/d${input.label} = ${show(input.grad)}${reduced}`);
     });
   }

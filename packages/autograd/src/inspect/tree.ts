@@ -57,7 +57,8 @@ export function formatGraph(output: Variable | readonly Variable[], options: For
   const expandedNodes = new Set<Function>();
 
   const stack: Row[] = [];
-  for (let r = graph.outputs.length - 1; r >= 0; r--) stack.push({ v: graph.outputs[r], prefix: '', last: true, depth: 0 });
+  for (let r = graph.outputs.length - 1; r >= 0; r--)
+    stack.push({ v: graph.outputs[r], prefix: '', last: true, depth: 0 });
   while (stack.length > 0) {
     const { v, prefix, last, depth } = stack.pop()!;
     const connector = depth === 0 ? '' : last ? '└─ ' : '├─ ';
@@ -65,7 +66,11 @@ export function formatGraph(output: Variable | readonly Variable[], options: For
     const node = v.creator;
     if (node === null) {
       const kind = kindOf(v);
-      lines.push(kind === 'parameter' ? `${head}  parameter [params ${count(v.size)}]` : `${head}  constant = ${previewLine(v.data, maxElements, 4)}`);
+      lines.push(
+        kind === 'parameter'
+          ? `${head}  parameter [params ${count(v.size)}]`
+          : `${head}  constant = ${previewLine(v.data, maxElements, 4)}`,
+      );
       continue;
     }
     const which = node.outputs.length > 1 ? ` (output ${v.outputIndex} of ${node.outputs.length})` : '';
@@ -88,7 +93,8 @@ export function formatGraph(output: Variable | readonly Variable[], options: For
     lines.push(`${head}  ← ${node.name}${which}${paramText}`);
     const childPrefix = depth === 0 ? '' : prefix + (last ? '   ' : '│  ');
     const inputs = node.inputs;
-    for (let i = inputs.length - 1; i >= 0; i--) stack.push({ v: inputs[i], prefix: childPrefix, last: i === inputs.length - 1, depth: depth + 1 });
+    for (let i = inputs.length - 1; i >= 0; i--)
+      stack.push({ v: inputs[i], prefix: childPrefix, last: i === inputs.length - 1, depth: depth + 1 });
   }
 
   let parameters = 0;

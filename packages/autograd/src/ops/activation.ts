@@ -9,9 +9,15 @@ import type { Variable } from '../variable.js';
 
 /** The seeds' Sigmoid layer: y = 1/(1 + e^−x), dx = dy·y·(1 − y). */
 export class Sigmoid extends Function {
-  override get rule(): string { return 'Sigmoid: dx = dy·y·(1 − y)'; }
-  forward(x: Tensor): Tensor { return x.sigmoid(); }
-  backward(gy: Variable): Variable { return new SigmoidGrad().apply(gy, this.outputs[0]); }
+  override get rule(): string {
+    return 'Sigmoid: dx = dy·y·(1 − y)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+  backward(gy: Variable): Variable {
+    return new SigmoidGrad().apply(gy, this.outputs[0]);
+  }
 }
 
 /**
@@ -21,8 +27,12 @@ export class Sigmoid extends Function {
  * @example new SigmoidGrad().apply(gy, y)
  */
 export class SigmoidGrad extends Function {
-  override get rule(): string { return 'SigmoidGrad: ddy = ddx·y·(1 − y), dy_out = ddx·dy·(1 − 2y)'; }
-  forward(gy: Tensor, y: Tensor): Tensor { return sigmoidBackward(gy, y); }
+  override get rule(): string {
+    return 'SigmoidGrad: ddy = ddx·y·(1 − y), dy_out = ddx·dy·(1 − 2y)';
+  }
+  forward(gy: Tensor, y: Tensor): Tensor {
+    return sigmoidBackward(gy, y);
+  }
   backward(ggx: Variable): [Variable | null, Variable | null] {
     const [gy, y] = this.inputs;
     return [
@@ -33,8 +43,12 @@ export class SigmoidGrad extends Function {
 }
 
 export class Tanh extends Function {
-  override get rule(): string { return 'Tanh: dx = dy·(1 − y²)'; }
-  forward(x: Tensor): Tensor { return x.tanh(); }
+  override get rule(): string {
+    return 'Tanh: dx = dy·(1 − y²)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
   backward(gy: Variable): Variable {
     const y = this.outputs[0];
     return gy.mul(y.square().neg().add(1));
@@ -43,9 +57,15 @@ export class Tanh extends Function {
 
 /** max(0, x); the gradient at 0 is 0. The mask is a constant, so second derivatives are 0. */
 export class ReLU extends Function {
-  override get rule(): string { return 'ReLU: dx = dy where x > 0, else 0'; }
-  forward(x: Tensor): Tensor { return x.relu(); }
-  backward(gy: Variable): Variable { return new ReLUGrad(this.inputs[0].data).apply(gy); }
+  override get rule(): string {
+    return 'ReLU: dx = dy where x > 0, else 0';
+  }
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+  backward(gy: Variable): Variable {
+    return new ReLUGrad(this.inputs[0].data).apply(gy);
+  }
 }
 
 /**
@@ -54,17 +74,31 @@ export class ReLU extends Function {
  * @example new ReLUGrad(x).apply(gy)
  */
 export class ReLUGrad extends Function {
-  constructor(readonly x: Tensor) { super(); }
-  override get rule(): string { return 'ReLUGrad: ddy = ddx where x > 0, else 0'; }
-  forward(gy: Tensor): Tensor { return reluBackward(gy, this.x); }
-  backward(ggx: Variable): Variable { return new ReLUGrad(this.x).apply(ggx); }
+  constructor(readonly x: Tensor) {
+    super();
+  }
+  override get rule(): string {
+    return 'ReLUGrad: ddy = ddx where x > 0, else 0';
+  }
+  forward(gy: Tensor): Tensor {
+    return reluBackward(gy, this.x);
+  }
+  backward(ggx: Variable): Variable {
+    return new ReLUGrad(this.x).apply(ggx);
+  }
 }
 
 /** x where x > 0, else slope·x. */
 export class LeakyReLU extends Function {
-  constructor(readonly slope: number) { super(); }
-  override get rule(): string { return `LeakyReLU: dx = dy where x > 0, else ${this.slope}·dy`; }
-  forward(x: Tensor): Tensor { return tensorWhere(x.gt(0), x, x.mul(this.slope)); }
+  constructor(readonly slope: number) {
+    super();
+  }
+  override get rule(): string {
+    return `LeakyReLU: dx = dy where x > 0, else ${this.slope}·dy`;
+  }
+  forward(x: Tensor): Tensor {
+    return tensorWhere(x.gt(0), x, x.mul(this.slope));
+  }
   backward(gy: Variable): Variable {
     const x = this.inputs[0].data;
     return gy.mul(tensorWhere(x.gt(0), 1, this.slope).astype(gy.dtype));
@@ -73,9 +107,15 @@ export class LeakyReLU extends Function {
 
 /** Softmax along `axis` (max-shifted, stable): dx = y·(dy − Σ dy·y). */
 export class Softmax extends Function {
-  constructor(readonly axis: number) { super(); }
-  override get rule(): string { return 'Softmax: dx = y·(dy − Σ_axis dy·y)'; }
-  forward(x: Tensor): Tensor { return x.softmax(this.axis); }
+  constructor(readonly axis: number) {
+    super();
+  }
+  override get rule(): string {
+    return 'Softmax: dx = y·(dy − Σ_axis dy·y)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.softmax(this.axis);
+  }
   backward(gy: Variable): Variable {
     const y = this.outputs[0];
     const gyy = gy.mul(y);
@@ -85,9 +125,15 @@ export class Softmax extends Function {
 
 /** log(softmax(x)) as x − logsumexp(x): stable where softmax underflows. dx = dy − softmax(x)·Σ dy. */
 export class LogSoftmax extends Function {
-  constructor(readonly axis: number) { super(); }
-  override get rule(): string { return 'LogSoftmax: dx = dy − exp(y)·Σ_axis dy'; }
-  forward(x: Tensor): Tensor { return x.logSoftmax(this.axis); }
+  constructor(readonly axis: number) {
+    super();
+  }
+  override get rule(): string {
+    return 'LogSoftmax: dx = dy − exp(y)·Σ_axis dy';
+  }
+  forward(x: Tensor): Tensor {
+    return x.logSoftmax(this.axis);
+  }
   backward(gy: Variable): Variable {
     const y = this.outputs[0];
     return gy.sub(y.exp().mul(gy.sum(this.axis, { keepdims: true })));
@@ -95,16 +141,28 @@ export class LogSoftmax extends Function {
 }
 
 /** Logistic sigmoid. @example F.sigmoid(x.matmul(W)) */
-export function sigmoid(x: Operand): Variable { return new Sigmoid().apply(x); }
+export function sigmoid(x: Operand): Variable {
+  return new Sigmoid().apply(x);
+}
 /** Hyperbolic tangent. @example F.tanh(x) */
-export function tanh(x: Operand): Variable { return new Tanh().apply(x); }
+export function tanh(x: Operand): Variable {
+  return new Tanh().apply(x);
+}
 /** Rectified linear unit. @example F.relu(h) */
-export function relu(x: Operand): Variable { return new ReLU().apply(x); }
+export function relu(x: Operand): Variable {
+  return new ReLU().apply(x);
+}
 /** Leaky ReLU with `slope` for negative inputs (default 0.01). @example F.leakyRelu(h, 0.2) */
-export function leakyRelu(x: Operand, slope = 0.01): Variable { return new LeakyReLU(slope).apply(x); }
+export function leakyRelu(x: Operand, slope = 0.01): Variable {
+  return new LeakyReLU(slope).apply(x);
+}
 /** Softmax along `axis` (default last). @example F.softmax(scores) */
-export function softmax(x: Operand, axis = -1): Variable { return new Softmax(axis).apply(x); }
+export function softmax(x: Operand, axis = -1): Variable {
+  return new Softmax(axis).apply(x);
+}
 /** Log-softmax along `axis` (default last). @example F.logSoftmax(scores) */
-export function logSoftmax(x: Operand, axis = -1): Variable { return new LogSoftmax(axis).apply(x); }
+export function logSoftmax(x: Operand, axis = -1): Variable {
+  return new LogSoftmax(axis).apply(x);
+}
 
 nameNodes({ Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, Softmax, LogSoftmax });

@@ -1,6 +1,16 @@
 import {
-  type ConvOptions, type PoolOptions, type Tensor, avgPool2dBackward, conv2dBackwardFilter, conv2dBackwardInput, maxPool2dBackward, maxPool2dWithIndices,
-  avgPool2d as tensorAvgPool2d, col2im as tensorCol2im, conv2d as tensorConv2d, im2col as tensorIm2col,
+  type ConvOptions,
+  type PoolOptions,
+  type Tensor,
+  avgPool2dBackward,
+  conv2dBackwardFilter,
+  conv2dBackwardInput,
+  maxPool2dBackward,
+  maxPool2dWithIndices,
+  avgPool2d as tensorAvgPool2d,
+  col2im as tensorCol2im,
+  conv2d as tensorConv2d,
+  im2col as tensorIm2col,
 } from '@nn/tensor';
 import { Function, type Gradients, type Operand, nameNodes } from '../function.js';
 import { isGradEnabled } from '../mode.js';
@@ -38,8 +48,12 @@ import { sum } from './reduce.js';
  * const y = new Conv2d({ stride: 1, pad: 0 }).apply(x, W, b); // what F.conv2d(x, W, b) records
  */
 export class Conv2d extends Function {
-  constructor(readonly options: ConvOptions = {}) { super(); }
-  override get rule(): string { return 'Conv2d: dW = Σₙ dyₙ·colₙᵀ, dx = fold(Wᵀ·dyₙ), db = Σ dy over N, OH, OW'; }
+  constructor(readonly options: ConvOptions = {}) {
+    super();
+  }
+  override get rule(): string {
+    return 'Conv2d: dW = Σₙ dyₙ·colₙᵀ, dx = fold(Wᵀ·dyₙ), db = Σ dy over N, OH, OW';
+  }
 
   forward(x: Tensor, W: Tensor, b?: Tensor): Tensor {
     return tensorConv2d(x, W, b, this.options);
@@ -63,7 +77,14 @@ export class Conv2d extends Function {
  * Conv2d's input and filter gradients written in differentiable nodes (for createGraph), in the
  * seeds' im2col layout: col = im2col(x) (N·OH·OW, C·FH·FW).
  */
-function composedConvBackward(gy: Variable, x: Variable, W: Variable, needX: boolean, needW: boolean, options: ConvOptions): [Variable | null, Variable | null] {
+function composedConvBackward(
+  gy: Variable,
+  x: Variable,
+  W: Variable,
+  needX: boolean,
+  needW: boolean,
+  options: ConvOptions,
+): [Variable | null, Variable | null] {
   const [FN, C, FH, FW] = W.shape;
   const [N, , OH, OW] = gy.shape;
   const P = OH * OW;
@@ -88,10 +109,22 @@ function composedConvBackward(gy: Variable, x: Variable, W: Variable, needX: boo
  * @example new Im2col(5, 5, { stride: 1 }).apply(x) // same as F.im2col(x, 5, 5)
  */
 export class Im2col extends Function {
-  constructor(readonly filterHeight: number, readonly filterWidth: number, readonly options: ConvOptions = {}) { super(); }
-  override get rule(): string { return 'Im2col: dx = col2im(dy)'; }
-  forward(x: Tensor): Tensor { return tensorIm2col(x, this.filterHeight, this.filterWidth, this.options); }
-  backward(gy: Variable): Variable { return col2im(gy, this.inputs[0].shape, this.filterHeight, this.filterWidth, this.options); }
+  constructor(
+    readonly filterHeight: number,
+    readonly filterWidth: number,
+    readonly options: ConvOptions = {},
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'Im2col: dx = col2im(dy)';
+  }
+  forward(x: Tensor): Tensor {
+    return tensorIm2col(x, this.filterHeight, this.filterWidth, this.options);
+  }
+  backward(gy: Variable): Variable {
+    return col2im(gy, this.inputs[0].shape, this.filterHeight, this.filterWidth, this.options);
+  }
 }
 
 /**
@@ -99,10 +132,23 @@ export class Im2col extends Function {
  * @example new Col2im([10, 3, 7, 7], 5, 5).apply(dcol) // same as F.col2im(dcol, [10, 3, 7, 7], 5, 5)
  */
 export class Col2im extends Function {
-  constructor(readonly inputShape: readonly number[], readonly filterHeight: number, readonly filterWidth: number, readonly options: ConvOptions = {}) { super(); }
-  override get rule(): string { return 'Col2im: dcol = im2col(dx)'; }
-  forward(col: Tensor): Tensor { return tensorCol2im(col, this.inputShape, this.filterHeight, this.filterWidth, this.options); }
-  backward(gx: Variable): Variable { return im2col(gx, this.filterHeight, this.filterWidth, this.options); }
+  constructor(
+    readonly inputShape: readonly number[],
+    readonly filterHeight: number,
+    readonly filterWidth: number,
+    readonly options: ConvOptions = {},
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'Col2im: dcol = im2col(dx)';
+  }
+  forward(col: Tensor): Tensor {
+    return tensorCol2im(col, this.inputShape, this.filterHeight, this.filterWidth, this.options);
+  }
+  backward(gx: Variable): Variable {
+    return im2col(gx, this.filterHeight, this.filterWidth, this.options);
+  }
 }
 
 /**
@@ -112,14 +158,20 @@ export class Col2im extends Function {
  * @example new MaxPool2d({ size: 2 }).apply(h) // same as F.maxPool2d(h, { size: 2 })
  */
 export class MaxPool2d extends Function {
-  constructor(readonly options: PoolOptions) { super(); }
-  override get rule(): string { return 'MaxPool2d: dx = dy added at each window\'s argmax (first on ties), else 0'; }
+  constructor(readonly options: PoolOptions) {
+    super();
+  }
+  override get rule(): string {
+    return "MaxPool2d: dx = dy added at each window's argmax (first on ties), else 0";
+  }
   forward(x: Tensor): Tensor {
     const { output, indices } = maxPool2dWithIndices(x, this.options);
     if (this.needsInputGrad[0]) this.saveForBackward(indices);
     return output;
   }
-  backward(gy: Variable): Variable { return new MaxPool2dGrad(this.saved[0], this.inputs[0].shape).apply(gy); }
+  backward(gy: Variable): Variable {
+    return new MaxPool2dGrad(this.saved[0], this.inputs[0].shape).apply(gy);
+  }
 }
 
 /**
@@ -127,10 +179,21 @@ export class MaxPool2d extends Function {
  * @example new MaxPool2dGrad(indices, x.shape).apply(gy) // indices from maxPool2dWithIndices
  */
 export class MaxPool2dGrad extends Function {
-  constructor(readonly indices: Tensor, readonly inputShape: readonly number[]) { super(); }
-  override get rule(): string { return 'MaxPool2dGrad: dgy = ddx at the argmax positions'; }
-  forward(gy: Tensor): Tensor { return maxPool2dBackward(gy, this.indices, this.inputShape); }
-  backward(ggx: Variable): Variable { return take(ggx, this.indices); }
+  constructor(
+    readonly indices: Tensor,
+    readonly inputShape: readonly number[],
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'MaxPool2dGrad: dgy = ddx at the argmax positions';
+  }
+  forward(gy: Tensor): Tensor {
+    return maxPool2dBackward(gy, this.indices, this.inputShape);
+  }
+  backward(ggx: Variable): Variable {
+    return take(ggx, this.indices);
+  }
 }
 
 /**
@@ -138,10 +201,18 @@ export class MaxPool2dGrad extends Function {
  * @example new AvgPool2d({ size: 2 }).apply(h) // same as F.avgPool2d(h, { size: 2 })
  */
 export class AvgPool2d extends Function {
-  constructor(readonly options: PoolOptions) { super(); }
-  override get rule(): string { return 'AvgPool2d: dx = dy/(FH·FW) spread over each window'; }
-  forward(x: Tensor): Tensor { return tensorAvgPool2d(x, this.options); }
-  backward(gy: Variable): Variable { return new AvgPool2dGrad(this.inputs[0].shape, this.options).apply(gy); }
+  constructor(readonly options: PoolOptions) {
+    super();
+  }
+  override get rule(): string {
+    return 'AvgPool2d: dx = dy/(FH·FW) spread over each window';
+  }
+  forward(x: Tensor): Tensor {
+    return tensorAvgPool2d(x, this.options);
+  }
+  backward(gy: Variable): Variable {
+    return new AvgPool2dGrad(this.inputs[0].shape, this.options).apply(gy);
+  }
 }
 
 /**
@@ -149,10 +220,21 @@ export class AvgPool2d extends Function {
  * @example new AvgPool2dGrad(x.shape, { size: 2 }).apply(gy)
  */
 export class AvgPool2dGrad extends Function {
-  constructor(readonly inputShape: readonly number[], readonly options: PoolOptions) { super(); }
-  override get rule(): string { return 'AvgPool2dGrad: dgy = avgPool2d(ddx)'; }
-  forward(gy: Tensor): Tensor { return avgPool2dBackward(gy, this.inputShape, this.options); }
-  backward(ggx: Variable): Variable { return new AvgPool2d(this.options).apply(ggx); }
+  constructor(
+    readonly inputShape: readonly number[],
+    readonly options: PoolOptions,
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'AvgPool2dGrad: dgy = avgPool2d(ddx)';
+  }
+  forward(gy: Tensor): Tensor {
+    return avgPool2dBackward(gy, this.inputShape, this.options);
+  }
+  backward(ggx: Variable): Variable {
+    return new AvgPool2d(this.options).apply(ggx);
+  }
 }
 
 // ---- functions ------------------------------------------------------------------------------------
@@ -208,7 +290,13 @@ export function im2col(x: Operand, filterHeight: number, filterWidth: number, op
  * @example
  * F.col2im(dcol, [10, 3, 7, 7], 5, 5).shape; // [10, 3, 7, 7]
  */
-export function col2im(col: Operand, inputShape: readonly number[], filterHeight: number, filterWidth: number, options: ConvOptions = {}): Variable {
+export function col2im(
+  col: Operand,
+  inputShape: readonly number[],
+  filterHeight: number,
+  filterWidth: number,
+  options: ConvOptions = {},
+): Variable {
   return new Col2im([...inputShape], filterHeight, filterWidth, { ...options }).apply(col);
 }
 

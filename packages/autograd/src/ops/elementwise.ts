@@ -25,9 +25,15 @@ export abstract class BroadcastingFunction extends Function {
  *   x1 ──┘
  */
 export class Add extends BroadcastingFunction {
-  override get rule(): string { return 'Add: dx0 = dy, dx1 = dy'; }
-  forward(x0: Tensor, x1: Tensor): Tensor { return x0.add(x1); }
-  backward(gy: Variable): Gradients2 { return [gy, gy]; }
+  override get rule(): string {
+    return 'Add: dx0 = dy, dx1 = dy';
+  }
+  forward(x0: Tensor, x1: Tensor): Tensor {
+    return x0.add(x1);
+  }
+  backward(gy: Variable): Gradients2 {
+    return [gy, gy];
+  }
 }
 
 /**
@@ -35,8 +41,12 @@ export class Add extends BroadcastingFunction {
  * (the "swap" of the apple example: d(price)/d(apple) = apple_num · tax).
  */
 export class Mul extends BroadcastingFunction {
-  override get rule(): string { return 'Mul: dx0 = dy·x1, dx1 = dy·x0'; }
-  forward(x0: Tensor, x1: Tensor): Tensor { return x0.mul(x1); }
+  override get rule(): string {
+    return 'Mul: dx0 = dy·x1, dx1 = dy·x0';
+  }
+  forward(x0: Tensor, x1: Tensor): Tensor {
+    return x0.mul(x1);
+  }
   backward(gy: Variable): Gradients2 {
     const [x0, x1] = this.inputs;
     return [this.needsInputGrad[0] ? gy.mul(x1) : null, this.needsInputGrad[1] ? gy.mul(x0) : null];
@@ -46,14 +56,24 @@ export class Mul extends BroadcastingFunction {
 type Gradients2 = [Variable | null, Variable | null];
 
 export class Sub extends BroadcastingFunction {
-  override get rule(): string { return 'Sub: dx0 = dy, dx1 = −dy'; }
-  forward(x0: Tensor, x1: Tensor): Tensor { return x0.sub(x1); }
-  backward(gy: Variable): Gradients2 { return [gy, this.needsInputGrad[1] ? gy.neg() : null]; }
+  override get rule(): string {
+    return 'Sub: dx0 = dy, dx1 = −dy';
+  }
+  forward(x0: Tensor, x1: Tensor): Tensor {
+    return x0.sub(x1);
+  }
+  backward(gy: Variable): Gradients2 {
+    return [gy, this.needsInputGrad[1] ? gy.neg() : null];
+  }
 }
 
 export class Div extends BroadcastingFunction {
-  override get rule(): string { return 'Div: dx0 = dy/x1, dx1 = −dy·x0/x1²'; }
-  forward(x0: Tensor, x1: Tensor): Tensor { return x0.div(x1); }
+  override get rule(): string {
+    return 'Div: dx0 = dy/x1, dx1 = −dy·x0/x1²';
+  }
+  forward(x0: Tensor, x1: Tensor): Tensor {
+    return x0.div(x1);
+  }
   backward(gy: Variable): Gradients2 {
     const [x0, x1] = this.inputs;
     const g0 = gy.div(x1);
@@ -63,8 +83,12 @@ export class Div extends BroadcastingFunction {
 
 /** x0 ** x1. The exponent's gradient (which needs log x0) is computed only when the exponent requires grad. */
 export class Pow extends BroadcastingFunction {
-  override get rule(): string { return 'Pow: dx0 = dy·x1·x0^(x1−1), dx1 = dy·y·log(x0)'; }
-  forward(x0: Tensor, x1: Tensor): Tensor { return x0.pow(x1); }
+  override get rule(): string {
+    return 'Pow: dx0 = dy·x1·x0^(x1−1), dx1 = dy·y·log(x0)';
+  }
+  forward(x0: Tensor, x1: Tensor): Tensor {
+    return x0.pow(x1);
+  }
   backward(gy: Variable): Gradients2 {
     const [x0, x1] = this.inputs;
     const g0 = this.needsInputGrad[0] ? gy.mul(x1).mul(x0.pow(x1.sub(1))) : null;
@@ -76,59 +100,116 @@ export class Pow extends BroadcastingFunction {
 // ---- unary ----------------------------------------------------------------------------------------
 
 export class Neg extends Function {
-  override get rule(): string { return 'Neg: dx = −dy'; }
-  forward(x: Tensor): Tensor { return x.neg(); }
-  backward(gy: Variable): Variable { return gy.neg(); }
+  override get rule(): string {
+    return 'Neg: dx = −dy';
+  }
+  forward(x: Tensor): Tensor {
+    return x.neg();
+  }
+  backward(gy: Variable): Variable {
+    return gy.neg();
+  }
 }
 
 export class Exp extends Function {
-  override get rule(): string { return 'Exp: dx = dy·y'; }
-  forward(x: Tensor): Tensor { return x.exp(); }
-  backward(gy: Variable): Variable { return gy.mul(this.outputs[0]); }
+  override get rule(): string {
+    return 'Exp: dx = dy·y';
+  }
+  forward(x: Tensor): Tensor {
+    return x.exp();
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.outputs[0]);
+  }
 }
 
 export class Log extends Function {
-  override get rule(): string { return 'Log: dx = dy/x'; }
-  forward(x: Tensor): Tensor { return x.log(); }
-  backward(gy: Variable): Variable { return gy.div(this.inputs[0]); }
+  override get rule(): string {
+    return 'Log: dx = dy/x';
+  }
+  forward(x: Tensor): Tensor {
+    return x.log();
+  }
+  backward(gy: Variable): Variable {
+    return gy.div(this.inputs[0]);
+  }
 }
 
 export class Sqrt extends Function {
-  override get rule(): string { return 'Sqrt: dx = dy/(2y)'; }
-  forward(x: Tensor): Tensor { return x.sqrt(); }
-  backward(gy: Variable): Variable { return gy.div(this.outputs[0].mul(2)); }
+  override get rule(): string {
+    return 'Sqrt: dx = dy/(2y)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.sqrt();
+  }
+  backward(gy: Variable): Variable {
+    return gy.div(this.outputs[0].mul(2));
+  }
 }
 
 export class Sin extends Function {
-  override get rule(): string { return 'Sin: dx = dy·cos(x)'; }
-  forward(x: Tensor): Tensor { return x.sin(); }
-  backward(gy: Variable): Variable { return gy.mul(this.inputs[0].cos()); }
+  override get rule(): string {
+    return 'Sin: dx = dy·cos(x)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.sin();
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.inputs[0].cos());
+  }
 }
 
 export class Cos extends Function {
-  override get rule(): string { return 'Cos: dx = −dy·sin(x)'; }
-  forward(x: Tensor): Tensor { return x.cos(); }
-  backward(gy: Variable): Variable { return gy.mul(this.inputs[0].sin()).neg(); }
+  override get rule(): string {
+    return 'Cos: dx = −dy·sin(x)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.cos();
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.inputs[0].sin()).neg();
+  }
 }
 
 export class Square extends Function {
-  override get rule(): string { return 'Square: dx = 2x·dy'; }
-  forward(x: Tensor): Tensor { return x.square(); }
-  backward(gy: Variable): Variable { return gy.mul(this.inputs[0].mul(2)); }
+  override get rule(): string {
+    return 'Square: dx = 2x·dy';
+  }
+  forward(x: Tensor): Tensor {
+    return x.square();
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.inputs[0].mul(2));
+  }
 }
 
 /** |x|; the gradient at 0 is 0 (sign(0) = 0), as in PyTorch. */
 export class Abs extends Function {
-  override get rule(): string { return 'Abs: dx = dy·sign(x)'; }
-  forward(x: Tensor): Tensor { return x.abs(); }
-  backward(gy: Variable): Variable { return gy.mul(this.inputs[0].data.sign()); }
+  override get rule(): string {
+    return 'Abs: dx = dy·sign(x)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.abs();
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.inputs[0].data.sign());
+  }
 }
 
 /** Limits x to [min, max]; the gradient flows where min ≤ x ≤ max (PyTorch's convention at the bounds). */
 export class Clip extends Function {
-  constructor(readonly min: number, readonly max: number) { super(); }
-  override get rule(): string { return `Clip: dx = dy where ${this.min} ≤ x ≤ ${this.max}, else 0`; }
-  forward(x: Tensor): Tensor { return x.clip(this.min, this.max); }
+  constructor(
+    readonly min: number,
+    readonly max: number,
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return `Clip: dx = dy where ${this.min} ≤ x ≤ ${this.max}, else 0`;
+  }
+  forward(x: Tensor): Tensor {
+    return x.clip(this.min, this.max);
+  }
   backward(gy: Variable): Variable {
     const x = this.inputs[0].data;
     return gy.mul(logicalAnd(x.ge(this.min), x.le(this.max)));
@@ -137,9 +218,15 @@ export class Clip extends Function {
 
 /** Picks x0 where `condition` holds, else x1 (broadcast together); the condition is a constant. */
 export class Where extends BroadcastingFunction {
-  constructor(readonly condition: Tensor) { super(); }
-  override get rule(): string { return 'Where: dx0 = where(c, dy, 0), dx1 = where(c, 0, dy)'; }
-  forward(x0: Tensor, x1: Tensor): Tensor { return tensorWhere(this.condition, x0, x1); }
+  constructor(readonly condition: Tensor) {
+    super();
+  }
+  override get rule(): string {
+    return 'Where: dx0 = where(c, dy, 0), dx1 = where(c, 0, dy)';
+  }
+  forward(x0: Tensor, x1: Tensor): Tensor {
+    return tensorWhere(this.condition, x0, x1);
+  }
   backward(gy: Variable): Gradients2 {
     const c = this.condition;
     return [this.needsInputGrad[0] ? where(c, gy, 0) : null, this.needsInputGrad[1] ? where(c, 0, gy) : null];
@@ -149,31 +236,57 @@ export class Where extends BroadcastingFunction {
 // ---- functions ------------------------------------------------------------------------------------
 
 /** a + b with broadcasting. @example F.add(x, 1) */
-export function add(a: Operand, b: Operand): Variable { return new Add().apply(a, b); }
+export function add(a: Operand, b: Operand): Variable {
+  return new Add().apply(a, b);
+}
 /** a − b with broadcasting. @example F.sub(1, x) */
-export function sub(a: Operand, b: Operand): Variable { return new Sub().apply(a, b); }
+export function sub(a: Operand, b: Operand): Variable {
+  return new Sub().apply(a, b);
+}
 /** a · b elementwise with broadcasting. @example F.mul(x, W) */
-export function mul(a: Operand, b: Operand): Variable { return new Mul().apply(a, b); }
+export function mul(a: Operand, b: Operand): Variable {
+  return new Mul().apply(a, b);
+}
 /** a / b with broadcasting. @example F.div(x, 2) */
-export function div(a: Operand, b: Operand): Variable { return new Div().apply(a, b); }
+export function div(a: Operand, b: Operand): Variable {
+  return new Div().apply(a, b);
+}
 /** a ** b with broadcasting. @example F.pow(x, 3) */
-export function pow(a: Operand, b: Operand): Variable { return new Pow().apply(a, b); }
+export function pow(a: Operand, b: Operand): Variable {
+  return new Pow().apply(a, b);
+}
 /** −x. @example F.neg(x) */
-export function neg(x: Operand): Variable { return new Neg().apply(x); }
+export function neg(x: Operand): Variable {
+  return new Neg().apply(x);
+}
 /** eˣ. @example F.exp(x) */
-export function exp(x: Operand): Variable { return new Exp().apply(x); }
+export function exp(x: Operand): Variable {
+  return new Exp().apply(x);
+}
 /** Natural logarithm. @example F.log(x) */
-export function log(x: Operand): Variable { return new Log().apply(x); }
+export function log(x: Operand): Variable {
+  return new Log().apply(x);
+}
 /** √x. @example F.sqrt(x) */
-export function sqrt(x: Operand): Variable { return new Sqrt().apply(x); }
+export function sqrt(x: Operand): Variable {
+  return new Sqrt().apply(x);
+}
 /** sin x. @example F.sin(x) */
-export function sin(x: Operand): Variable { return new Sin().apply(x); }
+export function sin(x: Operand): Variable {
+  return new Sin().apply(x);
+}
 /** cos x. @example F.cos(x) */
-export function cos(x: Operand): Variable { return new Cos().apply(x); }
+export function cos(x: Operand): Variable {
+  return new Cos().apply(x);
+}
 /** x². @example F.square(x) */
-export function square(x: Operand): Variable { return new Square().apply(x); }
+export function square(x: Operand): Variable {
+  return new Square().apply(x);
+}
 /** |x|. @example F.abs(x) */
-export function abs(x: Operand): Variable { return new Abs().apply(x); }
+export function abs(x: Operand): Variable {
+  return new Abs().apply(x);
+}
 /** Limits x to [min, max]. @example F.clip(p, 1e-7, 1 - 1e-7) */
 export function clip(x: Operand, min: number, max: number): Variable {
   if (!(min <= max)) throw new ValueError(`clip: need min <= max, got min=${min}, max=${max}`);

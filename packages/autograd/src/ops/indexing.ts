@@ -10,9 +10,15 @@ import type { Variable } from '../variable.js';
 
 /** NumPy basic indexing (numbers, slices, '...'), a view of x. Backward scatters dy into zeros. */
 export class GetItem extends Function {
-  constructor(readonly indices: readonly Index[]) { super(); }
-  override get rule(): string { return 'GetItem: dx = zeros(x.shape) with dx[indices] = dy'; }
-  forward(x: Tensor): Tensor { return x.slice(...this.indices); }
+  constructor(readonly indices: readonly Index[]) {
+    super();
+  }
+  override get rule(): string {
+    return 'GetItem: dx = zeros(x.shape) with dx[indices] = dy';
+  }
+  forward(x: Tensor): Tensor {
+    return x.slice(...this.indices);
+  }
   backward(gy: Variable): Variable {
     const x = this.inputs[0];
     return new GetItemGrad(this.indices, x.shape).apply(gy);
@@ -21,8 +27,15 @@ export class GetItem extends Function {
 
 /** GetItem's backward as a node: writes dy into zeros of the input's shape; its backward is GetItem. */
 export class GetItemGrad extends Function {
-  constructor(readonly indices: readonly Index[], readonly shape: readonly number[]) { super(); }
-  override get rule(): string { return 'GetItemGrad: dgy = ddx[indices]'; }
+  constructor(
+    readonly indices: readonly Index[],
+    readonly shape: readonly number[],
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'GetItemGrad: dgy = ddx[indices]';
+  }
   forward(gy: Tensor): Tensor {
     const out = zeros(this.shape, { dtype: gy.dtype });
     const target = out.slice(...this.indices);
@@ -32,7 +45,9 @@ export class GetItemGrad extends Function {
     ]);
     return out;
   }
-  backward(ggx: Variable): Variable { return getItem(ggx, ...this.indices); }
+  backward(ggx: Variable): Variable {
+    return getItem(ggx, ...this.indices);
+  }
 }
 
 type GatherKind = 'take' | 'gather';
@@ -43,9 +58,17 @@ type GatherKind = 'take' | 'gather';
  * dy back at the indices (indexAdd / scatterAdd), so repeated indices accumulate.
  */
 export class Gather extends Function {
-  constructor(readonly indices: Tensor | readonly number[], readonly axis: number | undefined, readonly kind: GatherKind) { super(); }
+  constructor(
+    readonly indices: Tensor | readonly number[],
+    readonly axis: number | undefined,
+    readonly kind: GatherKind,
+  ) {
+    super();
+  }
   override get rule(): string {
-    return this.kind === 'take' ? 'Gather (take): dx = indexAdd(zeros(x.shape), indices, dy, axis)' : 'Gather: dx = scatterAdd(zeros(x.shape), indices, dy, axis)';
+    return this.kind === 'take'
+      ? 'Gather (take): dx = indexAdd(zeros(x.shape), indices, dy, axis)'
+      : 'Gather: dx = scatterAdd(zeros(x.shape), indices, dy, axis)';
   }
   forward(x: Tensor): Tensor {
     return this.kind === 'take' ? x.take(this.indices, this.axis) : x.gather(this.indices as Tensor, this.axis!);
@@ -62,13 +85,21 @@ export class GatherGrad extends Function {
     readonly axis: number | undefined,
     readonly kind: GatherKind,
     readonly shape: readonly number[],
-  ) { super(); }
-  override get rule(): string { return 'GatherGrad: dgy = gather(ddx, indices, axis)'; }
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'GatherGrad: dgy = gather(ddx, indices, axis)';
+  }
   forward(gy: Tensor): Tensor {
     const target = zeros(this.shape, { dtype: gy.dtype });
-    return this.kind === 'take' ? indexAdd(target, this.indices, gy, this.axis) : scatterAdd(target, this.indices as Tensor, gy, this.axis!);
+    return this.kind === 'take'
+      ? indexAdd(target, this.indices, gy, this.axis)
+      : scatterAdd(target, this.indices as Tensor, gy, this.axis!);
   }
-  backward(ggx: Variable): Variable { return new Gather(this.indices, this.axis, this.kind).apply(ggx); }
+  backward(ggx: Variable): Variable {
+    return new Gather(this.indices, this.axis, this.kind).apply(ggx);
+  }
 }
 
 /**

@@ -14,8 +14,12 @@ import { softmax } from './activation.js';
  * Targets are int32 labels of shape x.shape[:-1], or one-hot / probability rows of x's shape.
  */
 export class SoftmaxCrossEntropy extends Function {
-  constructor(readonly target: Tensor) { super(); }
-  override get rule(): string { return 'SoftmaxCrossEntropy: dx = (softmax(x) − t)·dy/N'; }
+  constructor(readonly target: Tensor) {
+    super();
+  }
+  override get rule(): string {
+    return 'SoftmaxCrossEntropy: dx = (softmax(x) − t)·dy/N';
+  }
 
   forward(x: Tensor): Tensor {
     if (x.ndim === 0) throw new ShapeError('softmaxCrossEntropy: scores must have a class axis, got a 0-d tensor');
@@ -23,7 +27,9 @@ export class SoftmaxCrossEntropy extends Function {
     const classes = x.shape[x.ndim - 1];
     const rows = x.size / classes;
     // The probabilities backward needs come from the same pass over the exponentials.
-    const { probabilities, logProbabilities: logp } = this.needsInputGrad[0] ? softmaxWithLog(x) : { probabilities: null, logProbabilities: x.logSoftmax(-1) };
+    const { probabilities, logProbabilities: logp } = this.needsInputGrad[0]
+      ? softmaxWithLog(x)
+      : { probabilities: null, logProbabilities: x.logSoftmax(-1) };
     let total = 0;
     if (t.dtype === 'int32') {
       checkLabels(t, x.shape);
@@ -32,7 +38,9 @@ export class SoftmaxCrossEntropy extends Function {
       for (let r = 0; r < rows; r++) {
         const label = labels.data[labels.offset + r];
         if (label < 0 || label >= classes) {
-          throw new IndexError(`softmaxCrossEntropy: label ${label} of row ${r} is out of range for ${classes} classes`);
+          throw new IndexError(
+            `softmaxCrossEntropy: label ${label} of row ${r} is out of range for ${classes} classes`,
+          );
         }
         total -= lp.data[lp.offset + r * classes + label];
       }
@@ -56,8 +64,14 @@ export class SoftmaxCrossEntropy extends Function {
     const classes = x.shape[x.ndim - 1];
     const rows = x.size / classes;
     const target = this.target;
-    if (!isGradEnabled() && target.dtype === 'int32') return new Variable(this.labelGradient(gy.data.item() / rows), { requiresGrad: false });
-    const t = target.dtype === 'int32' ? oneHot(target, classes, { dtype: x.dtype }) : target.dtype === x.dtype ? target : target.astype(x.dtype);
+    if (!isGradEnabled() && target.dtype === 'int32')
+      return new Variable(this.labelGradient(gy.data.item() / rows), { requiresGrad: false });
+    const t =
+      target.dtype === 'int32'
+        ? oneHot(target, classes, { dtype: x.dtype })
+        : target.dtype === x.dtype
+          ? target
+          : target.astype(x.dtype);
     // With createGraph the probabilities must be a function of x (so the Hessian is right):
     // recompute them as a graph; otherwise the saved ones are exact and cheaper.
     const p = isGradEnabled() ? softmax(x, -1) : new Variable(this.saved[0], { requiresGrad: false });
@@ -72,7 +86,8 @@ export class SoftmaxCrossEntropy extends Function {
     const gradient = this.saved[0].mul(scale);
     const classes = gradient.shape[gradient.ndim - 1];
     const labels = this.target.contiguous();
-    for (let r = 0; r < labels.size; r++) gradient.data[r * classes + (labels.data[labels.offset + r] as number)] -= scale;
+    for (let r = 0; r < labels.size; r++)
+      gradient.data[r * classes + (labels.data[labels.offset + r] as number)] -= scale;
     return gradient;
   }
 }
@@ -80,7 +95,9 @@ export class SoftmaxCrossEntropy extends Function {
 function checkLabels(t: Tensor, shape: readonly number[]): void {
   const expected = shape.slice(0, -1);
   if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
-    throw new ShapeError(`softmaxCrossEntropy: labels must have shape ${formatShape(expected)} for scores of shape ${formatShape(shape)}, got ${formatShape(t.shape)}`);
+    throw new ShapeError(
+      `softmaxCrossEntropy: labels must have shape ${formatShape(expected)} for scores of shape ${formatShape(shape)}, got ${formatShape(t.shape)}`,
+    );
   }
 }
 
@@ -95,8 +112,10 @@ function checkLabels(t: Tensor, shape: readonly number[]): void {
  */
 export function softmaxCrossEntropy(x: Operand, target: Tensor | Variable): Variable {
   const t = target instanceof Variable ? target.data : target;
-  if (!(t instanceof Tensor)) throw new DTypeError(`softmaxCrossEntropy: target must be a Tensor or Variable, got ${typeof t}`);
-  if (t.dtype === 'bool') throw new DTypeError('softmaxCrossEntropy: targets must be int32 labels or float probabilities, got bool');
+  if (!(t instanceof Tensor))
+    throw new DTypeError(`softmaxCrossEntropy: target must be a Tensor or Variable, got ${typeof t}`);
+  if (t.dtype === 'bool')
+    throw new DTypeError('softmaxCrossEntropy: targets must be int32 labels or float probabilities, got bool');
   return new SoftmaxCrossEntropy(t).apply(x);
 }
 

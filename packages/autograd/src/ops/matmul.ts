@@ -17,8 +17,12 @@ import { reshape, transpose } from './movement.js';
  * back with SumTo.
  */
 export class MatMul extends Function {
-  override get rule(): string { return 'MatMul: dX = dY·Wᵀ, dW = Xᵀ·dY'; }
-  forward(x: Tensor, W: Tensor): Tensor { return x.matmul(W); }
+  override get rule(): string {
+    return 'MatMul: dX = dY·Wᵀ, dW = Xᵀ·dY';
+  }
+  forward(x: Tensor, W: Tensor): Tensor {
+    return x.matmul(W);
+  }
   backward(gy: Variable): [Variable | null, Variable | null] {
     const [x, W] = this.inputs;
     const [needX, needW] = this.needsInputGrad;

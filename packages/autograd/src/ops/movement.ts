@@ -1,4 +1,12 @@
-import { ShapeError, type Tensor, ValueError, concat as tensorConcat, formatShape, normalizeAxes, normalizeAxis } from '@nn/tensor';
+import {
+  ShapeError,
+  type Tensor,
+  ValueError,
+  concat as tensorConcat,
+  formatShape,
+  normalizeAxes,
+  normalizeAxis,
+} from '@nn/tensor';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { asVariable, type Variable } from '../variable.js';
 import { sum, sumTo } from './reduce.js';
@@ -9,17 +17,31 @@ import { sum, sumTo } from './reduce.js';
  */
 
 export class Reshape extends Function {
-  constructor(readonly shape: readonly number[]) { super(); }
-  override get rule(): string { return 'Reshape: dx = reshape(dy, x.shape)'; }
-  forward(x: Tensor): Tensor { return x.reshape(this.shape); }
-  backward(gy: Variable): Variable { return reshape(gy, this.inputs[0].shape); }
+  constructor(readonly shape: readonly number[]) {
+    super();
+  }
+  override get rule(): string {
+    return 'Reshape: dx = reshape(dy, x.shape)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.reshape(this.shape);
+  }
+  backward(gy: Variable): Variable {
+    return reshape(gy, this.inputs[0].shape);
+  }
 }
 
 /** Permutes the axes (reverses them when no `axes`); backward applies the inverse permutation. */
 export class Transpose extends Function {
-  constructor(readonly axes?: readonly number[]) { super(); }
-  override get rule(): string { return 'Transpose: dx = transpose(dy, inverse(axes))'; }
-  forward(x: Tensor): Tensor { return x.transpose(this.axes); }
+  constructor(readonly axes?: readonly number[]) {
+    super();
+  }
+  override get rule(): string {
+    return 'Transpose: dx = transpose(dy, inverse(axes))';
+  }
+  forward(x: Tensor): Tensor {
+    return x.transpose(this.axes);
+  }
   backward(gy: Variable): Variable {
     if (this.axes === undefined) return transpose(gy);
     const ndim = this.axes.length;
@@ -34,10 +56,18 @@ export class Transpose extends Function {
  * is SumTo, the Sum over the broadcast axes.
  */
 export class BroadcastTo extends Function {
-  constructor(readonly shape: readonly number[]) { super(); }
-  override get rule(): string { return 'BroadcastTo: dx = sumTo(dy, x.shape)'; }
-  forward(x: Tensor): Tensor { return x.broadcastTo(this.shape); }
-  backward(gy: Variable): Variable { return sumTo(gy, this.inputs[0].shape); }
+  constructor(readonly shape: readonly number[]) {
+    super();
+  }
+  override get rule(): string {
+    return 'BroadcastTo: dx = sumTo(dy, x.shape)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.broadcastTo(this.shape);
+  }
+  backward(gy: Variable): Variable {
+    return sumTo(gy, this.inputs[0].shape);
+  }
 }
 
 /**
@@ -48,9 +78,18 @@ export class BroadcastTo extends Function {
  *   x (1,D) ──[Repeat N, axis 0]──► y (N,D)        dy (N,D) ──[Sum axis 0]──► dx (1,D)
  */
 export class Repeat extends Function {
-  constructor(readonly repeats: number, readonly axis?: number) { super(); }
-  override get rule(): string { return 'Repeat: dx = Σ over the repeats of dy (Sum)'; }
-  forward(x: Tensor): Tensor { return x.repeat(this.repeats, this.axis); }
+  constructor(
+    readonly repeats: number,
+    readonly axis?: number,
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'Repeat: dx = Σ over the repeats of dy (Sum)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.repeat(this.repeats, this.axis);
+  }
   backward(gy: Variable): Variable {
     const x = this.inputs[0];
     const shape = this.axis === undefined ? [x.size] : x.shape;
@@ -63,9 +102,15 @@ export class Repeat extends Function {
 
 /** Joins inputs along `axis`; backward splits dy at the same boundaries. */
 export class Concat extends Function {
-  constructor(readonly axis: number) { super(); }
-  override get rule(): string { return 'Concat: dx_i = split(dy, axis)[i]'; }
-  forward(...xs: Tensor[]): Tensor { return tensorConcat(xs, this.axis); }
+  constructor(readonly axis: number) {
+    super();
+  }
+  override get rule(): string {
+    return 'Concat: dx_i = split(dy, axis)[i]';
+  }
+  forward(...xs: Tensor[]): Tensor {
+    return tensorConcat(xs, this.axis);
+  }
   backward(gy: Variable): Variable[] {
     const at = normalizeAxis('concat', this.axis, gy.ndim);
     const bounds: number[] = [];
@@ -77,10 +122,21 @@ export class Concat extends Function {
 
 /** Splits into pieces along `axis` (several outputs); backward concatenates the pieces' gradients. */
 export class Split extends Function {
-  constructor(readonly sections: number | readonly number[], readonly axis: number) { super(); }
-  override get rule(): string { return 'Split: dx = concat(dy_0, dy_1, ..., axis)'; }
-  forward(x: Tensor): Tensor[] { return x.split(this.sections, this.axis); }
-  backward(...gys: Variable[]): Variable { return concat(gys, this.axis); }
+  constructor(
+    readonly sections: number | readonly number[],
+    readonly axis: number,
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'Split: dx = concat(dy_0, dy_1, ..., axis)';
+  }
+  forward(x: Tensor): Tensor[] {
+    return x.split(this.sections, this.axis);
+  }
+  backward(...gys: Variable[]): Variable {
+    return concat(gys, this.axis);
+  }
 }
 
 // ---- functions ------------------------------------------------------------------------------------
@@ -108,7 +164,8 @@ export function broadcastTo(x: Operand, shape: readonly number[]): Variable {
 
 /** np.repeat with one count: each element `repeats` times along `axis` (flattened when no axis). @example F.repeat(x, 7, 0) */
 export function repeat(x: Operand, repeats: number, axis?: number): Variable {
-  if (!Number.isInteger(repeats) || repeats < 0) throw new ValueError(`repeat: repeats must be a non-negative integer, got ${repeats}`);
+  if (!Number.isInteger(repeats) || repeats < 0)
+    throw new ValueError(`repeat: repeats must be a non-negative integer, got ${repeats}`);
   return new Repeat(repeats, axis).apply(x);
 }
 
@@ -126,11 +183,16 @@ export function split(x: Operand, sections: number | readonly number[], axis = 0
 /** Removes size-1 axes (all, or those named): a Reshape. @example F.squeeze(x, 1) */
 export function squeeze(x: Operand, axis?: number | readonly number[]): Variable {
   const v = asVariable('squeeze', x);
-  const drop = axis === undefined ? v.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, v.ndim);
+  const drop =
+    axis === undefined ? v.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, v.ndim);
   for (const d of drop) {
-    if (v.shape[d] !== 1) throw new ShapeError(`squeeze: axis ${d} of shape ${formatShape(v.shape)} has size ${v.shape[d]}, not 1`);
+    if (v.shape[d] !== 1)
+      throw new ShapeError(`squeeze: axis ${d} of shape ${formatShape(v.shape)} has size ${v.shape[d]}, not 1`);
   }
-  return reshape(v, v.shape.filter((_, d) => !drop.includes(d)));
+  return reshape(
+    v,
+    v.shape.filter((_, d) => !drop.includes(d)),
+  );
 }
 
 /** Inserts a size-1 axis at `axis`: a Reshape. @example F.unsqueeze(b, 0) */

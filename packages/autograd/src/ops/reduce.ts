@@ -27,11 +27,16 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
 export class Sum extends Function {
   readonly keepdims: boolean;
   private axes: number[] = [];
-  constructor(readonly axis: AxisSpec, options: ReduceOptions = {}) {
+  constructor(
+    readonly axis: AxisSpec,
+    options: ReduceOptions = {},
+  ) {
     super();
     this.keepdims = options.keepdims ?? false;
   }
-  override get rule(): string { return 'Sum: dx = broadcastTo(dy, x.shape) (Repeat)'; }
+  override get rule(): string {
+    return 'Sum: dx = broadcastTo(dy, x.shape) (Repeat)';
+  }
   forward(x: Tensor): Tensor {
     this.axes = normalizeAxes('sum', this.axis, x.ndim);
     return x.sum(this.axes, { keepdims: this.keepdims });
@@ -49,8 +54,12 @@ export class Sum extends Function {
  * This is how every broadcasting node's gradient returns to its input's shape.
  */
 export class SumTo extends Function {
-  constructor(readonly shape: readonly number[]) { super(); }
-  override get rule(): string { return `SumTo: dx = broadcastTo(dy, x.shape)`; }
+  constructor(readonly shape: readonly number[]) {
+    super();
+  }
+  override get rule(): string {
+    return `SumTo: dx = broadcastTo(dy, x.shape)`;
+  }
   forward(x: Tensor): Tensor {
     const target = this.shape;
     const lead = x.ndim - target.length;
@@ -61,7 +70,9 @@ export class SumTo extends Function {
     const summed = axes.length > 0 ? x.sum(axes, { keepdims: true }) : x;
     return lead > 0 ? summed.reshape(target) : summed;
   }
-  backward(gy: Variable): Variable { return broadcastTo(gy, this.inputs[0].shape); }
+  backward(gy: Variable): Variable {
+    return broadcastTo(gy, this.inputs[0].shape);
+  }
 }
 
 /** Max and Min: the gradient goes to the positions holding the extreme value. */
@@ -69,14 +80,21 @@ abstract class Extreme extends Function {
   abstract readonly kind: 'max' | 'min';
   readonly keepdims: boolean;
   private axes: number[] = [];
-  constructor(readonly axis: AxisSpec, options: ReduceOptions = {}) {
+  constructor(
+    readonly axis: AxisSpec,
+    options: ReduceOptions = {},
+  ) {
     super();
     this.keepdims = options.keepdims ?? false;
   }
-  override get rule(): string { return `${this.name}: dx = dy/k at the k positions equal to the ${this.kind}, else 0`; }
+  override get rule(): string {
+    return `${this.name}: dx = dy/k at the k positions equal to the ${this.kind}, else 0`;
+  }
   forward(x: Tensor): Tensor {
     this.axes = normalizeAxes(this.kind, this.axis, x.ndim);
-    return this.kind === 'max' ? x.max(this.axes, { keepdims: this.keepdims }) : x.min(this.axes, { keepdims: this.keepdims });
+    return this.kind === 'max'
+      ? x.max(this.axes, { keepdims: this.keepdims })
+      : x.min(this.axes, { keepdims: this.keepdims });
   }
   backward(gy: Variable): Variable {
     const x = this.inputs[0];

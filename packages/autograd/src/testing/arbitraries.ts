@@ -30,9 +30,16 @@ export interface ShapeArbOptions {
 }
 
 function shapeBounds(options: ShapeArbOptions): Required<ShapeArbOptions> {
-  const bounds = { minRank: options.minRank ?? 0, maxRank: options.maxRank ?? 3, minSize: options.minSize ?? 1, maxSize: options.maxSize ?? 4 };
+  const bounds = {
+    minRank: options.minRank ?? 0,
+    maxRank: options.maxRank ?? 3,
+    minSize: options.minSize ?? 1,
+    maxSize: options.maxSize ?? 4,
+  };
   if (bounds.minRank < 0 || bounds.maxRank < bounds.minRank || bounds.minSize < 0 || bounds.maxSize < bounds.minSize) {
-    throw new AutogradError(`shapeArb: need 0 ≤ minRank ≤ maxRank and 0 ≤ minSize ≤ maxSize, got ${JSON.stringify(bounds)}`);
+    throw new AutogradError(
+      `shapeArb: need 0 ≤ minRank ≤ maxRank and 0 ≤ minSize ≤ maxSize, got ${JSON.stringify(bounds)}`,
+    );
   }
   return bounds;
 }
@@ -66,7 +73,8 @@ export interface BroadcastShapesArbOptions extends ShapeArbOptions {
 export function broadcastShapesArb(options: BroadcastShapesArbOptions = {}): Arbitrary<number[][]> {
   const { minRank, maxRank, minSize, maxSize } = shapeBounds(options);
   const count = options.count ?? 2;
-  if (!Number.isInteger(count) || count < 1) throw new AutogradError(`broadcastShapesArb: count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new AutogradError(`broadcastShapesArb: count must be a positive integer, got ${count}`);
   return shapeArb({ minRank, maxRank, minSize, maxSize }).chain((full) => {
     const rank = full.length;
     const operand = fc
@@ -128,7 +136,11 @@ export function tensorArb(shape: readonly number[], options: TensorArbOptions = 
   const min = options.min ?? -2;
   const max = options.max ?? 2;
   if (!(min <= max)) throw new AutogradError(`tensorArb: need min ≤ max, got min=${min}, max=${max}`);
-  if (options.decimals !== undefined && options.decimals !== null && !(Number.isInteger(options.decimals) && options.decimals >= 0)) {
+  if (
+    options.decimals !== undefined &&
+    options.decimals !== null &&
+    !(Number.isInteger(options.decimals) && options.decimals >= 0)
+  ) {
     throw new AutogradError(`tensorArb: decimals must be a non-negative integer or null, got ${options.decimals}`);
   }
   const margin = options.margin ?? 0.1;
@@ -138,7 +150,9 @@ export function tensorArb(shape: readonly number[], options: TensorArbOptions = 
   if (dtype === 'bool') {
     elements = fc.array(fc.boolean(), { minLength: size, maxLength: size }).map((bs) => bs.map(Number));
   } else if (dtype === 'int32') {
-    elements = fc.array(fc.integer({ min: Math.ceil(min), max: Math.floor(max) }), { minLength: size, maxLength: size }).map(fixed);
+    elements = fc
+      .array(fc.integer({ min: Math.ceil(min), max: Math.floor(max) }), { minLength: size, maxLength: size })
+      .map(fixed);
   } else if (options.distinct !== undefined) {
     const gap = options.distinct;
     const grid: number[] = [];
@@ -147,7 +161,9 @@ export function tensorArb(shape: readonly number[], options: TensorArbOptions = 
       if (avoid.every((p) => Math.abs(v - p) >= margin)) grid.push(Number(v.toPrecision(12)));
     }
     if (grid.length < size) {
-      throw new AutogradError(`tensorArb: ${size} distinct elements ${gap} apart do not fit in [${min}, ${max}]; widen the range or lower distinct`);
+      throw new AutogradError(
+        `tensorArb: ${size} distinct elements ${gap} apart do not fit in [${min}, ${max}]; widen the range or lower distinct`,
+      );
     }
     elements = fc.shuffledSubarray(grid, { minLength: size, maxLength: size });
   } else {
@@ -169,7 +185,10 @@ export function tensorArb(shape: readonly number[], options: TensorArbOptions = 
  * @example
  * fc.property(tensorOfShapeArb(shapeArb({ maxRank: 2 }), { min: 0.1 }), (x) => gradcheck((v) => v.log().sum(), [x]).ok);
  */
-export function tensorOfShapeArb(shapes: Arbitrary<readonly number[]>, options: TensorArbOptions = {}): Arbitrary<Tensor> {
+export function tensorOfShapeArb(
+  shapes: Arbitrary<readonly number[]>,
+  options: TensorArbOptions = {},
+): Arbitrary<Tensor> {
   return shapes.chain((shape) => tensorArb(shape, options));
 }
 
@@ -207,10 +226,31 @@ function printable(t: Tensor): Tensor {
  * expressionGraphArb({ ops: EXPRESSION_OPS.filter((op) => op !== 'where') });
  */
 export const EXPRESSION_OPS = [
-  'add', 'sub', 'mul', 'div', 'pow', 'where',
-  'neg', 'exp', 'log', 'sqrt', 'sin', 'cos', 'square', 'abs', 'clip', 'powScalar',
-  'tanh', 'sigmoid', 'relu', 'softmax', 'logSoftmax',
-  'sum', 'mean', 'max', 'min',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'where',
+  'neg',
+  'exp',
+  'log',
+  'sqrt',
+  'sin',
+  'cos',
+  'square',
+  'abs',
+  'clip',
+  'powScalar',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'softmax',
+  'logSoftmax',
+  'sum',
+  'mean',
+  'max',
+  'min',
 ] as const;
 
 /** One of `EXPRESSION_OPS`. */
@@ -272,7 +312,12 @@ interface Choice {
 }
 
 const SCALAR_EXPONENTS = [2, 3, 0.5, -1, 1.5] as const;
-const CLIP_BOUNDS = [[-1, 1], [-0.5, 0.5], [0, 1], [-2, 0.3]] as const;
+const CLIP_BOUNDS = [
+  [-1, 1],
+  [-0.5, 0.5],
+  [0, 1],
+  [-2, 0.3],
+] as const;
 /** Intermediate values stay below this magnitude, so rounding in the differences stays small. */
 const BOUND = 100;
 
@@ -292,10 +337,23 @@ export function expressionGraphArb(options: ExpressionGraphArbOptions = {}): Arb
   const ops = options.ops ?? EXPRESSION_OPS;
   if (ops.length === 0) throw new AutogradError('expressionGraphArb: ops must not be empty');
   const margin = options.margin ?? 0.1;
-  const choice: Arbitrary<Choice> = fc.record({ op: fc.constantFrom(...ops), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
+  const choice: Arbitrary<Choice> = fc.record({
+    op: fc.constantFrom(...ops),
+    a: fc.nat(99),
+    b: fc.nat(99),
+    k: fc.nat(99),
+  });
   return fc
     .integer({ min: options.minInputs ?? 1, max: options.maxInputs ?? 3 })
-    .chain((count) => broadcastShapesArb({ count, minRank: 0, maxRank: options.maxRank ?? 3, minSize: 1, maxSize: options.maxSize ?? 3 }))
+    .chain((count) =>
+      broadcastShapesArb({
+        count,
+        minRank: 0,
+        maxRank: options.maxRank ?? 3,
+        minSize: 1,
+        maxSize: options.maxSize ?? 3,
+      }),
+    )
     .chain((shapes) =>
       fc.tuple(
         fc.tuple(...shapes.map((shape) => tensorArb(shape, { min: -2, max: 2, avoid: [0], margin }))),
@@ -330,7 +388,9 @@ function build(inputs: Tensor[], choices: readonly Choice[], margin: number): Ex
     const y = values.length - 1 - (b % values.length);
     const data = values[x].data;
     switch (op) {
-      case 'add': case 'sub': case 'mul':
+      case 'add':
+      case 'sub':
+      case 'mul':
         push({ op, args: [x, y] });
         break;
       case 'div': {
@@ -353,7 +413,8 @@ function build(inputs: Tensor[], choices: readonly Choice[], margin: number): Ex
         // The condition is a constant mask (taken from x's sign pattern now), not differentiated.
         push({ op, args: [x, y], condition: data.gt(0) });
         break;
-      case 'log': case 'sqrt': {
+      case 'log':
+      case 'sqrt': {
         const operand = positive(x);
         if (operand !== null) push({ op, args: [operand] });
         break;
@@ -363,18 +424,24 @@ function build(inputs: Tensor[], choices: readonly Choice[], margin: number): Ex
         if (operand !== null) push({ op, args: [operand] });
         break;
       }
-      case 'relu': case 'abs':
+      case 'relu':
+      case 'abs':
         if (minAbs(data) >= margin) push({ op, args: [x] });
         break;
       case 'clip': {
         const bounds = CLIP_BOUNDS[k % CLIP_BOUNDS.length];
-        if (minAbs(data.sub(bounds[0])) >= margin && minAbs(data.sub(bounds[1])) >= margin) push({ op, args: [x], bounds });
+        if (minAbs(data.sub(bounds[0])) >= margin && minAbs(data.sub(bounds[1])) >= margin)
+          push({ op, args: [x], bounds });
         break;
       }
-      case 'softmax': case 'logSoftmax':
+      case 'softmax':
+      case 'logSoftmax':
         if (data.ndim > 0) push({ op, args: [x], axis: (k % data.ndim) - data.ndim });
         break;
-      case 'sum': case 'mean': case 'max': case 'min': {
+      case 'sum':
+      case 'mean':
+      case 'max':
+      case 'min': {
         // k picks an axis or (k % (ndim + 1) === ndim) all of them; keepdims keeps values broadcastable.
         const pick = k % (data.ndim + 1);
         const axis = pick === data.ndim ? undefined : pick;
@@ -397,13 +464,21 @@ function build(inputs: Tensor[], choices: readonly Choice[], margin: number): Ex
   const inputCount = inputs.length;
   const program = steps.slice();
   const f = (...xs: Variable[]): Variable => {
-    if (xs.length !== inputCount) throw new AutogradError(`expression graph: expected ${inputCount} inputs, got ${xs.length}`);
+    if (xs.length !== inputCount)
+      throw new AutogradError(`expression graph: expected ${inputCount} inputs, got ${xs.length}`);
     const vs = xs.slice();
     for (const step of program) vs.push(apply(step, vs));
     return vs[vs.length - 1];
   };
   const description = describe(inputs, program);
-  return { inputs, f, description, ops: program.map((s) => s.op), toString: () => description, [fc.toStringMethod]: () => description } as ExpressionGraph;
+  return {
+    inputs,
+    f,
+    description,
+    ops: program.map((s) => s.op),
+    toString: () => description,
+    [fc.toStringMethod]: () => description,
+  } as ExpressionGraph;
 }
 
 function apply(step: Step, vs: readonly Variable[]): Variable {
@@ -412,31 +487,56 @@ function apply(step: Step, vs: readonly Variable[]): Variable {
   const other = y ?? step.constant ?? 0;
   const keepdims = { keepdims: true };
   switch (step.op) {
-    case 'add': return x.add(other);
-    case 'sub': return x.sub(other);
-    case 'mul': return x.mul(other);
-    case 'div': return x.div(other);
-    case 'pow': return x.pow(other);
-    case 'powScalar': return x.pow(step.constant!);
-    case 'where': return where(step.condition!, x, y!);
-    case 'neg': return x.neg();
-    case 'exp': return x.exp();
-    case 'log': return x.log();
-    case 'sqrt': return x.sqrt();
-    case 'sin': return x.sin();
-    case 'cos': return x.cos();
-    case 'square': return x.square();
-    case 'abs': return x.abs();
-    case 'clip': return x.clip(step.bounds![0], step.bounds![1]);
-    case 'tanh': return x.tanh();
-    case 'sigmoid': return x.sigmoid();
-    case 'relu': return x.relu();
-    case 'softmax': return x.softmax(step.axis);
-    case 'logSoftmax': return x.logSoftmax(step.axis);
-    case 'sum': return x.sum(step.axis, keepdims);
-    case 'mean': return x.mean(step.axis, keepdims);
-    case 'max': return x.max(step.axis, keepdims);
-    case 'min': return x.min(step.axis, keepdims);
+    case 'add':
+      return x.add(other);
+    case 'sub':
+      return x.sub(other);
+    case 'mul':
+      return x.mul(other);
+    case 'div':
+      return x.div(other);
+    case 'pow':
+      return x.pow(other);
+    case 'powScalar':
+      return x.pow(step.constant!);
+    case 'where':
+      return where(step.condition!, x, y!);
+    case 'neg':
+      return x.neg();
+    case 'exp':
+      return x.exp();
+    case 'log':
+      return x.log();
+    case 'sqrt':
+      return x.sqrt();
+    case 'sin':
+      return x.sin();
+    case 'cos':
+      return x.cos();
+    case 'square':
+      return x.square();
+    case 'abs':
+      return x.abs();
+    case 'clip':
+      return x.clip(step.bounds![0], step.bounds![1]);
+    case 'tanh':
+      return x.tanh();
+    case 'sigmoid':
+      return x.sigmoid();
+    case 'relu':
+      return x.relu();
+    case 'softmax':
+      return x.softmax(step.axis);
+    case 'logSoftmax':
+      return x.logSoftmax(step.axis);
+    case 'sum':
+      return x.sum(step.axis, keepdims);
+    case 'mean':
+      return x.mean(step.axis, keepdims);
+    case 'max':
+      return x.max(step.axis, keepdims);
+    case 'min':
+      return x.min(step.axis, keepdims);
   }
 }
 
@@ -450,7 +550,8 @@ function describe(inputs: readonly Tensor[], steps: readonly Step[]): string {
     if (step.bounds) args.push(String(step.bounds[0]), String(step.bounds[1]));
     if (step.condition) args.unshift(`${name(step.args[0])} > 0 (frozen)`);
     if (step.op === 'softmax' || step.op === 'logSoftmax') args.push(`axis ${step.axis}`);
-    if (step.op === 'sum' || step.op === 'mean' || step.op === 'max' || step.op === 'min') args.push(step.axis === undefined ? 'all axes, keepdims' : `axis ${step.axis}, keepdims`);
+    if (step.op === 'sum' || step.op === 'mean' || step.op === 'max' || step.op === 'min')
+      args.push(step.axis === undefined ? 'all axes, keepdims' : `axis ${step.axis}, keepdims`);
     lines.push(`  ${name(inputs.length + s)} = ${step.op}(${args.join(', ')})`);
   });
   lines.push(`  output: ${name(inputs.length + steps.length - 1)}`);
@@ -494,7 +595,13 @@ function withinBound(t: Tensor): boolean {
 function extremeGap(t: Tensor, axis: number | undefined, kind: 'max' | 'min'): number {
   const sign = kind === 'max' ? 1 : -1;
   // Move the reduced axis last, so each slice is a contiguous row.
-  const rows = axis === undefined ? t.reshape([1, t.size]) : t.transpose([...t.shape.keys()].filter((d) => d !== axis).concat(axis)).contiguous().reshape([-1, t.shape[axis]]);
+  const rows =
+    axis === undefined
+      ? t.reshape([1, t.size])
+      : t
+          .transpose([...t.shape.keys()].filter((d) => d !== axis).concat(axis))
+          .contiguous()
+          .reshape([-1, t.shape[axis]]);
   const [count, length] = rows.shape;
   const data = rows.toTypedArray();
   let gap = Infinity;

@@ -131,7 +131,8 @@ function prepare(inputs: readonly GradcheckInput[]): Prepared[] {
   return inputs.map((input, i) => {
     const name = (input instanceof Variable ? input.name : null) ?? `x${i}`;
     // Plain numbers and arrays go straight to float64: through float32 they would lose their low digits.
-    const source = input instanceof Variable ? input.data : input instanceof Tensor ? input : tensor(input, { dtype: 'float64' });
+    const source =
+      input instanceof Variable ? input.data : input instanceof Tensor ? input : tensor(input, { dtype: 'float64' });
     const floating = source.dtype === 'float32' || source.dtype === 'float64';
     const constant = !floating || (input instanceof Variable && !input.requiresGrad);
     // astype always copies into fresh contiguous storage, so perturbing it never touches the caller's data.
@@ -176,11 +177,19 @@ function scalarOf(y: Variable, projection: Tensor | null): number {
 
 // ---- numerical gradients -----------------------------------------------------------------------------
 
-function numerical(f: GradcheckFunction, prepared: readonly Prepared[], projection: Tensor | null, outputShape: readonly number[], eps: number): (Tensor | null)[] {
+function numerical(
+  f: GradcheckFunction,
+  prepared: readonly Prepared[],
+  projection: Tensor | null,
+  outputShape: readonly number[],
+  eps: number,
+): (Tensor | null)[] {
   const evaluate = (): number => {
     const y = callF(f, leaves(prepared), 'numericalGrad');
     if (!sameShape(y.shape, outputShape)) {
-      throw new AutogradError(`numericalGrad: f's output changed shape from ${formatShape(outputShape)} to ${formatShape(y.shape)} when an input moved by ${eps}`);
+      throw new AutogradError(
+        `numericalGrad: f's output changed shape from ${formatShape(outputShape)} to ${formatShape(y.shape)} when an input moved by ${eps}`,
+      );
     }
     return scalarOf(y, projection);
   };
@@ -218,7 +227,12 @@ function numerical(f: GradcheckFunction, prepared: readonly Prepared[], projecti
  * numericalGrad((x) => x.mul(x), [3])[0]?.item();                 // ≈ 6
  * numericalGrad((x) => x.mul(x).sum(), [[3, 4]])[0]?.toArray();  // ≈ [6, 8]
  */
-export function numericalGrad(f: GradcheckFunction, inputs: readonly GradcheckInput[], eps = DEFAULTS.eps, options: NumericalGradOptions = {}): (Tensor | null)[] {
+export function numericalGrad(
+  f: GradcheckFunction,
+  inputs: readonly GradcheckInput[],
+  eps = DEFAULTS.eps,
+  options: NumericalGradOptions = {},
+): (Tensor | null)[] {
   checkEps(eps);
   const prepared = prepare(inputs);
   return enableGrad(() => {
@@ -228,7 +242,8 @@ export function numericalGrad(f: GradcheckFunction, inputs: readonly GradcheckIn
 }
 
 function checkEps(eps: number): void {
-  if (!(eps > 0) || !Number.isFinite(eps)) throw new AutogradError(`gradcheck: eps must be a positive finite number, got ${eps}`);
+  if (!(eps > 0) || !Number.isFinite(eps))
+    throw new AutogradError(`gradcheck: eps must be a positive finite number, got ${eps}`);
 }
 
 // ---- analytic gradients ------------------------------------------------------------------------------
@@ -248,7 +263,9 @@ function analytic(f: GradcheckFunction, prepared: readonly Prepared[], seed: num
   const wanted = xs.filter((_, i) => prepared[i].differentiable);
   // An output that does not require grad does not depend on any input through the graph: all
   // gradients are zero as far as the engine knows (the numerical side will say if that is wrong).
-  const found = y.requiresGrad ? gradients(y, wanted, projection === null ? {} : { gradOutputs: [projection] }) : wanted.map(() => null);
+  const found = y.requiresGrad
+    ? gradients(y, wanted, projection === null ? {} : { gradOutputs: [projection] })
+    : wanted.map(() => null);
   let k = 0;
   const grads = prepared.map((p, i) => {
     if (!p.differentiable) return null;
@@ -281,22 +298,35 @@ function analytic(f: GradcheckFunction, prepared: readonly Prepared[], seed: num
  * report.ok;                     // true
  * report.inputs[1].maxAbsError;  // ~1e-10
  */
-export function gradcheck(f: GradcheckFunction, inputs: readonly GradcheckInput[], options: GradcheckOptions = {}): GradcheckReport {
+export function gradcheck(
+  f: GradcheckFunction,
+  inputs: readonly GradcheckInput[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
   return check('gradcheck', f, prepare(inputs), options);
 }
 
-function check(kind: GradcheckReport['kind'], f: GradcheckFunction, prepared: Prepared[], options: GradcheckOptions): GradcheckReport {
+function check(
+  kind: GradcheckReport['kind'],
+  f: GradcheckFunction,
+  prepared: Prepared[],
+  options: GradcheckOptions,
+): GradcheckReport {
   const settings: Required<GradcheckOptions> = { ...DEFAULTS, ...definedOnly(options) };
   checkEps(settings.eps);
   if (!prepared.some((p) => p.differentiable)) {
-    throw new AutogradError(`${kind}: no input to differentiate (all are integer tensors or Variables with requiresGrad false)`);
+    throw new AutogradError(
+      `${kind}: no input to differentiate (all are integer tensors or Variables with requiresGrad false)`,
+    );
   }
   return enableGrad(() => {
     const first = analytic(f, prepared, settings.seed);
     const second = analytic(f, prepared, settings.seed);
     const problems: string[] = [];
     if (first.outputDtype !== 'float64') {
-      problems.push(`f returned a ${first.outputDtype} output although its inputs are float64 (a float32 constant inside f?); the check needs float64 throughout`);
+      problems.push(
+        `f returned a ${first.outputDtype} output although its inputs are float64 (a float32 constant inside f?); the check needs float64 throughout`,
+      );
     }
     const projection = projectionFor(first.outputShape, settings.seed);
     const estimates = numerical(f, prepared, projection, first.outputShape, settings.eps);
@@ -308,7 +338,9 @@ function check(kind: GradcheckReport['kind'], f: GradcheckFunction, prepared: Pr
       const inputProblems = first.problems[i].slice();
       const drift = maxAbsDifference(a, second.grads[i]!);
       if (!(drift <= settings.nondetTol)) {
-        inputProblems.push(`backward is not deterministic: two runs differ by ${drift.toExponential(2)} (nondetTol ${settings.nondetTol})`);
+        inputProblems.push(
+          `backward is not deterministic: two runs differ by ${drift.toExponential(2)} (nondetTol ${settings.nondetTol})`,
+        );
       }
       reports.push(compare(i, p, a, n, settings, inputProblems));
     });
@@ -323,7 +355,14 @@ function check(kind: GradcheckReport['kind'], f: GradcheckFunction, prepared: Pr
   });
 }
 
-function compare(index: number, p: Prepared, a: Tensor, n: Tensor, settings: Required<GradcheckOptions>, problems: string[]): GradcheckInputReport {
+function compare(
+  index: number,
+  p: Prepared,
+  a: Tensor,
+  n: Tensor,
+  settings: Required<GradcheckOptions>,
+  problems: string[],
+): GradcheckInputReport {
   const av = a.data;
   const nv = n.data;
   let maxAbsError = 0;
@@ -349,7 +388,8 @@ function compare(index: number, p: Prepared, a: Tensor, n: Tensor, settings: Req
     }
     if (!(error <= allowed)) failures++;
   }
-  if (nonFinite) problems.push('NaN or infinity in the analytic or numerical gradient (is the input in the domain of every op?)');
+  if (nonFinite)
+    problems.push('NaN or infinity in the analytic or numerical gradient (is the input in the domain of every op?)');
   return {
     index,
     name: p.name,
@@ -377,15 +417,23 @@ function compare(index: number, p: Prepared, a: Tensor, n: Tensor, settings: Req
  * @example
  * gradgradcheck((x) => x.sin().mul(x).sum(), [randn([3])]).ok; // true
  */
-export function gradgradcheck(f: GradcheckFunction, inputs: readonly GradcheckInput[], options: GradcheckOptions = {}): GradcheckReport {
+export function gradgradcheck(
+  f: GradcheckFunction,
+  inputs: readonly GradcheckInput[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
   const seed = options.seed ?? DEFAULTS.seed;
   const prepared = prepare(inputs);
-  const directions = prepared.map((p, i) => (p.differentiable ? randn(p.data.shape, { dtype: 'float64', generator: new Generator(seed + 1000 + i) }) : null));
+  const directions = prepared.map((p, i) =>
+    p.differentiable ? randn(p.data.shape, { dtype: 'float64', generator: new Generator(seed + 1000 + i) }) : null,
+  );
   const firstOrder: GradcheckFunction = (...xs) => {
     const y = callF(f, xs, 'gradgradcheck');
     const projection = projectionFor(y.shape, seed);
     const wanted = xs.filter((_, i) => prepared[i].differentiable);
-    const grads = y.requiresGrad ? gradients(y, wanted, { createGraph: true, ...(projection === null ? {} : { gradOutputs: [projection] }) }) : wanted.map(() => null);
+    const grads = y.requiresGrad
+      ? gradients(y, wanted, { createGraph: true, ...(projection === null ? {} : { gradOutputs: [projection] }) })
+      : wanted.map(() => null);
     let total: Variable | null = null;
     let k = 0;
     prepared.forEach((p, i) => {
@@ -412,7 +460,11 @@ export function gradgradcheck(f: GradcheckFunction, inputs: readonly GradcheckIn
  *   assertGradcheck((x) => swish(x).sum(), [randn([3, 4])]);
  * });
  */
-export function assertGradcheck(f: GradcheckFunction, inputs: readonly GradcheckInput[], options: GradcheckOptions = {}): GradcheckReport {
+export function assertGradcheck(
+  f: GradcheckFunction,
+  inputs: readonly GradcheckInput[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
   return assertReport(gradcheck(f, inputs, options));
 }
 
@@ -422,7 +474,11 @@ export function assertGradcheck(f: GradcheckFunction, inputs: readonly Gradcheck
  * @example
  * assertGradgradcheck((x) => x.tanh().sum(), [randn([4])]);
  */
-export function assertGradgradcheck(f: GradcheckFunction, inputs: readonly GradcheckInput[], options: GradcheckOptions = {}): GradcheckReport {
+export function assertGradgradcheck(
+  f: GradcheckFunction,
+  inputs: readonly GradcheckInput[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
   return assertReport(gradgradcheck(f, inputs, options));
 }
 
@@ -460,7 +516,15 @@ export function formatGradcheckReport(report: GradcheckReport): string {
     ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const lines = [head, ...rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd())];
+  const lines = [
+    head,
+    ...rows.map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
   for (const problem of report.problems) lines.push(`  problem: ${problem}`);
   for (const r of report.inputs) for (const problem of r.problems) lines.push(`  ${r.name}: ${problem}`);
   return lines.join('\n');

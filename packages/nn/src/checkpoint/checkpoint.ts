@@ -104,8 +104,12 @@ export async function loadCheckpoint(path: FilePath, options: LoadCheckpointOpti
   if (strict && (stray.length > 0 || (options.optimizer && !hasOptimizerState))) {
     const problems: string[] = [];
     if (stray.length > 0) problems.push(`keys under neither 'model.' nor 'optimizer.': ${list(stray)}`);
-    if (options.optimizer && !hasOptimizerState) problems.push(`an optimizer was given but the file has no 'optimizer.' keys`);
-    const hint = Object.keys(modelDict).length === 0 ? ` (is this a plain weights file? read it with load() and call model.loadStateDict())` : '';
+    if (options.optimizer && !hasOptimizerState)
+      problems.push(`an optimizer was given but the file has no 'optimizer.' keys`);
+    const hint =
+      Object.keys(modelDict).length === 0
+        ? ` (is this a plain weights file? read it with load() and call model.loadStateDict())`
+        : '';
     throw new CheckpointError(`${source}: ${problems.join('; ')}${hint}`);
   }
 
@@ -118,7 +122,9 @@ export async function loadCheckpoint(path: FilePath, options: LoadCheckpointOpti
   if (options.optimizer) {
     if (hasOptimizerState) {
       try {
-        const optimizerReport = attempt(source, 'optimizer', () => options.optimizer!.loadStateDict(optimizerDict, { strict }));
+        const optimizerReport = attempt(source, 'optimizer', () =>
+          options.optimizer!.loadStateDict(optimizerDict, { strict }),
+        );
         collect(optimizerReport, OPTIMIZER, missingKeys, unexpectedKeys);
       } catch (error) {
         options.model.loadStateDict(snapshot!, { strict: true }); // all or nothing
@@ -137,14 +143,19 @@ function attempt(source: string, part: string, load: () => unknown): unknown {
     return load();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new CheckpointError(`${source}: cannot load the '${part}.' keys into the ${part}: ${message}`, { cause: error });
+    throw new CheckpointError(`${source}: cannot load the '${part}.' keys into the ${part}: ${message}`, {
+      cause: error,
+    });
   }
 }
 
 /** Adds a loadStateDict report's key lists (when it returns them, as Module does) with the prefix. */
 function collect(report: unknown, prefix: string, missingKeys: string[], unexpectedKeys: string[]): void {
   if (typeof report !== 'object' || report === null) return;
-  const { missingKeys: missing, unexpectedKeys: unexpected } = report as { missingKeys?: unknown; unexpectedKeys?: unknown };
+  const { missingKeys: missing, unexpectedKeys: unexpected } = report as {
+    missingKeys?: unknown;
+    unexpectedKeys?: unknown;
+  };
   if (Array.isArray(missing)) missingKeys.push(...missing.map((key) => prefix + String(key)));
   if (Array.isArray(unexpected)) unexpectedKeys.push(...unexpected.map((key) => prefix + String(key)));
 }
@@ -155,6 +166,9 @@ function define(dict: Record<string, Tensor>, key: string, value: Tensor): void 
 }
 
 function list(keys: readonly string[]): string {
-  const shown = keys.slice(0, 10).map((k) => `'${k}'`).join(', ');
+  const shown = keys
+    .slice(0, 10)
+    .map((k) => `'${k}'`)
+    .join(', ');
   return keys.length > 10 ? `${shown}, … (${keys.length} in all)` : shown;
 }

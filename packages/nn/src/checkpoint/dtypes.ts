@@ -16,7 +16,8 @@ import type { DType, Storage } from '@nn/tensor';
 import { CheckpointError } from './errors.js';
 
 /** A dtype name as it appears in a safetensors header. */
-export type FileDType = 'BOOL' | 'U8' | 'I8' | 'U16' | 'I16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
+export type FileDType =
+  'BOOL' | 'U8' | 'I8' | 'U16' | 'I16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
 
 interface FileDTypeInfo {
   /** Bytes per element in the file. */
@@ -43,7 +44,15 @@ export const FILE_DTYPES: ReadonlyMap<string, FileDTypeInfo> = new Map<FileDType
 ]);
 
 /** Dtypes of the safetensors specification that this reader deliberately does not convert. */
-export const UNSUPPORTED_FILE_DTYPES: ReadonlySet<string> = new Set(['F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64']);
+export const UNSUPPORTED_FILE_DTYPES: ReadonlySet<string> = new Set([
+  'F8_E5M2',
+  'F8_E4M3',
+  'F8_E8M0',
+  'F6_E2M3',
+  'F6_E3M2',
+  'F4',
+  'C64',
+]);
 
 /** The safetensors name we write for each of our dtypes. */
 export const WRITE_DTYPES: Readonly<Record<DType, 'F32' | 'F64' | 'I32' | 'BOOL'>> = {
@@ -82,7 +91,13 @@ export function copyLittleEndian(source: Uint8Array, target: Uint8Array, itemsiz
  * The caller has already checked that the bytes exist (`begin + count·itemsize ≤ bytes.length`),
  * so the allocation here is bounded by the input: at most 4× for widening conversions (U8 → int32).
  */
-export function readStorage(bytes: Uint8Array, begin: number, count: number, fileDType: FileDType, describe: () => string): Storage {
+export function readStorage(
+  bytes: Uint8Array,
+  begin: number,
+  count: number,
+  fileDType: FileDType,
+  describe: () => string,
+): Storage {
   const info = FILE_DTYPES.get(fileDType)!;
   const source = bytes.subarray(begin, begin + count * info.itemsize);
   const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
@@ -90,7 +105,12 @@ export function readStorage(bytes: Uint8Array, begin: number, count: number, fil
     case 'F32':
     case 'F64':
     case 'I32': {
-      const out = fileDType === 'F32' ? new Float32Array(count) : fileDType === 'F64' ? new Float64Array(count) : new Int32Array(count);
+      const out =
+        fileDType === 'F32'
+          ? new Float32Array(count)
+          : fileDType === 'F64'
+            ? new Float64Array(count)
+            : new Int32Array(count);
       copyLittleEndian(source, new Uint8Array(out.buffer), info.itemsize);
       return out;
     }
@@ -121,10 +141,18 @@ function readIntegers(view: DataView, count: number, fileDType: FileDType, descr
     let value: number;
     let fits = true;
     switch (fileDType) {
-      case 'U8': value = view.getUint8(i); break;
-      case 'I8': value = view.getInt8(i); break;
-      case 'U16': value = view.getUint16(2 * i, true); break;
-      case 'I16': value = view.getInt16(2 * i, true); break;
+      case 'U8':
+        value = view.getUint8(i);
+        break;
+      case 'I8':
+        value = view.getInt8(i);
+        break;
+      case 'U16':
+        value = view.getUint16(2 * i, true);
+        break;
+      case 'I16':
+        value = view.getInt16(2 * i, true);
+        break;
       case 'U32':
         value = view.getUint32(4 * i, true);
         fits = value <= 0x7fffffff;
@@ -148,8 +176,15 @@ function readIntegers(view: DataView, count: number, fileDType: FileDType, descr
         throw new Error(`unreachable: ${fileDType}`);
     }
     if (!fits) {
-      const exact = fileDType === 'I64' ? view.getBigInt64(8 * i, true) : fileDType === 'U64' ? view.getBigUint64(8 * i, true) : value;
-      throw new CheckpointError(`${describe()}: ${fileDType} value ${exact} at flat index ${i} does not fit in int32 (the dtype ${fileDType} is read as)`);
+      const exact =
+        fileDType === 'I64'
+          ? view.getBigInt64(8 * i, true)
+          : fileDType === 'U64'
+            ? view.getBigUint64(8 * i, true)
+            : value;
+      throw new CheckpointError(
+        `${describe()}: ${fileDType} value ${exact} at flat index ${i} does not fit in int32 (the dtype ${fileDType} is read as)`,
+      );
     }
     out[i] = value;
   }

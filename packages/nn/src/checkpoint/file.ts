@@ -25,7 +25,11 @@ export type FilePath = string | URL;
  * @example
  * await save('weights.safetensors', { W: randn([784, 50]), b: zeros([50]) }, { epoch: '3' });
  */
-export async function save(path: FilePath, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
+export async function save(
+  path: FilePath,
+  tensors: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): Promise<void> {
   const bytes = encodeSafetensors(tensors, metadata);
   await writeFileAtomic(path, bytes);
 }

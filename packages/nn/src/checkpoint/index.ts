@@ -9,9 +9,19 @@
  * await loadCheckpoint('ckpt.safetensors', { model, optimizer });
  */
 export { CheckpointError } from './errors.js';
-export { encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES, type SafetensorsContents, type DecodeOptions } from './safetensors.js';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  MAX_HEADER_BYTES,
+  type SafetensorsContents,
+  type DecodeOptions,
+} from './safetensors.js';
 export { save, load, type FilePath } from './file.js';
 export {
-  saveCheckpoint, loadCheckpoint,
-  type StateDictHolder, type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadCheckpointResult,
+  saveCheckpoint,
+  loadCheckpoint,
+  type StateDictHolder,
+  type SaveCheckpointOptions,
+  type LoadCheckpointOptions,
+  type LoadCheckpointResult,
 } from './checkpoint.js';

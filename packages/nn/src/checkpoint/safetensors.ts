@@ -13,7 +13,13 @@
 import { Tensor, formatShape, type DType } from '@nn/tensor';
 import { CheckpointError } from './errors.js';
 import {
-  FILE_DTYPES, UNSUPPORTED_FILE_DTYPES, WRITE_DTYPES, WRITE_ORDER, copyLittleEndian, readStorage, type FileDType,
+  FILE_DTYPES,
+  UNSUPPORTED_FILE_DTYPES,
+  WRITE_DTYPES,
+  WRITE_ORDER,
+  copyLittleEndian,
+  readStorage,
+  type FileDType,
 } from './dtypes.js';
 
 /**
@@ -62,24 +68,31 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   const op = 'encodeSafetensors';
-  if (typeof tensors !== 'object' || tensors === null) throw new CheckpointError(`${op}: tensors must be an object of named Tensors, got ${preview(tensors)}`);
+  if (typeof tensors !== 'object' || tensors === null)
+    throw new CheckpointError(`${op}: tensors must be an object of named Tensors, got ${preview(tensors)}`);
   const metadataEntries = Object.entries(metadata ?? {});
   for (const [key, value] of metadataEntries) {
     checkWellFormed(op, `metadata key ${quote(key)}`, key);
-    if (typeof value !== 'string') throw new CheckpointError(`${op}: metadata value for key ${quote(key)} must be a string, got ${preview(value)}`);
+    if (typeof value !== 'string')
+      throw new CheckpointError(`${op}: metadata value for key ${quote(key)} must be a string, got ${preview(value)}`);
     checkWellFormed(op, `metadata value for key ${quote(key)}`, value);
   }
   const entries = Object.entries(tensors).map(([name, t]) => {
-    if (!(t instanceof Tensor)) throw new CheckpointError(`${op}: value for ${quote(name)} must be a Tensor, got ${preview(t)}`);
-    if (name === METADATA_KEY) throw new CheckpointError(`${op}: ${quote(name)} is reserved for metadata and cannot name a tensor`);
+    if (!(t instanceof Tensor))
+      throw new CheckpointError(`${op}: value for ${quote(name)} must be a Tensor, got ${preview(t)}`);
+    if (name === METADATA_KEY)
+      throw new CheckpointError(`${op}: ${quote(name)} is reserved for metadata and cannot name a tensor`);
     checkWellFormed(op, `tensor name ${quote(name)}`, name);
     const itemsize = t.data.BYTES_PER_ELEMENT;
     return { name, tensor: t, itemsize, nbytes: t.size * itemsize };
   });
-  entries.sort((a, b) => WRITE_ORDER[b.tensor.dtype] - WRITE_ORDER[a.tensor.dtype] || compareCodePoints(a.name, b.name));
+  entries.sort(
+    (a, b) => WRITE_ORDER[b.tensor.dtype] - WRITE_ORDER[a.tensor.dtype] || compareCodePoints(a.name, b.name),
+  );
 
   const parts: string[] = [];
-  if (metadataEntries.length > 0) parts.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(Object.fromEntries(metadataEntries))}`);
+  if (metadataEntries.length > 0)
+    parts.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(Object.fromEntries(metadataEntries))}`);
   let offset = 0;
   for (const e of entries) {
     const info = `{"dtype":"${WRITE_DTYPES[e.tensor.dtype]}","shape":[${e.tensor.shape.join(',')}],"data_offsets":[${offset},${offset + e.nbytes}]}`;
@@ -149,7 +162,13 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}
   const header = readHeader(bytes, source);
   const tensors = header.entries.map(({ name, fileDType, shape, begin }): [string, Tensor] => {
     const count = shapeProduct(shape);
-    const storage = readStorage(bytes, header.dataStart + begin, count, fileDType, () => `${source}: tensor ${quote(name)}`);
+    const storage = readStorage(
+      bytes,
+      header.dataStart + begin,
+      count,
+      fileDType,
+      () => `${source}: tensor ${quote(name)}`,
+    );
     return [name, new Tensor(storage, shape)];
   });
   // fromEntries defines own properties, so a tensor named "__proto__" is just a key.
@@ -172,7 +191,9 @@ export function readHeader(bytes: Uint8Array, source: string): ValidatedHeader {
   if (claimed > BigInt(MAX_HEADER_BYTES)) fail(`header length ${claimed} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const headerLength = Number(claimed);
   if (headerLength > bytes.length - 8) {
-    fail(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes leave at most ${bytes.length - 8} for the header)`);
+    fail(
+      `header length ${headerLength} runs past the end of the file (${bytes.length} bytes leave at most ${bytes.length - 8} for the header)`,
+    );
   }
   const dataStart = 8 + headerLength;
   const dataSize = bytes.length - dataStart;
@@ -219,18 +240,21 @@ function checkMetadata(value: unknown, fail: Fail): Record<string, string> {
   const metadata = value as Record<string, unknown>;
   for (const [key, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') fail(`${METADATA_KEY} value for key ${quote(key)} must be a string, got ${preview(v)}`);
-    if (hasLoneSurrogate(key) || hasLoneSurrogate(v as string)) fail(`${METADATA_KEY} entry ${quote(key)} is not valid Unicode (it has a lone surrogate)`);
+    if (hasLoneSurrogate(key) || hasLoneSurrogate(v as string))
+      fail(`${METADATA_KEY} entry ${quote(key)} is not valid Unicode (it has a lone surrogate)`);
   }
   return metadata as Record<string, string>;
 }
 
 function checkEntry(name: string, value: unknown, dataSize: number, fail: Fail): HeaderEntry {
   const where = `tensor ${quote(name)}`;
-  if (!isPlainObject(value)) fail(`${where}: expected an object with dtype, shape and data_offsets, got ${preview(value)}`);
+  if (!isPlainObject(value))
+    fail(`${where}: expected an object with dtype, shape and data_offsets, got ${preview(value)}`);
   const info = value as Record<string, unknown>;
   for (const field of ENTRY_FIELDS) if (!Object.hasOwn(info, field)) fail(`${where}: missing field '${field}'`);
   for (const field of Object.keys(info)) {
-    if (!(ENTRY_FIELDS as readonly string[]).includes(field)) fail(`${where}: unexpected field ${quote(field)} (expected dtype, shape, data_offsets)`);
+    if (!(ENTRY_FIELDS as readonly string[]).includes(field))
+      fail(`${where}: unexpected field ${quote(field)} (expected dtype, shape, data_offsets)`);
   }
 
   const fileDType = info.dtype;
@@ -278,7 +302,9 @@ function checkCoverage(entries: readonly HeaderEntry[], dataSize: number, fail: 
   let previous: HeaderEntry | undefined;
   for (const e of sorted) {
     if (e.begin < covered && previous) {
-      fail(`tensors ${quote(previous.name)} [${previous.begin}, ${previous.end}] and ${quote(e.name)} [${e.begin}, ${e.end}] overlap`);
+      fail(
+        `tensors ${quote(previous.name)} [${previous.begin}, ${previous.end}] and ${quote(e.name)} [${e.begin}, ${e.end}] overlap`,
+      );
     }
     if (e.begin > covered) fail(`bytes [${covered}, ${e.begin}) of the data section belong to no tensor`);
     covered = e.end;
@@ -298,7 +324,14 @@ function checkDuplicateKeys(text: string, fail: Fail): void {
     const c = text.charCodeAt(i);
     const top = stack[stack.length - 1];
     if (c === 0x7b /* { */) {
-      const path = stack.length === 0 ? 'header' : stack.length === 1 ? (lastKey === METADATA_KEY ? METADATA_KEY : `tensor ${quote(lastKey)}`) : `${top.path}.${lastKey}`;
+      const path =
+        stack.length === 0
+          ? 'header'
+          : stack.length === 1
+            ? lastKey === METADATA_KEY
+              ? METADATA_KEY
+              : `tensor ${quote(lastKey)}`
+            : `${top.path}.${lastKey}`;
       stack.push({ keys: new Set(), expectKey: true, path });
     } else if (c === 0x5b /* [ */) {
       stack.push({ keys: null, expectKey: false, path: '' });
@@ -319,7 +352,11 @@ function checkDuplicateKeys(text: string, fail: Fail): void {
       if (top?.keys && top.expectKey) {
         const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
         if (top.keys.has(key)) {
-          fail(stack.length === 1 ? `header has the key ${quote(key)} twice` : `${top.path} has the key ${quote(key)} twice`);
+          fail(
+            stack.length === 1
+              ? `header has the key ${quote(key)} twice`
+              : `${top.path} has the key ${quote(key)} twice`,
+          );
         }
         top.keys.add(key);
         top.expectKey = false;
@@ -358,7 +395,10 @@ function hasLoneSurrogate(s: string): boolean {
 }
 
 function checkWellFormed(op: string, what: string, s: string): void {
-  if (hasLoneSurrogate(s)) throw new CheckpointError(`${op}: ${what} is not valid Unicode (it has a lone surrogate, which UTF-8 cannot encode)`);
+  if (hasLoneSurrogate(s))
+    throw new CheckpointError(
+      `${op}: ${what} is not valid Unicode (it has a lone surrogate, which UTF-8 cannot encode)`,
+    );
 }
 
 const MAX_PREVIEW = 60;
@@ -371,7 +411,8 @@ function quote(name: string): string {
 
 /** A short description of a JSON value for messages; never serializes more than a few items. */
 function preview(value: unknown, depth = 0): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > MAX_PREVIEW ? `${value.slice(0, MAX_PREVIEW)}…` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > MAX_PREVIEW ? `${value.slice(0, MAX_PREVIEW)}…` : value);
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) {
@@ -380,6 +421,7 @@ function preview(value: unknown, depth = 0): string {
     return `[${items.join(', ')}${value.length > 8 ? `, … (${value.length} items)` : ''}]`;
   }
   if (ArrayBuffer.isView(value)) return value.constructor.name;
-  if (typeof value === 'object') return value.constructor && value.constructor !== Object ? value.constructor.name : '{…}';
+  if (typeof value === 'object')
+    return value.constructor && value.constructor !== Object ? value.constructor.name : '{…}';
   return typeof value;
 }

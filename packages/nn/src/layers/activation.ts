@@ -11,7 +11,9 @@ import { Module } from '../module.js';
  * @example new Sequential(new Linear(2, 3), new Sigmoid())
  */
 export class Sigmoid extends Module {
-  forward(x: Variable): Variable { return sigmoid(x); }
+  forward(x: Variable): Variable {
+    return sigmoid(x);
+  }
 }
 
 /**
@@ -19,7 +21,9 @@ export class Sigmoid extends Module {
  * @example new Sequential(new Linear(784, 100), new ReLU())
  */
 export class ReLU extends Module {
-  forward(x: Variable): Variable { return relu(x); }
+  forward(x: Variable): Variable {
+    return relu(x);
+  }
 }
 
 /**
@@ -27,7 +31,9 @@ export class ReLU extends Module {
  * @example new Tanh().forward(x)
  */
 export class Tanh extends Module {
-  forward(x: Variable): Variable { return tanh(x); }
+  forward(x: Variable): Variable {
+    return tanh(x);
+  }
 }
 
 /**
@@ -35,9 +41,15 @@ export class Tanh extends Module {
  * @example new LeakyReLU(0.2)
  */
 export class LeakyReLU extends Module {
-  constructor(readonly slope = 0.01) { super(); }
-  forward(x: Variable): Variable { return leakyRelu(x, this.slope); }
-  override extraRepr(): string { return `slope=${this.slope}`; }
+  constructor(readonly slope = 0.01) {
+    super();
+  }
+  forward(x: Variable): Variable {
+    return leakyRelu(x, this.slope);
+  }
+  override extraRepr(): string {
+    return `slope=${this.slope}`;
+  }
 }
 
 /**
@@ -46,9 +58,15 @@ export class LeakyReLU extends Module {
  * @example new Softmax().forward(scores).sum(-1) // ones
  */
 export class Softmax extends Module {
-  constructor(readonly axis = -1) { super(); }
-  forward(x: Variable): Variable { return softmax(x, this.axis); }
-  override extraRepr(): string { return `axis=${this.axis}`; }
+  constructor(readonly axis = -1) {
+    super();
+  }
+  forward(x: Variable): Variable {
+    return softmax(x, this.axis);
+  }
+  override extraRepr(): string {
+    return `axis=${this.axis}`;
+  }
 }
 
 /**
@@ -56,5 +74,7 @@ export class Softmax extends Module {
  * @example new Identity().forward(x) === x // true
  */
 export class Identity extends Module {
-  forward(x: Variable): Variable { return x; }
+  forward(x: Variable): Variable {
+    return x;
+  }
 }

@@ -54,10 +54,12 @@ export abstract class BatchNorm extends Module {
     options: BatchNormOptions = {},
   ) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new ValueError(`${new.target.name}: features must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0)
+      throw new ValueError(`${new.target.name}: features must be a positive integer, got ${numFeatures}`);
     this.momentum = options.momentum ?? 0.1;
     this.eps = options.eps ?? 1e-5;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`${new.target.name}: momentum must be in [0, 1], got ${this.momentum}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`${new.target.name}: momentum must be in [0, 1], got ${this.momentum}`);
     if (!(this.eps >= 0)) throw new ValueError(`${new.target.name}: eps must be >= 0, got ${this.eps}`);
     const dtype = options.dtype ?? 'float32';
     this.gamma = new Parameter(full([numFeatures], 1, { dtype }), { name: 'gamma' });
@@ -73,7 +75,9 @@ export abstract class BatchNorm extends Module {
   forward(x: Variable): Variable {
     const C = this.numFeatures;
     if (!this.ranks.includes(x.ndim) || x.shape[1] !== C) {
-      throw new ShapeError(`${this.constructor.name}(${C}): expected input of shape ${this.layout} with C = ${C}, got ${formatShape(x.shape)}`);
+      throw new ShapeError(
+        `${this.constructor.name}(${C}): expected input of shape ${this.layout} with C = ${C}, got ${formatShape(x.shape)}`,
+      );
     }
     const axes = x.shape.map((_, d) => d).filter((d) => d !== 1);
     const keptShape = x.shape.map((n, d) => (d === 1 ? n : 1)); // (1, C) or (1, C, 1, 1): broadcasts against x
@@ -82,7 +86,10 @@ export abstract class BatchNorm extends Module {
     let normalized: Variable;
     if (this.training) {
       const n = axes.reduce((count, d) => count * x.shape[d], 1);
-      if (n < 2) throw new ValueError(`${this.constructor.name}: training needs more than one value per feature to estimate a variance, got input ${formatShape(x.shape)}`);
+      if (n < 2)
+        throw new ValueError(
+          `${this.constructor.name}: training needs more than one value per feature to estimate a variance, got input ${formatShape(x.shape)}`,
+        );
       const mean = x.mean(axes, { keepdims: true });
       const centered = x.sub(mean);
       const variance = centered.square().mean(axes, { keepdims: true }); // biased: divided by n
@@ -91,7 +98,10 @@ export abstract class BatchNorm extends Module {
         const m = this.momentum;
         const dtype = this.runningMean.dtype;
         const batchMean = mean.data.reshape([C]).astype(dtype);
-        const batchVar = variance.data.reshape([C]).mul(n / (n - 1)).astype(dtype); // unbiased
+        const batchVar = variance.data
+          .reshape([C])
+          .mul(n / (n - 1))
+          .astype(dtype); // unbiased
         this.runningMean = this.runningMean.mul(1 - m).add(batchMean.mul(m));
         this.runningVar = this.runningVar.mul(1 - m).add(batchVar.mul(m));
       });

@@ -29,7 +29,9 @@ export interface Conv2dOptions {
 export function sizePair(layer: string, what: string, value: Size2d, min: number): [number, number] {
   const [h, w] = typeof value === 'number' ? [value, value] : value;
   if (![h, w].every((v) => Number.isInteger(v) && v >= min)) {
-    throw new ValueError(`${layer}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or a [height, width] pair of them, got ${JSON.stringify(value)}`);
+    throw new ValueError(
+      `${layer}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or a [height, width] pair of them, got ${JSON.stringify(value)}`,
+    );
   }
   return [h, w];
 }
@@ -71,7 +73,10 @@ export class Conv2d extends Module {
     options: Conv2dOptions = {},
   ) {
     super();
-    for (const [what, n] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
+    for (const [what, n] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+    ] as const) {
       if (!Number.isInteger(n) || n <= 0) throw new ValueError(`Conv2d: ${what} must be a positive integer, got ${n}`);
     }
     this.kernelSize = sizePair('Conv2d', 'kernelSize', kernelSize, 1);
@@ -85,12 +90,17 @@ export class Conv2d extends Module {
       generator: options.generator,
     };
     this.W = new Parameter((options.init ?? init.he())([outChannels, inChannels, FH, FW], context), { name: 'W' });
-    this.b = options.bias === false ? null : new Parameter((options.biasInit ?? init.zeros())([outChannels], context), { name: 'b' });
+    this.b =
+      options.bias === false
+        ? null
+        : new Parameter((options.biasInit ?? init.zeros())([outChannels], context), { name: 'b' });
   }
 
   forward(x: Variable): Variable {
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
-      throw new ShapeError(`Conv2d(${this.inChannels}→${this.outChannels}): expected an input of shape (N, ${this.inChannels}, H, W), got ${formatShape(x.shape)}`);
+      throw new ShapeError(
+        `Conv2d(${this.inChannels}→${this.outChannels}): expected an input of shape (N, ${this.inChannels}, H, W), got ${formatShape(x.shape)}`,
+      );
     }
     return conv2d(x, this.W, this.b, { stride: this.stride, pad: this.pad });
   }

@@ -13,6 +13,10 @@ export class Flatten extends Module {
   ) {
     super();
   }
-  forward(x: Variable): Variable { return flatten(x, this.startAxis, this.endAxis); }
-  override extraRepr(): string { return `startAxis=${this.startAxis}, endAxis=${this.endAxis}`; }
+  forward(x: Variable): Variable {
+    return flatten(x, this.startAxis, this.endAxis);
+  }
+  override extraRepr(): string {
+    return `startAxis=${this.startAxis}, endAxis=${this.endAxis}`;
+  }
 }

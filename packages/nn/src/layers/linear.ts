@@ -41,17 +41,30 @@ export class Linear extends Module {
     options: LinearOptions = {},
   ) {
     super();
-    for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [what, n] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(n) || n <= 0) throw new ValueError(`Linear: ${what} must be a positive integer, got ${n}`);
     }
-    const context: init.InitContext = { fanIn: inFeatures, fanOut: outFeatures, dtype: options.dtype ?? 'float32', generator: options.generator };
+    const context: init.InitContext = {
+      fanIn: inFeatures,
+      fanOut: outFeatures,
+      dtype: options.dtype ?? 'float32',
+      generator: options.generator,
+    };
     this.W = new Parameter((options.init ?? init.xavier())([inFeatures, outFeatures], context), { name: 'W' });
-    this.b = options.bias === false ? null : new Parameter((options.biasInit ?? init.zeros())([outFeatures], context), { name: 'b' });
+    this.b =
+      options.bias === false
+        ? null
+        : new Parameter((options.biasInit ?? init.zeros())([outFeatures], context), { name: 'b' });
   }
 
   forward(x: Variable): Variable {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
-      throw new ShapeError(`Linear(${this.inFeatures}→${this.outFeatures}): expected an input whose last axis has ${this.inFeatures} features, got shape ${formatShape(x.shape)}`);
+      throw new ShapeError(
+        `Linear(${this.inFeatures}→${this.outFeatures}): expected an input whose last axis has ${this.inFeatures} features, got shape ${formatShape(x.shape)}`,
+      );
     }
     return linear(x, this.W, this.b);
   }

@@ -31,7 +31,10 @@ abstract class Pooling extends Module {
   }
 
   protected checkInput(x: Variable): void {
-    if (x.ndim !== 4) throw new ShapeError(`${this.constructor.name}: expected an input of shape (N, C, H, W), got ${formatShape(x.shape)}`);
+    if (x.ndim !== 4)
+      throw new ShapeError(
+        `${this.constructor.name}: expected an input of shape (N, C, H, W), got ${formatShape(x.shape)}`,
+      );
   }
 
   protected get options(): { size: [number, number]; stride: [number, number]; pad: [number, number] } {

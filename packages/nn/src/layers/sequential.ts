@@ -33,7 +33,10 @@ export class Sequential extends Module implements Iterable<Module> {
    * @example net.append(new Softmax());
    */
   append(module: Module): this {
-    if (!(module instanceof Module)) throw new ValueError(`Sequential: every element must be a Module, got ${describe(module)} at index ${this.#length}`);
+    if (!(module instanceof Module))
+      throw new ValueError(
+        `Sequential: every element must be a Module, got ${describe(module)} at index ${this.#length}`,
+      );
     this[this.#length++] = module;
     return this;
   }
@@ -44,7 +47,8 @@ export class Sequential extends Module implements Iterable<Module> {
    */
   at(index: number): Module {
     const i = index < 0 ? index + this.#length : index;
-    if (!Number.isInteger(i) || i < 0 || i >= this.#length) throw new IndexError(`Sequential.at: index ${index} is out of range for ${this.#length} modules`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.#length)
+      throw new IndexError(`Sequential.at: index ${index} is out of range for ${this.#length} modules`);
     return this[i];
   }
 

@@ -165,9 +165,13 @@ export class AdamW extends Adam {
 
 /** Adam's fused loop; `l2` is added to the gradient (Adam), `decoupled` shrinks W directly (AdamW). */
 function adamUpdate(
-  w: FloatArray, g: FloatArray, [m, v]: FloatArray[], t: number,
+  w: FloatArray,
+  g: FloatArray,
+  [m, v]: FloatArray[],
+  t: number,
   { lr, beta1, beta2, eps }: { lr: number; beta1: number; beta2: number; eps: number },
-  l2: number, decoupled: number,
+  l2: number,
+  decoupled: number,
 ): void {
   // m̂/(√v̂ + ε) = m/(1 − β1ᵗ) / (√v/√(1 − β2ᵗ) + ε): the corrections are hoisted out of the loop.
   const stepSize = lr / (1 - beta1 ** t);

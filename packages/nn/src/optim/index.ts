@@ -8,9 +8,25 @@
  */
 export { Optimizer, type OptimizerOptions, type FloatArray } from './optimizer.js';
 export { SGD, Momentum, Nesterov, type MomentumOptions } from './sgd.js';
-export { AdaGrad, RMSProp, Adam, AdamW, type AdaGradOptions, type RMSPropOptions, type AdamOptions } from './adaptive.js';
+export {
+  AdaGrad,
+  RMSProp,
+  Adam,
+  AdamW,
+  type AdaGradOptions,
+  type RMSPropOptions,
+  type AdamOptions,
+} from './adaptive.js';
 export { clipGradNorm } from './clip.js';
 export {
-  LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, stepDecay, exponentialDecay, cosineAnnealing,
-  type HasLearningRate, type StepDecayOptions, type CosineAnnealingOptions,
+  LRScheduler,
+  StepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  stepDecay,
+  exponentialDecay,
+  cosineAnnealing,
+  type HasLearningRate,
+  type StepDecayOptions,
+  type CosineAnnealingOptions,
 } from './schedule.js';

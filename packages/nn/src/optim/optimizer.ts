@@ -54,12 +54,19 @@ export abstract class Optimizer {
 
   constructor(params: Iterable<Variable>, options: OptimizerOptions) {
     const kind = new.target.name;
-    if (params === null || typeof params !== 'object' || typeof (params as Iterable<Variable>)[Symbol.iterator] !== 'function') {
-      throw new ValueError(`${kind}: params must be an iterable of Parameters (e.g. model.parameters()), got ${describe(params)}`);
+    if (
+      params === null ||
+      typeof params !== 'object' ||
+      typeof (params as Iterable<Variable>)[Symbol.iterator] !== 'function'
+    ) {
+      throw new ValueError(
+        `${kind}: params must be an iterable of Parameters (e.g. model.parameters()), got ${describe(params)}`,
+      );
     }
     const unique = [...new Set(params)];
     unique.forEach((p, i) => {
-      if (!(p instanceof Variable)) throw new ValueError(`${kind}: params[${i}] is ${describe(p)}, not a Parameter or Variable`);
+      if (!(p instanceof Variable))
+        throw new ValueError(`${kind}: params[${i}] is ${describe(p)}, not a Parameter or Variable`);
     });
     if (unique.length === 0) {
       throw new ValueError(`${kind}: got an empty parameter list (a generator that was already consumed?)`);
@@ -163,7 +170,9 @@ export abstract class Optimizer {
       if (match && slotKeys.includes(match[2])) {
         const index = Number(match[1]);
         if (index >= this.params.length) {
-          throw new ValueError(`${kind}.loadStateDict: key '${key}' refers to parameter ${index}, but this optimizer has ${this.params.length} parameters`);
+          throw new ValueError(
+            `${kind}.loadStateDict: key '${key}' refers to parameter ${index}, but this optimizer has ${this.params.length} parameters`,
+          );
         }
         if (!perParameter.has(index)) perParameter.set(index, new Set());
         perParameter.get(index)!.add(match[2]);
@@ -184,18 +193,25 @@ export abstract class Optimizer {
       );
     }
     for (const [key, t] of Object.entries(dict)) {
-      if (!(t instanceof Tensor)) throw new ValueError(`${kind}.loadStateDict: '${key}' is ${describe(t)}, not a Tensor`);
-      if (!isFloat(t.dtype) && t.dtype !== 'int32') throw new DTypeError(`${kind}.loadStateDict: '${key}' has dtype ${t.dtype}; expected float32, float64 or int32`);
+      if (!(t instanceof Tensor))
+        throw new ValueError(`${kind}.loadStateDict: '${key}' is ${describe(t)}, not a Tensor`);
+      if (!isFloat(t.dtype) && t.dtype !== 'int32')
+        throw new DTypeError(
+          `${kind}.loadStateDict: '${key}' has dtype ${t.dtype}; expected float32, float64 or int32`,
+        );
       const index = /^param\.(\d+)\.(.+)$/.exec(key);
       const expected = index && index[2] !== 'step' ? this.params[Number(index[1])].shape : [];
       if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
-        throw new ShapeError(`${kind}.loadStateDict: '${key}' has shape ${formatShape(t.shape)}, expected ${formatShape(expected)}${index && index[2] !== 'step' ? ` (the shape of parameter ${index[1]})` : ''}`);
+        throw new ShapeError(
+          `${kind}.loadStateDict: '${key}' has shape ${formatShape(t.shape)}, expected ${formatShape(expected)}${index && index[2] !== 'step' ? ` (the shape of parameter ${index[1]})` : ''}`,
+        );
       }
     }
     const counts = ['step', ...[...perParameter.keys()].map((i) => `param.${i}.step`)];
     for (const key of counts) {
       const n = dict[key].item();
-      if (!Number.isSafeInteger(n) || n < 0) throw new ValueError(`${kind}.loadStateDict: '${key}' must be a non-negative integer, got ${n}`);
+      if (!Number.isSafeInteger(n) || n < 0)
+        throw new ValueError(`${kind}.loadStateDict: '${key}' must be a non-negative integer, got ${n}`);
     }
     const values: Record<string, number> = {};
     for (const key of scalars.slice(1)) values[key] = dict[key].item();
@@ -230,8 +246,22 @@ function label(p: Variable, index: number): string {
 }
 
 /** Checks low <= value <= high (and finite unless high is Infinity) and returns it. */
-export function checkRange(kind: string, name: string, value: unknown, low: number, high: number, { openHigh = false } = {}): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || !Number.isFinite(value) || value < low || value > high || (openHigh && value === high)) {
+export function checkRange(
+  kind: string,
+  name: string,
+  value: unknown,
+  low: number,
+  high: number,
+  { openHigh = false } = {},
+): number {
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    !Number.isFinite(value) ||
+    value < low ||
+    value > high ||
+    (openHigh && value === high)
+  ) {
     const range = `[${low}, ${high === Infinity ? '∞' : high}${openHigh ? ')' : ']'}`;
     throw new ValueError(`${kind}: ${name} must be a number in ${range}, got ${describe(value)}`);
   }
@@ -245,7 +275,9 @@ export function checkRange(kind: string, name: string, value: unknown, low: numb
 function parameterStorage(kind: string, p: Variable, index: number): FloatArray {
   let data = p.data;
   if (!isFloat(data.dtype)) {
-    throw new DTypeError(`${kind}.step: parameter ${label(p, index)} has dtype ${data.dtype}; optimizers update float parameters only`);
+    throw new DTypeError(
+      `${kind}.step: parameter ${label(p, index)} has dtype ${data.dtype}; optimizers update float parameters only`,
+    );
   }
   if (!data.isContiguous) {
     data = data.clone();
@@ -258,7 +290,9 @@ function parameterStorage(kind: string, p: Variable, index: number): FloatArray 
 function gradientValues(kind: string, p: Variable, index: number): FloatArray {
   let g = p.grad!.data;
   if (g.ndim !== p.data.ndim || g.shape.some((d, i) => d !== p.data.shape[i])) {
-    throw new ShapeError(`${kind}.step: the gradient of parameter ${label(p, index)} has shape ${formatShape(g.shape)}, but the parameter has shape ${formatShape(p.data.shape)}`);
+    throw new ShapeError(
+      `${kind}.step: the gradient of parameter ${label(p, index)} has shape ${formatShape(g.shape)}, but the parameter has shape ${formatShape(p.data.shape)}`,
+    );
   }
   g = g.dtype === p.data.dtype ? g.contiguous() : g.astype(p.data.dtype);
   return (g.data as FloatArray).subarray(g.offset, g.offset + g.size);

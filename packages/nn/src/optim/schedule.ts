@@ -36,7 +36,8 @@ export interface CosineAnnealingOptions {
  */
 export function stepDecay(baseLr: number, epoch: number, { stepSize, gamma = 0.1 }: StepDecayOptions): number {
   checkEpoch('stepDecay', epoch);
-  if (!Number.isInteger(stepSize) || stepSize < 1) throw new ValueError(`stepDecay: stepSize must be a positive integer, got ${stepSize}`);
+  if (!Number.isInteger(stepSize) || stepSize < 1)
+    throw new ValueError(`stepDecay: stepSize must be a positive integer, got ${stepSize}`);
   checkFactor('stepDecay', gamma);
   return baseLr * gamma ** Math.floor(epoch / stepSize);
 }
@@ -58,7 +59,8 @@ export function exponentialDecay(baseLr: number, epoch: number, gamma: number): 
  */
 export function cosineAnnealing(baseLr: number, epoch: number, { tMax, minLr = 0 }: CosineAnnealingOptions): number {
   checkEpoch('cosineAnnealing', epoch);
-  if (!Number.isInteger(tMax) || tMax < 1) throw new ValueError(`cosineAnnealing: tMax must be a positive integer, got ${tMax}`);
+  if (!Number.isInteger(tMax) || tMax < 1)
+    throw new ValueError(`cosineAnnealing: tMax must be a positive integer, got ${tMax}`);
   if (epoch >= tMax) return minLr;
   return minLr + ((baseLr - minLr) * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2;
 }
@@ -108,9 +110,11 @@ export abstract class LRScheduler {
   loadStateDict(dict: Record<string, Tensor>): void {
     const kind = this.constructor.name;
     const keys = Object.keys(dict).sort().join(', ');
-    if (keys !== 'baseLr, epoch') throw new ValueError(`${kind}.loadStateDict: expected the keys baseLr, epoch, got ${keys || 'none'}`);
+    if (keys !== 'baseLr, epoch')
+      throw new ValueError(`${kind}.loadStateDict: expected the keys baseLr, epoch, got ${keys || 'none'}`);
     for (const key of ['epoch', 'baseLr']) {
-      if (!(dict[key] instanceof Tensor) || dict[key].size !== 1 || dict[key].ndim !== 0) throw new ShapeError(`${kind}.loadStateDict: '${key}' must be a 0-d tensor`);
+      if (!(dict[key] instanceof Tensor) || dict[key].size !== 1 || dict[key].ndim !== 0)
+        throw new ShapeError(`${kind}.loadStateDict: '${key}' must be a 0-d tensor`);
     }
     const epoch = dict.epoch.item();
     checkEpoch(`${kind}.loadStateDict`, epoch);
@@ -187,9 +191,11 @@ export class CosineAnnealingLR extends LRScheduler {
 }
 
 function checkEpoch(op: string, epoch: number): void {
-  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new ValueError(`${op}: epoch must be a non-negative integer, got ${epoch}`);
+  if (!Number.isSafeInteger(epoch) || epoch < 0)
+    throw new ValueError(`${op}: epoch must be a non-negative integer, got ${epoch}`);
 }
 
 function checkFactor(op: string, gamma: number): void {
-  if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma <= 0) throw new ValueError(`${op}: gamma must be a positive number, got ${gamma}`);
+  if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma <= 0)
+    throw new ValueError(`${op}: gamma must be a positive number, got ${gamma}`);
 }

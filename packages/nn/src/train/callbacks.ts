@@ -128,9 +128,11 @@ export interface EarlyStopping extends Callback {
 export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping {
   const { monitor = 'eval.loss', patience = 5, minDelta = 0, restoreBest = false } = options;
   const mode = options.mode ?? (monitor.includes('acc') ? 'max' : 'min');
-  if (!Number.isInteger(patience) || patience < 0) throw new ValueError(`earlyStopping: patience must be a non-negative integer, got ${patience}`);
+  if (!Number.isInteger(patience) || patience < 0)
+    throw new ValueError(`earlyStopping: patience must be a non-negative integer, got ${patience}`);
   if (!(minDelta >= 0)) throw new ValueError(`earlyStopping: minDelta must be >= 0, got ${minDelta}`);
-  if (mode !== 'min' && mode !== 'max') throw new ValueError(`earlyStopping: mode must be 'min' or 'max', got ${String(mode)}`);
+  if (mode !== 'min' && mode !== 'max')
+    throw new ValueError(`earlyStopping: mode must be 'min' or 'max', got ${String(mode)}`);
   const sign = mode === 'min' ? 1 : -1;
   let best = sign * Infinity;
   let bestEpoch = 0;
@@ -139,9 +141,15 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
   let bestState: Record<string, Tensor> | null = null;
 
   return {
-    get best() { return best; },
-    get bestEpoch() { return bestEpoch; },
-    get stoppedEpoch() { return stoppedEpoch; },
+    get best() {
+      return best;
+    },
+    get bestEpoch() {
+      return bestEpoch;
+    },
+    get stoppedEpoch() {
+      return stoppedEpoch;
+    },
     onTrainBegin() {
       best = sign * Infinity;
       bestEpoch = stoppedEpoch = waited = 0;
@@ -182,7 +190,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
  * @example averageEvery([1, 2, 3, 4, 5], 2) // [1.5, 3.5, 5]
  */
 export function averageEvery(values: readonly number[], every: number): number[] {
-  if (!Number.isInteger(every) || every < 1) throw new ValueError(`averageEvery: every must be a positive integer, got ${every}`);
+  if (!Number.isInteger(every) || every < 1)
+    throw new ValueError(`averageEvery: every must be a positive integer, got ${every}`);
   const out: number[] = [];
   for (let start = 0; start < values.length; start += every) {
     const group = values.slice(start, start + every);

@@ -87,22 +87,42 @@ export interface EvaluationResult {
  */
 export function fit(model: Module, optimizer: Optimizer, data: Data, options: FitOptions): History {
   const {
-    epochs, batchSize = 32, loss = softmaxCrossEntropy, evalData, evalEvery = 1, clipNorm, callbacks = [],
-    scheduler, shuffle = true, generator, metrics: metricSpecs = ['accuracy'], log = true,
+    epochs,
+    batchSize = 32,
+    loss = softmaxCrossEntropy,
+    evalData,
+    evalEvery = 1,
+    clipNorm,
+    callbacks = [],
+    scheduler,
+    shuffle = true,
+    generator,
+    metrics: metricSpecs = ['accuracy'],
+    log = true,
   } = options ?? ({} as FitOptions);
   checkCount('epochs', epochs);
   checkCount('batchSize', batchSize);
   checkCount('evalEvery', evalEvery);
-  if (clipNorm !== undefined && !(clipNorm > 0)) throw new ValueError(`fit: clipNorm must be a positive number, got ${clipNorm}`);
+  if (clipNorm !== undefined && !(clipNorm > 0))
+    throw new ValueError(`fit: clipNorm must be a positive number, got ${clipNorm}`);
   const metrics = resolveMetrics(metricSpecs);
   const source = batchSource('fit', data, batchSize, shuffle, generator);
   const reporter = log === false ? null : new ProgressReporter(log === true ? {} : log);
   const history: History = {
-    loss: [], train: namesOf(metrics), eval: namesOf(metrics), evalEpochs: [], lr: [],
-    epochs: 0, iterations: 0, stoppedEarly: false, seconds: 0,
+    loss: [],
+    train: namesOf(metrics),
+    eval: namesOf(metrics),
+    evalEpochs: [],
+    lr: [],
+    epochs: 0,
+    iterations: 0,
+    stoppedEarly: false,
+    seconds: 0,
   };
   let stopRequested = false;
-  const stop = (): void => { stopRequested = true; };
+  const stop = (): void => {
+    stopRequested = true;
+  };
   const start = seconds();
   let batchesPerEpoch = source.length;
 
@@ -124,7 +144,8 @@ export function fit(model: Module, optimizer: Optimizer, data: Data, options: Fi
         history.loss.push(value);
         history.iterations++;
         totals.add(value, outputs.data, t, size);
-        for (const c of callbacks) c.onBatchEnd?.({ epoch, batch, iteration: history.iterations, loss: value, size, stop });
+        for (const c of callbacks)
+          c.onBatchEnd?.({ epoch, batch, iteration: history.iterations, loss: value, size, stop });
         if (reporter) {
           const eta = estimate(start, history.iterations, batchesPerEpoch, epochs);
           reporter.batch({ epoch, epochs, batch, batches: batchesPerEpoch, values: totals.means(), eta });
@@ -155,7 +176,8 @@ export function fit(model: Module, optimizer: Optimizer, data: Data, options: Fi
       history.lr.push(optimizer.lr);
       history.epochs = epoch;
       scheduler?.step();
-      for (const c of callbacks) c.onEpochEnd?.({ epoch, epochs, logs, hasEvalData: evalData !== undefined, history, model, optimizer, stop });
+      for (const c of callbacks)
+        c.onEpochEnd?.({ epoch, epochs, logs, hasEvalData: evalData !== undefined, history, model, optimizer, stop });
       if (reporter) {
         const shown: Record<string, number> = {};
         for (const [key, value] of Object.entries(logs)) shown[key.replace(/^train\./, '')] = value;
@@ -199,7 +221,10 @@ export class Trainer {
   /** The history of the last `fit`, or null before it. */
   history: History | null = null;
 
-  constructor(readonly model: Module, readonly optimizer: Optimizer) {}
+  constructor(
+    readonly model: Module,
+    readonly optimizer: Optimizer,
+  ) {}
 
   /** Trains (see the function `fit`) and stores the history. @example trainer.fit(train, { epochs: 10, evalData: test }) */
   fit(data: Data, options: FitOptions): History {
@@ -220,7 +245,14 @@ export class Trainer {
 
 // ---- internals ------------------------------------------------------------------------------------
 
-function evaluateWith(model: Module, data: Data, batchSize: number, loss: LossFunction, metrics: Metric[], op: string): EvaluationResult {
+function evaluateWith(
+  model: Module,
+  data: Data,
+  batchSize: number,
+  loss: LossFunction,
+  metrics: Metric[],
+  op: string,
+): EvaluationResult {
   const source = batchSource(op, data, batchSize, false, undefined);
   const totals = new RunningMeans(metrics);
   model.withMode('eval', () =>
@@ -265,13 +297,24 @@ interface BatchSource {
   length: number | null;
 }
 
-function batchSource(op: string, data: Data, batchSize: number, shuffle: boolean, generator: Generator | undefined): BatchSource {
-  if (data === null || typeof data !== 'object') throw new ValueError(`${op}: data must be { x, t } tensors or an iterable of { x, t } batches, got ${String(data)}`);
+function batchSource(
+  op: string,
+  data: Data,
+  batchSize: number,
+  shuffle: boolean,
+  generator: Generator | undefined,
+): BatchSource {
+  if (data === null || typeof data !== 'object')
+    throw new ValueError(
+      `${op}: data must be { x, t } tensors or an iterable of { x, t } batches, got ${String(data)}`,
+    );
   if (isTensorDataset(data)) {
     const { x, t } = data;
     const n = x.ndim === 0 ? -1 : x.shape[0];
     if (t.ndim === 0 || t.shape[0] !== n) {
-      throw new ValueError(`${op}: x and t must have the same number of rows along axis 0, got x ${formatShape(x.shape)} and t ${formatShape(t.shape)}`);
+      throw new ValueError(
+        `${op}: x and t must have the same number of rows along axis 0, got x ${formatShape(x.shape)} and t ${formatShape(t.shape)}`,
+      );
     }
     return {
       length: Math.ceil(n / batchSize),
@@ -298,13 +341,23 @@ function batchSource(op: string, data: Data, batchSize: number, shuffle: boolean
 
 function isTensorDataset(data: Data): data is TensorDataset {
   const d = data as Partial<TensorDataset>;
-  return d.x instanceof Tensor && d.t instanceof Tensor && typeof (data as Partial<Iterable<Batch>>)[Symbol.iterator] !== 'function';
+  return (
+    d.x instanceof Tensor &&
+    d.t instanceof Tensor &&
+    typeof (data as Partial<Iterable<Batch>>)[Symbol.iterator] !== 'function'
+  );
 }
 
 function unpack(op: string, batch: Batch, index: number): { x: Variable; t: Tensor; size: number } {
-  const x = batch?.x instanceof Variable ? batch.x : batch?.x instanceof Tensor ? new Variable(batch.x, { requiresGrad: false }) : null;
+  const x =
+    batch?.x instanceof Variable
+      ? batch.x
+      : batch?.x instanceof Tensor
+        ? new Variable(batch.x, { requiresGrad: false })
+        : null;
   const t = batch?.t instanceof Variable ? batch.t.data : batch?.t instanceof Tensor ? batch.t : null;
-  if (x === null || t === null) throw new ValueError(`${op}: batch ${index} is not { x, t } with Tensor or Variable values`);
+  if (x === null || t === null)
+    throw new ValueError(`${op}: batch ${index} is not { x, t } with Tensor or Variable values`);
   if (x.ndim === 0) throw new ValueError(`${op}: batch ${index} has a 0-d x; rows go along axis 0`);
   return { x, t, size: x.shape[0] };
 }
@@ -318,7 +371,9 @@ function backpropagate(loss: Variable): number {
 
 function lossItem(loss: Variable): number {
   if (!(loss instanceof Variable) || loss.size !== 1) {
-    throw new ValueError(`fit: the loss function must return a one-element Variable, got ${loss instanceof Variable ? `shape ${formatShape(loss.shape)}` : typeof loss}`);
+    throw new ValueError(
+      `fit: the loss function must return a one-element Variable, got ${loss instanceof Variable ? `shape ${formatShape(loss.shape)}` : typeof loss}`,
+    );
   }
   return loss.item();
 }
@@ -335,7 +390,8 @@ function namesOf(metrics: Metric[]): Record<string, number[]> {
 }
 
 function checkCount(name: string, value: number, op = 'fit'): void {
-  if (!Number.isSafeInteger(value) || value < 1) throw new ValueError(`${op}: ${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new ValueError(`${op}: ${name} must be a positive integer, got ${String(value)}`);
 }
 
 function seconds(): number {

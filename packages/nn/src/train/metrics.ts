@@ -37,7 +37,11 @@ export const accuracy: Metric = {
     let expected: Tensor;
     if (targets.dtype === 'int32' && sameShape(targets.shape, predicted.shape)) {
       expected = targets;
-    } else if (targets.dtype !== 'int32' && sameShape(targets.shape, outputs.shape) && outputs.shape[outputs.ndim - 1] > 1) {
+    } else if (
+      targets.dtype !== 'int32' &&
+      sameShape(targets.shape, outputs.shape) &&
+      outputs.shape[outputs.ndim - 1] > 1
+    ) {
       expected = targets.argmax(-1);
     } else {
       throw new ShapeError(
@@ -57,12 +61,21 @@ export const accuracy: Metric = {
 export function resolveMetrics(specs: readonly MetricSpec[]): Metric[] {
   const metrics = specs.map((spec) => {
     if (spec === 'accuracy') return accuracy;
-    if (spec !== null && typeof spec === 'object' && typeof spec.name === 'string' && typeof spec.compute === 'function') return spec;
-    throw new ValueError(`fit: unknown metric ${JSON.stringify(spec)}; use 'accuracy' or an object { name, compute(outputs, targets) }`);
+    if (
+      spec !== null &&
+      typeof spec === 'object' &&
+      typeof spec.name === 'string' &&
+      typeof spec.compute === 'function'
+    )
+      return spec;
+    throw new ValueError(
+      `fit: unknown metric ${JSON.stringify(spec)}; use 'accuracy' or an object { name, compute(outputs, targets) }`,
+    );
   });
   const names = metrics.map((m) => m.name);
   const clash = names.find((name, i) => name === 'loss' || names.indexOf(name) !== i);
-  if (clash !== undefined) throw new ValueError(`fit: metric name '${clash}' is ${clash === 'loss' ? 'reserved for the loss' : 'used twice'}`);
+  if (clash !== undefined)
+    throw new ValueError(`fit: metric name '${clash}' is ${clash === 'loss' ? 'reserved for the loss' : 'used twice'}`);
   return metrics;
 }
 

@@ -69,11 +69,15 @@ export class ProgressReporter {
     const now = seconds();
     if (this.tty) {
       if (now - this.lastWrite < REDRAW_SECONDS && state.batch !== state.batches) return;
-      this.redraw(`${epochLabel(state)} ${bar(state)} ${values(state.values)}${state.eta === null ? '' : `  ETA ${formatDuration(state.eta)}`}`);
+      this.redraw(
+        `${epochLabel(state)} ${bar(state)} ${values(state.values)}${state.eta === null ? '' : `  ETA ${formatDuration(state.eta)}`}`,
+      );
     } else {
       if (this.lastWrite === -Infinity) this.lastWrite = now; // the first line comes after `interval`
       if (now - this.lastWrite < this.interval) return;
-      this.write(`${epochLabel(state)}  ${counter(state)}  ${values(state.values)}${state.eta === null ? '' : `  ETA ${formatDuration(state.eta)}`}\n`);
+      this.write(
+        `${epochLabel(state)}  ${counter(state)}  ${values(state.values)}${state.eta === null ? '' : `  ETA ${formatDuration(state.eta)}`}\n`,
+      );
     }
     this.lastWrite = now;
   }

@@ -51,8 +51,14 @@ function sizes(g: ConvGeometry): { K: number; P: number; image: WindowGeometry; 
  * conv2dForward(x, 0, { ...g, FN: 30 }, weights, 0, bias, 0, y);
  */
 export function conv2dForward(
-  x: FloatArray, xOffset: number, g: ConvGeometry, weights: FloatArray, weightsOffset: number,
-  bias: FloatArray | null, biasOffset: number, y: FloatArray,
+  x: FloatArray,
+  xOffset: number,
+  g: ConvGeometry,
+  weights: FloatArray,
+  weightsOffset: number,
+  bias: FloatArray | null,
+  biasOffset: number,
+  y: FloatArray,
 ): void {
   const { K, P, image, imageSize } = sizes(g);
   const columns = scratch(y, 'columns', K * P);
@@ -78,7 +84,14 @@ export function conv2dForward(
  * @example
  * conv2dBackwardInput(dy, 0, { ...g, FN: 30 }, weights, 0, dx);
  */
-export function conv2dBackwardInput(dy: FloatArray, dyOffset: number, g: ConvGeometry, weights: FloatArray, weightsOffset: number, dx: FloatArray): void {
+export function conv2dBackwardInput(
+  dy: FloatArray,
+  dyOffset: number,
+  g: ConvGeometry,
+  weights: FloatArray,
+  weightsOffset: number,
+  dx: FloatArray,
+): void {
   const { K, P, image, imageSize } = sizes(g);
   const columns = scratch(dx, 'columns', K * P);
   const filtersT = matrix(weights, weightsOffset, K, true);
@@ -94,7 +107,14 @@ export function conv2dBackwardInput(dy: FloatArray, dyOffset: number, g: ConvGeo
  * @example
  * conv2dBackwardFilter(dy, 0, { ...g, FN: 30 }, x, 0, dW);
  */
-export function conv2dBackwardFilter(dy: FloatArray, dyOffset: number, g: ConvGeometry, x: FloatArray, xOffset: number, dW: FloatArray): void {
+export function conv2dBackwardFilter(
+  dy: FloatArray,
+  dyOffset: number,
+  g: ConvGeometry,
+  x: FloatArray,
+  xOffset: number,
+  dW: FloatArray,
+): void {
   const { K, P, image, imageSize } = sizes(g);
   const columns = scratch(dW, 'columns', K * P);
   const product = scratch(dW, 'product', g.FN * K);

@@ -83,7 +83,9 @@ function compile(op: MapOp): MapLoop {
   const expression = MAP_EXPRESSIONS[op];
   const inputs = mapArity(op);
   // Operand 0 is the output; operands 1..n are the inputs.
-  const reads = NAMES.slice(0, inputs).map((name, k) => `const ${name} = d${k + 1}[p${k + 1}];`).join(' ');
+  const reads = NAMES.slice(0, inputs)
+    .map((name, k) => `const ${name} = d${k + 1}[p${k + 1}];`)
+    .join(' ');
   const source = stridedLoopSource(inputs + 1, { setup: '', body: `${reads} d0[p0] = ${expression};`, finish: '' });
   const scratch = expression.includes('scratch') ? 'const scratch = new Float64Array(2);' : '';
   return new Function(...stridedParams(inputs + 1), scratch + source) as MapLoop;
@@ -119,15 +121,34 @@ export function map(op: MapOp, shape: readonly number[], out: StridedArray, inpu
     return;
   }
   const operands = [out, ...inputs];
-  const merged = coalesce(shape, operands.map((o) => o.strides));
+  const merged = coalesce(
+    shape,
+    operands.map((o) => o.strides),
+  );
   loop(...stridedArgs(merged.shape, operands, merged.strides));
 }
 
 function callDirect(loop: MapLoop, shape: readonly number[], out: StridedArray, inputs: readonly StridedArray[]): void {
   const [x, y, z] = inputs;
   if (inputs.length === 1) loop(shape, out.data, out.offset, out.strides, x.data, x.offset, x.strides);
-  else if (inputs.length === 2) loop(shape, out.data, out.offset, out.strides, x.data, x.offset, x.strides, y.data, y.offset, y.strides);
-  else loop(shape, out.data, out.offset, out.strides, x.data, x.offset, x.strides, y.data, y.offset, y.strides, z.data, z.offset, z.strides);
+  else if (inputs.length === 2)
+    loop(shape, out.data, out.offset, out.strides, x.data, x.offset, x.strides, y.data, y.offset, y.strides);
+  else
+    loop(
+      shape,
+      out.data,
+      out.offset,
+      out.strides,
+      x.data,
+      x.offset,
+      x.strides,
+      y.data,
+      y.offset,
+      y.strides,
+      z.data,
+      z.offset,
+      z.strides,
+    );
 }
 
 /**
@@ -143,4 +164,3 @@ export function axpby(y: Float32Array | Float64Array, x: Float32Array | Float64A
   if (x.length !== y.length) throw new RangeError(`axpby: x has ${x.length} elements, y ${y.length}`);
   for (let i = 0; i < y.length; i++) y[i] = a * y[i] + b * x[i];
 }
-

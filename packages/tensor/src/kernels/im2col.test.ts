@@ -7,15 +7,37 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type WindowGeometry, avgPool2d, avgPool2dBackward, col2im, fold, im2col, maxPool2d, maxPool2dBackward, unfold } from './im2col';
+import {
+  type WindowGeometry,
+  avgPool2d,
+  avgPool2dBackward,
+  col2im,
+  fold,
+  im2col,
+  maxPool2d,
+  maxPool2dBackward,
+  unfold,
+} from './im2col';
 import type { FloatArray } from './matmul';
-import { colSize, dotProduct, fill, geometryArb, inputSize, pixel, widthArb, windowSuite } from '../../test/window-suite';
+import {
+  colSize,
+  dotProduct,
+  fill,
+  geometryArb,
+  inputSize,
+  pixel,
+  widthArb,
+  windowSuite,
+} from '../../test/window-suite';
 
 const RUNS = 150;
 const pooledSize = (g: WindowGeometry) => g.N * g.C * g.OH * g.OW;
 
 /** Calls visit(row, column, n, c, ih, iw) for every entry of the im2col matrix, in its order. */
-function forEachEntry(g: WindowGeometry, visit: (row: number, column: number, n: number, c: number, ih: number, iw: number) => void): void {
+function forEachEntry(
+  g: WindowGeometry,
+  visit: (row: number, column: number, n: number, c: number, ih: number, iw: number) => void,
+): void {
   for (let n = 0; n < g.N; n++)
     for (let oh = 0; oh < g.OH; oh++)
       for (let ow = 0; ow < g.OW; ow++)
@@ -29,7 +51,14 @@ function forEachEntry(g: WindowGeometry, visit: (row: number, column: number, n:
 }
 
 /** The values of window (n, c, oh, ow) in row-major order, padding excluded. */
-function windowValues(x: FloatArray, g: WindowGeometry, n: number, c: number, oh: number, ow: number): Array<{ value: number; index: number }> {
+function windowValues(
+  x: FloatArray,
+  g: WindowGeometry,
+  n: number,
+  c: number,
+  oh: number,
+  ow: number,
+): Array<{ value: number; index: number }> {
   const out: Array<{ value: number; index: number }> = [];
   for (let fh = 0; fh < g.FH; fh++)
     for (let fw = 0; fw < g.FW; fw++) {
@@ -63,7 +92,20 @@ describe('im2col', () => {
   });
 
   it("gives the seeds' shapes: (1,3,7,7) with 5×5 filters → 9 rows of 75", () => {
-    const g: WindowGeometry = { N: 1, C: 3, H: 7, W: 7, FH: 5, FW: 5, strideH: 1, strideW: 1, padH: 0, padW: 0, OH: 3, OW: 3 };
+    const g: WindowGeometry = {
+      N: 1,
+      C: 3,
+      H: 7,
+      W: 7,
+      FH: 5,
+      FW: 5,
+      strideH: 1,
+      strideW: 1,
+      padH: 0,
+      padW: 0,
+      OH: 3,
+      OW: 3,
+    };
     const x = fill(new Float64Array(3 * 49), 2);
     const col = new Float64Array(9 * 75);
     im2col(x, 0, g, col, 0);
@@ -82,11 +124,15 @@ describe('col2im', () => {
         const expected = Float64Array.from(x);
         const K = g.C * g.FH * g.FW;
         forEachEntry(g, (row, column, n, c, ih, iw) => {
-          if (pixel(x, xOffset, g, n, c, ih, iw) !== undefined) expected[xOffset + ((n * g.C + c) * g.H + ih) * g.W + iw] += col[row * K + column];
+          if (pixel(x, xOffset, g, n, c, ih, iw) !== undefined)
+            expected[xOffset + ((n * g.C + c) * g.H + ih) * g.W + iw] += col[row * K + column];
         });
         col2im(col, 0, g, x, xOffset);
         const tolerance = Width === Float32Array ? 1e-5 : 1e-12;
-        for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - expected[i])).toBeLessThanOrEqual(tolerance * (1 + Math.abs(expected[i])) * g.FH * g.FW);
+        for (let i = 0; i < x.length; i++)
+          expect(Math.abs(x[i] - expected[i])).toBeLessThanOrEqual(
+            tolerance * (1 + Math.abs(expected[i])) * g.FH * g.FW,
+          );
       }),
       { numRuns: RUNS },
     );
@@ -113,30 +159,50 @@ describe('col2im', () => {
 describe('pooling kernels', () => {
   it('maxPool2d: the largest value of each window and the index of its first occurrence; padding never wins', () => {
     fc.assert(
-      fc.property(fc.oneof(geometryArb({ pool: true }), geometryArb({ pool: true, twoByTwo: true })), fc.nat(3), fc.nat(1000), fc.boolean(), widthArb, (g, xOffset, seed, ties, Width) => {
-        // With ties, values come from {−1, 0, 1}: equal maxima are frequent and negative windows
-        // next to the zero padding check that padding is not a 0.
-        const x = fill(new Width(xOffset + inputSize(g)), seed, ties ? 3 : 0);
-        const out = new Width(pooledSize(g));
-        const argmax = new Int32Array(pooledSize(g));
-        maxPool2d(x, xOffset, g, out, argmax);
-        let o = 0;
-        for (let n = 0; n < g.N; n++)
-          for (let c = 0; c < g.C; c++)
-            for (let oh = 0; oh < g.OH; oh++)
-              for (let ow = 0; ow < g.OW; ow++, o++) {
-                const window = windowValues(x.subarray(xOffset), g, n, c, oh, ow);
-                const best = window.reduce((a, b) => (b.value > a.value ? b : a));
-                expect([out[o], argmax[o]]).toEqual([best.value, best.index]);
-              }
-      }),
+      fc.property(
+        fc.oneof(geometryArb({ pool: true }), geometryArb({ pool: true, twoByTwo: true })),
+        fc.nat(3),
+        fc.nat(1000),
+        fc.boolean(),
+        widthArb,
+        (g, xOffset, seed, ties, Width) => {
+          // With ties, values come from {−1, 0, 1}: equal maxima are frequent and negative windows
+          // next to the zero padding check that padding is not a 0.
+          const x = fill(new Width(xOffset + inputSize(g)), seed, ties ? 3 : 0);
+          const out = new Width(pooledSize(g));
+          const argmax = new Int32Array(pooledSize(g));
+          maxPool2d(x, xOffset, g, out, argmax);
+          let o = 0;
+          for (let n = 0; n < g.N; n++)
+            for (let c = 0; c < g.C; c++)
+              for (let oh = 0; oh < g.OH; oh++)
+                for (let ow = 0; ow < g.OW; ow++, o++) {
+                  const window = windowValues(x.subarray(xOffset), g, n, c, oh, ow);
+                  const best = window.reduce((a, b) => (b.value > a.value ? b : a));
+                  expect([out[o], argmax[o]]).toEqual([best.value, best.index]);
+                }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('maxPool2d propagates NaN (the first one) and handles ±∞, in the 2×2 and the general loop', () => {
     const pool = (values: number[], size: number) => {
-      const g: WindowGeometry = { N: 1, C: 1, H: size, W: size, FH: size, FW: size, strideH: 1, strideW: 1, padH: 0, padW: 0, OH: 1, OW: 1 };
+      const g: WindowGeometry = {
+        N: 1,
+        C: 1,
+        H: size,
+        W: size,
+        FH: size,
+        FW: size,
+        strideH: 1,
+        strideW: 1,
+        padH: 0,
+        padW: 0,
+        OH: 1,
+        OW: 1,
+      };
       const out = new Float64Array(1);
       const argmax = new Int32Array(1);
       maxPool2d(Float64Array.from(values), 0, g, out, argmax);

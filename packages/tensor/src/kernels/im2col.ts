@@ -221,7 +221,13 @@ export function fold(col: FloatArray, colOffset: number, g: WindowGeometry, x: F
  * maxPool2d(x, 0, { N: 1, C: 1, H: 2, W: 2, FH: 2, FW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, OH: 1, OW: 1 }, out, at);
  * // out = [5], at = [1]
  */
-export function maxPool2d(x: FloatArray, xOffset: number, g: WindowGeometry, out: FloatArray, argmax: Int32Array): void {
+export function maxPool2d(
+  x: FloatArray,
+  xOffset: number,
+  g: WindowGeometry,
+  out: FloatArray,
+  argmax: Int32Array,
+): void {
   if (g.FH === 2 && g.FW === 2 && g.padH === 0 && g.padW === 0) {
     maxPool2x2(x, xOffset, g, out, argmax);
     return;
@@ -309,7 +315,7 @@ function maxPool2x2(x: FloatArray, xOffset: number, g: WindowGeometry, out: Floa
 
 /**
  * The gradient of max pooling: adds gy[i] (contiguous from gyOffset, `count` values) to
- * gx[argmax[i]]. Adds into gx: zero it first. `planes` is the number of (n, c) channel planes
+ * gx[argmax[i]]. Adds into gx: zero it first. `_planes` is the number of (n, c) channel planes
  * that gx holds contiguously from 0 and gy's values are spread evenly over (unused here; the wasm
  * kernel works a few planes at a time).
  *
@@ -317,7 +323,14 @@ function maxPool2x2(x: FloatArray, xOffset: number, g: WindowGeometry, out: Floa
  * const gx = new Float64Array(4);
  * maxPool2dBackward(Float64Array.from([3]), 0, Int32Array.from([1]), 1, gx, 1); // gx = [0, 3, 0, 0]
  */
-export function maxPool2dBackward(gy: FloatArray, gyOffset: number, argmax: Int32Array, count: number, gx: FloatArray, planes: number): void {
+export function maxPool2dBackward(
+  gy: FloatArray,
+  gyOffset: number,
+  argmax: Int32Array,
+  count: number,
+  gx: FloatArray,
+  _planes: number,
+): void {
   for (let i = 0; i < count; i++) gx[argmax[i]] += gy[gyOffset + i];
 }
 

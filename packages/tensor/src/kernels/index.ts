@@ -57,7 +57,24 @@ export interface KernelBackend {
 }
 
 /** The plain-JavaScript kernels: always available, and the reference the faster ones are tested against. */
-export const jsBackend: KernelBackend = { name: 'js', map, axpby, reduce, gemm, im2col, col2im, unfold, fold, conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
+export const jsBackend: KernelBackend = {
+  name: 'js',
+  map,
+  axpby,
+  reduce,
+  gemm,
+  im2col,
+  col2im,
+  unfold,
+  fold,
+  conv2dForward,
+  conv2dBackwardInput,
+  conv2dBackwardFilter,
+  maxPool2d,
+  maxPool2dBackward,
+  avgPool2d,
+  avgPool2dBackward,
+};
 
 const backends = new Map<string, KernelBackend>([['js', jsBackend]]);
 const wasmBackend = createWasmBackend(jsBackend);
@@ -71,7 +88,10 @@ function initialBackend(): KernelBackend {
   const requested = environmentVariable('NN_BACKEND');
   if (requested) {
     const backend = backends.get(requested);
-    if (!backend) throw new Error(`NN_BACKEND=${requested}: unknown or unavailable backend; available: ${[...backends.keys()].join(', ')}`);
+    if (!backend)
+      throw new Error(
+        `NN_BACKEND=${requested}: unknown or unavailable backend; available: ${[...backends.keys()].join(', ')}`,
+      );
     return backend;
   }
   return wasmBackend ?? jsBackend;

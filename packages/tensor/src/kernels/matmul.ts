@@ -213,14 +213,7 @@ export function evenStep(n: number, max: number, multiple: number): number {
 }
 
 /** Packs rows [ic, ic+mc) × cols [pc, pc+kc) of A as MR-row slivers, k-major, zero-padded. */
-function packA(
-  a: MatrixOperand,
-  ic: number,
-  mc: number,
-  pc: number,
-  kc: number,
-  out: Float64Array,
-): void {
+function packA(a: MatrixOperand, ic: number, mc: number, pc: number, kc: number, out: Float64Array): void {
   const { data, rowStride, colStride } = a;
   let o = 0;
   for (let i0 = 0; i0 < mc; i0 += MR) {
@@ -233,14 +226,7 @@ function packA(
  * Packs all K rows of B's columns [jc, jc+nc): for each kcStep slice, NR-column slivers,
  * k-major, zero-padded, the slice for depth pc starting at pc * ncPadded.
  */
-function packB(
-  b: MatrixOperand,
-  K: number,
-  kcStep: number,
-  jc: number,
-  nc: number,
-  out: Float64Array,
-): void {
+function packB(b: MatrixOperand, K: number, kcStep: number, jc: number, nc: number, out: Float64Array): void {
   const { data, rowStride, colStride } = b;
   let o = 0;
   for (let pc = 0; pc < K; pc += kcStep) {

@@ -66,7 +66,9 @@ function foldColumnsSource(combine: string): string {
 function compile(op: ReduceOp, rowFold: boolean): ReduceLoop {
   const combine = REDUCE_COMBINE[op];
   // Operand 0 is the accumulator, operand 1 the input.
-  const innerLoop = rowFold ? foldRowSource(combine).replace('INITIAL', String(REDUCE_INITIAL[op])) : foldColumnsSource(combine);
+  const innerLoop = rowFold
+    ? foldRowSource(combine).replace('INITIAL', String(REDUCE_INITIAL[op]))
+    : foldColumnsSource(combine);
   return new Function(...stridedParams(2), stridedLoopSource(2, { innerLoop })) as ReduceLoop;
 }
 
@@ -92,7 +94,10 @@ export function reduce(op: ReduceOp, shape: readonly number[], accumulator: Stri
     return;
   }
   const operands = [accumulator, input];
-  const merged = coalesce(shape, operands.map((o) => o.strides));
+  const merged = coalesce(
+    shape,
+    operands.map((o) => o.strides),
+  );
   const innermost = merged.strides[0].length - 1;
   const loop = loopFor(op, innermost < 0 || merged.strides[0][innermost] === 0, input);
   loop(...stridedArgs(merged.shape, operands, merged.strides));

@@ -16,7 +16,10 @@ export interface StridedArray {
  * stride. `{{setup}}`, `{{body}}` and `{{finish}}` are filled in per kernel; operand k is read
  * through `d{k}` at offset `p{k}`, which advances by `s{k}` per inner step.
  */
-export function stridedLoopSource(operands: number, parts: { setup: string; body: string; finish: string } | { innerLoop: string }): string {
+export function stridedLoopSource(
+  operands: number,
+  parts: { setup: string; body: string; finish: string } | { innerLoop: string },
+): string {
   const ks = Array.from({ length: operands }, (_, k) => k);
   const each = (f: (k: number) => string, sep = '\n') => ks.map(f).join(sep);
   return `
@@ -30,12 +33,16 @@ export function stridedLoopSource(operands: number, parts: { setup: string; body
     const index = nd > 1 ? new Array(nd - 1).fill(0) : [];
     for (let r = 0; r < outer; r++) {
       ${each((k) => `let p${k} = b${k};`)}
-      ${'innerLoop' in parts ? parts.innerLoop : `${parts.setup}
+      ${
+        'innerLoop' in parts
+          ? parts.innerLoop
+          : `${parts.setup}
       for (let j = 0; j < inner; j++) {
         ${parts.body}
         ${each((k) => `p${k} += s${k};`)}
       }
-      ${parts.finish}`}
+      ${parts.finish}`
+      }
       for (let d = nd - 2; d >= 0; d--) {
         ${each((k) => `b${k} += t${k}[d];`)}
         if (++index[d] < shape[d]) break;
@@ -53,7 +60,11 @@ export function stridedParams(operands: number): string[] {
 }
 
 /** Flattens operands into the argument order of `stridedParams`. */
-export function stridedArgs(shape: readonly number[], operands: readonly StridedArray[], strides: readonly (readonly number[])[]): unknown[] {
+export function stridedArgs(
+  shape: readonly number[],
+  operands: readonly StridedArray[],
+  strides: readonly (readonly number[])[],
+): unknown[] {
   const args: unknown[] = [shape];
   operands.forEach((operand, k) => args.push(operand.data, operand.offset, strides[k]));
   return args;

@@ -36,7 +36,9 @@ function pair(op: string, what: string, value: Size2d, min: number): [number, nu
   const [h, w] = typeof value === 'number' ? [value, value] : value;
   for (const v of [h, w]) {
     if (!Number.isInteger(v) || v < min) {
-      throw new ValueError(`${op}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or a [height, width] pair of them, got ${JSON.stringify(value)}`);
+      throw new ValueError(
+        `${op}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or a [height, width] pair of them, got ${JSON.stringify(value)}`,
+      );
     }
   }
   return [h, w];
@@ -57,14 +59,32 @@ function sizeText([h, w]: readonly [number, number]): string {
  * convOutputSize(7, 4, 2);     // throws: (7 + 0 − 4)/2 + 1 = 2.5
  */
 export function convOutputSize(inputSize: number, filterSize: number, stride = 1, pad = 0): number {
-  return outputSize('convOutputSize', 'size', inputSize, filterSize, stride, pad, () => `input size ${inputSize}, filter ${filterSize}, stride ${stride}, pad ${pad}`);
+  return outputSize(
+    'convOutputSize',
+    'size',
+    inputSize,
+    filterSize,
+    stride,
+    pad,
+    () => `input size ${inputSize}, filter ${filterSize}, stride ${stride}, pad ${pad}`,
+  );
 }
 
-function outputSize(op: string, axis: 'height' | 'width' | 'size', input: number, filter: number, stride: number, pad: number, context: () => string): number {
+function outputSize(
+  op: string,
+  axis: 'height' | 'width' | 'size',
+  input: number,
+  filter: number,
+  stride: number,
+  pad: number,
+  context: () => string,
+): number {
   const letter = axis === 'width' ? 'W' : 'H';
   const span = input + 2 * pad - filter;
   if (span < 0) {
-    throw new ShapeError(`${op}: ${context()}: the filter ${axis} ${filter} is larger than the padded input ${axis} ${input} + 2·${pad} = ${input + 2 * pad}`);
+    throw new ShapeError(
+      `${op}: ${context()}: the filter ${axis} ${filter} is larger than the padded input ${axis} ${input} + 2·${pad} = ${input + 2 * pad}`,
+    );
   }
   if (span % stride !== 0) {
     const exact = span / stride + 1;
@@ -85,7 +105,13 @@ function outputSize(op: string, axis: 'height' | 'width' | 'size', input: number
  * @example
  * windowGeometry('conv2d', [100, 1, 28, 28], [5, 5], { stride: 1, pad: 0 }).OH; // 24
  */
-export function windowGeometry(op: string, inputShape: readonly number[], filterSize: Size2d, options: ConvOptions = {}, what: 'filter' | 'window' = 'filter'): WindowGeometry {
+export function windowGeometry(
+  op: string,
+  inputShape: readonly number[],
+  filterSize: Size2d,
+  options: ConvOptions = {},
+  what: 'filter' | 'window' = 'filter',
+): WindowGeometry {
   if (inputShape.length !== 4) {
     throw new ShapeError(`${op}: expected an input of shape (N, C, H, W), got ${formatShape(inputShape)}`);
   }
@@ -93,7 +119,8 @@ export function windowGeometry(op: string, inputShape: readonly number[], filter
   const [strideH, strideW] = pair(op, 'stride', options.stride ?? 1, 1);
   const [padH, padW] = pair(op, 'pad', options.pad ?? 0, 0);
   const [N, C, H, W] = inputShape;
-  const context = () => `input ${formatShape(inputShape)} with ${what} ${FH}×${FW}, stride ${sizeText([strideH, strideW])}, pad ${sizeText([padH, padW])}`;
+  const context = () =>
+    `input ${formatShape(inputShape)} with ${what} ${FH}×${FW}, stride ${sizeText([strideH, strideW])}, pad ${sizeText([padH, padW])}`;
   const OH = outputSize(op, 'height', H, FH, strideH, padH, context);
   const OW = outputSize(op, 'width', W, FW, strideW, padW, context);
   return { N, C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW };
@@ -133,7 +160,13 @@ export function im2col(x: Tensor, filterHeight: number, filterWidth: number, opt
  * @example
  * col2im(ones([4, 4]), [1, 1, 3, 3], 2, 2).toArray(); // [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]]
  */
-export function col2im(col: Tensor, inputShape: readonly number[], filterHeight: number, filterWidth: number, options: ConvOptions = {}): Tensor {
+export function col2im(
+  col: Tensor,
+  inputShape: readonly number[],
+  filterHeight: number,
+  filterWidth: number,
+  options: ConvOptions = {},
+): Tensor {
   const input = floatInput('col2im', col, 'col');
   const g = windowGeometry('col2im', inputShape, [filterHeight, filterWidth], options);
   const rows = g.N * g.OH * g.OW;
@@ -174,7 +207,13 @@ export function unfold(x: Tensor, filterHeight: number, filterWidth: number, opt
  * @example
  * fold(ones([1, 4, 4]), [1, 1, 3, 3], 2, 2).toArray(); // [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]]
  */
-export function fold(cols: Tensor, inputShape: readonly number[], filterHeight: number, filterWidth: number, options: ConvOptions = {}): Tensor {
+export function fold(
+  cols: Tensor,
+  inputShape: readonly number[],
+  filterHeight: number,
+  filterWidth: number,
+  options: ConvOptions = {},
+): Tensor {
   const input = floatInput('fold', cols, 'cols');
   const g = windowGeometry('fold', inputShape, [filterHeight, filterWidth], options);
   const expected = [g.N, g.C * g.FH * g.FW, g.OH * g.OW];
@@ -195,12 +234,20 @@ export function fold(cols: Tensor, inputShape: readonly number[], filterHeight: 
 // a whole batch's columns. Here: the checks, the dtypes and the output tensors.
 
 /** The checked geometry (with FN) of a convolution of `inputShape` by filters of `filterShape`. */
-function convGeometry(op: string, inputShape: readonly number[], filterShape: readonly number[], options: ConvOptions): ConvGeometry {
-  if (filterShape.length !== 4) throw new ShapeError(`${op}: filters W must have shape (FN, C, FH, FW), got ${formatShape(filterShape)}`);
+function convGeometry(
+  op: string,
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  options: ConvOptions,
+): ConvGeometry {
+  if (filterShape.length !== 4)
+    throw new ShapeError(`${op}: filters W must have shape (FN, C, FH, FW), got ${formatShape(filterShape)}`);
   const [FN, channels, FH, FW] = filterShape;
   const g = windowGeometry(op, inputShape, [FH, FW], options);
   if (channels !== g.C) {
-    throw new ShapeError(`${op}: input ${formatShape(inputShape)} has ${g.C} channels but the filters W ${formatShape(filterShape)} expect ${channels}`);
+    throw new ShapeError(
+      `${op}: input ${formatShape(inputShape)} has ${g.C} channels but the filters W ${formatShape(filterShape)} expect ${channels}`,
+    );
   }
   return { ...g, FN };
 }
@@ -210,7 +257,11 @@ function commonFloat(op: string, a: Tensor, aName: string, b: Tensor, bName: str
   const first = floatInput(op, a, aName);
   const second = floatInput(op, b, bName);
   const dtype = promoteTypes(first.dtype, second.dtype) as FloatDType;
-  return [first.dtype === dtype ? first : first.astype(dtype), second.dtype === dtype ? second : second.astype(dtype), dtype];
+  return [
+    first.dtype === dtype ? first : first.astype(dtype),
+    second.dtype === dtype ? second : second.astype(dtype),
+    dtype,
+  ];
 }
 
 /**
@@ -232,8 +283,14 @@ export function conv2d(x: Tensor, W: Tensor, b?: Tensor, options: ConvOptions = 
   const biasData = bias === null ? null : bias.dtype === dtype ? bias : bias.astype(dtype);
   const out = new Tensor(allocateForOutput(dtype, g.N * g.FN * g.OH * g.OW), [g.N, g.FN, g.OH, g.OW]);
   kernels().conv2dForward(
-    input.data as FloatStorage, input.offset, g, filters.data as FloatStorage, filters.offset,
-    biasData === null ? null : (biasData.data as FloatStorage), biasData?.offset ?? 0, out.data as FloatStorage,
+    input.data as FloatStorage,
+    input.offset,
+    g,
+    filters.data as FloatStorage,
+    filters.offset,
+    biasData === null ? null : (biasData.data as FloatStorage),
+    biasData?.offset ?? 0,
+    out.data as FloatStorage,
   );
   return out;
 }
@@ -246,12 +303,24 @@ export function conv2d(x: Tensor, W: Tensor, b?: Tensor, options: ConvOptions = 
  * @example
  * conv2dBackwardInput(dy, W, x.shape, { pad: 1 }).shape; // x.shape
  */
-export function conv2dBackwardInput(dy: Tensor, W: Tensor, inputShape: readonly number[], options: ConvOptions = {}): Tensor {
+export function conv2dBackwardInput(
+  dy: Tensor,
+  W: Tensor,
+  inputShape: readonly number[],
+  options: ConvOptions = {},
+): Tensor {
   const [grad, filters, dtype] = commonFloat('conv2dBackwardInput', dy, 'dy', W, 'filters W');
   const g = convGeometry('conv2dBackwardInput', inputShape, filters.shape, options);
   checkOutputGradient('conv2dBackwardInput', grad, [g.N, g.FN, g.OH, g.OW]);
   const out = new Tensor(allocate(dtype, g.N * g.C * g.H * g.W), [g.N, g.C, g.H, g.W]);
-  kernels().conv2dBackwardInput(grad.data as FloatStorage, grad.offset, g, filters.data as FloatStorage, filters.offset, out.data as FloatStorage);
+  kernels().conv2dBackwardInput(
+    grad.data as FloatStorage,
+    grad.offset,
+    g,
+    filters.data as FloatStorage,
+    filters.offset,
+    out.data as FloatStorage,
+  );
   return out;
 }
 
@@ -262,27 +331,50 @@ export function conv2dBackwardInput(dy: Tensor, W: Tensor, inputShape: readonly 
  * @example
  * conv2dBackwardFilter(dy, x, W.shape, { pad: 1 }).shape; // W.shape
  */
-export function conv2dBackwardFilter(dy: Tensor, x: Tensor, filterShape: readonly number[], options: ConvOptions = {}): Tensor {
+export function conv2dBackwardFilter(
+  dy: Tensor,
+  x: Tensor,
+  filterShape: readonly number[],
+  options: ConvOptions = {},
+): Tensor {
   const [grad, input, dtype] = commonFloat('conv2dBackwardFilter', dy, 'dy', x, 'input');
   const g = convGeometry('conv2dBackwardFilter', input.shape, filterShape, options);
   checkOutputGradient('conv2dBackwardFilter', grad, [g.N, g.FN, g.OH, g.OW]);
   const out = new Tensor(allocate(dtype, g.FN * g.C * g.FH * g.FW), [...filterShape]);
-  kernels().conv2dBackwardFilter(grad.data as FloatStorage, grad.offset, g, input.data as FloatStorage, input.offset, out.data as FloatStorage);
+  kernels().conv2dBackwardFilter(
+    grad.data as FloatStorage,
+    grad.offset,
+    g,
+    input.data as FloatStorage,
+    input.offset,
+    out.data as FloatStorage,
+  );
   return out;
 }
 
 function checkOutputGradient(op: string, dy: Tensor, expected: readonly number[]): void {
   if (dy.ndim !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
-    throw new ShapeError(`${op}: dy ${formatShape(dy.shape)} does not match the convolution's output shape ${formatShape(expected)}`);
+    throw new ShapeError(
+      `${op}: dy ${formatShape(dy.shape)} does not match the convolution's output shape ${formatShape(expected)}`,
+    );
   }
 }
 
 /** Pooling geometry: stride defaults to the window size; padding must leave a real input in every window. */
 function poolGeometry(op: string, shape: readonly number[], options: PoolOptions): WindowGeometry {
-  if (options === undefined || options.size === undefined) throw new ValueError(`${op}: options.size (the pooling window) is required, e.g. { size: 2 }`);
-  const g = windowGeometry(op, shape, options.size, { stride: options.stride ?? options.size, pad: options.pad ?? 0 }, 'window');
+  if (options === undefined || options.size === undefined)
+    throw new ValueError(`${op}: options.size (the pooling window) is required, e.g. { size: 2 }`);
+  const g = windowGeometry(
+    op,
+    shape,
+    options.size,
+    { stride: options.stride ?? options.size, pad: options.pad ?? 0 },
+    'window',
+  );
   if (g.padH >= g.FH || g.padW >= g.FW) {
-    throw new ValueError(`${op}: pad ${sizeText([g.padH, g.padW])} must be smaller than the window ${g.FH}×${g.FW}, or a window could hold only padding`);
+    throw new ValueError(
+      `${op}: pad ${sizeText([g.padH, g.padW])} must be smaller than the window ${g.FH}×${g.FW}, or a window could hold only padding`,
+    );
   }
   return g;
 }
@@ -307,7 +399,13 @@ export function maxPool2dWithIndices(x: Tensor, options: PoolOptions): { output:
   const count = g.N * g.C * g.OH * g.OW;
   const output = new Tensor(allocateForOutput(input.dtype, count), shape);
   const indices = new Tensor(new Int32Array(count), shape);
-  kernels().maxPool2d(input.data as FloatStorage, input.offset, g, output.data as FloatStorage, indices.data as Int32Array);
+  kernels().maxPool2d(
+    input.data as FloatStorage,
+    input.offset,
+    g,
+    output.data as FloatStorage,
+    indices.data as Int32Array,
+  );
   trustedIndices.set(indices, input.size);
   return { output, indices };
 }
@@ -333,23 +431,39 @@ export function maxPool2d(x: Tensor, options: PoolOptions): Tensor {
  */
 export function maxPool2dBackward(gy: Tensor, indices: Tensor, inputShape: readonly number[]): Tensor {
   const grad = floatInput('maxPool2dBackward', gy, 'gy');
-  if (!(indices instanceof Tensor) || indices.dtype !== 'int32') throw new DTypeError('maxPool2dBackward: indices must be the int32 tensor from maxPool2dWithIndices');
+  if (!(indices instanceof Tensor) || indices.dtype !== 'int32')
+    throw new DTypeError('maxPool2dBackward: indices must be the int32 tensor from maxPool2dWithIndices');
   if (indices.ndim !== grad.ndim || indices.shape.some((d, i) => d !== grad.shape[i])) {
-    throw new ShapeError(`maxPool2dBackward: gy ${formatShape(gy.shape)} and indices ${formatShape(indices.shape)} must have the same shape`);
+    throw new ShapeError(
+      `maxPool2dBackward: gy ${formatShape(gy.shape)} and indices ${formatShape(indices.shape)} must have the same shape`,
+    );
   }
-  if (inputShape.length !== 4) throw new ShapeError(`maxPool2dBackward: expected an input shape (N, C, H, W), got ${formatShape(inputShape)}`);
+  if (inputShape.length !== 4)
+    throw new ShapeError(`maxPool2dBackward: expected an input shape (N, C, H, W), got ${formatShape(inputShape)}`);
   const size = inputShape.reduce((a, b) => a * b, 1);
   const at = indices.contiguous();
-  const positions = at.offset === 0 && at.data.length === at.size ? (at.data as Int32Array) : (at.data as Int32Array).subarray(at.offset, at.offset + at.size);
+  const positions =
+    at.offset === 0 && at.data.length === at.size
+      ? (at.data as Int32Array)
+      : (at.data as Int32Array).subarray(at.offset, at.offset + at.size);
   if (trustedIndices.get(indices) !== size) {
     for (let i = 0; i < positions.length; i++) {
       if (!(positions[i] >= 0 && positions[i] < size)) {
-        throw new ShapeError(`maxPool2dBackward: index ${positions[i]} is outside an input of shape ${formatShape(inputShape)}`);
+        throw new ShapeError(
+          `maxPool2dBackward: index ${positions[i]} is outside an input of shape ${formatShape(inputShape)}`,
+        );
       }
     }
   }
   const out = new Tensor(allocate(grad.dtype, size), inputShape);
-  kernels().maxPool2dBackward(grad.data as FloatStorage, grad.offset, positions, grad.size, out.data as FloatStorage, inputShape[0] * inputShape[1]);
+  kernels().maxPool2dBackward(
+    grad.data as FloatStorage,
+    grad.offset,
+    positions,
+    grad.size,
+    out.data as FloatStorage,
+    inputShape[0] * inputShape[1],
+  );
   return out;
 }
 
@@ -380,7 +494,9 @@ export function avgPool2dBackward(gy: Tensor, inputShape: readonly number[], opt
   const g = poolGeometry('avgPool2dBackward', inputShape, options);
   const expected = [g.N, g.C, g.OH, g.OW];
   if (grad.ndim !== 4 || grad.shape.some((d, i) => d !== expected[i])) {
-    throw new ShapeError(`avgPool2dBackward: gy ${formatShape(gy.shape)} does not match the pooled shape ${formatShape(expected)} of input ${formatShape(inputShape)}`);
+    throw new ShapeError(
+      `avgPool2dBackward: gy ${formatShape(gy.shape)} does not match the pooled shape ${formatShape(expected)} of input ${formatShape(inputShape)}`,
+    );
   }
   const out = new Tensor(allocate(grad.dtype, g.N * g.C * g.H * g.W), [g.N, g.C, g.H, g.W]);
   kernels().avgPool2dBackward(grad.data as FloatStorage, grad.offset, g, out.data as FloatStorage);

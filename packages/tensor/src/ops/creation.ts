@@ -43,7 +43,9 @@ export function tensor(values: NestedInput | TypedInput | Tensor, options: Tenso
 function fromTyped(source: TypedInput, shape: readonly number[], dtype: DType | undefined): Tensor {
   const target = checkShape('tensor', shape);
   if (shapeSize(target) !== source.length) {
-    throw new ShapeError(`tensor: ${source.length} values cannot take shape ${formatShape(target)} (${shapeSize(target)} elements)`);
+    throw new ShapeError(
+      `tensor: ${source.length} values cannot take shape ${formatShape(target)} (${shapeSize(target)} elements)`,
+    );
   }
   const own = dtypeOfStorage(source);
   const copy = new Tensor(source.slice() as TypedInput, target);
@@ -56,7 +58,9 @@ function reshapeTo(t: Tensor, shape: readonly number[] | undefined): Tensor {
   if (!shape) return t;
   const target = checkShape('tensor', shape);
   if (shapeSize(target) !== t.size) {
-    throw new ShapeError(`tensor: ${t.size} values cannot take shape ${formatShape(target)} (${shapeSize(target)} elements)`);
+    throw new ShapeError(
+      `tensor: ${t.size} values cannot take shape ${formatShape(target)} (${shapeSize(target)} elements)`,
+    );
   }
   return new Tensor(t.data, target);
 }
@@ -77,13 +81,21 @@ function nestedShape(values: NestedInput): number[] {
 function checkRagged(values: NestedInput, shape: number[], depth: number, path: number[]): void {
   const where = path.length ? ` at index [${path.join('][')}]` : '';
   if (depth === shape.length) {
-    if (Array.isArray(values)) throw new ShapeError(`tensor: ragged nested array${where}: expected a number, got an array of length ${values.length}`);
+    if (Array.isArray(values))
+      throw new ShapeError(
+        `tensor: ragged nested array${where}: expected a number, got an array of length ${values.length}`,
+      );
     if (typeof values !== 'number' && typeof values !== 'boolean') {
-      throw new DTypeError(`tensor: element${where} is ${typeof values} ${JSON.stringify(values)}; expected a number or boolean`);
+      throw new DTypeError(
+        `tensor: element${where} is ${typeof values} ${JSON.stringify(values)}; expected a number or boolean`,
+      );
     }
     return;
   }
-  if (!Array.isArray(values)) throw new ShapeError(`tensor: ragged nested array${where}: expected an array of length ${shape[depth]}, got a ${typeof values}`);
+  if (!Array.isArray(values))
+    throw new ShapeError(
+      `tensor: ragged nested array${where}: expected an array of length ${shape[depth]}, got a ${typeof values}`,
+    );
   if (values.length !== shape[depth]) {
     throw new ShapeError(`tensor: ragged nested array${where}: expected length ${shape[depth]}, got ${values.length}`);
   }
@@ -106,7 +118,12 @@ function fillNested(values: NestedInput, data: ReturnType<typeof allocate>, dtyp
   visit(values);
 }
 
-function filled(op: string, shape: readonly number[] | number, value: number | boolean, options: CreationOptions): Tensor {
+function filled(
+  op: string,
+  shape: readonly number[] | number,
+  value: number | boolean,
+  options: CreationOptions,
+): Tensor {
   const dims = checkShape(op, shape);
   const dtype = options.dtype ? checkDType(op, options.dtype) : typeof value === 'boolean' ? 'bool' : 'float32';
   const data = allocate(dtype, shapeSize(dims));
@@ -115,7 +132,11 @@ function filled(op: string, shape: readonly number[] | number, value: number | b
 }
 
 /** A tensor of `shape` filled with `value`. @example full([2, 2], 7) */
-export function full(shape: readonly number[] | number, value: number | boolean, options: CreationOptions = {}): Tensor {
+export function full(
+  shape: readonly number[] | number,
+  value: number | boolean,
+  options: CreationOptions = {},
+): Tensor {
   return filled('full', shape, value, options);
 }
 
@@ -148,7 +169,11 @@ export function onesLike(like: Tensor, options: CreationOptions = {}): Tensor {
  */
 export function arange(start: number, stop?: number, step = 1, options: CreationOptions = {}): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  for (const [name, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
+  for (const [name, v] of [
+    ['start', start],
+    ['stop', stop],
+    ['step', step],
+  ] as const) {
     if (!Number.isFinite(v)) throw new ValueError(`arange: ${name} must be finite, got ${v}`);
   }
   if (step === 0) throw new ValueError('arange: step must not be 0');
@@ -162,7 +187,8 @@ export function arange(start: number, stop?: number, step = 1, options: Creation
 
 /** `num` evenly spaced values from start to stop inclusive (NumPy's linspace). */
 export function linspace(start: number, stop: number, num = 50, options: CreationOptions = {}): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
+  if (!Number.isInteger(num) || num < 0)
+    throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   const data = allocate(options.dtype ? checkDType('linspace', options.dtype) : 'float32', num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
@@ -171,8 +197,13 @@ export function linspace(start: number, stop: number, num = 50, options: Creatio
 
 /** The n×m identity (ones on the diagonal shifted by `k`). */
 export function eye(n: number, m = n, k = 0, options: CreationOptions = {}): Tensor {
-  for (const [name, v] of [['n', n], ['m', m], ['k', k]] as const) {
-    if (!Number.isInteger(v) || (name !== 'k' && v < 0)) throw new ValueError(`eye: ${name} must be a ${name === 'k' ? '' : 'non-negative '}integer, got ${v}`);
+  for (const [name, v] of [
+    ['n', n],
+    ['m', m],
+    ['k', k],
+  ] as const) {
+    if (!Number.isInteger(v) || (name !== 'k' && v < 0))
+      throw new ValueError(`eye: ${name} must be a ${name === 'k' ? '' : 'non-negative '}integer, got ${v}`);
   }
   const t = filled('eye', [n, m], 0, options);
   for (let i = 0; i < n; i++) if (i + k >= 0 && i + k < m) t.data[i * m + i + k] = 1;

@@ -1,4 +1,12 @@
-import { type DType, allocate, allocateForOutput, dtypeWithScalar, floatResultType, isFloat, promoteTypes } from '../dtype.js';
+import {
+  type DType,
+  allocate,
+  allocateForOutput,
+  dtypeWithScalar,
+  floatResultType,
+  isFloat,
+  promoteTypes,
+} from '../dtype.js';
 import { DTypeError, ValueError } from '../errors.js';
 import { type BinaryOp, type StridedArray, type UnaryOp, kernels } from '../kernels/index.js';
 import { broadcastShapes, broadcastStrides, contiguousStrides, sameShape, shapeSize, type Shape } from '../shape.js';
@@ -34,7 +42,8 @@ function flatView(t: Tensor): StridedArray {
 type UnaryResult = 'float' | 'same' | 'numeric';
 
 function unary(name: UnaryOp, x: Tensor, result: UnaryResult): Tensor {
-  const dtype = result === 'float' ? floatResultType(x.dtype) : result === 'numeric' && x.dtype === 'bool' ? 'int32' : x.dtype;
+  const dtype =
+    result === 'float' ? floatResultType(x.dtype) : result === 'numeric' && x.dtype === 'bool' ? 'int32' : x.dtype;
   const op = name === 'square' && dtype === 'int32' ? 'squareInt' : name;
   const out = outputTensor(dtype, x.shape);
   if (x.isContiguous) kernels().map(op, [x.size], flatView(out), [flatView(x)]);
@@ -96,10 +105,13 @@ function binary(name: string, op: BinaryOp, a: TensorLike, b: TensorLike, result
   const flat = ta.isContiguous && tb.isContiguous && sameShape(ta.shape, tb.shape);
   const shape = flat ? ta.shape : broadcastShapes(name, ta.shape, tb.shape);
   const dtype =
-    result === 'bool' ? 'bool'
-    : result === 'float' ? floatResultType(common)
-    : result === 'numeric' && common === 'bool' ? 'int32'
-    : common;
+    result === 'bool'
+      ? 'bool'
+      : result === 'float'
+        ? floatResultType(common)
+        : result === 'numeric' && common === 'bool'
+          ? 'int32'
+          : common;
   const out = outputTensor(dtype, shape);
   const kernel = dtype === 'int32' && op === 'mul' ? 'mulInt' : dtype === 'int32' && op === 'pow' ? 'powInt' : op;
   if (flat) kernels().map(kernel, [out.size], flatView(out), [flatView(ta), flatView(tb)]);
@@ -125,13 +137,15 @@ export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', 'le', a
  * The gradient of relu in one pass: gy where x > 0, else 0 (what ReLU's backward computes).
  * @example reluBackward(tensor([5, 5, 5]), tensor([-1, 0, 2])) // [0, 0, 5]
  */
-export const reluBackward = (gy: TensorLike, x: TensorLike): Tensor => binary('reluBackward', 'reluBackward', gy, x, 'numeric');
+export const reluBackward = (gy: TensorLike, x: TensorLike): Tensor =>
+  binary('reluBackward', 'reluBackward', gy, x, 'numeric');
 /**
  * The gradient of sigmoid from its output y in one pass: gy·y·(1 − y) (what Sigmoid's backward
  * computes).
  * @example sigmoidBackward(tensor([1, 1]), tensor([0.5, 0.25])) // [0.25, 0.1875]
  */
-export const sigmoidBackward = (gy: TensorLike, y: TensorLike): Tensor => binary('sigmoidBackward', 'sigmoidBackward', gy, y, 'float');
+export const sigmoidBackward = (gy: TensorLike, y: TensorLike): Tensor =>
+  binary('sigmoidBackward', 'sigmoidBackward', gy, y, 'float');
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', 'gt', a, b, 'bool');
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', 'ge', a, b, 'bool');
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', 'logicalAnd', a, b, 'bool');
@@ -150,14 +164,25 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
   const tb = asTensor('where', b, dtype);
   const shape = broadcastShapes('where', cond.shape, ta.shape, tb.shape);
   const out = empty(dtype, shape);
-  kernels().map('where', shape, stridedView(out), [cond, ta, tb].map((t) => stridedView(t, shape)));
+  kernels().map(
+    'where',
+    shape,
+    stridedView(out),
+    [cond, ta, tb].map((t) => stridedView(t, shape)),
+  );
   return out;
 }
 
 /** Limits every element to [min, max] (NaN stays NaN). */
 export function clip(x: Tensor, min: number, max: number): Tensor {
-  if (Number.isNaN(min) || Number.isNaN(max) || min > max) throw new ValueError(`clip: need min <= max, got min=${min}, max=${max}`);
-  const dtype = isFloat(x.dtype) || (Number.isInteger(min) && Number.isInteger(max)) ? (x.dtype === 'bool' ? 'int32' : x.dtype) : 'float32';
+  if (Number.isNaN(min) || Number.isNaN(max) || min > max)
+    throw new ValueError(`clip: need min <= max, got min=${min}, max=${max}`);
+  const dtype =
+    isFloat(x.dtype) || (Number.isInteger(min) && Number.isInteger(max))
+      ? x.dtype === 'bool'
+        ? 'int32'
+        : x.dtype
+      : 'float32';
   const out = empty(dtype, x.shape);
   const bounds = [asTensor('clip', min, dtype), asTensor('clip', max, dtype)].map((t) => stridedView(t, x.shape));
   kernels().map('clip', x.shape, stridedView(out), [stridedView(x), ...bounds]);
@@ -178,7 +203,9 @@ export interface AllcloseOptions {
 /** Flat, row-major values of `t` broadcast to `shape`. */
 function valuesAt(t: Tensor, shape: Shape): ArrayLike<number> {
   const out = empty(t.dtype === 'bool' ? 'int32' : t.dtype, shape);
-  kernels().map('copy', shape, { data: out.data, offset: 0, strides: contiguousStrides(shape) }, [stridedView(t, shape)]);
+  kernels().map('copy', shape, { data: out.data, offset: 0, strides: contiguousStrides(shape) }, [
+    stridedView(t, shape),
+  ]);
   return out.data;
 }
 

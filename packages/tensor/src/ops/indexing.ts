@@ -37,18 +37,22 @@ function indexValues(op: string, indices: Tensor | readonly number[]): IndexValu
     const c = indices.contiguous();
     return { data: c.data, offset: c.offset, shape: c.shape };
   }
-  if (!Array.isArray(indices)) throw new DTypeError(`${op}: indices must be an int32 tensor or an array of integers, got ${typeof indices}`);
+  if (!Array.isArray(indices))
+    throw new DTypeError(`${op}: indices must be an int32 tensor or an array of integers, got ${typeof indices}`);
   indices.forEach((v, k) => {
     if (typeof v !== 'number' || !Number.isInteger(v)) {
       const hint = Array.isArray(v) ? '; pass an int32 tensor for indices of higher rank' : '';
-      throw new DTypeError(`${op}: indices must be integers, got ${JSON.stringify(v) ?? String(v)} at position ${k}${hint}`);
+      throw new DTypeError(
+        `${op}: indices must be integers, got ${JSON.stringify(v) ?? String(v)} at position ${k}${hint}`,
+      );
     }
   });
   return { data: indices, offset: 0, shape: [indices.length] };
 }
 
 function indexTensor(op: string, indices: Tensor): Tensor {
-  if (!(indices instanceof Tensor)) throw new DTypeError(`${op}: indices must be an int32 tensor, got ${typeof indices}`);
+  if (!(indices instanceof Tensor))
+    throw new DTypeError(`${op}: indices must be an int32 tensor, got ${typeof indices}`);
   if (indices.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${indices.dtype}`);
   return indices;
 }
@@ -127,7 +131,11 @@ export function take(x: Tensor, indices: Tensor | readonly number[], axis?: numb
     const outStrides = contiguousStrides(shape);
     const keep = [...outStrides.slice(0, at), ...outStrides.slice(at + values.shape.length)];
     for (let k = 0; k < count; k++) {
-      const input = { data: source.data, offset: source.offset + positions[k] * source.strides[at], strides: slabStrides };
+      const input = {
+        data: source.data,
+        offset: source.offset + positions[k] * source.strides[at],
+        strides: slabStrides,
+      };
       kernels().map('copy', slabShape, { data: out.data, offset: k * inner, strides: keep }, [input]);
     }
     return out;
@@ -157,10 +165,14 @@ export function indexAdd(target: Tensor, indices: Tensor | readonly number[], so
   const flat = axis === undefined || axis === null;
   const at = flat ? 0 : normalizeAxis('indexAdd', axis, target.ndim);
   const targetShape = flat ? [target.size] : target.shape;
-  const expected = flat ? [...values.shape] : [...target.shape.slice(0, at), ...values.shape, ...target.shape.slice(at + 1)];
+  const expected = flat
+    ? [...values.shape]
+    : [...target.shape.slice(0, at), ...values.shape, ...target.shape.slice(at + 1)];
   if (!(source instanceof Tensor)) throw new DTypeError(`indexAdd: source must be a Tensor, got ${typeof source}`);
   if (source.ndim !== expected.length || source.shape.some((dim, d) => dim !== expected[d])) {
-    throw new ShapeError(`indexAdd: source has shape ${formatShape(source.shape)} but take(target, indices, axis) has shape ${formatShape(expected)} (target ${formatShape(target.shape)}, indices ${formatShape(values.shape)})`);
+    throw new ShapeError(
+      `indexAdd: source has shape ${formatShape(source.shape)} but take(target, indices, axis) has shape ${formatShape(expected)} (target ${formatShape(target.shape)}, indices ${formatShape(values.shape)})`,
+    );
   }
   const size = targetShape[at];
   const positions = resolveIndices('indexAdd', values, flat ? 'flat' : at, size);
@@ -185,11 +197,23 @@ export function indexAdd(target: Tensor, indices: Tensor | readonly number[], so
 // ---- gather / scatterAdd --------------------------------------------------------------------------
 
 /** Checks PyTorch's gather/scatter rule: same ndim, and index dims no larger than `other`'s (except along `axis` when `skipAxis`). */
-function checkIndexShape(op: string, indices: Tensor, other: Tensor, name: string, axis: number, skipAxis: boolean): void {
-  const fits = indices.ndim === other.ndim && indices.shape.every((dim, d) => (skipAxis && d === axis) || dim <= other.shape[d]);
+function checkIndexShape(
+  op: string,
+  indices: Tensor,
+  other: Tensor,
+  name: string,
+  axis: number,
+  skipAxis: boolean,
+): void {
+  const fits =
+    indices.ndim === other.ndim && indices.shape.every((dim, d) => (skipAxis && d === axis) || dim <= other.shape[d]);
   if (!fits) {
-    const rule = skipAxis ? `with indices.shape[d] <= ${name}.shape[d] for every d != ${axis}` : `with indices.shape[d] <= ${name}.shape[d] for every d`;
-    throw new ShapeError(`${op}: indices of shape ${formatShape(indices.shape)} do not fit ${name} of shape ${formatShape(other.shape)}; need the same number of dimensions, ${rule}`);
+    const rule = skipAxis
+      ? `with indices.shape[d] <= ${name}.shape[d] for every d != ${axis}`
+      : `with indices.shape[d] <= ${name}.shape[d] for every d`;
+    throw new ShapeError(
+      `${op}: indices of shape ${formatShape(indices.shape)} do not fit ${name} of shape ${formatShape(other.shape)}; need the same number of dimensions, ${rule}`,
+    );
   }
 }
 
@@ -203,7 +227,13 @@ interface Walked {
  * operands; `visit(k, a, b, c)` gets the flat position and the three offsets. The odometer moves
  * offsets by strides, so no per-element index arithmetic is needed.
  */
-function walk(shape: readonly number[], a: Walked, b: Walked, c: Walked, visit: (k: number, a: number, b: number, c: number) => void): void {
+function walk(
+  shape: readonly number[],
+  a: Walked,
+  b: Walked,
+  c: Walked,
+  visit: (k: number, a: number, b: number, c: number) => void,
+): void {
   const nd = shape.length;
   const size = shapeSize(shape);
   if (size === 0) return;
@@ -274,7 +304,8 @@ export function gather(x: Tensor, indices: Tensor, axis: number): Tensor {
  */
 export function scatterAdd(target: Tensor, indices: Tensor, source: Tensor, axis: number): Tensor {
   const idx = indexTensor('scatterAdd', indices);
-  if (!(target instanceof Tensor) || !(source instanceof Tensor)) throw new DTypeError('scatterAdd: target and source must be Tensors');
+  if (!(target instanceof Tensor) || !(source instanceof Tensor))
+    throw new DTypeError('scatterAdd: target and source must be Tensors');
   const at = normalizeAxis('scatterAdd', axis, target.ndim);
   checkIndexShape('scatterAdd', idx, target, 'target', at, true);
   checkIndexShape('scatterAdd', idx, source, 'source', at, false);
@@ -307,7 +338,9 @@ export function takeAlongRows(x: Tensor, indices: Tensor): Tensor {
   if (x.ndim !== 2) throw new ShapeError(`takeAlongRows: x must be 2-d (N, C), got shape ${formatShape(x.shape)}`);
   const [rows, columns] = x.shape;
   if (idx.ndim !== 1 || idx.shape[0] !== rows) {
-    throw new ShapeError(`takeAlongRows: indices must have shape (${rows}) to match x of shape ${formatShape(x.shape)}, got ${formatShape(idx.shape)}`);
+    throw new ShapeError(
+      `takeAlongRows: indices must have shape (${rows}) to match x of shape ${formatShape(x.shape)}, got ${formatShape(idx.shape)}`,
+    );
   }
   const out = empty(x.dtype, [rows]);
   const [rowStride, columnStride] = x.strides;
@@ -336,14 +369,17 @@ export interface OneHotOptions {
  */
 export function oneHot(indices: Tensor | readonly number[], numClasses: number, options: OneHotOptions = {}): Tensor {
   const values = indexValues('oneHot', indices);
-  if (!Number.isInteger(numClasses) || numClasses < 0) throw new ValueError(`oneHot: numClasses must be a non-negative integer, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 0)
+    throw new ValueError(`oneHot: numClasses must be a non-negative integer, got ${numClasses}`);
   const dtype = options.dtype === undefined ? 'float32' : checkDType('oneHot', options.dtype);
   const out = empty(dtype, [...values.shape, numClasses]);
   const count = shapeSize(values.shape);
   for (let k = 0; k < count; k++) {
     const label = values.data[values.offset + k];
     if (label < 0 || label >= numClasses) {
-      throw new IndexError(`oneHot: label ${label} at position ${position(k, values.shape)} is out of range for ${numClasses} classes (valid labels are 0..${numClasses - 1})`);
+      throw new IndexError(
+        `oneHot: label ${label} at position ${position(k, values.shape)} is out of range for ${numClasses} classes (valid labels are 0..${numClasses - 1})`,
+      );
     }
     out.data[k * numClasses + label] = 1;
   }
@@ -353,7 +389,8 @@ export function oneHot(indices: Tensor | readonly number[], numClasses: number, 
 // ---- repeat / tile --------------------------------------------------------------------------------
 
 function checkCount(op: string, what: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ValueError(`${op}: ${what} must be non-negative integers, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new ValueError(`${op}: ${what} must be non-negative integers, got ${String(v)}`);
   return v;
 }
 
@@ -376,7 +413,9 @@ export function repeat(x: Tensor, repeats: number | readonly number[], axis?: nu
   else if (Array.isArray(repeats)) counts = repeats.map((r) => checkCount('repeat', 'repeats', r));
   else throw new ValueError(`repeat: repeats must be a number or an array of counts, got ${typeof repeats}`);
   if (counts.length !== 1 && counts.length !== n) {
-    throw new ShapeError(`repeat: got ${counts.length} repeats for axis ${at} of size ${n} (shape ${formatShape(source.shape)}); give one count, or one per position`);
+    throw new ShapeError(
+      `repeat: got ${counts.length} repeats for axis ${at} of size ${n} (shape ${formatShape(source.shape)}); give one count, or one per position`,
+    );
   }
   const pre = source.shape.slice(0, at);
   const post = source.shape.slice(at + 1);
@@ -424,7 +463,10 @@ export function tile(x: Tensor, reps: number | readonly number[]): Tensor {
   const shape = [...new Array<number>(nd - x.ndim).fill(1), ...x.shape];
   const strides = [...new Array<number>(nd - x.ndim).fill(0), ...x.strides];
   const counts = [...new Array<number>(nd - list.length).fill(1), ...list];
-  const out = empty(x.dtype, shape.map((dim, d) => dim * counts[d]));
+  const out = empty(
+    x.dtype,
+    shape.map((dim, d) => dim * counts[d]),
+  );
   // Output axis d, read as [counts[d], shape[d]] row-major, is exactly x repeated whole: one
   // strided copy with stride 0 on every count axis.
   const iterShape = shape.flatMap((dim, d) => [counts[d], dim]);

@@ -57,7 +57,8 @@ function blockCopy(out: Storage, offset: number, strides: readonly number[], x: 
 }
 
 function checkTensors(op: string, tensors: readonly Tensor[]): void {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new ValueError(`${op}: need at least one tensor, got an empty list`);
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    throw new ValueError(`${op}: need at least one tensor, got an empty list`);
   tensors.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new DTypeError(`${op}: element ${i} is not a Tensor (got ${typeof t})`);
   });
@@ -78,7 +79,8 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 function concatChecked(op: string, tensors: readonly Tensor[], axis: number): Tensor {
   checkTensors(op, tensors);
   const first = tensors[0];
-  if (first.ndim === 0) throw new ShapeError(`${op}: cannot concatenate 0-d tensors (tensor 0 has shape ()); use stack to join scalars`);
+  if (first.ndim === 0)
+    throw new ShapeError(`${op}: cannot concatenate 0-d tensors (tensor 0 has shape ()); use stack to join scalars`);
   const at = normalizeAxis(op, axis, first.ndim);
   let dtype: DType = first.dtype;
   let length = 0;
@@ -117,11 +119,17 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   tensors.forEach((t, i) => {
     const same = t.ndim === first.ndim && t.shape.every((dim, d) => dim === first.shape[d]);
     if (!same) {
-      throw new ShapeError(`stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has shape ${formatShape(first.shape)}; all tensors must have the same shape`);
+      throw new ShapeError(
+        `stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has shape ${formatShape(first.shape)}; all tensors must have the same shape`,
+      );
     }
   });
   // unsqueeze is a view, so this copies each input exactly once.
-  return concatChecked('stack', tensors.map((t) => unsqueeze(t, at)), at);
+  return concatChecked(
+    'stack',
+    tensors.map((t) => unsqueeze(t, at)),
+    at,
+  );
 }
 
 /**
@@ -138,15 +146,19 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
   const size = x.shape[at];
   let bounds: number[];
   if (typeof sections === 'number') {
-    if (!Number.isInteger(sections) || sections <= 0) throw new ValueError(`split: sections must be a positive integer, got ${sections}`);
+    if (!Number.isInteger(sections) || sections <= 0)
+      throw new ValueError(`split: sections must be a positive integer, got ${sections}`);
     if (size % sections !== 0) {
-      throw new ShapeError(`split: axis ${at} of size ${size} (shape ${formatShape(x.shape)}) does not divide into ${sections} equal sections; pass split indices for unequal pieces`);
+      throw new ShapeError(
+        `split: axis ${at} of size ${size} (shape ${formatShape(x.shape)}) does not divide into ${sections} equal sections; pass split indices for unequal pieces`,
+      );
     }
     const step = size / sections;
     bounds = Array.from({ length: sections + 1 }, (_, k) => k * step);
   } else if (Array.isArray(sections)) {
     for (const s of sections) {
-      if (!Number.isInteger(s)) throw new ValueError(`split: split indices must be integers, got ${String(s)} in [${sections.join(', ')}]`);
+      if (!Number.isInteger(s))
+        throw new ValueError(`split: split indices must be integers, got ${String(s)} in [${sections.join(', ')}]`);
     }
     bounds = [0, ...sections, size];
   } else {
@@ -175,14 +187,19 @@ function padPairs(padWidth: PadWidth, x: Tensor): (readonly [number, number])[] 
     if (list.length === 1) pairs = Array.from({ length: ndim }, () => list[0]);
     else if (list.length === ndim) pairs = [...list];
     else {
-      throw new ShapeError(`pad: got ${list.length} [before, after] pairs for a ${ndim}-d tensor of shape ${formatShape(x.shape)}; give one pair per axis or a single pair for all`);
+      throw new ShapeError(
+        `pad: got ${list.length} [before, after] pairs for a ${ndim}-d tensor of shape ${formatShape(x.shape)}; give one pair per axis or a single pair for all`,
+      );
     }
   } else {
-    throw new ValueError(`pad: padWidth must be a number, a [before, after] pair, or one pair per axis; got ${JSON.stringify(padWidth)}`);
+    throw new ValueError(
+      `pad: padWidth must be a number, a [before, after] pair, or one pair per axis; got ${JSON.stringify(padWidth)}`,
+    );
   }
   pairs.forEach(([before, after], d) => {
     for (const w of [before, after]) {
-      if (!Number.isInteger(w) || w < 0) throw new ValueError(`pad: padding widths must be non-negative integers, got ${w} for axis ${d}`);
+      if (!Number.isInteger(w) || w < 0)
+        throw new ValueError(`pad: padding widths must be non-negative integers, got ${w} for axis ${d}`);
     }
   });
   return pairs;

@@ -7,7 +7,8 @@ import { mul, outputTensor } from './elementwise.js';
 
 /** Integer and bool operands are multiplied in float64 and converted back. */
 function computeType(op: string, a: Tensor, b: Tensor): { compute: 'float32' | 'float64'; result: DType } {
-  for (const t of [a, b]) if (!(t instanceof Tensor)) throw new DTypeError(`${op}: operands must be tensors, got ${typeof t}`);
+  for (const t of [a, b])
+    if (!(t instanceof Tensor)) throw new DTypeError(`${op}: operands must be tensors, got ${typeof t}`);
   const result = promoteTypes(a.dtype, b.dtype);
   const resultType = result === 'bool' ? 'int32' : result;
   return { compute: resultType === 'float32' ? 'float32' : 'float64', result: resultType };
@@ -28,14 +29,18 @@ function operand(t: Tensor, offset: number): MatrixOperand {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const { compute, result } = computeType('matmul', a, b);
   if (a.ndim === 0 || b.ndim === 0) {
-    throw new ShapeError(`matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)}: operands must have at least 1 dimension (use mul for scalars)`);
+    throw new ShapeError(
+      `matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)}: operands must have at least 1 dimension (use mul for scalars)`,
+    );
   }
   const left = a.ndim === 1 ? a.unsqueeze(0) : a;
   const right = b.ndim === 1 ? b.unsqueeze(1) : b;
   const [M, K] = left.shape.slice(-2);
   const [K2, N] = right.shape.slice(-2);
   if (K !== K2) {
-    throw new ShapeError(`matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)}: inner dimensions ${K} and ${K2} differ`);
+    throw new ShapeError(
+      `matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)}: inner dimensions ${K} and ${K2} differ`,
+    );
   }
   const batch = broadcastShapes('matmul', left.shape.slice(0, -2), right.shape.slice(0, -2));
   const x = left.dtype === compute ? left : left.astype(compute);
@@ -46,7 +51,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return result === compute ? reshaped : reshaped.astype(result);
 }
 
-function multiplyBatches(x: Tensor, w: Tensor, batch: number[], M: number, N: number, K: number, dtype: 'float32' | 'float64'): Tensor {
+function multiplyBatches(
+  x: Tensor,
+  w: Tensor,
+  batch: number[],
+  M: number,
+  N: number,
+  K: number,
+  dtype: 'float32' | 'float64',
+): Tensor {
   // One big gemm when a batch of contiguous rows meets a single matrix: (B·M, K)·(K, N).
   if (w.ndim === 2 && x.ndim > 2 && x.isContiguous && batch.length === x.ndim - 2) {
     const rows = batch.reduce((p, d) => p * d, 1) * M;
@@ -80,7 +93,9 @@ function multiplyBatches(x: Tensor, w: Tensor, batch: number[], M: number, N: nu
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) return mul(a, b);
   if (a.ndim > 2 && b.ndim > 1) {
-    throw new ShapeError(`dot: ${formatShape(a.shape)} · ${formatShape(b.shape)}: for stacks of matrices use matmul, which broadcasts batch dimensions`);
+    throw new ShapeError(
+      `dot: ${formatShape(a.shape)} · ${formatShape(b.shape)}: for stacks of matrices use matmul, which broadcasts batch dimensions`,
+    );
   }
   return matmul(a, b);
 }

@@ -15,7 +15,10 @@ function view(x: Tensor, shape: readonly number[], strides: readonly number[], o
 export function resolveShape(op: string, from: readonly number[], shape: readonly number[]): number[] {
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new ShapeError(`${op}: only one size may be -1, got ${formatShape(shape)}`);
-  const known = checkShape(op, shape.map((d) => (d === -1 ? 1 : d)));
+  const known = checkShape(
+    op,
+    shape.map((d) => (d === -1 ? 1 : d)),
+  );
   const size = shapeSize(from);
   const rest = shapeSize(known);
   if (unknown === 1) {
@@ -25,7 +28,9 @@ export function resolveShape(op: string, from: readonly number[], shape: readonl
     return shape.map((d) => (d === -1 ? size / rest : d));
   }
   if (rest !== size) {
-    throw new ShapeError(`${op}: cannot reshape ${formatShape(from)} (${size} elements) into ${formatShape(shape)} (${rest} elements)`);
+    throw new ShapeError(
+      `${op}: cannot reshape ${formatShape(from)} (${size} elements) into ${formatShape(shape)} (${rest} elements)`,
+    );
   }
   return known;
 }
@@ -41,11 +46,18 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
   const order = axes ?? x.shape.map((_, d) => x.ndim - 1 - d);
   if (order.length !== x.ndim) {
-    throw new ShapeError(`transpose: axes [${order.join(', ')}] do not match a ${x.ndim}-d tensor of shape ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `transpose: axes [${order.join(', ')}] do not match a ${x.ndim}-d tensor of shape ${formatShape(x.shape)}`,
+    );
   }
   const resolved = order.map((a) => normalizeAxis('transpose', a, x.ndim));
-  if (new Set(resolved).size !== resolved.length) throw new IndexError(`transpose: repeated axis in [${order.join(', ')}]`);
-  return view(x, resolved.map((a) => x.shape[a]), resolved.map((a) => x.strides[a]));
+  if (new Set(resolved).size !== resolved.length)
+    throw new IndexError(`transpose: repeated axis in [${order.join(', ')}]`);
+  return view(
+    x,
+    resolved.map((a) => x.shape[a]),
+    resolved.map((a) => x.strides[a]),
+  );
 }
 
 export function swapaxes(x: Tensor, axis1: number, axis2: number): Tensor {
@@ -66,18 +78,26 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Removes size-1 axes: all of them, or those named (naming an axis of another size is an error). */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
-  const drop = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.ndim);
+  const drop =
+    axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.ndim);
   for (const d of drop) {
-    if (x.shape[d] !== 1) throw new ShapeError(`squeeze: axis ${d} of shape ${formatShape(x.shape)} has size ${x.shape[d]}, not 1`);
+    if (x.shape[d] !== 1)
+      throw new ShapeError(`squeeze: axis ${d} of shape ${formatShape(x.shape)} has size ${x.shape[d]}, not 1`);
   }
   const keep = x.shape.map((_, d) => d).filter((d) => !drop.includes(d));
-  return view(x, keep.map((d) => x.shape[d]), keep.map((d) => x.strides[d]));
+  return view(
+    x,
+    keep.map((d) => x.shape[d]),
+    keep.map((d) => x.strides[d]),
+  );
 }
 
 /** Inserts a size-1 axis at `axis` (-1 appends). */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   if (!Number.isInteger(axis) || axis < -(x.ndim + 1) || axis > x.ndim) {
-    throw new IndexError(`unsqueeze: axis ${axis} is out of range for a ${x.ndim}-d tensor (valid positions are ${-(x.ndim + 1)}..${x.ndim})`);
+    throw new IndexError(
+      `unsqueeze: axis ${axis} is out of range for a ${x.ndim}-d tensor (valid positions are ${-(x.ndim + 1)}..${x.ndim})`,
+    );
   }
   const at = axis < 0 ? axis + x.ndim + 1 : axis;
   const shape = [...x.shape];
@@ -116,7 +136,8 @@ export type Index = number | string | Slice | null;
 /** Parses `'1:3'`, `'::-1'`, `':'`, `'-2:'` into a Slice. */
 export function parseSlice(text: string): Slice {
   const parts = text.split(':');
-  if (parts.length < 2 || parts.length > 3) throw new ValueError(`slice: cannot parse '${text}'; expected 'start:stop' or 'start:stop:step'`);
+  if (parts.length < 2 || parts.length > 3)
+    throw new ValueError(`slice: cannot parse '${text}'; expected 'start:stop' or 'start:stop:step'`);
   const [start, stop, step] = parts.map((p) => {
     const trimmed = p.trim();
     if (trimmed === '') return null;

@@ -17,11 +17,20 @@ export interface RandomOptions {
   generator?: Generator;
 }
 
-function floatTensor(op: string, shape: readonly number[] | number, options: RandomOptions, fill: (out: Float32Array | Float64Array, g: Generator) => void): Tensor {
+function floatTensor(
+  op: string,
+  shape: readonly number[] | number,
+  options: RandomOptions,
+  fill: (out: Float32Array | Float64Array, g: Generator) => void,
+): Tensor {
   const dims = checkShape(op, shape);
   const dtype = checkDType(op, options.dtype ?? 'float32');
-  if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
-  const data = allocate(dtype, dims.reduce((a, b) => a * b, 1));
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw new DTypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
+  const data = allocate(
+    dtype,
+    dims.reduce((a, b) => a * b, 1),
+  );
   fill(data, options.generator ?? globalGenerator());
   return new Tensor(data, dims);
 }
@@ -43,23 +52,39 @@ export function randn(shape: readonly number[] | number, options: RandomOptions 
 }
 
 /** Uniform samples in [low, high). */
-export function uniform(low: number, high: number, shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
+export function uniform(
+  low: number,
+  high: number,
+  shape: readonly number[] | number,
+  options: RandomOptions = {},
+): Tensor {
   checkFinite('uniform', { low, high });
   if (!(high > low)) throw new ValueError(`uniform: need low < high, got low=${low}, high=${high}`);
   return floatTensor('uniform', shape, options, (out, g) => g.fillUniform(out, low, high));
 }
 
 /** Normal samples with the given mean and standard deviation. */
-export function normal(mean: number, std: number, shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
+export function normal(
+  mean: number,
+  std: number,
+  shape: readonly number[] | number,
+  options: RandomOptions = {},
+): Tensor {
   checkFinite('normal', { mean, std });
   if (std < 0) throw new ValueError(`normal: std must be non-negative, got ${std}`);
   return floatTensor('normal', shape, options, (out, g) => g.fillNormal(out, mean, std));
 }
 
 /** Uniform int32 samples in [low, high). @example randint(0, 10, [5]) */
-export function randint(low: number, high: number, shape: readonly number[] | number, options: { generator?: Generator } = {}): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[] | number,
+  options: { generator?: Generator } = {},
+): Tensor {
   checkFinite('randint', { low, high });
-  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new ValueError(`randint: low and high must be integers, got ${low} and ${high}`);
+  if (!Number.isInteger(low) || !Number.isInteger(high))
+    throw new ValueError(`randint: low and high must be integers, got ${low} and ${high}`);
   if (high <= low) throw new ValueError(`randint: need low < high, got low=${low}, high=${high}`);
   if (low < -(2 ** 31) || high > 2 ** 31) throw new ValueError(`randint: [${low}, ${high}) does not fit in int32`);
   const dims = checkShape('randint', shape);
@@ -96,10 +121,13 @@ export interface ChoiceOptions {
  * @example choice(60000, 100, { replace: false }) // a mini-batch of indices
  */
 export function choice(population: number | Tensor, size: number, options: ChoiceOptions = {}): Tensor {
-  const n = population instanceof Tensor ? population.shape[0] ?? 0 : population;
-  if (population instanceof Tensor && population.ndim === 0) throw new ValueError('choice: a 0-d tensor has no axis to choose from');
-  if (!Number.isInteger(n) || n < 0) throw new ValueError(`choice: population must be a non-negative integer, got ${n}`);
-  if (!Number.isInteger(size) || size < 0) throw new ValueError(`choice: size must be a non-negative integer, got ${size}`);
+  const n = population instanceof Tensor ? (population.shape[0] ?? 0) : population;
+  if (population instanceof Tensor && population.ndim === 0)
+    throw new ValueError('choice: a 0-d tensor has no axis to choose from');
+  if (!Number.isInteger(n) || n < 0)
+    throw new ValueError(`choice: population must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(size) || size < 0)
+    throw new ValueError(`choice: size must be a non-negative integer, got ${size}`);
   const p = options.p instanceof Tensor ? (options.p.toTypedArray() as ArrayLike<number>) : options.p;
   if (p && p.length !== n) throw new ValueError(`choice: p has ${p.length} entries but the population has ${n}`);
   const g = options.generator ?? globalGenerator();
@@ -109,9 +137,10 @@ export function choice(population: number | Tensor, size: number, options: Choic
     chosen = g.choiceIndices(n, size, replace, p);
   } catch (error) {
     // The generator speaks of indices; say it in terms of this call.
-    throw new ValueError(`choice: cannot draw ${size} of ${n} items ${replace ? 'with' : 'without'} replacement: ${(error as Error).message}`);
+    throw new ValueError(
+      `choice: cannot draw ${size} of ${n} items ${replace ? 'with' : 'without'} replacement: ${(error as Error).message}`,
+    );
   }
   const indices = new Tensor(chosen, [size]);
   return population instanceof Tensor ? take(population, indices, 0) : indices;
 }
-

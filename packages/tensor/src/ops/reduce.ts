@@ -36,16 +36,30 @@ function reducedShape(shape: readonly number[], axes: readonly number[], keepdim
   return out;
 }
 
-function reduceWith(name: string, op: ReduceOp, x: Tensor, axis: AxisSpec, options: ReduceOptions, rule: DTypeRule): Tensor {
+function reduceWith(
+  name: string,
+  op: ReduceOp,
+  x: Tensor,
+  axis: AxisSpec,
+  options: ReduceOptions,
+  rule: DTypeRule,
+): Tensor {
   const axes = normalizeAxes(name, axis, x.ndim);
   const kept = reducedShape(x.shape, axes, true);
   if ((op === 'max' || op === 'min') && x.size === 0 && axes.some((d) => x.shape[d] === 0)) {
-    throw new ShapeError(`${name}: cannot reduce over a zero-size axis of shape ${formatShape(x.shape)} (no identity for ${name})`);
+    throw new ShapeError(
+      `${name}: cannot reduce over a zero-size axis of shape ${formatShape(x.shape)} (no identity for ${name})`,
+    );
   }
   const accumulator = new Float64Array(kept.reduce((a, b) => a * b, 1)).fill(REDUCE_INITIAL[op]);
   if (accumulator.length === 1 && x.isContiguous) {
     // Everything folds into one value: read the storage as one flat run.
-    kernels().reduce(op, [x.size], { data: accumulator, offset: 0, strides: [0] }, { data: x.data, offset: x.offset, strides: [1] });
+    kernels().reduce(
+      op,
+      [x.size],
+      { data: accumulator, offset: 0, strides: [0] },
+      { data: x.data, offset: x.offset, strides: [1] },
+    );
   } else {
     const accumulatorStrides = broadcastStrides(kept, contiguousStrides(kept), x.shape);
     kernels().reduce(op, x.shape, { data: accumulator, offset: 0, strides: accumulatorStrides }, stridedView(x));
@@ -61,13 +75,19 @@ function reducedCount(x: Tensor, axis: AxisSpec): number {
 }
 
 /** Sum over axes (all by default). Float32 is accumulated in float64. @example x.sum(0, { keepdims: true }) */
-export const sum = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('sum', 'sum', x, axis, options, sumType);
-export const prod = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('prod', 'prod', x, axis, options, sumType);
+export const sum = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor =>
+  reduceWith('sum', 'sum', x, axis, options, sumType);
+export const prod = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor =>
+  reduceWith('prod', 'prod', x, axis, options, sumType);
 /** Largest element over axes; NaN wins. An empty axis is an error (there is no identity). */
-export const max = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('max', 'max', x, axis, options, sameType);
-export const min = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('min', 'min', x, axis, options, sameType);
-export const any = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('any', 'any', x, axis, options, boolType);
-export const all = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor => reduceWith('all', 'all', x, axis, options, boolType);
+export const max = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor =>
+  reduceWith('max', 'max', x, axis, options, sameType);
+export const min = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor =>
+  reduceWith('min', 'min', x, axis, options, sameType);
+export const any = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor =>
+  reduceWith('any', 'any', x, axis, options, boolType);
+export const all = (x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor =>
+  reduceWith('all', 'all', x, axis, options, boolType);
 
 /** Arithmetic mean over axes; integer inputs give float32. */
 export function mean(x: Tensor, axis?: AxisSpec, options: ReduceOptions = {}): Tensor {
@@ -151,7 +171,10 @@ export function softmaxWithLog(x: Tensor, axis = -1): { probabilities: Tensor; l
     const logProbabilities = logSoftmax(floats, at);
     return { probabilities: exp(logProbabilities), logProbabilities };
   }
-  const [probabilities, logProbabilities] = [allocateForOutput(floats.dtype, x.size) as FloatArray, allocateForOutput(floats.dtype, x.size) as FloatArray];
+  const [probabilities, logProbabilities] = [
+    allocateForOutput(floats.dtype, x.size) as FloatArray,
+    allocateForOutput(floats.dtype, x.size) as FloatArray,
+  ];
   lastAxisSoftmax(floats, { probabilities, logProbabilities });
   return { probabilities: new Tensor(probabilities, x.shape), logProbabilities: new Tensor(logProbabilities, x.shape) };
 }
@@ -196,12 +219,19 @@ function lastAxisSoftmax(x: Tensor, into: { probabilities?: FloatArray; logProba
 
 // ---- arg reductions -------------------------------------------------------------------------------
 
-function argReduce(name: string, x: Tensor, axis: number | undefined, options: ReduceOptions, better: (v: number, best: number) => boolean): Tensor {
+function argReduce(
+  name: string,
+  x: Tensor,
+  axis: number | undefined,
+  options: ReduceOptions,
+  better: (v: number, best: number) => boolean,
+): Tensor {
   const flat = axis === undefined;
   const source = flat ? x.reshape([-1]) : x;
   const d = normalizeAxis(name, flat ? 0 : axis, source.ndim);
   const length = source.shape[d];
-  if (length === 0) throw new ShapeError(`${name}: cannot take ${name} of an empty axis ${d} of shape ${formatShape(x.shape)}`);
+  if (length === 0)
+    throw new ShapeError(`${name}: cannot take ${name} of an empty axis ${d} of shape ${formatShape(x.shape)}`);
   // Moving the axis last and copying gives each output one contiguous row to scan.
   const order = [...source.shape.keys()].filter((k) => k !== d).concat(d);
   const rows = source.transpose(order).contiguous();
@@ -217,7 +247,11 @@ function argReduce(name: string, x: Tensor, axis: number | undefined, options: R
     }
     out[r] = at;
   }
-  const shape = flat ? (options.keepdims ? x.shape.map(() => 1) : []) : reducedShape(x.shape, [d], options.keepdims ?? false);
+  const shape = flat
+    ? options.keepdims
+      ? x.shape.map(() => 1)
+      : []
+    : reducedShape(x.shape, [d], options.keepdims ?? false);
   return new Tensor(out, shape);
 }
 

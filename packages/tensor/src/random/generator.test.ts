@@ -25,7 +25,7 @@ function referenceStream(seedValue: bigint, count: number): number[] {
   const rotl = (v: bigint, k: bigint): bigint => ((v << k) | (v >> (32n - k))) & MASK32;
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
-    out.push(Number(rotl((s[1] * 5n) & MASK32, 7n) * 9n & MASK32));
+    out.push(Number((rotl((s[1] * 5n) & MASK32, 7n) * 9n) & MASK32));
     const t = (s[1] << 9n) & MASK32;
     s[2] ^= s[0];
     s[3] ^= s[1];
@@ -114,7 +114,14 @@ describe('algorithm', () => {
   );
 
   it('number and bigint seeds agree, and seeds are taken modulo 2^64', () => {
-    const first = (s: number | bigint) => draws(4, ((g) => () => g.nextUint32())(new Generator(s)));
+    const first = (s: number | bigint) =>
+      draws(
+        4,
+        (
+          (g) => () =>
+            g.nextUint32()
+        )(new Generator(s)),
+      );
     expect(first(42)).toEqual(first(42n));
     expect(first(-1)).toEqual(first(2n ** 64n - 1n));
     expect(first(-0)).toEqual(first(0));
@@ -355,7 +362,10 @@ describe('distributions', () => {
 
 describe('permutations and choice', () => {
   const isPermutation = (xs: ArrayLike<number>, n: number) =>
-    xs.length === n && Array.from(xs).sort((a, b) => a - b).every((v, i) => v === i);
+    xs.length === n &&
+    Array.from(xs)
+      .sort((a, b) => a - b)
+      .every((v, i) => v === i);
 
   it('permutation(n) is a permutation of 0..n-1', () => {
     fc.assert(
@@ -483,7 +493,15 @@ describe('global generator', () => {
     const a = await firstOutputs();
     const b = await firstOutputs();
     expect(a).not.toEqual(b);
-    expect(a).not.toEqual(draws(2, ((g) => () => g.nextUint32())(new Generator(0))));
+    expect(a).not.toEqual(
+      draws(
+        2,
+        (
+          (g) => () =>
+            g.nextUint32()
+        )(new Generator(0)),
+      ),
+    );
   });
 });
 

@@ -423,14 +423,7 @@ export class Generator {
    * ```
    */
   getState(): number[] {
-    return [
-      this.s0 >>> 0,
-      this.s1 >>> 0,
-      this.s2 >>> 0,
-      this.s3 >>> 0,
-      this.hasSpareNormal ? 1 : 0,
-      this.spareNormal,
-    ];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.hasSpareNormal ? 1 : 0, this.spareNormal];
   }
 
   /**

@@ -59,18 +59,47 @@ for (const threads of [1, 2]) {
     afterAll(() => setThreads(previous));
 
     it('forward, input gradient and filter gradient match the JavaScript kernels on generated geometries', () => {
-      fc.assert(fc.property(convArb, fc.nat(1000), (g, seed) => compare(g, seed)), { numRuns: 120 });
+      fc.assert(
+        fc.property(convArb, fc.nat(1000), (g, seed) => compare(g, seed)),
+        { numRuns: 120 },
+      );
     });
 
     it('match them on DeepConvNet-sized layers, large enough to share between threads', () => {
-      compare({ N: 6, C: 16, H: 14, W: 14, FH: 3, FW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, OH: 14, OW: 14, FN: 32 }, 1);
-      compare({ N: 5, C: 32, H: 14, W: 14, FH: 3, FW: 3, strideH: 1, strideW: 1, padH: 2, padW: 2, OH: 16, OW: 16, FN: 30 }, 2);
-      compare({ N: 3, C: 1, H: 28, W: 28, FH: 5, FW: 5, strideH: 1, strideW: 1, padH: 0, padW: 0, OH: 24, OW: 24, FN: 30 }, 3);
+      compare(
+        { N: 6, C: 16, H: 14, W: 14, FH: 3, FW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, OH: 14, OW: 14, FN: 32 },
+        1,
+      );
+      compare(
+        { N: 5, C: 32, H: 14, W: 14, FH: 3, FW: 3, strideH: 1, strideW: 1, padH: 2, padW: 2, OH: 16, OW: 16, FN: 30 },
+        2,
+      );
+      compare(
+        { N: 3, C: 1, H: 28, W: 28, FH: 5, FW: 5, strideH: 1, strideW: 1, padH: 0, padW: 0, OH: 24, OW: 24, FN: 30 },
+        3,
+      );
     });
 
     it('take a batch larger than one piece (32 MB of images and outputs) in pieces', () => {
       // 2 MB per image: 16 images per piece, so 17 make two pieces.
-      compare({ N: 17, C: 16, H: 128, W: 128, FH: 1, FW: 1, strideH: 1, strideW: 1, padH: 0, padW: 0, OH: 128, OW: 128, FN: 16 }, 4);
+      compare(
+        {
+          N: 17,
+          C: 16,
+          H: 128,
+          W: 128,
+          FH: 1,
+          FW: 1,
+          strideH: 1,
+          strideW: 1,
+          padH: 0,
+          padW: 0,
+          OH: 128,
+          OW: 128,
+          FN: 16,
+        },
+        4,
+      );
     });
   });
 }
@@ -78,7 +107,21 @@ for (const threads of [1, 2]) {
 describe('wasm filter gradient', () => {
   it('is the same bits on 1, 2 and 3 threads and on every run (partial sums over fixed image groups)', () => {
     const previous = getThreads();
-    const g: ConvGeometry = { N: 37, C: 8, H: 12, W: 12, FH: 3, FW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, OH: 12, OW: 12, FN: 24 };
+    const g: ConvGeometry = {
+      N: 37,
+      C: 8,
+      H: 12,
+      W: 12,
+      FH: 3,
+      FW: 3,
+      strideH: 1,
+      strideW: 1,
+      padH: 1,
+      padW: 1,
+      OH: 12,
+      OW: 12,
+      FN: 24,
+    };
     const x = fill(new Float32Array(g.N * g.C * g.H * g.W), 5) as Float32Array;
     const dy = fill(new Float32Array(g.N * g.FN * g.OH * g.OW), 6) as Float32Array;
     const filterGradient = (threads: number) => {

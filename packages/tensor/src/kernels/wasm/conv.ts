@@ -10,7 +10,10 @@
  * outputs, so the memory stays bounded whatever the batch size.
  */
 import {
-  conv2dBackwardFilter as jsBackwardFilter, conv2dBackwardInput as jsBackwardInput, conv2dForward as jsForward, type ConvGeometry,
+  conv2dBackwardFilter as jsBackwardFilter,
+  conv2dBackwardInput as jsBackwardInput,
+  conv2dForward as jsForward,
+  type ConvGeometry,
 } from '../conv.js';
 import { evenStep, roundUp, type FloatArray } from '../matmul.js';
 import { DATA_ADDRESS, DESCRIPTOR_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.js';
@@ -68,7 +71,9 @@ function imageGroups(images: number): number {
 function layout(task: Task, g: ConvGeometry, images: number, threads: number): Layout {
   const K = g.C * g.FH * g.FW;
   const packed = DATA_ADDRESS;
-  const packedBytes = align(4 * roundUp(task === 'convForward' ? g.FN : K, tileRows()) * (task === 'convForward' ? K : g.FN));
+  const packedBytes = align(
+    4 * roundUp(task === 'convForward' ? g.FN : K, tileRows()) * (task === 'convForward' ? K : g.FN),
+  );
   const imagesAddress = packed + packedBytes;
   const outputs = imagesAddress + align(4 * images * g.C * g.H * g.W);
   const bias = outputs + align(4 * images * g.FN * g.OH * g.OW);
@@ -76,7 +81,16 @@ function layout(task: Task, g: ConvGeometry, images: number, threads: number): L
   const scratchBytes = align(4 * scratchFloats(task, g));
   const partials = scratch + threads * scratchBytes;
   const partialsBytes = task === 'convBackwardFilter' ? 4 * imageGroups(images) * partialFloats(g) : 0;
-  return { packed, images: imagesAddress, outputs, bias, scratch, scratchBytes, partials, end: partials + partialsBytes };
+  return {
+    packed,
+    images: imagesAddress,
+    outputs,
+    bias,
+    scratch,
+    scratchBytes,
+    partials,
+    end: partials + partialsBytes,
+  };
 }
 
 /** Images per piece: as many as fit in PIECE_BYTES (at least one). */
@@ -96,7 +110,14 @@ function prepare(task: Task, g: ConvGeometry, images: number): { kernels: WasmKe
  * Packs the filters W_mat (FN × K) as the GEMM's A operand: as they are for the forward product
  * (W_mat · columns), transposed for the input gradient (W_matᵀ · dy). Staged in the images area.
  */
-function packFilters(kernels: WasmKernels, at: Layout, weights: Float32Array, offset: number, g: ConvGeometry, transposed: boolean): void {
+function packFilters(
+  kernels: WasmKernels,
+  at: Layout,
+  weights: Float32Array,
+  offset: number,
+  g: ConvGeometry,
+  transposed: boolean,
+): void {
   const K = g.C * g.FH * g.FW;
   new Float32Array(kernels.memory.buffer, at.images, g.FN * K).set(weights.subarray(offset, offset + g.FN * K));
   // A is packed from its transpose: for W_mat that is (K × FN), element (t, f) at f·K + t.
@@ -104,11 +125,39 @@ function packFilters(kernels: WasmKernels, at: Layout, weights: Float32Array, of
   else kernels.exports.packSlivers(at.images, 1, K, K, g.FN, tileRows(), at.packed);
 }
 
-function writeDescriptor(kernels: WasmKernels, g: ConvGeometry, images: number, depth: number, at: Layout, hasBias: boolean): void {
+function writeDescriptor(
+  kernels: WasmKernels,
+  g: ConvGeometry,
+  images: number,
+  depth: number,
+  at: Layout,
+  hasBias: boolean,
+): void {
   const slots = new Int32Array(kernels.memory.buffer, DESCRIPTOR_ADDRESS, kernels.exports.convDescriptorBytes() / 4);
   slots.set([
-    0, 0, images, g.C, g.H, g.W, g.FH, g.FW, g.strideH, g.strideW, g.padH, g.padW, g.OH, g.OW, g.FN,
-    evenStep(depth, DEPTH_BLOCK, 1), at.images, at.outputs, at.packed, hasBias ? at.bias : 0, at.scratch, at.scratchBytes, at.partials,
+    0,
+    0,
+    images,
+    g.C,
+    g.H,
+    g.W,
+    g.FH,
+    g.FW,
+    g.strideH,
+    g.strideW,
+    g.padH,
+    g.padW,
+    g.OH,
+    g.OW,
+    g.FN,
+    evenStep(depth, DEPTH_BLOCK, 1),
+    at.images,
+    at.outputs,
+    at.packed,
+    hasBias ? at.bias : 0,
+    at.scratch,
+    at.scratchBytes,
+    at.partials,
   ]);
 }
 
@@ -125,20 +174,29 @@ interface Transfer {
  * it, and calls `afterPiece` with the piece's image count (for results that are not a copy).
  */
 function runInPieces(
-  task: Task, ready: { kernels: WasmKernels; at: Layout }, g: ConvGeometry, depth: number, hasBias: boolean,
-  inputs: Transfer[], output: Transfer | null, afterPiece: (images: number) => void = () => {},
+  task: Task,
+  ready: { kernels: WasmKernels; at: Layout },
+  g: ConvGeometry,
+  depth: number,
+  hasBias: boolean,
+  inputs: Transfer[],
+  output: Transfer | null,
+  afterPiece: (images: number) => void = () => {},
 ): void {
   const { kernels, at } = ready;
   const piece = pieceImages(g);
   const perImage = { images: g.C * g.H * g.W, outputs: g.FN * g.OH * g.OW };
-  const view = (area: Transfer['area'], images: number) => new Float32Array(kernels.memory.buffer, at[area], images * perImage[area]);
+  const view = (area: Transfer['area'], images: number) =>
+    new Float32Array(kernels.memory.buffer, at[area], images * perImage[area]);
   for (let first = 0; first < g.N; first += piece) {
     const images = Math.min(piece, g.N - first);
     const work = images * g.FN * g.C * g.FH * g.FW * g.OH * g.OW;
     const parallel = images > 1 && work >= THREADS_MIN_WORK;
     if (parallel) alertWorkers();
     for (const { data, offset, area } of inputs) {
-      view(area, images).set(data.subarray(offset + first * perImage[area], offset + (first + images) * perImage[area]));
+      view(area, images).set(
+        data.subarray(offset + first * perImage[area], offset + (first + images) * perImage[area]),
+      );
     }
     runTask(task, parallel, () => writeDescriptor(kernels, g, images, depth, at, hasBias));
     if (output !== null) output.data.set(view(output.area, images), output.offset + first * perImage[output.area]);
@@ -148,22 +206,50 @@ function runInPieces(
 
 /** Same contract as kernels/conv.ts conv2dForward. @example wasmConv2dForward(x, 0, g, weights, 0, bias, 0, y) */
 export function wasmConv2dForward(
-  x: FloatArray, xOffset: number, g: ConvGeometry, weights: FloatArray, weightsOffset: number,
-  bias: FloatArray | null, biasOffset: number, y: FloatArray,
+  x: FloatArray,
+  xOffset: number,
+  g: ConvGeometry,
+  weights: FloatArray,
+  weightsOffset: number,
+  bias: FloatArray | null,
+  biasOffset: number,
+  y: FloatArray,
 ): void {
-  const float32 = x instanceof Float32Array && weights instanceof Float32Array && y instanceof Float32Array && (bias === null || bias instanceof Float32Array);
+  const float32 =
+    x instanceof Float32Array &&
+    weights instanceof Float32Array &&
+    y instanceof Float32Array &&
+    (bias === null || bias instanceof Float32Array);
   const ready = float32 ? prepare('convForward', g, pieceImages(g)) : null;
   if (ready === null) {
     jsForward(x, xOffset, g, weights, weightsOffset, bias, biasOffset, y);
     return;
   }
   packFilters(ready.kernels, ready.at, weights as Float32Array, weightsOffset, g, false);
-  if (bias !== null) new Float32Array(ready.kernels.memory.buffer, ready.at.bias, g.FN).set(bias.subarray(biasOffset, biasOffset + g.FN));
-  runInPieces('convForward', ready, g, g.C * g.FH * g.FW, bias !== null, [{ data: x, offset: xOffset, area: 'images' }], { data: y, offset: 0, area: 'outputs' });
+  if (bias !== null)
+    new Float32Array(ready.kernels.memory.buffer, ready.at.bias, g.FN).set(
+      bias.subarray(biasOffset, biasOffset + g.FN),
+    );
+  runInPieces(
+    'convForward',
+    ready,
+    g,
+    g.C * g.FH * g.FW,
+    bias !== null,
+    [{ data: x, offset: xOffset, area: 'images' }],
+    { data: y, offset: 0, area: 'outputs' },
+  );
 }
 
 /** Same contract as kernels/conv.ts conv2dBackwardInput (dx holds zeros). @example wasmConv2dBackwardInput(dy, 0, g, weights, 0, dx) */
-export function wasmConv2dBackwardInput(dy: FloatArray, dyOffset: number, g: ConvGeometry, weights: FloatArray, weightsOffset: number, dx: FloatArray): void {
+export function wasmConv2dBackwardInput(
+  dy: FloatArray,
+  dyOffset: number,
+  g: ConvGeometry,
+  weights: FloatArray,
+  weightsOffset: number,
+  dx: FloatArray,
+): void {
   const float32 = dy instanceof Float32Array && weights instanceof Float32Array && dx instanceof Float32Array;
   const ready = float32 ? prepare('convBackwardInput', g, pieceImages(g)) : null;
   if (ready === null) {
@@ -171,11 +257,22 @@ export function wasmConv2dBackwardInput(dy: FloatArray, dyOffset: number, g: Con
     return;
   }
   packFilters(ready.kernels, ready.at, weights as Float32Array, weightsOffset, g, true);
-  runInPieces('convBackwardInput', ready, g, g.FN, false, [{ data: dy, offset: dyOffset, area: 'outputs' }], { data: dx, offset: 0, area: 'images' });
+  runInPieces('convBackwardInput', ready, g, g.FN, false, [{ data: dy, offset: dyOffset, area: 'outputs' }], {
+    data: dx,
+    offset: 0,
+    area: 'images',
+  });
 }
 
 /** Same contract as kernels/conv.ts conv2dBackwardFilter (dW holds zeros). @example wasmConv2dBackwardFilter(dy, 0, g, x, 0, dW) */
-export function wasmConv2dBackwardFilter(dy: FloatArray, dyOffset: number, g: ConvGeometry, x: FloatArray, xOffset: number, dW: FloatArray): void {
+export function wasmConv2dBackwardFilter(
+  dy: FloatArray,
+  dyOffset: number,
+  g: ConvGeometry,
+  x: FloatArray,
+  xOffset: number,
+  dW: FloatArray,
+): void {
   const float32 = dy instanceof Float32Array && x instanceof Float32Array && dW instanceof Float32Array;
   const ready = float32 ? prepare('convBackwardFilter', g, pieceImages(g)) : null;
   if (ready === null) {
@@ -195,6 +292,9 @@ export function wasmConv2dBackwardFilter(dy: FloatArray, dyOffset: number, g: Co
       }
     }
   };
-  const inputs: Transfer[] = [{ data: x, offset: xOffset, area: 'images' }, { data: dy, offset: dyOffset, area: 'outputs' }];
+  const inputs: Transfer[] = [
+    { data: x, offset: xOffset, area: 'images' },
+    { data: dy, offset: dyOffset, area: 'outputs' },
+  ];
   runInPieces('convBackwardFilter', ready, g, g.OH * g.OW, false, inputs, null, addPartialSums);
 }

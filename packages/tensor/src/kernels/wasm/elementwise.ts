@@ -12,7 +12,15 @@ import { DATA_ADDRESS, reserve, wasmKernels } from './module.js';
 
 /** Op codes shared with assembly/elementwise.ts. */
 const UNARY_CODES: Partial<Record<MapOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, step: 4, sigmoid: 5 };
-const BINARY_CODES: Partial<Record<MapOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluBackward: 4, maximum: 5, minimum: 6 };
+const BINARY_CODES: Partial<Record<MapOp, number>> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  reluBackward: 4,
+  maximum: 5,
+  minimum: 6,
+};
 
 /** Elements per chunk: 64 KiB per operand, so the two inputs and the output stay in L2. */
 export const CHUNK = 16384;
@@ -76,7 +84,12 @@ export function createWasmMap(base: typeof jsMap): typeof jsMap {
     const size = shape.reduce((a, b) => a * b, 1);
     const minimum = op === 'sigmoid' ? SIGMOID_MIN_ELEMENTS : WASM_MIN_ELEMENTS;
     const periods = inputs.map((x) => repeatPeriod(shape, x.strides));
-    if (code === undefined || size < minimum || !suitable(size, shape, out, inputs, periods) || !reserve(wasmKernels(), DATA_ADDRESS + inputs.length * CHUNK * 4)) {
+    if (
+      code === undefined ||
+      size < minimum ||
+      !suitable(size, shape, out, inputs, periods) ||
+      !reserve(wasmKernels(), DATA_ADDRESS + inputs.length * CHUNK * 4)
+    ) {
       base(op, shape, out, inputs);
       return;
     }
@@ -85,12 +98,24 @@ export function createWasmMap(base: typeof jsMap): typeof jsMap {
 }
 
 /** Float32 throughout, the output contiguous, every input periodic (see repeatPeriod). */
-function suitable(size: number, shape: readonly number[], out: StridedArray, inputs: readonly StridedArray[], periods: readonly number[]): boolean {
+function suitable(
+  size: number,
+  shape: readonly number[],
+  out: StridedArray,
+  inputs: readonly StridedArray[],
+  periods: readonly number[],
+): boolean {
   if (!(out.data instanceof Float32Array) || repeatPeriod(shape, out.strides) !== size) return false;
   return inputs.every((x, k) => x.data instanceof Float32Array && periods[k] > 0);
 }
 
-function runChunks(code: number, size: number, out: StridedArray, inputs: readonly StridedArray[], periods: readonly number[]): void {
+function runChunks(
+  code: number,
+  size: number,
+  out: StridedArray,
+  inputs: readonly StridedArray[],
+  periods: readonly number[],
+): void {
   const kernels = wasmKernels();
   const bytes = CHUNK * 4;
   const addresses = inputs.map((_, k) => DATA_ADDRESS + k * bytes);
@@ -130,7 +155,13 @@ function runChunks(code: number, size: number, out: StridedArray, inputs: readon
 export function createWasmAxpby(base: typeof jsAxpby): typeof jsAxpby {
   return (y, x, a, b) => {
     const size = y.length;
-    if (!(y instanceof Float32Array) || !(x instanceof Float32Array) || x.length !== size || size < WASM_MIN_ELEMENTS || !reserve(wasmKernels(), DATA_ADDRESS + 2 * CHUNK * 4)) {
+    if (
+      !(y instanceof Float32Array) ||
+      !(x instanceof Float32Array) ||
+      x.length !== size ||
+      size < WASM_MIN_ELEMENTS ||
+      !reserve(wasmKernels(), DATA_ADDRESS + 2 * CHUNK * 4)
+    ) {
       base(y, x, a, b);
       return;
     }
@@ -147,4 +178,3 @@ export function createWasmAxpby(base: typeof jsAxpby): typeof jsAxpby {
     }
   };
 }
-

@@ -53,7 +53,9 @@ describe('wasm gemm reading operands in place', () => {
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let want = 0;
-        for (let k = 0; k < K; k++) want += a.data[a.offset + i * a.rowStride + k * a.colStride] * b.data[b.offset + k * b.rowStride + j * b.colStride];
+        for (let k = 0; k < K; k++)
+          want +=
+            a.data[a.offset + i * a.rowStride + k * a.colStride] * b.data[b.offset + k * b.rowStride + j * b.colStride];
         expect(c[i * N + j]).toBe(want);
       }
     }
@@ -62,12 +64,24 @@ describe('wasm gemm reading operands in place', () => {
   it('ignores what lies past a transposed A (its padding rows read NaN, which reaches only the padding of C)', () => {
     // A = Sᵀ for S (K × M) row-major with M = 5: rows of A are adjacent, so A is read from its copy.
     const [M, K, N] = [5, 40, 24];
-    expectProduct(M, N, K, { data: storageThenNaN(K * M), offset: 0, rowStride: 1, colStride: M }, rowMajor(K, N, (i) => (i % 5) - 2));
+    expectProduct(
+      M,
+      N,
+      K,
+      { data: storageThenNaN(K * M), offset: 0, rowStride: 1, colStride: M },
+      rowMajor(K, N, (i) => (i % 5) - 2),
+    );
   });
 
   it('ignores what lies past a row-major B (its padding columns read NaN)', () => {
     const [M, K, N] = [24, 40, 13];
-    expectProduct(M, N, K, rowMajor(M, K, (i) => (i % 3) - 1), { data: storageThenNaN(K * N), offset: 0, rowStride: N, colStride: 1 });
+    expectProduct(
+      M,
+      N,
+      K,
+      rowMajor(M, K, (i) => (i % 3) - 1),
+      { data: storageThenNaN(K * N), offset: 0, rowStride: N, colStride: 1 },
+    );
   });
 });
 
@@ -102,7 +116,11 @@ function runScript(script: string, nodeFlags: string[] = [], env: Record<string,
   const file = join(directory, 'script.ts');
   writeFileSync(file, script);
   try {
-    return execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } }).trim();
+    return execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', file], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, ...env },
+    }).trim();
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -136,16 +154,18 @@ describe('wasm worker pool', () => {
     // A module whose runTask traps (`unreachable`), over a shared memory of two pages:
     // (import "env" "memory" (memory 2 16384 shared)) (func (export "runTask") (param i32 i32) unreachable)
     const bytes = new Uint8Array([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-      0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00,
-      0x02, 0x12, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03, 0x02, 0x80, 0x80, 0x01,
-      0x03, 0x02, 0x01, 0x00,
-      0x07, 0x0b, 0x01, 0x07, 0x72, 0x75, 0x6e, 0x54, 0x61, 0x73, 0x6b, 0x00, 0x00,
-      0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b,
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x02, 0x12, 0x01,
+      0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03, 0x02, 0x80, 0x80, 0x01, 0x03, 0x02,
+      0x01, 0x00, 0x07, 0x0b, 0x01, 0x07, 0x72, 0x75, 0x6e, 0x54, 0x61, 0x73, 0x6b, 0x00, 0x00, 0x0a, 0x05, 0x01, 0x03,
+      0x00, 0x00, 0x0b,
     ]);
     const api = webAssembly()!;
     const memory = new api.Memory({ initial: 2, maximum: 16384, shared: true });
-    const trapping = { module: new api.Module(bytes), memory, exports: { runTask: () => {} } } as unknown as WasmKernels;
+    const trapping = {
+      module: new api.Module(bytes),
+      memory,
+      exports: { runTask: () => {} },
+    } as unknown as WasmKernels;
     // (The worker prints the trap on stderr: "a worker thread failed in a task; ... RuntimeError: unreachable".)
     const pool = WorkerPool.start(trapping, 1)!;
     try {

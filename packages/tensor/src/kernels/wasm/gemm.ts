@@ -119,14 +119,33 @@ interface Precision {
   task: Task;
 }
 
-const FLOAT32: Precision = { bytes: 4, view: (buffer, at, length) => new Float32Array(buffer, at, length), tileCols: (k) => k.exports.tileCols(), packSlivers: (k) => k.exports.packSlivers, task: 'gemm' };
-const FLOAT64: Precision = { bytes: 8, view: (buffer, at, length) => new Float64Array(buffer, at, length), tileCols: (k) => k.exports.tileCols64(), packSlivers: (k) => k.exports.packSlivers64, task: 'gemm64' };
+const FLOAT32: Precision = {
+  bytes: 4,
+  view: (buffer, at, length) => new Float32Array(buffer, at, length),
+  tileCols: (k) => k.exports.tileCols(),
+  packSlivers: (k) => k.exports.packSlivers,
+  task: 'gemm',
+};
+const FLOAT64: Precision = {
+  bytes: 8,
+  view: (buffer, at, length) => new Float64Array(buffer, at, length),
+  tileCols: (k) => k.exports.tileCols64(),
+  packSlivers: (k) => k.exports.packSlivers64,
+  task: 'gemm64',
+};
 
 /**
  * Copies the storage span of a rows×cols operand to `stage` in the product's precision with one
  * `set` (a memcpy when the types match); returns the address of its element (0, 0) there.
  */
-function stageOperand(kernels: WasmKernels, precision: Precision, x: MatrixOperand, rows: number, cols: number, stage: number): number {
+function stageOperand(
+  kernels: WasmKernels,
+  precision: Precision,
+  x: MatrixOperand,
+  rows: number,
+  cols: number,
+  stage: number,
+): number {
   const { low, length } = span(x, rows, cols);
   precision.view(kernels.memory.buffer, stage, length).set(x.data.subarray(low, low + length));
   return stage + (x.offset - low) * precision.bytes;
@@ -137,7 +156,16 @@ function stageOperand(kernels: WasmKernels, precision: Precision, x: MatrixOpera
  * assembly/gemm.ts packSlivers), from its copy at `stage`. A is packed as its transpose, whose
  * columns are A's rows.
  */
-function pack(kernels: WasmKernels, precision: Precision, x: MatrixOperand, depth: number, width: number, sliverWidth: number, address: number, stage: number): void {
+function pack(
+  kernels: WasmKernels,
+  precision: Precision,
+  x: MatrixOperand,
+  depth: number,
+  width: number,
+  sliverWidth: number,
+  address: number,
+  stage: number,
+): void {
   const first = stageOperand(kernels, precision, x, depth, width, stage);
   precision.packSlivers(kernels)(first, x.rowStride, x.colStride, depth, width, sliverWidth, address);
 }
@@ -151,7 +179,11 @@ function pack(kernels: WasmKernels, precision: Precision, x: MatrixOperand, dept
  * convolutions ask too).
  */
 function readsInPlace(kernels: WasmKernels, x: MatrixOperand, copyBytes: number, elementBytes: number): boolean {
-  return x.colStride === 1 && x.rowStride > 0 && kernels.exports.readsInPlace((x.rowStride * elementBytes) | 0, Math.min(copyBytes, 2 ** 31 - 1)) !== 0;
+  return (
+    x.colStride === 1 &&
+    x.rowStride > 0 &&
+    kernels.exports.readsInPlace((x.rowStride * elementBytes) | 0, Math.min(copyBytes, 2 ** 31 - 1)) !== 0
+  );
 }
 
 /**
@@ -161,17 +193,37 @@ function readsInPlace(kernels: WasmKernels, x: MatrixOperand, copyBytes: number,
  * (see computeBlockOf).
  */
 function place(
-  kernels: WasmKernels, precision: Precision, x: MatrixOperand, depth: number, width: number, sliverWidth: number,
-  inPlace: boolean, packed: number, stage: number,
+  kernels: WasmKernels,
+  precision: Precision,
+  x: MatrixOperand,
+  depth: number,
+  width: number,
+  sliverWidth: number,
+  inPlace: boolean,
+  packed: number,
+  stage: number,
 ): { address: number; widthBytes: number; depthBytes: number } {
   const bytes = precision.bytes;
-  if (inPlace) return { address: stageOperand(kernels, precision, x, depth, width, stage), widthBytes: bytes, depthBytes: x.rowStride * bytes };
+  if (inPlace)
+    return {
+      address: stageOperand(kernels, precision, x, depth, width, stage),
+      widthBytes: bytes,
+      depthBytes: x.rowStride * bytes,
+    };
   pack(kernels, precision, x, depth, width, sliverWidth, packed, stage);
   return { address: packed, widthBytes: depth * bytes, depthBytes: sliverWidth * bytes };
 }
 
 /** How C is cut into tiles that threads claim, and K into slices (see assembly/gemm.ts gemmTiles). */
-function planTiles(paddedM: number, paddedN: number, K: number, tileRows: number, tileCols: number, parallel: boolean, work: number) {
+function planTiles(
+  paddedM: number,
+  paddedN: number,
+  K: number,
+  tileRows: number,
+  tileCols: number,
+  parallel: boolean,
+  work: number,
+) {
   const fine = parallel && work >= FINE_TILES_MIN_PRODUCT;
   const blockCols = evenStep(paddedN, fine ? FINE_BLOCK_COLS : BLOCK_COLS, tileCols);
   const colBlocks = Math.ceil(paddedN / blockCols);
@@ -238,9 +290,17 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   const placedB = place(kernels, precision, b, K, N, tileCols, bInPlace, packedB, stageB);
   const tiles = planTiles(paddedM, paddedN, K, tileRows, tileCols, parallel, work);
   const descriptor: Descriptor = {
-    ...tiles, paddedM, paddedN, depth: K, cAddress,
-    aAddress: placedA.address, aRowBytes: placedA.widthBytes, aDepthBytes: placedA.depthBytes,
-    bAddress: placedB.address, bColumnBytes: placedB.widthBytes, bDepthBytes: placedB.depthBytes,
+    ...tiles,
+    paddedM,
+    paddedN,
+    depth: K,
+    cAddress,
+    aAddress: placedA.address,
+    aRowBytes: placedA.widthBytes,
+    aDepthBytes: placedA.depthBytes,
+    bAddress: placedB.address,
+    bColumnBytes: placedB.widthBytes,
+    bDepthBytes: placedB.depthBytes,
   };
   runTask(precision.task, parallel && tiles.tileCount > 1, () => writeDescriptor(kernels, descriptor));
 

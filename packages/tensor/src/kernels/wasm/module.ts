@@ -10,7 +10,15 @@ import { enableRelaxedSimdIfRequested, webAssembly, type WasmMemory, type WasmMo
 const PAGE_BYTES = 65536;
 
 /** assembly/gemm.ts packSlivers (float32) and packSlivers64 (float64). */
-type PackSlivers = (source: number, rowStride: number, colStride: number, depth: number, width: number, sliverWidth: number, destination: number) => void;
+type PackSlivers = (
+  source: number,
+  rowStride: number,
+  colStride: number,
+  depth: number,
+  width: number,
+  sliverWidth: number,
+  destination: number,
+) => void;
 
 /** The functions assembly/index.ts exports (see assembly/gemm.ts, conv.ts, windows.ts, elementwise.ts and reduce.ts). */
 export interface KernelExports {
@@ -25,8 +33,28 @@ export interface KernelExports {
   readsInPlace(depthBytes: number, bytes: number): number;
   unfold(x: number, ...sizesThenColumns: [...WindowSizes, number]): void;
   fold(col: number, ...sizesThenImage: [...WindowSizes, number]): void;
-  maxPool2x2(x: number, planes: number, H: number, W: number, strideH: number, strideW: number, OH: number, OW: number, firstIndex: number, out: number, argmax: number): void;
-  maxPoolScatter(gy: number, argmax: number, count: number, firstIndex: number, planeSize: number, planes: number, gx: number): number;
+  maxPool2x2(
+    x: number,
+    planes: number,
+    H: number,
+    W: number,
+    strideH: number,
+    strideW: number,
+    OH: number,
+    OW: number,
+    firstIndex: number,
+    out: number,
+    argmax: number,
+  ): void;
+  maxPoolScatter(
+    gy: number,
+    argmax: number,
+    count: number,
+    firstIndex: number,
+    planeSize: number,
+    planes: number,
+    gx: number,
+  ): number;
   unaryF32(op: number, out: number, x: number, n: number): void;
   runTask(task: number, descriptor: number): void;
   convDescriptorBytes(): number;
@@ -35,7 +63,15 @@ export interface KernelExports {
   axpbyF32(y: number, x: number, a: number, b: number, n: number): void;
   foldIntoLanes(x: number, n: number, lanes: number): void;
   mergeLanes(lanes: number): number;
-  sumRowsF32(x: number, rows: number, length: number, firstRow: number, period: number, acc: number, lanes: number): void;
+  sumRowsF32(
+    x: number,
+    rows: number,
+    length: number,
+    firstRow: number,
+    period: number,
+    acc: number,
+    lanes: number,
+  ): void;
   sumColumnsF32(x: number, rows: number, cols: number, acc: number): void;
 }
 

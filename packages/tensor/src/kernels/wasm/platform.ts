@@ -87,7 +87,10 @@ interface NodeWorkerThreads {
 export function spawnWorker(program: string, data: unknown): PoolWorker | null {
   const threads = nodeBuiltin<NodeWorkerThreads>('node:worker_threads');
   if (threads) {
-    const worker = new threads.Worker(`(${program})(require('node:worker_threads').workerData);`, { eval: true, workerData: data });
+    const worker = new threads.Worker(`(${program})(require('node:worker_threads').workerData);`, {
+      eval: true,
+      workerData: data,
+    });
     worker.unref();
     // A worker that fails reports it through the shared control words (see pool.ts); an
     // unhandled 'error' event would otherwise crash the process.
@@ -107,7 +110,10 @@ export function spawnWorker(program: string, data: unknown): PoolWorker | null {
  * may not (it spins instead, which the short waits of one task allow).
  */
 export function canBlock(): boolean {
-  return nodeBuiltin('node:worker_threads') !== null || typeof (globalThis as { document?: unknown }).document === 'undefined';
+  return (
+    nodeBuiltin('node:worker_threads') !== null ||
+    typeof (globalThis as { document?: unknown }).document === 'undefined'
+  );
 }
 
 /**
@@ -118,5 +124,7 @@ export function canBlock(): boolean {
  */
 export function enableRelaxedSimdIfRequested(): void {
   if (environmentVariable('NN_RELAXED_SIMD') !== '1') return;
-  nodeBuiltin<{ setFlagsFromString(flags: string): void }>('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  nodeBuiltin<{ setFlagsFromString(flags: string): void }>('node:v8')?.setFlagsFromString(
+    '--experimental-wasm-relaxed-simd',
+  );
 }

@@ -170,7 +170,9 @@ export class WorkerPool {
       if (Date.now() > deadline) {
         // A worker still running may yet write into the task's memory: no result can be trusted.
         const started = `${Atomics.load(words, STARTED)} of ${this.workers.length} workers had started it, ${pending} had not finished`;
-        throw new Error(`wasm kernels: a worker thread did not finish a ${task} task within ${WORKER_TIMEOUT / 1000} s (${started}); try setThreads(1) (NN_THREADS=1)`);
+        throw new Error(
+          `wasm kernels: a worker thread did not finish a ${task} task within ${WORKER_TIMEOUT / 1000} s (${started}); try setThreads(1) (NN_THREADS=1)`,
+        );
       }
       // The workers are finishing their last pieces of this task: spinning where blocking is not allowed costs little.
       if (block && performance.now() > spinUntil) Atomics.wait(words, PENDING, pending, WORKER_TIMEOUT);
@@ -250,7 +252,8 @@ let spinMicroseconds = DEFAULT_SPIN_MICROSECONDS;
  */
 export function setWorkerSpin(microseconds: number): void {
   spinMicroseconds = Math.max(0, Math.round(microseconds));
-  if (pool) Atomics.store(new Int32Array(wasmKernels().memory.buffer, CONTROL_ADDRESS, CONTROL_WORDS), SPIN, spinMicroseconds);
+  if (pool)
+    Atomics.store(new Int32Array(wasmKernels().memory.buffer, CONTROL_ADDRESS, CONTROL_WORDS), SPIN, spinMicroseconds);
 }
 
 /**

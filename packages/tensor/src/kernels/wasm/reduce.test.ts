@@ -20,16 +20,31 @@ function values(length: number, seed: number, special: boolean): Float32Array {
   let state = seed >>> 0 || 1;
   for (let i = 0; i < length; i++) {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = special && state % 997 === 0 ? SPECIAL[(state >>> 8) % SPECIAL.length] : (state / 2 ** 32 - 0.5) * 2 ** ((state >>> 4) % 24 - 12);
+    out[i] =
+      special && state % 997 === 0
+        ? SPECIAL[(state >>> 8) % SPECIAL.length]
+        : (state / 2 ** 32 - 0.5) * 2 ** (((state >>> 4) % 24) - 12);
   }
   return out;
 }
 
 /** Folds x (shape, contiguous at `offset`) over `axes` into an accumulator with either kernel. */
-function fold(kernel: typeof jsReduce, op: ReduceOp, shape: number[], axes: number[], x: Float32Array, offset: number, start: Float64Array): Float64Array {
+function fold(
+  kernel: typeof jsReduce,
+  op: ReduceOp,
+  shape: number[],
+  axes: number[],
+  x: Float32Array,
+  offset: number,
+  start: Float64Array,
+): Float64Array {
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const keptStrides = contiguousStrides(kept);
-  const accumulator: StridedArray = { data: start.slice(), offset: 1, strides: shape.map((d, i) => (axes.includes(i) || d === 1 ? 0 : keptStrides[i])) };
+  const accumulator: StridedArray = {
+    data: start.slice(),
+    offset: 1,
+    strides: shape.map((d, i) => (axes.includes(i) || d === 1 ? 0 : keptStrides[i])),
+  };
   kernel(op, shape, accumulator, { data: x, offset, strides: contiguousStrides(shape) });
   return accumulator.data as Float64Array;
 }
@@ -41,12 +56,16 @@ function expectSameBits(shape: number[], axes: number[], seed: number, special =
   const start = Float64Array.from({ length: slots + 2 }, (_, i) => (i % 3) - 1 + i / 7);
   const want = fold(jsReduce, op, shape, axes, x, 3, start);
   const got = fold(wasmReduce, op, shape, axes, x, 3, start);
-  expect(Array.from(got, (v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(Array.from(want, (v) => (Number.isNaN(v) ? 'NaN' : v)));
+  expect(Array.from(got, (v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(
+    Array.from(want, (v) => (Number.isNaN(v) ? 'NaN' : v)),
+  );
 }
 
 describe('wasm float32 sums', () => {
   it('match the JavaScript kernel bit for bit over generated shapes and reduced axes', () => {
-    const shapeArb = fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }).filter((s) => s.reduce((a, b) => a * b, 1) >= 4096 || s.length === 1);
+    const shapeArb = fc
+      .array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 })
+      .filter((s) => s.reduce((a, b) => a * b, 1) >= 4096 || s.length === 1);
     fc.assert(
       fc.property(shapeArb, fc.nat(), fc.nat(), (shape, axisBits, seed) => {
         const sized = shape.length === 1 ? [shape[0] * 200] : shape;

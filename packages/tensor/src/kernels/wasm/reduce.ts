@@ -16,7 +16,8 @@ import { DATA_ADDRESS, reserve, wasmKernels, type WasmKernels } from './module.j
  * How a contiguous input folds into the accumulator, after merging axes: rows of `length` values,
  * row r into acc[r mod period]; or columns, value (r, c) into acc[c].
  */
-type SumPlan = { kind: 'rows'; rows: number; length: number; period: number } | { kind: 'columns'; rows: number; cols: number };
+type SumPlan =
+  { kind: 'rows'; rows: number; length: number; period: number } | { kind: 'columns'; rows: number; cols: number };
 
 function planSum(shape: readonly number[], accumulator: StridedArray, input: StridedArray): SumPlan | null {
   if (!(input.data instanceof Float32Array) || !(accumulator.data instanceof Float64Array)) return null;
@@ -67,7 +68,14 @@ function stage(kernels: WasmKernels, x: Float32Array, start: number, count: numb
 }
 
 /** Rows of at most a chunk: as many whole rows per chunk as fit. */
-function sumShortRows(kernels: WasmKernels, x: Float32Array, rows: number, length: number, period: number, chunkAddress: number): void {
+function sumShortRows(
+  kernels: WasmKernels,
+  x: Float32Array,
+  rows: number,
+  length: number,
+  period: number,
+  chunkAddress: number,
+): void {
   const perChunk = Math.floor(CHUNK / length);
   for (let row = 0; row < rows; row += perChunk) {
     const count = Math.min(perChunk, rows - row);
@@ -77,7 +85,14 @@ function sumShortRows(kernels: WasmKernels, x: Float32Array, rows: number, lengt
 }
 
 /** Rows longer than a chunk: each in chunks (whole multiples of four), its totals kept between them. */
-function sumLongRows(kernels: WasmKernels, x: Float32Array, rows: number, length: number, period: number, chunkAddress: number): void {
+function sumLongRows(
+  kernels: WasmKernels,
+  x: Float32Array,
+  rows: number,
+  length: number,
+  period: number,
+  chunkAddress: number,
+): void {
   const lanesAddress = chunkAddress - 32;
   const lanes = new Float64Array(kernels.memory.buffer, lanesAddress, 4);
   const acc = new Float64Array(kernels.memory.buffer, DATA_ADDRESS, period);

@@ -5,14 +5,24 @@
  * ordinary typed arrays. Float64 data, and pieces too large for the memory, take the JavaScript
  * kernels.
  */
-import { fold as jsFold, maxPool2d as jsMaxPool2d, maxPool2dBackward as jsMaxPool2dBackward, unfold as jsUnfold, type WindowGeometry } from '../im2col.js';
+import {
+  fold as jsFold,
+  maxPool2d as jsMaxPool2d,
+  maxPool2dBackward as jsMaxPool2dBackward,
+  unfold as jsUnfold,
+  type WindowGeometry,
+} from '../im2col.js';
 import type { FloatArray } from '../matmul.js';
 import { DATA_ADDRESS, reserve, wasmKernels, type WasmKernels, type WindowSizes } from './module.js';
 
 /** One image's sizes as the wasm kernels take them, and the element counts of its image and columns. */
 function imageLayout(g: WindowGeometry): { args: WindowSizes; imageSize: number; columnSize: number } {
   const { C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW } = g;
-  return { args: [C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW], imageSize: C * H * W, columnSize: C * FH * FW * OH * OW };
+  return {
+    args: [C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW],
+    imageSize: C * H * W,
+    columnSize: C * FH * FW * OH * OW,
+  };
 }
 
 /** The kernels with room for `values` 4-byte values from DATA_ADDRESS, or null to fall back. */
@@ -28,9 +38,16 @@ function kernelsWithRoom(values: number): WasmKernels | null {
  * @example
  * wasmUnfold(x, 0, g, col, 0); // equals unfold(x, 0, g, col, 0) for Float32Array x and col
  */
-export function wasmUnfold(x: FloatArray, xOffset: number, g: WindowGeometry, col: FloatArray, colOffset: number): void {
+export function wasmUnfold(
+  x: FloatArray,
+  xOffset: number,
+  g: WindowGeometry,
+  col: FloatArray,
+  colOffset: number,
+): void {
   const { args, imageSize, columnSize } = imageLayout(g);
-  const kernels = x instanceof Float32Array && col instanceof Float32Array ? kernelsWithRoom(imageSize + columnSize) : null;
+  const kernels =
+    x instanceof Float32Array && col instanceof Float32Array ? kernelsWithRoom(imageSize + columnSize) : null;
   if (kernels === null) {
     jsUnfold(x, xOffset, g, col, colOffset);
     return;
@@ -53,7 +70,8 @@ export function wasmUnfold(x: FloatArray, xOffset: number, g: WindowGeometry, co
  */
 export function wasmFold(col: FloatArray, colOffset: number, g: WindowGeometry, x: FloatArray, xOffset: number): void {
   const { args, imageSize, columnSize } = imageLayout(g);
-  const kernels = x instanceof Float32Array && col instanceof Float32Array ? kernelsWithRoom(imageSize + columnSize) : null;
+  const kernels =
+    x instanceof Float32Array && col instanceof Float32Array ? kernelsWithRoom(imageSize + columnSize) : null;
   if (kernels === null) {
     jsFold(col, colOffset, g, x, xOffset);
     return;
@@ -80,13 +98,22 @@ const POOL_CHUNK_ELEMENTS = 16384;
  * @example
  * wasmMaxPool2d(x, 0, g, out, argmax); // equals maxPool2d(x, 0, g, out, argmax)
  */
-export function wasmMaxPool2d(x: FloatArray, xOffset: number, g: WindowGeometry, out: FloatArray, argmax: Int32Array): void {
+export function wasmMaxPool2d(
+  x: FloatArray,
+  xOffset: number,
+  g: WindowGeometry,
+  out: FloatArray,
+  argmax: Int32Array,
+): void {
   const { N, C, H, W, FH, FW, strideH, strideW, padH, padW, OH, OW } = g;
   const plane = H * W;
   const pooled = OH * OW;
   const planesPerCall = Math.max(1, Math.floor(POOL_CHUNK_ELEMENTS / plane));
   const twoByTwo = FH === 2 && FW === 2 && padH === 0 && padW === 0;
-  const kernels = twoByTwo && x instanceof Float32Array && out instanceof Float32Array ? kernelsWithRoom(planesPerCall * (plane + 2 * pooled)) : null;
+  const kernels =
+    twoByTwo && x instanceof Float32Array && out instanceof Float32Array
+      ? kernelsWithRoom(planesPerCall * (plane + 2 * pooled))
+      : null;
   if (kernels === null) {
     jsMaxPool2d(x, xOffset, g, out, argmax);
     return;
@@ -99,7 +126,19 @@ export function wasmMaxPool2d(x: FloatArray, xOffset: number, g: WindowGeometry,
   for (let p = 0; p < N * C; p += planesPerCall) {
     const count = Math.min(planesPerCall, N * C - p);
     planes.set(x.subarray(xOffset + p * plane, xOffset + (p + count) * plane));
-    kernels.exports.maxPool2x2(DATA_ADDRESS, count, H, W, strideH, strideW, OH, OW, p * plane, outAddress, argmaxAddress);
+    kernels.exports.maxPool2x2(
+      DATA_ADDRESS,
+      count,
+      H,
+      W,
+      strideH,
+      strideW,
+      OH,
+      OW,
+      p * plane,
+      outAddress,
+      argmaxAddress,
+    );
     out.set(maxima.subarray(0, count * pooled), p * pooled);
     argmax.set(positions.subarray(0, count * pooled), p * pooled);
   }
@@ -114,12 +153,22 @@ export function wasmMaxPool2d(x: FloatArray, xOffset: number, g: WindowGeometry,
  * @example
  * wasmMaxPool2dBackward(gy, 0, argmax, count, gx, N * C); // equals maxPool2dBackward(...)
  */
-export function wasmMaxPool2dBackward(gy: FloatArray, gyOffset: number, argmax: Int32Array, count: number, gx: FloatArray, planes: number): void {
+export function wasmMaxPool2dBackward(
+  gy: FloatArray,
+  gyOffset: number,
+  argmax: Int32Array,
+  count: number,
+  gx: FloatArray,
+  planes: number,
+): void {
   const planeSize = planes > 0 ? gx.length / planes : 0;
   const pooled = planes > 0 ? count / planes : 0;
   const planesPerCall = Math.max(1, Math.floor(POOL_CHUNK_ELEMENTS / Math.max(1, planeSize)));
   const evenlySpread = Number.isInteger(planeSize) && Number.isInteger(pooled) && planes > 0;
-  const kernels = evenlySpread && gy instanceof Float32Array && gx instanceof Float32Array ? kernelsWithRoom(planesPerCall * (planeSize + 2 * pooled)) : null;
+  const kernels =
+    evenlySpread && gy instanceof Float32Array && gx instanceof Float32Array
+      ? kernelsWithRoom(planesPerCall * (planeSize + 2 * pooled))
+      : null;
   if (kernels === null) {
     jsMaxPool2dBackward(gy, gyOffset, argmax, count, gx, planes);
     return;
@@ -133,7 +182,17 @@ export function wasmMaxPool2dBackward(gy: FloatArray, gyOffset: number, argmax: 
     const count = Math.min(planesPerCall, planes - p);
     values.set(gy.subarray(gyOffset + p * pooled, gyOffset + (p + count) * pooled));
     positions.set(argmax.subarray(p * pooled, (p + count) * pooled));
-    if (kernels.exports.maxPoolScatter(gyAddress, argmaxAddress, count * pooled, p * planeSize, planeSize, count, DATA_ADDRESS) !== 0) {
+    if (
+      kernels.exports.maxPoolScatter(
+        gyAddress,
+        argmaxAddress,
+        count * pooled,
+        p * planeSize,
+        planeSize,
+        count,
+        DATA_ADDRESS,
+      ) !== 0
+    ) {
       gx.fill(0);
       jsMaxPool2dBackward(gy, gyOffset, argmax, planes * pooled, gx, planes);
       return;
