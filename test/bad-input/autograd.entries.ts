@@ -1,0 +1,4 @@
+import type { Entry } from './catalogue.js';
+
+/** @nn/autograd. */
+export const entries: Entry[] = [];

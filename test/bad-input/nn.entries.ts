@@ -1,0 +1,4 @@
+import type { Entry } from './catalogue.js';
+
+/** @nn/nn. */
+export const entries: Entry[] = [];
