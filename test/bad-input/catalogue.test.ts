@@ -8,13 +8,17 @@ import * as nn from '@nn/nn';
 import * as T from '@nn/tensor';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from './catalogue.js';
-import { entries as autograd } from './autograd.entries.js';
-import { entries as dataEntries } from './data.entries.js';
-import { entries as nnEntries } from './nn.entries.js';
-import { entries as tensor } from './tensor.entries.js';
 
-// One file of entries per package; each is a plain array so a reviewer reads it as a table.
-const tables: Record<string, Entry[]> = { tensor, autograd, nn: nnEntries, data: dataEntries };
+// One file of entries per area (`<area>.entries.ts`, exporting `entries`); each is a plain array,
+// so a reviewer reads it as a table.
+const tables: Record<string, Entry[]> = {};
+for (const file of fs
+  .readdirSync(import.meta.dirname)
+  .filter((f) => f.endsWith('.entries.ts'))
+  .sort()) {
+  const module = (await import(`./${file}`)) as { entries: Entry[] };
+  tables[file.replace('.entries.ts', '')] = module.entries;
+}
 
 type Body = (...args: unknown[]) => Promise<unknown>;
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => Body;

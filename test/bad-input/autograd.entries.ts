@@ -1,4 +1,0 @@
-import type { Entry } from './catalogue.js';
-
-/** @nn/autograd. */
-export const entries: Entry[] = [];

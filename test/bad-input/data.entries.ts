@@ -1,4 +1,0 @@
-import type { Entry } from './catalogue.js';
-
-/** @nn/data. */
-export const entries: Entry[] = [];

@@ -1,4 +1,0 @@
-import type { Entry } from './catalogue.js';
-
-/** @nn/nn. */
-export const entries: Entry[] = [];
