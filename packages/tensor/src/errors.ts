@@ -29,3 +29,21 @@ export class ValueError extends NNError {}
 export function formatShape(shape: readonly number[]): string {
   return `(${shape.join(',')})`;
 }
+
+/**
+ * A user's argument as they wrote it, for messages: NaN stays NaN (JSON would print null), strings
+ * keep their quotes, arrays and objects print as JSON.
+ *
+ * @example describeValue('1') // "'1'"; describeValue(NaN) // 'NaN'; describeValue([0, 1]) // '[0,1]'
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value === undefined || value === null || typeof value === 'function' || typeof value === 'symbol')
+    return String(value);
+  try {
+    return JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

@@ -3,7 +3,15 @@
  * broadcasting, reductions, matmul, joining and indexing, and seeded random numbers.
  */
 export { Tensor, type TensorLike } from './tensor.js';
-export { type DType, type FloatDType, type Storage, promoteTypes, isFloat } from './dtype.js';
+export {
+  type DType,
+  type FloatDType,
+  type Storage,
+  promoteTypes,
+  isFloat,
+  setMaxTensorBytes,
+  getMaxTensorBytes,
+} from './dtype.js';
 export { NNError, ShapeError, DTypeError, IndexError, ValueError, formatShape } from './errors.js';
 export { broadcastShapes, shapeSize, contiguousStrides, normalizeAxis, normalizeAxes, type Shape } from './shape.js';
 export type { Nested } from './format.js';

@@ -1,4 +1,4 @@
-import { IndexError, ShapeError, ValueError, formatShape } from './errors.js';
+import { IndexError, ShapeError, ValueError, describeValue, formatShape } from './errors.js';
 
 export type Shape = readonly number[];
 
@@ -76,7 +76,10 @@ export function broadcastStrides(shape: Shape, strides: Shape, target: Shape): n
 
 /** Resolves a possibly negative axis against `ndim`; throws `op: axis 3 is out of range for a 2-d tensor`. */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+  if (!Number.isInteger(axis)) {
+    throw new IndexError(`${op}: axis must be an integer, got ${describeValue(axis)} (${typeof axis})`);
+  }
+  if (axis < -ndim || axis >= ndim) {
     const range = ndim === 0 ? 'a 0-d tensor has no axes' : `valid axes are ${-ndim}..${ndim - 1}`;
     throw new IndexError(`${op}: axis ${axis} is out of range for a ${ndim}-d tensor (${range})`);
   }
@@ -86,7 +89,12 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 /** Resolves an axis spec (one axis, a list, or undefined for all) to sorted, distinct axes. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined | null, ndim: number): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, d) => d);
-  const list = typeof axis === 'number' ? [axis] : axis;
+  if (typeof axis !== 'number' && !Array.isArray(axis)) {
+    throw new IndexError(
+      `${op}: axis must be an integer or a list of integers, got ${describeValue(axis)} (${typeof axis})`,
+    );
+  }
+  const list: readonly number[] = typeof axis === 'number' ? [axis] : axis;
   const axes = list.map((a) => normalizeAxis(op, a, ndim));
   if (new Set(axes).size !== axes.length) throw new IndexError(`${op}: repeated axis in [${list.join(', ')}]`);
   return axes.sort((a, b) => a - b);

@@ -106,7 +106,7 @@ describe('matmul', () => {
     expect(matmul(zeros([3, 4]), zeros([7, 4, 2])).shape).toEqual([7, 3, 2]);
     expect(matmul(zeros([0, 3, 4]), zeros([4, 2])).shape).toEqual([0, 3, 2]);
     expect(() => matmul(zeros([2, 3, 4]), zeros([3, 4, 5]))).toThrow(
-      new ShapeError('matmul: cannot broadcast (2) with (3)'),
+      new ShapeError('matmul: batch dimensions (2) and (3) do not broadcast: (2,3,4) @ (3,4,5)'),
     );
   });
 

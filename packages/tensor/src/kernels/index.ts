@@ -3,6 +3,7 @@ import { gemm } from './matmul.js';
 import { reduce } from './reduce.js';
 import { avgPool2d, avgPool2dBackward, col2im, fold, im2col, maxPool2d, maxPool2dBackward, unfold } from './im2col.js';
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from './conv.js';
+import { ValueError, describeValue } from '../errors.js';
 import { environmentVariable } from './wasm/platform.js';
 import { createWasmBackend } from './wasm/index.js';
 
@@ -89,7 +90,7 @@ function initialBackend(): KernelBackend {
   if (requested) {
     const backend = backends.get(requested);
     if (!backend)
-      throw new Error(
+      throw new ValueError(
         `NN_BACKEND=${requested}: unknown or unavailable backend; available: ${[...backends.keys()].join(', ')}`,
       );
     return backend;
@@ -119,7 +120,11 @@ export function registerBackend(backend: KernelBackend): void {
  */
 export function setBackend(name: string): void {
   const backend = backends.get(name);
-  if (!backend) throw new Error(`setBackend: unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);
+  if (!backend) {
+    throw new ValueError(
+      `setBackend: unknown backend ${describeValue(name)}; available: ${[...backends.keys()].join(', ')}`,
+    );
+  }
   active = backend;
 }
 

@@ -1,4 +1,12 @@
-import { type FloatDType, type FloatStorage, allocate, allocateForOutput, isFloat, promoteTypes } from '../dtype.js';
+import {
+  type FloatDType,
+  type FloatStorage,
+  allocate,
+  allocateForOutput,
+  checkTensorBytes,
+  isFloat,
+  promoteTypes,
+} from '../dtype.js';
 import { DTypeError, ShapeError, ValueError, formatShape } from '../errors.js';
 import { type ConvGeometry, type WindowGeometry, kernels } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
@@ -147,6 +155,7 @@ export function im2col(x: Tensor, filterHeight: number, filterWidth: number, opt
   const g = windowGeometry('im2col', input.shape, [filterHeight, filterWidth], options);
   const rows = g.N * g.OH * g.OW;
   const cols = g.C * g.FH * g.FW;
+  checkTensorBytes('im2col', [rows, cols], input.dtype);
   const out = new Tensor(allocate(input.dtype, rows * cols), [rows, cols]);
   kernels().im2col(input.data as FloatStorage, input.offset, g, out.data as FloatStorage, 0);
   return out;
@@ -281,6 +290,7 @@ export function conv2d(x: Tensor, W: Tensor, b?: Tensor, options: ConvOptions = 
     throw new ShapeError(`conv2d: bias b must have shape (${g.FN}) for ${g.FN} filters, got ${formatShape(b!.shape)}`);
   }
   const biasData = bias === null ? null : bias.dtype === dtype ? bias : bias.astype(dtype);
+  checkTensorBytes('conv2d', [g.N, g.FN, g.OH, g.OW], dtype);
   const out = new Tensor(allocateForOutput(dtype, g.N * g.FN * g.OH * g.OW), [g.N, g.FN, g.OH, g.OW]);
   kernels().conv2dForward(
     input.data as FloatStorage,

@@ -1,5 +1,5 @@
-import { type DType, allocate, checkDType, dtypeOfStorage } from '../dtype.js';
-import { DTypeError, ShapeError, ValueError, formatShape } from '../errors.js';
+import { type DType, allocate, checkDType, checkTensorBytes, dtypeOfStorage } from '../dtype.js';
+import { DTypeError, ShapeError, ValueError, describeValue, formatShape } from '../errors.js';
 import { checkShape, shapeSize } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 
@@ -20,7 +20,10 @@ type TypedInput = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /**
  * Creates a tensor from a number, nested arrays, a typed array (copied) or another tensor (copied).
- * Ragged nesting is a ShapeError that names where the rows differ.
+ * Ragged nesting is a ShapeError that names where the rows differ. Into int32, numbers truncate
+ * toward zero as `astype` does (NumPy's `np.array([1.5], dtype=np.int32)` gives 1 too), but a
+ * value int32 cannot hold (NaN, ±Infinity, beyond ±2^31) is a ValueError, as in NumPy, instead of
+ * wrapping to another number.
  *
  * @example
  * tensor([[1, 2], [3, 4]]);                       // float32 (2,2)
@@ -35,8 +38,9 @@ export function tensor(values: NestedInput | TypedInput | Tensor, options: Tenso
   }
   const shape = nestedShape(values);
   const dtype = options.dtype ? checkDType('tensor', options.dtype) : inferDType(values);
+  checkTensorBytes('tensor', shape, dtype);
   const data = allocate(dtype, shapeSize(shape));
-  fillNested(values, data, dtype);
+  fillNested(values, data, dtype, shape);
   return reshapeTo(new Tensor(data, shape), options.shape);
 }
 
@@ -48,6 +52,7 @@ function fromTyped(source: TypedInput, shape: readonly number[], dtype: DType | 
     );
   }
   const own = dtypeOfStorage(source);
+  if (dtype === 'int32' && (own === 'float32' || own === 'float64')) checkInt32('tensor', source);
   const copy = new Tensor(source.slice() as TypedInput, target);
   // A Uint8Array may hold any byte; a bool tensor must hold only 0 and 1.
   if (own === 'bool') copy.data.forEach((v, i, data) => (data[i] = v !== 0 ? 1 : 0));
@@ -87,7 +92,7 @@ function checkRagged(values: NestedInput, shape: number[], depth: number, path: 
       );
     if (typeof values !== 'number' && typeof values !== 'boolean') {
       throw new DTypeError(
-        `tensor: element${where} is ${typeof values} ${JSON.stringify(values)}; expected a number or boolean`,
+        `tensor: element${where} is ${values === undefined || values === null ? String(values) : `${typeof values} ${JSON.stringify(values)}`}; expected a number or boolean`,
       );
     }
     return;
@@ -108,14 +113,50 @@ function inferDType(values: NestedInput): DType {
   return typeof level === 'boolean' ? 'bool' : 'float32';
 }
 
-function fillNested(values: NestedInput, data: ReturnType<typeof allocate>, dtype: DType): void {
+function fillNested(values: NestedInput, data: ReturnType<typeof allocate>, dtype: DType, shape: number[]): void {
   let i = 0;
   const toBool = dtype === 'bool';
+  const toInt = dtype === 'int32';
   const visit = (v: NestedInput): void => {
     if (Array.isArray(v)) for (const item of v) visit(item);
-    else data[i++] = toBool ? (Number(v) !== 0 ? 1 : 0) : Number(v);
+    else {
+      const value = Number(v);
+      if (toInt && !fitsInt32(value)) throw int32Range('tensor', value, ` at index ${flatPosition(i, shape)}`);
+      data[i++] = toBool ? (value !== 0 ? 1 : 0) : value;
+    }
   };
   visit(values);
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** True when int32 storage keeps `value` (after truncation toward zero) instead of wrapping it. */
+function fitsInt32(value: number): boolean {
+  return Number.isFinite(value) && Math.trunc(value) >= INT32_MIN && Math.trunc(value) <= INT32_MAX;
+}
+
+/** Throws int32Range for the first of `values` that int32 cannot hold. */
+function checkInt32(op: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!fitsInt32(values[i])) throw int32Range(op, values[i], values.length > 1 ? ` at index [${i}]` : '');
+  }
+}
+
+function int32Range(op: string, value: number, where = ''): ValueError {
+  return new ValueError(
+    `${op}: value ${value}${where} does not fit in int32 (${INT32_MIN}..${INT32_MAX}); use dtype float64 for it`,
+  );
+}
+
+/** `[1][0]`-style position of the i-th element in row-major order, for messages. */
+function flatPosition(i: number, shape: readonly number[]): string {
+  const at = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
+  return at.length ? `[${at.join('][')}]` : '[]';
 }
 
 function filled(
@@ -125,7 +166,13 @@ function filled(
   options: CreationOptions,
 ): Tensor {
   const dims = checkShape(op, shape);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    throw new DTypeError(
+      `${op}: fill value must be a number or a boolean, got ${typeof value} ${describeValue(value)}`,
+    );
   const dtype = options.dtype ? checkDType(op, options.dtype) : typeof value === 'boolean' ? 'bool' : 'float32';
+  if (dtype === 'int32' && !fitsInt32(Number(value))) throw int32Range(op, Number(value));
+  checkTensorBytes(op, dims, dtype);
   const data = allocate(dtype, shapeSize(dims));
   data.fill(dtype === 'bool' ? (Number(value) !== 0 ? 1 : 0) : Number(value));
   return new Tensor(data, dims);
@@ -180,6 +227,11 @@ export function arange(start: number, stop?: number, step = 1, options: Creation
   const count = Math.max(0, Math.ceil((stop - start) / step));
   const integral = [start, stop, step].every(Number.isInteger);
   const dtype = options.dtype ? checkDType('arange', options.dtype) : integral ? 'int32' : 'float32';
+  checkTensorBytes('arange', [count], dtype);
+  // The ends are the extremes of an arithmetic sequence: checking them checks every value.
+  const last = start + (count - 1) * step;
+  if (dtype === 'int32' && count > 0 && !fitsInt32(last)) throw int32Range('arange', last, ' (its last value)');
+  if (dtype === 'int32' && count > 0 && !fitsInt32(start)) throw int32Range('arange', start, ' (its start)');
   const data = allocate(dtype, count);
   for (let i = 0; i < count; i++) data[i] = start + i * step;
   return new Tensor(data, [count]);
@@ -189,7 +241,9 @@ export function arange(start: number, stop?: number, step = 1, options: Creation
 export function linspace(start: number, stop: number, num = 50, options: CreationOptions = {}): Tensor {
   if (!Number.isInteger(num) || num < 0)
     throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
-  const data = allocate(options.dtype ? checkDType('linspace', options.dtype) : 'float32', num);
+  const dtype = options.dtype ? checkDType('linspace', options.dtype) : 'float32';
+  checkTensorBytes('linspace', [num], dtype);
+  const data = allocate(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
   return new Tensor(data, [num]);
@@ -217,6 +271,7 @@ export function eye(n: number, m = n, k = 0, options: CreationOptions = {}): Ten
 export function asTensor(op: string, value: TensorLike, dtype: DType): Tensor {
   if (value instanceof Tensor) return value;
   if (typeof value !== 'number') throw new DTypeError(`${op}: expected a Tensor or a number, got ${typeof value}`);
+  if (dtype === 'int32' && !fitsInt32(value)) throw int32Range(op, value);
   const data = allocate(dtype, 1);
   data[0] = value;
   return new Tensor(data, []);

@@ -2,6 +2,7 @@ import {
   type DType,
   allocate,
   allocateForOutput,
+  checkTensorBytes,
   dtypeWithScalar,
   floatResultType,
   isFloat,
@@ -13,13 +14,18 @@ import { broadcastShapes, broadcastStrides, contiguousStrides, sameShape, shapeS
 import { Tensor, type TensorLike } from '../tensor.js';
 import { asTensor } from './creation.js';
 
-/** A fresh contiguous tensor of zeros to write results into. */
-export function empty(dtype: DType, shape: Shape): Tensor {
+/**
+ * A fresh contiguous tensor of zeros to write results into. `op` names the caller when the shape
+ * passes the size ceiling (see setMaxTensorBytes).
+ */
+export function empty(dtype: DType, shape: Shape, op = 'empty'): Tensor {
+  checkTensorBytes(op, shape, dtype);
   return new Tensor(allocate(dtype, shapeSize(shape)), shape);
 }
 
 /** A contiguous tensor whose every element the caller writes next (its storage is not zeroed first). */
-export function outputTensor(dtype: DType, shape: Shape): Tensor {
+export function outputTensor(dtype: DType, shape: Shape, op = 'empty'): Tensor {
+  checkTensorBytes(op, shape, dtype);
   return new Tensor(allocateForOutput(dtype, shapeSize(shape)), shape);
 }
 
@@ -112,11 +118,28 @@ function binary(name: string, op: BinaryOp, a: TensorLike, b: TensorLike, result
         : result === 'numeric' && common === 'bool'
           ? 'int32'
           : common;
-  const out = outputTensor(dtype, shape);
   const kernel = dtype === 'int32' && op === 'mul' ? 'mulInt' : dtype === 'int32' && op === 'pow' ? 'powInt' : op;
+  if (kernel === 'powInt') checkIntegerExponents(name, tb);
+  const out = outputTensor(dtype, shape, name);
   if (flat) kernels().map(kernel, [out.size], flatView(out), [flatView(ta), flatView(tb)]);
   else kernels().map(kernel, shape, stridedView(out), [stridedView(ta, shape), stridedView(tb, shape)]);
   return out;
+}
+
+/**
+ * An integer to a negative integer power is a fraction that int32 cannot hold (the kernel would
+ * give 0): NumPy raises, and so do we, before computing anything.
+ */
+function checkIntegerExponents(op: string, exponents: Tensor): void {
+  const flat = exponents.contiguous();
+  for (let i = 0; i < flat.size; i++) {
+    const e = flat.data[flat.offset + i];
+    if (e < 0) {
+      throw new ValueError(
+        `${op}: integers to negative integer powers are not allowed (exponent ${e}); convert the base to float first, e.g. x.astype('float32').pow(${e})`,
+      );
+    }
+  }
 }
 
 /** a + b with NumPy broadcasting. @example add(tensor([[1], [2]]), tensor([10, 20])) // (2,2) */
@@ -163,7 +186,7 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
   const ta = asTensor('where', a, dtype);
   const tb = asTensor('where', b, dtype);
   const shape = broadcastShapes('where', cond.shape, ta.shape, tb.shape);
-  const out = empty(dtype, shape);
+  const out = empty(dtype, shape, 'where');
   kernels().map(
     'where',
     shape,

@@ -118,7 +118,7 @@ export function take(x: Tensor, indices: Tensor | readonly number[], axis?: numb
   const size = source.shape[at];
   const positions = resolveIndices('take', values, flat ? 'flat' : at, size);
   const shape = flat ? [...values.shape] : [...x.shape.slice(0, at), ...values.shape, ...x.shape.slice(at + 1)];
-  const out = empty(x.dtype, shape);
+  const out = empty(x.dtype, shape, 'take');
   if (out.size === 0) return out;
   const count = positions.length;
   const outer = shapeSize(source.shape.slice(0, at));
@@ -275,7 +275,7 @@ export function gather(x: Tensor, indices: Tensor, axis: number): Tensor {
   const idx = indexTensor('gather', indices);
   const at = normalizeAxis('gather', axis, x.ndim);
   checkIndexShape('gather', idx, x, 'x', at, true);
-  const out = empty(x.dtype, idx.shape);
+  const out = empty(x.dtype, idx.shape, 'gather');
   const size = x.shape[at];
   const step = x.strides[at];
   const xd = x.data;
@@ -372,7 +372,7 @@ export function oneHot(indices: Tensor | readonly number[], numClasses: number, 
   if (!Number.isInteger(numClasses) || numClasses < 0)
     throw new ValueError(`oneHot: numClasses must be a non-negative integer, got ${numClasses}`);
   const dtype = options.dtype === undefined ? 'float32' : checkDType('oneHot', options.dtype);
-  const out = empty(dtype, [...values.shape, numClasses]);
+  const out = empty(dtype, [...values.shape, numClasses], 'oneHot');
   const count = shapeSize(values.shape);
   for (let k = 0; k < count; k++) {
     const label = values.data[values.offset + k];
@@ -423,7 +423,7 @@ export function repeat(x: Tensor, repeats: number | readonly number[], axis?: nu
     // One count: read x as shape [...pre, n, r, ...post] with stride 0 along r; a single strided
     // copy fills the output, whatever x's layout.
     const r = counts[0];
-    const out = empty(x.dtype, [...pre, n * r, ...post]);
+    const out = empty(x.dtype, [...pre, n * r, ...post], 'repeat');
     const shape = [...pre, n, r, ...post];
     const strides = [...source.strides.slice(0, at + 1), 0, ...source.strides.slice(at + 1)];
     const input = { data: source.data, offset: source.offset, strides };
@@ -431,7 +431,7 @@ export function repeat(x: Tensor, repeats: number | readonly number[], axis?: nu
     return out;
   }
   const total = counts.reduce((a, b) => a + b, 0);
-  const out = empty(x.dtype, [...pre, total, ...post]);
+  const out = empty(x.dtype, [...pre, total, ...post], 'repeat');
   if (out.size === 0) return out;
   const src = source.contiguous();
   const outer = shapeSize(pre);
@@ -466,6 +466,7 @@ export function tile(x: Tensor, reps: number | readonly number[]): Tensor {
   const out = empty(
     x.dtype,
     shape.map((dim, d) => dim * counts[d]),
+    'tile',
   );
   // Output axis d, read as [counts[d], shape[d]] row-major, is exactly x repeated whole: one
   // strided copy with stride 0 on every count axis.

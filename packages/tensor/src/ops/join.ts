@@ -95,7 +95,7 @@ function concatChecked(op: string, tensors: readonly Tensor[], axis: number): Te
     length += t.shape[at];
   });
   const shape = first.shape.map((dim, d) => (d === at ? length : dim));
-  const out = empty(dtype, shape);
+  const out = empty(dtype, shape, op);
   const strides = contiguousStrides(shape);
   let start = 0;
   for (const t of tensors) {
@@ -218,7 +218,7 @@ export function pad(x: Tensor, padWidth: PadWidth, value = 0): Tensor {
   if (typeof value !== 'number') throw new ValueError(`pad: value must be a number, got ${typeof value}`);
   const pairs = padPairs(padWidth, x);
   const shape = x.shape.map((dim, d) => pairs[d][0] + dim + pairs[d][1]);
-  const out = empty(x.dtype, shape);
+  const out = empty(x.dtype, shape, 'pad');
   // Filling everything and then overwriting the interior is one fill plus one block copy: cheaper
   // than addressing the 2·ndim border slabs separately for the small pads of convolutions.
   const fill = x.dtype === 'bool' ? (value !== 0 ? 1 : 0) : value;

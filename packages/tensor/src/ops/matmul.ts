@@ -1,4 +1,4 @@
-import { type DType, type FloatStorage, promoteTypes } from '../dtype.js';
+import { type DType, type FloatStorage, checkTensorBytes, promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError, formatShape } from '../errors.js';
 import { kernels, type MatrixOperand } from '../kernels/index.js';
 import { broadcastShapes, broadcastStrides, contiguousStrides } from '../shape.js';
@@ -42,13 +42,27 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)}: inner dimensions ${K} and ${K2} differ`,
     );
   }
-  const batch = broadcastShapes('matmul', left.shape.slice(0, -2), right.shape.slice(0, -2));
+  const batch = broadcastBatch(a, b, left, right);
+  checkTensorBytes('matmul', [...batch, M, N], compute);
   const x = left.dtype === compute ? left : left.astype(compute);
   const w = right.dtype === compute ? right : right.astype(compute);
   const out = multiplyBatches(x, w, batch, M, N, K, compute);
   const shape = [...batch, ...(a.ndim === 1 ? [] : [M]), ...(b.ndim === 1 ? [] : [N])];
   const reshaped = out.reshape(shape);
   return result === compute ? reshaped : reshaped.astype(result);
+}
+
+/** The broadcast batch dimensions, or a ShapeError that shows both operands in full. */
+function broadcastBatch(a: Tensor, b: Tensor, left: Tensor, right: Tensor): number[] {
+  const [batchA, batchB] = [left.shape.slice(0, -2), right.shape.slice(0, -2)];
+  try {
+    return broadcastShapes('matmul', batchA, batchB);
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    throw new ShapeError(
+      `matmul: batch dimensions ${formatShape(batchA)} and ${formatShape(batchB)} do not broadcast: ${formatShape(a.shape)} @ ${formatShape(b.shape)}`,
+    );
+  }
 }
 
 function multiplyBatches(

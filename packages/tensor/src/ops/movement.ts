@@ -1,4 +1,4 @@
-import { IndexError, ShapeError, ValueError, formatShape } from '../errors.js';
+import { IndexError, ShapeError, ValueError, describeValue, formatShape } from '../errors.js';
 import { broadcastStrides, checkShape, contiguousStrides, normalizeAxes, normalizeAxis, shapeSize } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -171,6 +171,37 @@ function expandEllipsis(indices: readonly Index[], ndim: number): Index[] {
   return at < 0 ? [...indices, ...fill] : [...indices.slice(0, at), ...fill, ...indices.slice(at + 1)];
 }
 
+const SLICE_KEYS = new Set(['start', 'stop', 'step']);
+const VALID_INDICES = "integers, 'start:stop:step' strings, {start, stop, step} objects, ':', null and '...'";
+
+/**
+ * Rejects what basic indexing cannot mean, before it is read as something else: an array or a
+ * boolean (NumPy's advanced indexing, which `take` and `where` do here), undefined (a missing
+ * argument more often than a deliberate ':'), a fractional or NaN position, a slice object with
+ * a misspelt key or a non-integer bound.
+ */
+function checkIndex(index: unknown, d: number): void {
+  const at = `index ${describeValue(index)} for axis ${d}`;
+  if (typeof index === 'number') {
+    if (!Number.isInteger(index)) throw new IndexError(`slice: ${at} is not an integer`);
+    return;
+  }
+  if (index === null || typeof index === 'string') return;
+  if (index === undefined) throw new IndexError(`slice: ${at}: use null or ':' to keep a whole axis`);
+  if (Array.isArray(index) || typeof index !== 'object') {
+    const hint = Array.isArray(index) ? '; use take() to pick a list of positions' : '';
+    throw new IndexError(
+      `slice: ${at} is ${Array.isArray(index) ? 'an array' : `a ${typeof index}`}; valid indices are ${VALID_INDICES}${hint}`,
+    );
+  }
+  for (const [key, bound] of Object.entries(index)) {
+    if (!SLICE_KEYS.has(key))
+      throw new IndexError(`slice: ${at} has an unknown key '${key}'; a slice object has only start, stop and step`);
+    if (bound !== null && bound !== undefined && !Number.isInteger(bound))
+      throw new IndexError(`slice: ${at} has ${key} ${describeValue(bound)}, which is not an integer`);
+  }
+}
+
 /** NumPy basic indexing as a view. See `Index`. */
 export function slice(x: Tensor, indices: readonly Index[]): Tensor {
   const shape: number[] = [];
@@ -178,8 +209,9 @@ export function slice(x: Tensor, indices: readonly Index[]): Tensor {
   let offset = x.offset;
   expandEllipsis(indices, x.ndim).forEach((index, d) => {
     const size = x.shape[d];
+    checkIndex(index, d);
     if (typeof index === 'number') {
-      if (!Number.isInteger(index) || index < -size || index >= size) {
+      if (index < -size || index >= size) {
         throw new IndexError(`slice: index ${index} is out of bounds for axis ${d} with size ${size}`);
       }
       offset += (index < 0 ? index + size : index) * x.strides[d];

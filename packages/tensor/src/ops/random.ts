@@ -1,7 +1,7 @@
-import { type FloatDType, allocate, checkDType } from '../dtype.js';
-import { DTypeError, ValueError } from '../errors.js';
+import { type FloatDType, allocate, checkDType, checkTensorBytes } from '../dtype.js';
+import { DTypeError, ValueError, describeValue } from '../errors.js';
 import { Generator, globalGenerator } from '../random/generator.js';
-import { checkShape } from '../shape.js';
+import { checkShape, shapeSize } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 import { take } from './indexing.js';
@@ -27,6 +27,7 @@ function floatTensor(
   const dtype = checkDType(op, options.dtype ?? 'float32');
   if (dtype !== 'float32' && dtype !== 'float64')
     throw new DTypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
+  checkTensorBytes(op, dims, dtype);
   const data = allocate(
     dtype,
     dims.reduce((a, b) => a * b, 1),
@@ -88,7 +89,8 @@ export function randint(
   if (high <= low) throw new ValueError(`randint: need low < high, got low=${low}, high=${high}`);
   if (low < -(2 ** 31) || high > 2 ** 31) throw new ValueError(`randint: [${low}, ${high}) does not fit in int32`);
   const dims = checkShape('randint', shape);
-  const data = new Int32Array(dims.reduce((a, b) => a * b, 1));
+  checkTensorBytes('randint', dims, 'int32');
+  const data = allocate('int32', shapeSize(dims));
   (options.generator ?? globalGenerator()).fillInteger(data, low, high);
   return new Tensor(data, dims);
 }
@@ -104,6 +106,7 @@ export function permutation(n: number | Tensor, options: { generator?: Generator
     return take(n, new Tensor(g.permutation(n.shape[0]), [n.shape[0]]), 0);
   }
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`permutation: n must be a non-negative integer, got ${n}`);
+  checkTensorBytes('permutation', [n], 'int32');
   return new Tensor(g.permutation(n), [n]);
 }
 
@@ -127,7 +130,8 @@ export function choice(population: number | Tensor, size: number, options: Choic
   if (!Number.isInteger(n) || n < 0)
     throw new ValueError(`choice: population must be a non-negative integer, got ${n}`);
   if (!Number.isInteger(size) || size < 0)
-    throw new ValueError(`choice: size must be a non-negative integer, got ${size}`);
+    throw new ValueError(`choice: size must be a non-negative integer, got ${describeValue(size)}`);
+  checkTensorBytes('choice', [size], 'int32');
   const p = options.p instanceof Tensor ? (options.p.toTypedArray() as ArrayLike<number>) : options.p;
   if (p && p.length !== n) throw new ValueError(`choice: p has ${p.length} entries but the population has ${n}`);
   const g = options.generator ?? globalGenerator();

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { Generator, globalGenerator, seed } from './generator';
+import { ValueError } from '../errors';
 
 // Statistical tests use fixed seeds, so they are deterministic; the bounds are set at roughly
 // the 0.1% level (or 5+ standard errors) so that a correct generator passes with margin and a
@@ -506,8 +507,8 @@ describe('global generator', () => {
 });
 
 describe('errors', () => {
-  it('rejects bad seeds with a RangeError naming the value', () => {
-    expect(() => new Generator(1.5)).toThrow(RangeError);
+  it('rejects bad seeds with a ValueError (an NNError) naming the value', () => {
+    expect(() => new Generator(1.5)).toThrow(ValueError);
     expect(() => new Generator(1.5)).toThrow(/1\.5/);
     expect(() => new Generator(Number.NaN)).toThrow(/NaN/);
     expect(() => new Generator(Infinity)).toThrow(/Infinity/);
@@ -518,7 +519,7 @@ describe('errors', () => {
   it('rejects bad bounds and parameters', () => {
     const g = new Generator(0);
     expect(() => g.integer(5, 5)).toThrow(/low=5, high=5/);
-    expect(() => g.integer(0, 1.5)).toThrow(RangeError);
+    expect(() => g.integer(0, 1.5)).toThrow(ValueError);
     expect(() => g.integer(0, 2 ** 32 + 1)).toThrow(/2\^32/);
     expect(() => g.fillInteger(new Int32Array(1), 0, 2 ** 31 + 1)).toThrow(/int32/);
     expect(() => g.uniform(1, 0)).toThrow(/low=1, high=0/);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ValueError } from '../errors.js';
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_26 = 67108864;
@@ -38,10 +39,10 @@ function describe(value: unknown): string {
   return typeof value === 'bigint' ? `${value}n` : String(value);
 }
 
-function seedToUint64(seed: number | bigint): bigint {
+function seedToUint64(seed: number | bigint, op = 'Generator'): bigint {
   if (typeof seed === 'bigint') return BigInt.asUintN(64, seed);
   if (typeof seed !== 'number' || !Number.isFinite(seed) || !Number.isInteger(seed)) {
-    throw new RangeError(`Generator: seed must be a finite integer or a bigint, got ${describe(seed)}`);
+    throw new ValueError(`${op}: seed must be a finite integer or a bigint, got ${describe(seed)}`);
   }
   return BigInt.asUintN(64, BigInt(seed));
 }
@@ -70,7 +71,7 @@ function previousFloat32(x: number): number {
 
 function checkFinite(name: string, what: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new RangeError(`Generator.${name}: ${what} must be a finite number, got ${describe(value)}`);
+    throw new ValueError(`Generator.${name}: ${what} must be a finite number, got ${describe(value)}`);
   }
 }
 
@@ -78,37 +79,37 @@ function checkUniformBounds(name: string, low: number, high: number): void {
   checkFinite(name, 'low', low);
   checkFinite(name, 'high', high);
   if (!(low <= high)) {
-    throw new RangeError(`Generator.${name}: need low <= high, got low=${low}, high=${high}`);
+    throw new ValueError(`Generator.${name}: need low <= high, got low=${low}, high=${high}`);
   }
   // An infinite span would turn every draw into ±Infinity or NaN.
   if (!Number.isFinite(high - low)) {
-    throw new RangeError(`Generator.${name}: high - low overflows (low=${low}, high=${high})`);
+    throw new ValueError(`Generator.${name}: high - low overflows (low=${low}, high=${high})`);
   }
 }
 
 function checkNormalParams(name: string, mean: number, std: number): void {
   checkFinite(name, 'mean', mean);
   checkFinite(name, 'std', std);
-  if (std < 0) throw new RangeError(`Generator.${name}: std must be >= 0, got ${std}`);
+  if (std < 0) throw new ValueError(`Generator.${name}: std must be >= 0, got ${std}`);
 }
 
 function checkIntegerBounds(name: string, low: number, high: number): void {
   if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high)) {
-    throw new RangeError(
+    throw new ValueError(
       `Generator.${name}: low and high must be safe integers, got low=${describe(low)}, high=${describe(high)}`,
     );
   }
   if (high <= low) {
-    throw new RangeError(`Generator.${name}: need low < high, got low=${low}, high=${high}`);
+    throw new ValueError(`Generator.${name}: need low < high, got low=${low}, high=${high}`);
   }
   if (high - low > TWO_POW_32) {
-    throw new RangeError(`Generator.${name}: high - low must be <= 2^32, got ${high - low} (low=${low}, high=${high})`);
+    throw new ValueError(`Generator.${name}: high - low must be <= 2^32, got ${high - low} (low=${low}, high=${high})`);
   }
 }
 
 function checkCount(name: string, what: string, value: number, max: number): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`Generator.${name}: ${what} must be an integer in [0, ${max}], got ${describe(value)}`);
+    throw new ValueError(`Generator.${name}: ${what} must be an integer in [0, ${max}], got ${describe(value)}`);
   }
 }
 
@@ -184,7 +185,7 @@ export class Generator {
 
   /**
    * @param seed A finite integer (reduced modulo 2^64) or a bigint.
-   * @throws RangeError if the seed is fractional, NaN or infinite.
+   * @throws ValueError if the seed is fractional, NaN or infinite.
    * @example
    * ```ts
    * const g = new Generator(0);
@@ -233,7 +234,7 @@ export class Generator {
 
   /**
    * A float64 uniform in [low, high); returns `low` when `low === high`.
-   * @throws RangeError if a bound is not finite, `low > high`, or `high - low` overflows.
+   * @throws ValueError if a bound is not finite, `low > high`, or `high - low` overflows.
    * @example
    * ```ts
    * const angle = new Generator(1).uniform(-Math.PI, Math.PI);
@@ -248,7 +249,7 @@ export class Generator {
    * A normal (Gaussian) sample by Box–Muller; see the class comment for the exact recipe.
    * @param mean Defaults to 0.
    * @param std Standard deviation, >= 0; defaults to 1.
-   * @throws RangeError if `mean` or `std` is not finite, or `std < 0`.
+   * @throws ValueError if `mean` or `std` is not finite, or `std < 0`.
    * @example
    * ```ts
    * const noise = new Generator(7).normal(0, 0.1);
@@ -261,7 +262,7 @@ export class Generator {
 
   /**
    * An unbiased integer uniform in [low, high), by rejection; ranges up to 2^32 are exact.
-   * @throws RangeError unless `low`, `high` are safe integers with `low < high <= low + 2^32`.
+   * @throws ValueError unless `low`, `high` are safe integers with `low < high <= low + 2^32`.
    * @example
    * ```ts
    * const die = new Generator(3).integer(1, 7); // 1..6
@@ -309,7 +310,7 @@ export class Generator {
 
   /**
    * Fills `out` with `integer(low, high)` values, in index order.
-   * @throws RangeError as {@link Generator.integer}, or if values would not fit in int32.
+   * @throws ValueError as {@link Generator.integer}, or if values would not fit in int32.
    * @example
    * ```ts
    * const labels = new Int32Array(8);
@@ -319,7 +320,7 @@ export class Generator {
   fillInteger(out: Int32Array, low: number, high: number): void {
     checkIntegerBounds('fillInteger', low, high);
     if (low < -2147483648 || high > 2147483648) {
-      throw new RangeError(`Generator.fillInteger: [low, high) must lie within int32, got low=${low}, high=${high}`);
+      throw new ValueError(`Generator.fillInteger: [low, high) must lie within int32, got low=${low}, high=${high}`);
     }
     const range = high - low;
     for (let i = 0; i < out.length; i++) out[i] = low + this.bounded(range);
@@ -327,7 +328,7 @@ export class Generator {
 
   /**
    * A uniformly random permutation of 0..n-1 (forward Fisher–Yates).
-   * @throws RangeError if `n` is not an integer in [0, 2^31 - 1].
+   * @throws ValueError if `n` is not an integer in [0, 2^31 - 1].
    * @example
    * ```ts
    * const order = new Generator(0).permutation(4); // e.g. Int32Array [2, 0, 3, 1]
@@ -364,7 +365,7 @@ export class Generator {
    * @param replace Without replacement the indices are distinct and `size <= n` is required.
    * @param p Optional weights (length `n`, finite, non-negative, positive sum), normalised
    *   internally; entries with weight 0 are never drawn.
-   * @throws RangeError naming the offending argument(s).
+   * @throws ValueError naming the offending argument(s).
    * @example
    * ```ts
    * const g = new Generator(0);
@@ -378,14 +379,14 @@ export class Generator {
     if (p === undefined) {
       if (replace) {
         if (n === 0 && size > 0) {
-          throw new RangeError(`Generator.choiceIndices: cannot draw size=${size} from an empty population (n=0)`);
+          throw new ValueError(`Generator.choiceIndices: cannot draw size=${size} from an empty population (n=0)`);
         }
         const out = new Int32Array(size);
         for (let i = 0; i < size; i++) out[i] = this.bounded(n);
         return out;
       }
       if (size > n) {
-        throw new RangeError(
+        throw new ValueError(
           `Generator.choiceIndices: without replacement size must be <= n, got size=${size}, n=${n}`,
         );
       }
@@ -429,7 +430,7 @@ export class Generator {
   /**
    * Restores a state from {@link Generator.getState}. A 4-word array (plain xoshiro128** state)
    * is also accepted and clears the normal cache.
-   * @throws RangeError if the length is not 4 or 6, a word is not an integer in [0, 2^32), all
+   * @throws ValueError if the length is not 4 or 6, a word is not an integer in [0, 2^32), all
    *   four words are 0 (xoshiro's one forbidden state), or the cache entries are malformed.
    * @example
    * ```ts
@@ -440,25 +441,25 @@ export class Generator {
   setState(s: number[]): void {
     if (!Array.isArray(s) || (s.length !== 4 && s.length !== 6)) {
       const got = Array.isArray(s) ? `length ${s.length}` : describe(s);
-      throw new RangeError(`Generator.setState: expected an array of 4 or 6 numbers, got ${got}`);
+      throw new ValueError(`Generator.setState: expected an array of 4 or 6 numbers, got ${got}`);
     }
     for (let i = 0; i < 4; i++) {
       const w = s[i];
       if (!Number.isInteger(w) || w < 0 || w >= TWO_POW_32) {
-        throw new RangeError(`Generator.setState: state word ${i} must be an integer in [0, 2^32), got ${describe(w)}`);
+        throw new ValueError(`Generator.setState: state word ${i} must be an integer in [0, 2^32), got ${describe(w)}`);
       }
     }
     if (s[0] === 0 && s[1] === 0 && s[2] === 0 && s[3] === 0) {
-      throw new RangeError('Generator.setState: the all-zero state is invalid for xoshiro128**');
+      throw new ValueError('Generator.setState: the all-zero state is invalid for xoshiro128**');
     }
     let hasSpare = false;
     let spare = 0;
     if (s.length === 6) {
       if (s[4] !== 0 && s[4] !== 1) {
-        throw new RangeError(`Generator.setState: entry 4 (has cached normal) must be 0 or 1, got ${describe(s[4])}`);
+        throw new ValueError(`Generator.setState: entry 4 (has cached normal) must be 0 or 1, got ${describe(s[4])}`);
       }
       if (typeof s[5] !== 'number' || !Number.isFinite(s[5]) || (s[4] === 0 && s[5] !== 0)) {
-        throw new RangeError(
+        throw new ValueError(
           'Generator.setState: entry 5 (cached normal) must be a finite number, and 0 when entry 4 is 0; ' +
             `got ${describe(s[5])}`,
         );
@@ -562,7 +563,7 @@ export class Generator {
     let positive = 0;
     for (let i = 0; i < weights.length; i++) if (weights[i] > 0) positive++;
     if (size > positive) {
-      throw new RangeError(
+      throw new ValueError(
         'Generator.choiceIndices: without replacement size must be <= the number of nonzero probabilities, ' +
           `got size=${size}, n=${weights.length}, nonzero=${positive}`,
       );
@@ -596,20 +597,20 @@ export class Generator {
 
 function checkedWeights(p: ArrayLike<number>, n: number): Float64Array {
   if (p.length !== n) {
-    throw new RangeError(`Generator.choiceIndices: p must have length n=${n}, got length ${p.length}`);
+    throw new ValueError(`Generator.choiceIndices: p must have length n=${n}, got length ${p.length}`);
   }
   const weights = new Float64Array(n);
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const v = p[i];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new RangeError(`Generator.choiceIndices: p[${i}] must be a finite number >= 0, got ${describe(v)}`);
+      throw new ValueError(`Generator.choiceIndices: p[${i}] must be a finite number >= 0, got ${describe(v)}`);
     }
     weights[i] = v;
     sum += v;
   }
   if (!(sum > 0) || !Number.isFinite(sum)) {
-    throw new RangeError(`Generator.choiceIndices: p must have a finite positive sum, got ${sum}`);
+    throw new ValueError(`Generator.choiceIndices: p must have a finite positive sum, got ${sum}`);
   }
   return weights;
 }
@@ -648,7 +649,7 @@ export function globalGenerator(): Generator {
 /**
  * Re-seeds the global generator in place: afterwards it produces exactly the stream of
  * `new Generator(n)`, including for references obtained earlier from {@link globalGenerator}.
- * @throws RangeError if `n` is not a finite integer or a bigint.
+ * @throws ValueError if `n` is not a finite integer or a bigint.
  * @example
  * ```ts
  * seed(42);
@@ -656,6 +657,7 @@ export function globalGenerator(): Generator {
  * ```
  */
 export function seed(n: number | bigint): void {
+  seedToUint64(n, 'seed'); // so a bad seed is reported as seed's, not the Generator's
   const fresh = new Generator(n);
   if (global === undefined) global = fresh;
   else global.setState(fresh.getState());

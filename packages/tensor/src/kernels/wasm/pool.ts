@@ -30,6 +30,7 @@
  * training step finds it awake; between steps it goes back to sleep.
  */
 import { CONTROL_ADDRESS, CONTROL_WORDS, DESCRIPTOR_ADDRESS, wasmKernels, type WasmKernels } from './module.js';
+import { ValueError } from '../../errors.js';
 import { canBlock, environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
 
 const GENERATION = 0;
@@ -197,10 +198,19 @@ export class WorkerPool {
   }
 }
 
+/**
+ * The most threads setThreads takes. Each worker holds its own WebAssembly instance and stack
+ * (1,000 threads took 31 s and 5.7 GB to start), and past the core count more threads only
+ * slow a product down; 64 is more cores than the machines this runs on have.
+ */
+export const MAX_THREADS = 64;
+
 function threadsFromEnvironment(): number {
   const value = environmentVariable('NN_THREADS');
   const parsed = value === undefined ? NaN : Number(value);
-  return Number.isInteger(parsed) && parsed >= 1 ? parsed : threadCountHint();
+  return Number.isInteger(parsed) && parsed >= 1
+    ? Math.min(parsed, MAX_THREADS)
+    : Math.min(threadCountHint(), MAX_THREADS);
 }
 
 let threads = threadsFromEnvironment();
@@ -210,14 +220,19 @@ let unavailable = false;
 
 /**
  * Sets how many threads (the calling one included) large float32 products on the wasm
- * backend use. Defaults to `NN_THREADS` or the number of cores. Workers start lazily, on the
- * first product big enough to share, and never keep the process alive.
+ * backend use: an integer from 1 to 64 (MAX_THREADS; anything else is a ValueError). Defaults to
+ * `NN_THREADS` or the number of cores. Workers start lazily, on the first product big enough to
+ * share, and never keep the process alive.
  *
  * @example
  * setThreads(1); // single-threaded: no workers are started
  */
 export function setThreads(count: number): void {
-  if (!Number.isInteger(count) || count < 1) throw new Error(`setThreads: expected a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
+    throw new ValueError(
+      `setThreads: expected an integer from 1 to ${MAX_THREADS}, got ${String(count)} (this machine has ${threadCountHint()} cores)`,
+    );
+  }
   threads = count;
   if (pool && pool.size !== count - 1) {
     pool.stop();
