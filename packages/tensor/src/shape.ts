@@ -12,7 +12,8 @@ export function shapeSize(shape: Shape): number {
 /** Validates a user-supplied shape: every dimension a finite, non-negative integer. */
 export function checkShape(op: string, shape: unknown): number[] {
   if (typeof shape === 'number') shape = [shape];
-  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of sizes, got ${String(shape)}`);
+  if (!Array.isArray(shape))
+    throw new ValueError(`${op}: shape must be an array of sizes, got ${describeValue(shape)}`);
   for (const dim of shape) {
     if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) {
       throw new ValueError(

@@ -121,7 +121,8 @@ function fillNested(values: NestedInput, data: ReturnType<typeof allocate>, dtyp
     if (Array.isArray(v)) for (const item of v) visit(item);
     else {
       const value = Number(v);
-      if (toInt && !fitsInt32(value)) throw int32Range('tensor', value, ` at index ${flatPosition(i, shape)}`);
+      if (toInt && !fitsInt32(value))
+        throw int32Range('tensor', value, shape.length ? ` at index ${flatPosition(i, shape)}` : '');
       data[i++] = toBool ? (value !== 0 ? 1 : 0) : value;
     }
   };

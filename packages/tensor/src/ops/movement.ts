@@ -94,7 +94,9 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
 
 /** Inserts a size-1 axis at `axis` (-1 appends). */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
-  if (!Number.isInteger(axis) || axis < -(x.ndim + 1) || axis > x.ndim) {
+  if (!Number.isInteger(axis))
+    throw new IndexError(`unsqueeze: axis must be an integer, got ${describeValue(axis)} (${typeof axis})`);
+  if (axis < -(x.ndim + 1) || axis > x.ndim) {
     throw new IndexError(
       `unsqueeze: axis ${axis} is out of range for a ${x.ndim}-d tensor (valid positions are ${-(x.ndim + 1)}..${x.ndim})`,
     );
@@ -218,6 +220,8 @@ export function slice(x: Tensor, indices: readonly Index[]): Tensor {
       return;
     }
     const spec = index === null || index === ':' ? {} : typeof index === 'string' ? parseSlice(index) : index;
+    if (spec.step === 0)
+      throw new ValueError(`slice: step must not be 0 (index ${describeValue(index)} for axis ${d})`);
     const { start, step, length } = sliceBounds(spec, size);
     if (length > 0) offset += start * x.strides[d];
     shape.push(length);

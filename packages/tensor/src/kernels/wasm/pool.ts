@@ -266,6 +266,10 @@ let spinMicroseconds = DEFAULT_SPIN_MICROSECONDS;
  * makes them sleep at once). For measuring what spinning buys.
  */
 export function setWorkerSpin(microseconds: number): void {
+  // NaN would reach the workers' Atomics as 0 and a string as NaN: say so instead.
+  if (typeof microseconds !== 'number' || !(microseconds >= 0) || microseconds === Infinity) {
+    throw new ValueError(`setWorkerSpin: expected a finite number of microseconds >= 0, got ${String(microseconds)}`);
+  }
   spinMicroseconds = Math.max(0, Math.round(microseconds));
   if (pool)
     Atomics.store(new Int32Array(wasmKernels().memory.buffer, CONTROL_ADDRESS, CONTROL_WORDS), SPIN, spinMicroseconds);
