@@ -31,36 +31,10 @@ export { noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled } fr
 export { grad, valueAndGrad, vjp, type DifferentiableFunction } from './functional.js';
 export { AutogradError, AnomalyError } from './errors.js';
 
-export {
-  add,
-  sub,
-  mul,
-  div,
-  pow,
-  neg,
-  exp,
-  log,
-  sqrt,
-  sin,
-  cos,
-  square,
-  abs,
-  clip,
-  where,
-} from './ops/elementwise.js';
+export { add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, square, abs, clip, where } from './ops/elementwise.js';
 export { sigmoid, tanh, relu, leakyRelu, softmax, logSoftmax } from './ops/activation.js';
 export { sum, sumTo, mean, max, min, type ReduceOptions } from './ops/reduce.js';
-export {
-  reshape,
-  transpose,
-  broadcastTo,
-  repeat,
-  concat,
-  split,
-  squeeze,
-  unsqueeze,
-  flatten,
-} from './ops/movement.js';
+export { reshape, transpose, broadcastTo, repeat, concat, split, squeeze, unsqueeze, flatten } from './ops/movement.js';
 export { getItem, take, gather } from './ops/indexing.js';
 export { matmul, linear } from './ops/matmul.js';
 export { conv2d, maxPool2d, avgPool2d, im2col, col2im } from './ops/conv.js';

@@ -153,15 +153,18 @@ describe('the built package (when dist is built)', () => {
     }
   });
 
-  it.skipIf(!built)('every entry loads, the kits before the main entry too, ESM and CJS, sharing one Variable class', () => {
-    // A fresh Node process per case: module caches must not carry one case's order into the next.
-    const check = (mod: (name: string) => string) => `
+  it.skipIf(!built)(
+    'every entry loads, the kits before the main entry too, ESM and CJS, sharing one Variable class',
+    () => {
+      // A fresh Node process per case: module caches must not carry one case's order into the next.
+      const check = (mod: (name: string) => string) => `
       const [t, i, n, a] = [${mod('testing')}, ${mod('inspect')}, ${mod('nodes')}, ${mod('index')}];
       const y = a.variable([1, 2]).mul(2).sum();
       if (!(y.creator instanceof n.Sum) || typeof t.gradcheck !== 'function' || i.toDot !== a.toDot) process.exit(1);`;
-    const esm = (name: string) => `await import(${JSON.stringify(join(dist, `${name}.js`))})`;
-    const cjs = (name: string) => `require(${JSON.stringify(join(dist, `${name}.cjs`))})`;
-    execFileSync(process.execPath, ['--input-type=module', '-e', check(esm)], { cwd: packageDir });
-    execFileSync(process.execPath, ['--input-type=commonjs', '-e', check(cjs)], { cwd: packageDir });
-  });
+      const esm = (name: string) => `await import(${JSON.stringify(join(dist, `${name}.js`))})`;
+      const cjs = (name: string) => `require(${JSON.stringify(join(dist, `${name}.cjs`))})`;
+      execFileSync(process.execPath, ['--input-type=module', '-e', check(esm)], { cwd: packageDir });
+      execFileSync(process.execPath, ['--input-type=commonjs', '-e', check(cjs)], { cwd: packageDir });
+    },
+  );
 });
