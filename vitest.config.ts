@@ -2,12 +2,17 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const file = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 
 // Tests run against the TypeScript sources, so `pnpm test` needs no build first.
 export default defineConfig({
   resolve: {
     alias: {
       '@nn/tensor': src('tensor'),
+      // Subpaths before their package: an alias also matches '<name>/...', and the first match wins.
+      '@nn/autograd/nodes': file('autograd/src/nodes.ts'),
+      '@nn/autograd/testing': file('autograd/src/testing/index.ts'),
+      '@nn/autograd/inspect': file('autograd/src/inspect/index.ts'),
       '@nn/autograd': src('autograd'),
       '@nn/nn': src('nn'),
       '@nn/data': src('data'),

@@ -9,7 +9,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatGraph, formatTrace, renderSvg, toDot, traceBackward, variable, writeGraphHtml } from '@nn/autograd';
+import { toDot, variable } from '@nn/autograd';
+import { formatGraph, formatTrace, renderSvg, traceBackward, writeGraphHtml } from '@nn/autograd/inspect';
 import { runIfMain } from './lib/cli.js';
 
 export interface ExampleOptions {

@@ -10,16 +10,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Generator, randn } from '@nn/tensor';
-import {
-  type Variable,
-  formatGraph,
-  formatTrace,
-  graphToJSON,
-  renderSvg,
-  toDot,
-  traceBackward,
-  variable,
-} from '@nn/autograd';
+import { type Variable, toDot, variable } from '@nn/autograd';
+import { formatGraph, formatTrace, graphToJSON, renderSvg, traceBackward } from '@nn/autograd/inspect';
 import { runIfMain } from './lib/cli.js';
 
 export interface ExampleOptions {

@@ -10,16 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Generator, randn, tensor, zeros } from '@nn/tensor';
 import * as F from '@nn/autograd';
-import {
-  formatGraph,
-  formatTrace,
-  graphToJSON,
-  renderSvg,
-  toDot,
-  traceBackward,
-  variable,
-  writeGraphHtml,
-} from '@nn/autograd';
+import { toDot, variable } from '@nn/autograd';
+import { formatGraph, formatTrace, graphToJSON, renderSvg, traceBackward, writeGraphHtml } from '@nn/autograd/inspect';
 import { runIfMain } from './lib/cli.js';
 
 export interface ExampleOptions {

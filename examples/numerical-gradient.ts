@@ -18,7 +18,8 @@
  * Run: node --import tsx examples/run.ts numerical-gradient [--steps 100] [--out dir]
  */
 import { arange, tensor, type Tensor } from '@nn/tensor';
-import { grad, numericalGrad, type Variable } from '@nn/autograd';
+import { grad, type Variable } from '@nn/autograd';
+import { numericalGrad } from '@nn/autograd/testing';
 import { numberOption, outputDir, runIfMain, type ExampleOptions } from './lib/cli.js';
 import { lineChart, pathPlot, saveChart, type TopLevelSpec } from './lib/plot.js';
 

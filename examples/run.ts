@@ -19,7 +19,13 @@ if (!name || !examples.includes(name)) {
   process.exitCode = name ? 1 : 0;
 } else {
   const module = (await import(pathToFileURL(`${here}${name}.ts`).href)) as {
-    main: (o: ExampleOptions) => Promise<unknown>;
+    main?: (o: ExampleOptions) => Promise<unknown>;
   };
-  await module.main(parseArgs(rest));
+  if (typeof module.main !== 'function') {
+    // Every example exports main(options) (see lib/cli.ts); say which file breaks the rule.
+    console.error(`example '${name}': examples/${name}.ts does not export a main(options) function`);
+    process.exitCode = 1;
+  } else {
+    await module.main(parseArgs(rest));
+  }
 }

@@ -24,7 +24,8 @@
  */
 import { join } from 'node:path';
 import { type FloatDType, Generator, type Tensor, argmax, choice, take } from '@nn/tensor';
-import { type Variable, linear, noGrad, numericalGrad, variable } from '@nn/autograd';
+import { type Variable, linear, noGrad, variable } from '@nn/autograd';
+import { numericalGrad } from '@nn/autograd/testing';
 import {
   Linear,
   Module,

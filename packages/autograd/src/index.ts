@@ -1,6 +1,14 @@
 /**
- * @nn/autograd — define-by-run automatic differentiation: `Variable`, `Function` nodes, a
- * generation-ordered backward engine, grad modes, functional `grad`/`vjp`, anomaly detection.
+ * @nn/autograd — define-by-run automatic differentiation: `Variable`, the `Function` base class, a
+ * generation-ordered backward engine, grad modes, functional `grad`/`vjp`, anomaly detection, the
+ * differentiable functions (`F.matmul`, `F.relu`, ...) and `toDot`.
+ *
+ * This entry holds what a model needs at run time and nothing else. The rest has entries of its own:
+ * - `@nn/autograd/nodes`: the node classes (`Add`, `MatMul`, `ReLU`, `Conv2d`, ...);
+ * - `@nn/autograd/testing`: gradcheck, gradgradcheck, numericalGrad and the fast-check arbitraries
+ *   (needs the optional peer `fast-check` for the arbitraries);
+ * - `@nn/autograd/inspect`: drawing and tracing graphs (toDot again, SVG, JSON, tree, trace, HTML
+ *   explorer; SVG needs the optional peer `@hpcc-js/wasm-graphviz`).
  *
  * @example
  * import * as F from '@nn/autograd';
@@ -23,89 +31,13 @@ export { noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled } fr
 export { grad, valueAndGrad, vjp, type DifferentiableFunction } from './functional.js';
 export { AutogradError, AnomalyError } from './errors.js';
 
-export {
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Pow,
-  Neg,
-  Exp,
-  Log,
-  Sqrt,
-  Sin,
-  Cos,
-  Square,
-  Abs,
-  Clip,
-  Where,
-  BroadcastingFunction,
-  add,
-  sub,
-  mul,
-  div,
-  pow,
-  neg,
-  exp,
-  log,
-  sqrt,
-  sin,
-  cos,
-  square,
-  abs,
-  clip,
-  where,
-} from './ops/elementwise.js';
-export {
-  Sigmoid,
-  SigmoidGrad,
-  Tanh,
-  ReLU,
-  ReLUGrad,
-  LeakyReLU,
-  Softmax,
-  LogSoftmax,
-  sigmoid,
-  tanh,
-  relu,
-  leakyRelu,
-  softmax,
-  logSoftmax,
-} from './ops/activation.js';
-export { Sum, SumTo, Max, Min, sum, sumTo, mean, max, min, type ReduceOptions } from './ops/reduce.js';
-export {
-  Reshape,
-  Transpose,
-  BroadcastTo,
-  Repeat,
-  Concat,
-  Split,
-  reshape,
-  transpose,
-  broadcastTo,
-  repeat,
-  concat,
-  split,
-  squeeze,
-  unsqueeze,
-  flatten,
-} from './ops/movement.js';
-export { GetItem, GetItemGrad, Gather, GatherGrad, getItem, take, gather } from './ops/indexing.js';
-export { MatMul, matmul, linear } from './ops/matmul.js';
-export {
-  Conv2d,
-  Im2col,
-  Col2im,
-  MaxPool2d,
-  MaxPool2dGrad,
-  AvgPool2d,
-  AvgPool2dGrad,
-  conv2d,
-  maxPool2d,
-  avgPool2d,
-  im2col,
-  col2im,
-} from './ops/conv.js';
-export { SoftmaxCrossEntropy, softmaxCrossEntropy } from './ops/loss.js';
-export * from './testing/index.js';
-export * from './inspect/index.js';
+export { add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, square, abs, clip, where } from './ops/elementwise.js';
+export { sigmoid, tanh, relu, leakyRelu, softmax, logSoftmax } from './ops/activation.js';
+export { sum, sumTo, mean, max, min, type ReduceOptions } from './ops/reduce.js';
+export { reshape, transpose, broadcastTo, repeat, concat, split, squeeze, unsqueeze, flatten } from './ops/movement.js';
+export { getItem, take, gather } from './ops/indexing.js';
+export { matmul, linear } from './ops/matmul.js';
+export { conv2d, maxPool2d, avgPool2d, im2col, col2im } from './ops/conv.js';
+export { softmaxCrossEntropy } from './ops/loss.js';
+// DOT text is pure string building (no Graphviz): a learner's first look at a graph needs only this.
+export { toDot, type ToDotOptions, type RankDir } from './inspect/dot.js';

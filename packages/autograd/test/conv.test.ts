@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { type Tensor, ShapeError, ValueError, tensor, zeros } from '@nn/tensor';
 import { type Variable, gradients, variable } from '@nn/autograd';
 import * as F from '@nn/autograd';
-import { assertGradcheck, assertGradgradcheck, tensorArb } from '../src/testing/index.js';
+import { graphToJSON } from '@nn/autograd/inspect';
+import { assertGradcheck, assertGradgradcheck, tensorArb } from '@nn/autograd/testing';
 
 const SCALE = Number(process.env.NN_PROPERTY_SCALE ?? 1);
 const RUNS = Math.round(30 * SCALE);
@@ -147,7 +148,7 @@ function directPool(
 
 /** The names of the nodes in y's graph, read from its JSON form. */
 function nodeNames(y: Variable): string[] {
-  return F.graphToJSON(y).nodes.map((node) => node.type);
+  return graphToJSON(y).nodes.map((node) => node.type);
 }
 
 const options = (c: Config) => ({ stride: c.stride, pad: c.pad });

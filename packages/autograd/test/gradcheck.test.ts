@@ -18,7 +18,7 @@ import {
   tensorArb,
   tensorOfShapeArb,
   tensorToCode,
-} from '../src/testing/index.js';
+} from '@nn/autograd/testing';
 
 /**
  * Tests of the gradient-testing kit itself: the numerical gradient against known derivatives,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Generator, randn, tensor, zeros } from '@nn/tensor';
 import * as F from '@nn/autograd';
 import { variable } from '@nn/autograd';
-import { writeGraphHtml } from '../src/inspect/index.js';
+import { writeGraphHtml } from '@nn/autograd/inspect';
 
 // The HTML explorer in a real browser: Debian's Chromium driven by playwright-core. Skipped, with
 // a message, where /usr/bin/chromium is missing (CI installs it with apt-get). NN_CHROMIUM

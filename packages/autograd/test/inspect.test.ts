@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Generator, randn, tensor, zeros } from '@nn/tensor';
 import * as F from '@nn/autograd';
 import { type Variable, variable } from '@nn/autograd';
-import { formatGraph, formatTrace, graphToJSON, printGraph, toDot, traceBackward } from '../src/inspect/index.js';
+import { formatGraph, formatTrace, graphToJSON, printGraph, toDot, traceBackward } from '@nn/autograd/inspect';
 
 // Graph inspection: DOT and JSON structure, the text tree, the backward trace. Values are
 // compared to 1e-9 in float64 (the apple example) and to 1e-6 in float32 (trace vs backward,

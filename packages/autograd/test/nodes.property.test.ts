@@ -3,6 +3,8 @@ import { describe, it } from 'vitest';
 import { type Index, type Tensor, broadcastShapes } from '@nn/tensor';
 import { type Variable, variable } from '@nn/autograd';
 import * as F from '@nn/autograd';
+import { graphToJSON } from '@nn/autograd/inspect';
+import { SigmoidGrad } from '@nn/autograd/nodes';
 import {
   type GradcheckFunction,
   type GradcheckOptions,
@@ -13,7 +15,7 @@ import {
   shapeArb,
   tensorArb,
   tensorOfShapeArb,
-} from '../src/testing/index.js';
+} from '@nn/autograd/testing';
 
 /**
  * Every node of @nn/autograd gradchecked in float64 over fast-check-generated shapes, with
@@ -32,7 +34,7 @@ const SECOND_ORDER_RUNS = Math.round(20 * SCALE);
 
 /** The names of the nodes in y's graph, so each property checks that its node is really there. */
 function nodeNames(y: Variable): Set<string> {
-  return new Set(F.graphToJSON(y).nodes.map((node) => node.type));
+  return new Set(graphToJSON(y).nodes.map((node) => node.type));
 }
 
 /** Gradchecks f at inputs (throwing the report table on failure) after checking that `node` is in f's graph. */
@@ -165,7 +167,7 @@ describe('elementwise nodes pass gradcheck (float64, broadcasting, size-1 and em
   it("SigmoidGrad (Sigmoid's backward, in both of its inputs)", () =>
     property(
       single().chain((g) => fc.tuple(fc.constant(g), tensorArb(g.shape, { min: 0.05, max: 0.95 }))),
-      ([g, y]) => check('SigmoidGrad', (dy, out) => new F.SigmoidGrad().apply(dy, out), [g, y], { secondOrder: true }),
+      ([g, y]) => check('SigmoidGrad', (dy, out) => new SigmoidGrad().apply(dy, out), [g, y], { secondOrder: true }),
     ));
   it('LeakyReLU (away from 0)', () =>
     property(single({ avoid: [0] }), (x) => check('LeakyReLU', (v) => v.leakyRelu(0.1), [x])));

@@ -7,7 +7,8 @@
  * with `astype`). Tolerances are gradcheck's (eps 1e-6, atol 1e-5, rtol 1e-3) unless given.
  */
 import { Generator, type Tensor, randn } from '@nn/tensor';
-import { type GradcheckOptions, type GradcheckReport, Variable, assertGradcheck } from '@nn/autograd';
+import { Variable } from '@nn/autograd';
+import { type GradcheckOptions, type GradcheckReport, assertGradcheck } from '@nn/autograd/testing';
 import { type Module, Parameter } from '@nn/nn';
 
 interface Slot {

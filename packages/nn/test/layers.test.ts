@@ -6,7 +6,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, ones, tensor } from '@nn/tensor';
-import { Function, GradcheckError, Variable, variable } from '@nn/autograd';
+import { Function, Variable, variable } from '@nn/autograd';
+import { GradcheckError } from '@nn/autograd/testing';
 import {
   BatchNorm1d,
   BatchNorm2d,

@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { type Tensor, tensor } from '@nn/tensor';
-import { assertGradcheck, softmax, softmaxCrossEntropy as autogradSoftmaxCrossEntropy, variable } from '@nn/autograd';
+import { softmax, softmaxCrossEntropy as autogradSoftmaxCrossEntropy, variable } from '@nn/autograd';
+import { assertGradcheck } from '@nn/autograd/testing';
 import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,

@@ -1,5 +1,6 @@
 import type { Tensor } from '@nn/tensor';
 import type { Function } from '../function.js';
+import { AutogradError } from '../errors.js';
 import type { Variable } from '../variable.js';
 import { type CollectedGraph, collectGraph, kindOf, labelOf, previewLine, shapeText } from './graph.js';
 import { type BackwardStep, traceGradients } from './trace.js';
@@ -108,6 +109,20 @@ function nodeStatement(graph: CollectedGraph, node: Function, options: ToDotOpti
   return `  ${id} [${attrs.join(', ')}];`;
 }
 
+const RANK_DIRS: readonly RankDir[] = ['LR', 'TB', 'RL', 'BT'];
+
+/** Options come from users' code (often plain JS): a bad rankdir would otherwise be written into invalid DOT. */
+function checkDotOptions(options: ToDotOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new AutogradError(`toDot: options must be an object such as { shapes: true }, got ${String(options)}`);
+  }
+  if (options.rankdir !== undefined && !RANK_DIRS.includes(options.rankdir)) {
+    throw new AutogradError(
+      `toDot: rankdir must be one of ${RANK_DIRS.map((d) => `'${d}'`).join(', ')}, got ${JSON.stringify(options.rankdir)}`,
+    );
+  }
+}
+
 /**
  * The graph behind `output` (or several outputs) in Graphviz DOT: Variables as ellipses (name,
  * shape, dtype, optional value and gradient previews; parameters filled yellow, constants
@@ -125,7 +140,8 @@ function nodeStatement(graph: CollectedGraph, node: Function, options: ToDotOpti
  * toDot(x.grad!);              // the graph of the backward pass
  */
 export function toDot(output: Variable | readonly Variable[], options: ToDotOptions = {}): string {
-  const graph = collectGraph(output);
+  checkDotOptions(options);
+  const graph = collectGraph(output, 'toDot');
   const traced = options.trace ? traceGradients(options.trace) : null;
   const outputs = new Set(graph.outputs);
   const lines: string[] = ['digraph graph_of_computation {'];

@@ -1,5 +1,6 @@
 import { type Tensor, formatShape } from '@nn/tensor';
 import type { Function } from '../function.js';
+import { AutogradError } from '../errors.js';
 import { Variable } from '../variable.js';
 
 /**
@@ -13,6 +14,19 @@ import { Variable } from '../variable.js';
  * 100,000 stack frames.
  */
 
+/** A short description of a value that is not a Variable, for error messages. */
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return value.constructor?.name ?? 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+/** The fix for the usual mistake: a Tensor has no graph; a Variable made from it does. */
+const hint = (value: unknown): string =>
+  value !== null && typeof value === 'object' && value.constructor?.name === 'Tensor'
+    ? ' (a Tensor records no graph: draw the Variable an operation returned)'
+    : '';
+
 /** What a Variable is in the graph: a leaf that requires grad, a leaf constant, or a node's output. @example graphToJSON(y).variables[0].kind // 'parameter' */
 export type VariableKind = 'parameter' | 'constant' | 'computed';
 
@@ -25,12 +39,17 @@ export interface CollectedGraph {
   nodeIds: Map<Function, string>;
 }
 
-/** @internal Collects the graph behind `outputs` (see the module comment for the order). */
-export function collectGraph(outputs: Variable | readonly Variable[]): CollectedGraph {
-  const roots = outputs instanceof Variable ? [outputs] : [...outputs];
+/** @internal Collects the graph behind `outputs` (see the module comment for the order); `op` names the tool in errors. */
+export function collectGraph(outputs: Variable | readonly Variable[], op = 'graph inspection'): CollectedGraph {
+  if (!(outputs instanceof Variable) && !Array.isArray(outputs)) {
+    throw new AutogradError(
+      `${op}: output must be a Variable or an array of Variables, got ${describe(outputs)}${hint(outputs)}`,
+    );
+  }
+  const roots: Variable[] = outputs instanceof Variable ? [outputs] : [...outputs];
   for (let i = 0; i < roots.length; i++) {
     if (!(roots[i] instanceof Variable))
-      throw new TypeError(`graph inspection: output ${i} is not a Variable (got ${typeof roots[i]})`);
+      throw new AutogradError(`${op}: output ${i} is not a Variable, got ${describe(roots[i])}${hint(roots[i])}`);
   }
   const variables: Variable[] = [];
   const nodes: Function[] = [];

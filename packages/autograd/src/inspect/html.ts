@@ -72,7 +72,7 @@ function pageData(
   trace: readonly BackwardStep[] | null,
   traceError: string | null,
 ): PageData {
-  const graph = collectGraph(output);
+  const graph = collectGraph(output, 'graphHtml');
   const maxElements = options.maxElements ?? 64;
   const precision = options.precision ?? 6;
   const text = (t: Tensor): string => previewBlock(t, maxElements, precision);

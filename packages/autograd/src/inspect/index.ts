@@ -3,8 +3,12 @@
  * data (JSON), print it as a tree, trace the backward pass node by node, and explore both in one
  * self-contained HTML page. See docs/inspecting-graphs.md.
  *
+ * This is the `@nn/autograd/inspect` entry, kept off the runtime surface (only `toDot`, pure string
+ * building, is on `@nn/autograd` as well). `renderSvg` and the HTML explorer load
+ * `@hpcc-js/wasm-graphviz`, an optional peer dependency: install it beside the package to draw SVG.
+ *
  * @example
- * import { toDot, renderSvg, printGraph, traceBackward, formatTrace, writeGraphHtml } from '@nn/autograd';
+ * import { toDot, renderSvg, printGraph, traceBackward, formatTrace, writeGraphHtml } from '@nn/autograd/inspect';
  * printGraph(loss);
  * console.log(formatTrace(traceBackward(loss)));
  * writeFileSync('loss.svg', await renderSvg(toDot(loss, { values: true })));

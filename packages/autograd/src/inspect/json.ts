@@ -86,7 +86,7 @@ export interface GraphToJSONOptions {
  * writeFileSync('graph.json', JSON.stringify(graph));
  */
 export function graphToJSON(output: Variable | readonly Variable[], options: GraphToJSONOptions = {}): GraphJSON {
-  const graph = collectGraph(output);
+  const graph = collectGraph(output, 'graphToJSON');
   const maxElements = options.maxElements ?? Infinity;
   const traced = options.trace ? traceGradients(options.trace) : null;
   const outputs = new Set(graph.outputs);

@@ -111,7 +111,7 @@ const constant = (t: Tensor): Variable => new Variable(t, { requiresGrad: false 
  * console.log(formatTrace(steps));
  */
 export function traceBackward(output: Variable, options: TraceOptions = {}): BackwardStep[] {
-  const graph = collectGraph(output);
+  const graph = collectGraph(output, 'traceBackward');
   if (!output.requiresGrad) {
     throw new AutogradError(
       `traceBackward: the output (shape ${formatShape(output.shape)}) does not require grad and has no creator, so there is nothing to trace`,

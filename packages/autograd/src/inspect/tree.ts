@@ -49,7 +49,7 @@ function directParameters(node: Function): number {
  * // 6 nodes (MatMul 2, Add 2, Sigmoid 1, SoftmaxCrossEntropy 1) · 12 variables · 4 parameters, 63 elements
  */
 export function formatGraph(output: Variable | readonly Variable[], options: FormatGraphOptions = {}): string {
-  const graph = collectGraph(output);
+  const graph = collectGraph(output, 'formatGraph');
   const maxDepth = options.maxDepth ?? 40;
   const maxElements = options.maxElements ?? 4;
   const lines: string[] = [];

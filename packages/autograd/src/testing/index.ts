@@ -3,8 +3,12 @@
  * and fast-check arbitraries (shapes, broadcastable shape tuples, tensors, random expression
  * graphs) to property-test a node or a layer in a few lines. See docs/gradient-testing.md.
  *
+ * This is the `@nn/autograd/testing` entry, kept off the runtime surface: it imports `fast-check`,
+ * an optional peer dependency of @nn/autograd (install it beside the package to use this entry).
+ *
  * @example
- * import { assertGradcheck, tensorOfShapeArb, shapeArb } from '@nn/autograd';
+ * import fc from 'fast-check';
+ * import { assertGradcheck, tensorOfShapeArb, shapeArb } from '@nn/autograd/testing';
  * fc.assert(fc.property(tensorOfShapeArb(shapeArb()), (x) => { assertGradcheck((v) => v.tanh(), [x]); }));
  */
 export {

@@ -13,18 +13,18 @@ export interface Batch {
   t: Tensor | Variable;
 }
 
-/** A whole dataset as two tensors whose first axes match (e.g. x (N, 784), t (N) int32 labels). @example fit(model, optimizer, { x: xTrain, t: tTrain }, { epochs: 5 }) */
-export interface TensorDataset {
+/** A whole dataset as two tensors whose first axes match (e.g. x (N, 784), t (N) int32 labels); @nn/data's `Split` and `TensorDataset` are ones. @example fit(model, optimizer, { x: xTrain, t: tTrain }, { epochs: 5 }) */
+export interface DatasetTensors {
   x: Tensor;
   t: Tensor;
 }
 
 /**
- * Training or evaluation data: a TensorDataset (batched here, shuffled each epoch), or any
+ * Training or evaluation data: DatasetTensors (batched here, shuffled each epoch), or any
  * re-iterable collection of batches (an array, a DataLoader) iterated once per epoch.
  * @example const data: Data = [{ x: x0, t: t0 }, { x: x1, t: t1 }];
  */
-export type Data = TensorDataset | Iterable<Batch>;
+export type Data = DatasetTensors | Iterable<Batch>;
 
 /** A loss: the model's outputs and the targets to a one-element Variable (a mean over the batch). @example fit(model, optimizer, data, { epochs: 10, loss: mseLoss, metrics: [] }) */
 export type LossFunction = (outputs: Variable, targets: Tensor) => Variable;
@@ -33,7 +33,7 @@ export type LossFunction = (outputs: Variable, targets: Tensor) => Variable;
 export interface FitOptions {
   /** Passes over the data. */
   epochs: number;
-  /** Rows per mini-batch for a TensorDataset (default 32; the last batch may be smaller). Also used for evalData. */
+  /** Rows per mini-batch for DatasetTensors (default 32; the last batch may be smaller). Also used for evalData. */
   batchSize?: number;
   /** Default: softmax cross-entropy (int32 labels or one-hot targets). */
   loss?: LossFunction;
@@ -46,7 +46,7 @@ export interface FitOptions {
   callbacks?: Callback[];
   /** Stepped once after every epoch (e.g. a StepLR or CosineAnnealingLR). */
   scheduler?: { step(): unknown };
-  /** Shuffle a TensorDataset each epoch (default true). */
+  /** Shuffle DatasetTensors each epoch (default true). */
   shuffle?: boolean;
   /** Generator for the shuffles (default: the global one, so `seed(n)` makes runs repeatable). */
   generator?: Generator;
@@ -58,7 +58,7 @@ export interface FitOptions {
 
 /** Options of `evaluate`. @example evaluate(model, test, { batchSize: 1000 }) */
 export interface EvaluateOptions {
-  /** Rows per batch for a TensorDataset (default 256; it does not change the result). */
+  /** Rows per batch for DatasetTensors (default 256; it does not change the result). */
   batchSize?: number;
   loss?: LossFunction;
   metrics?: MetricSpec[];
@@ -74,7 +74,7 @@ export interface EvaluationResult {
  * Trains `model` with `optimizer` on `data` for `options.epochs` epochs and returns the history.
  *
  * Each iteration: zero the gradients, forward, loss, backward, optionally clip, step. A
- * TensorDataset is cut into mini-batches by a fresh seeded permutation each epoch (the seeds'
+ * DatasetTensors is cut into mini-batches by a fresh seeded permutation each epoch (the seeds'
  * `np.random.permutation`); any other iterable of `{ x, t }` batches is used as it comes. After
  * each epoch: the epoch's mean loss and metrics are recorded, `evalData` is evaluated (under
  * noGrad, in eval mode), the scheduler steps, callbacks run, and a progress line is written.
@@ -308,7 +308,7 @@ function batchSource(
     throw new ValueError(
       `${op}: data must be { x, t } tensors or an iterable of { x, t } batches, got ${String(data)}`,
     );
-  if (isTensorDataset(data)) {
+  if (isDatasetTensors(data)) {
     const { x, t } = data;
     const n = x.ndim === 0 ? -1 : x.shape[0];
     if (t.ndim === 0 || t.shape[0] !== n) {
@@ -339,8 +339,8 @@ function batchSource(
   return { length: typeof length === 'number' ? length : null, batches: () => data as Iterable<Batch> };
 }
 
-function isTensorDataset(data: Data): data is TensorDataset {
-  const d = data as Partial<TensorDataset>;
+function isDatasetTensors(data: Data): data is DatasetTensors {
+  const d = data as Partial<DatasetTensors>;
   return (
     d.x instanceof Tensor &&
     d.t instanceof Tensor &&

@@ -11,7 +11,7 @@ export {
   evaluate,
   Trainer,
   type Batch,
-  type TensorDataset,
+  type DatasetTensors,
   type Data,
   type LossFunction,
   type FitOptions,
