@@ -94,6 +94,8 @@ export { GetItem, GetItemGrad, Gather, GatherGrad, getItem, take, gather } from 
 export { MatMul, matmul, linear } from './ops/matmul.js';
 export {
   Conv2d,
+  Conv2dGradInput,
+  Conv2dGradFilter,
   Im2col,
   Col2im,
   MaxPool2d,
@@ -101,11 +103,19 @@ export {
   AvgPool2d,
   AvgPool2dGrad,
   conv2d,
+  conv2dGradInput,
+  conv2dGradFilter,
   maxPool2d,
   avgPool2d,
   im2col,
   col2im,
 } from './ops/conv.js';
-export { SoftmaxCrossEntropy, softmaxCrossEntropy } from './ops/loss.js';
+export {
+  SoftmaxCrossEntropy,
+  SoftmaxCrossEntropyGrad,
+  softmaxCrossEntropy,
+  checkLabels,
+  checkScores,
+} from './ops/loss.js';
 export * from './testing/index.js';
 export * from './inspect/index.js';
