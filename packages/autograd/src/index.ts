@@ -117,5 +117,6 @@ export {
   checkLabels,
   checkScores,
 } from './ops/loss.js';
+export { asVariable } from './variable.js';
 export * from './testing/index.js';
 export * from './inspect/index.js';

@@ -110,6 +110,8 @@ export {
   conv2dBackwardInput,
   conv2dBackwardFilter,
   convOutputSize,
+  sizePair,
+  sizeText,
   windowGeometry,
   maxPool2d,
   maxPool2dWithIndices,
