@@ -18,7 +18,7 @@ export class SoftmaxCrossEntropy extends Function {
     super();
   }
   override get rule(): string {
-    return 'SoftmaxCrossEntropy: dx = SoftmaxCrossEntropyGrad(x, dy) = (softmax(x) − t)·dy/N';
+    return 'SoftmaxCrossEntropy: dx = (softmax(x) − t)·dy/N';
   }
 
   forward(x: Tensor): Tensor {
