@@ -38,5 +38,15 @@ export { Sum, SumTo, Max, Min } from './ops/reduce.js';
 export { Reshape, Transpose, BroadcastTo, Repeat, Concat, Split } from './ops/movement.js';
 export { GetItem, GetItemGrad, Gather, GatherGrad } from './ops/indexing.js';
 export { MatMul } from './ops/matmul.js';
-export { Conv2d, Im2col, Col2im, MaxPool2d, MaxPool2dGrad, AvgPool2d, AvgPool2dGrad } from './ops/conv.js';
-export { SoftmaxCrossEntropy } from './ops/loss.js';
+export {
+  Conv2d,
+  Conv2dGradInput,
+  Conv2dGradFilter,
+  Im2col,
+  Col2im,
+  MaxPool2d,
+  MaxPool2dGrad,
+  AvgPool2d,
+  AvgPool2dGrad,
+} from './ops/conv.js';
+export { SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad } from './ops/loss.js';

@@ -200,7 +200,7 @@ describe('conv2d', () => {
     );
   });
 
-  it('gradgradcheck: second derivatives through the recorded backward (Im2col ⇄ Col2im)', () => {
+  it('gradgradcheck: second derivatives through Conv2dGradInput and Conv2dGradFilter', () => {
     fc.assert(
       fc.property(convCaseArb(), ({ config, x, W, b }) => {
         const inputs = b === null ? [x, W] : [x, W, b];
@@ -210,21 +210,47 @@ describe('conv2d', () => {
     );
   });
 
-  it('the fast backward (per-image kernels) equals the recorded one', () => {
+  it('gradcheck and gradgradcheck of the gradient nodes themselves (in dy and W, in dy and x)', () => {
+    const caseWithGy = convCaseArb().chain((c) => {
+      const OH = (c.config.H + 2 * c.config.pad[0] - c.config.FH) / c.config.stride[0] + 1;
+      const OW = (c.config.W + 2 * c.config.pad[1] - c.config.FW) / c.config.stride[1] + 1;
+      return fc.record({ c: fc.constant(c), gy: tensorArb([c.config.N, c.config.FN, OH, OW]) });
+    });
     fc.assert(
-      fc.property(convCaseArb(), ({ config, x, W, b }) => {
-        const run = (createGraph: boolean) => {
-          const vs = [variable(x), variable(W), ...(b === null ? [] : [variable(b)])];
-          const y = F.conv2d(vs[0], vs[1], vs[2] ?? null, options(config));
-          const w = tensor(
-            Array.from({ length: y.size }, (_, i) => Math.cos(i)),
-            { shape: [...y.shape], dtype: 'float64' },
-          );
-          return gradients(y.mul(w).sum(), vs, { createGraph }).map((g) => g!.data);
-        };
-        const fast = run(false);
-        const recorded = run(true);
-        fast.forEach((g, i) => expect(g.allclose(recorded[i], { atol: 1e-13, rtol: 1e-13 })).toBe(true));
+      fc.property(caseWithGy, ({ c: { config, x, W }, gy }) => {
+        const gradInput = (g: Variable, w: Variable) => F.conv2dGradInput(g, w, x.shape, options(config));
+        const gradFilter = (g: Variable, v: Variable) => F.conv2dGradFilter(g, v, W.shape, options(config));
+        assertGradcheck(gradInput, [gy, W]);
+        assertGradcheck(gradFilter, [gy, x]);
+        assertGradgradcheck(gradInput, [gy, W]);
+        assertGradgradcheck(gradFilter, [gy, x]);
+      }),
+      { numRuns: SECOND_ORDER_RUNS },
+    );
+  });
+
+  it('the backward is the gradient nodes (fused kernels) and equals the im2col formula dW = Σ dy·colᵀ, dx = col2im(Wᵀ·dy)', () => {
+    fc.assert(
+      fc.property(convCaseArb(), ({ config, x, W }) => {
+        const [xv, Wv] = [variable(x), variable(W)];
+        const y = F.conv2d(xv, Wv, null, options(config));
+        const w = tensor(
+          Array.from({ length: y.size }, (_, i) => Math.cos(i)),
+          { shape: [...y.shape], dtype: 'float64' },
+        );
+        const [gx, gW] = gradients(y.mul(w).sum(), [xv, Wv], { createGraph: true });
+        expect(gx!.creator?.name).toBe('Conv2dGradInput');
+        expect(gW!.creator?.name).toBe('Conv2dGradFilter');
+        // The same gradients composed of Im2col, Col2im and MatMul (what the seeds write).
+        const [FN, C, FH, FW] = W.shape;
+        const [N, , OH, OW] = y.shape;
+        const dy = F.reshape(w, [N, FN, OH * OW]);
+        const col = F.reshape(F.im2col(x, FH, FW, options(config)), [N, OH * OW, C * FH * FW]);
+        const composedW = F.reshape(F.sum(F.matmul(dy, col), 0), W.shape);
+        const dcol = F.matmul(F.transpose(dy, [0, 2, 1]), F.reshape(W, [FN, C * FH * FW]));
+        const composedX = F.col2im(F.reshape(dcol, [N * OH * OW, C * FH * FW]), x.shape, FH, FW, options(config));
+        expect(gW!.data.allclose(composedW.data, { atol: 1e-12, rtol: 1e-12 })).toBe(true);
+        expect(gx!.data.allclose(composedX.data, { atol: 1e-12, rtol: 1e-12 })).toBe(true);
       }),
       { numRuns: RUNS },
     );

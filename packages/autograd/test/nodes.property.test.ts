@@ -1,10 +1,10 @@
 import fc, { type Arbitrary } from 'fast-check';
 import { describe, it } from 'vitest';
-import { type Index, type Tensor, broadcastShapes } from '@nn/tensor';
+import { type Index, type Tensor, broadcastShapes, tensor } from '@nn/tensor';
 import { type Variable, variable } from '@nn/autograd';
 import * as F from '@nn/autograd';
 import { graphToJSON } from '@nn/autograd/inspect';
-import { SigmoidGrad } from '@nn/autograd/nodes';
+import { SigmoidGrad, SoftmaxCrossEntropyGrad } from '@nn/autograd/nodes';
 import {
   type GradcheckFunction,
   type GradcheckOptions,
@@ -553,6 +553,44 @@ describe('linear algebra, activation and loss nodes pass gradcheck', () => {
         .record({ n: fc.integer({ min: 1, max: 3 }), classes: fc.integer({ min: 1, max: 4 }) })
         .chain(({ n, classes }) => fc.tuple(tensorArb([n, classes], { min: -3, max: 3 }), indicesArb([n], classes))),
       ([x, labels]) => check('SoftmaxCrossEntropy', (v) => v.softmaxCrossEntropy(labels), [x], { secondOrder: true }),
+      SECOND_ORDER_RUNS,
+    ));
+  it('SoftmaxCrossEntropy passes gradgradcheck with probability targets', () =>
+    property(
+      fc
+        .record({ n: fc.integer({ min: 1, max: 3 }), classes: fc.integer({ min: 1, max: 4 }) })
+        .chain(({ n, classes }) =>
+          fc.tuple(
+            tensorArb([n, classes], { min: -3, max: 3 }),
+            tensorArb([n, classes], { min: -2, max: 2 }).map((t) => t.softmax(-1)),
+          ),
+        ),
+      ([x, target]) =>
+        check('SoftmaxCrossEntropy', (v) => F.softmaxCrossEntropy(v, target), [x], { secondOrder: true }),
+      SECOND_ORDER_RUNS,
+    ));
+  it('SoftmaxCrossEntropyGrad (in x and dy; first and second order)', () =>
+    property(
+      fc
+        .record({ n: fc.integer({ min: 1, max: 3 }), classes: fc.integer({ min: 1, max: 4 }) })
+        .chain(({ n, classes }) =>
+          fc.tuple(
+            tensorArb([n, classes], { min: -3, max: 3 }),
+            tensorArb([], { min: -2, max: 2 }),
+            indicesArb([n], classes),
+          ),
+        ),
+      ([x, gy, labels]) => {
+        // The gradient node applied as the backward applies it: to x and dy, with p = softmax(x).
+        const weights = tensor(
+          Array.from({ length: x.size }, (_, i) => Math.cos(i)),
+          { shape: [...x.shape], dtype: 'float64' },
+        );
+        const grad = (v: Variable, g: Variable) =>
+          new SoftmaxCrossEntropyGrad(labels, v.data.softmax(-1)).apply(v, g).mul(weights).sum();
+        check('SoftmaxCrossEntropyGrad', grad, [x, gy], { secondOrder: false });
+        check('SoftmaxCrossEntropyGrad', grad, [x, gy], { secondOrder: true });
+      },
       SECOND_ORDER_RUNS,
     ));
 });

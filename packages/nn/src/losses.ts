@@ -1,5 +1,18 @@
-import { DTypeError, IndexError, ShapeError, Tensor, ValueError, formatShape } from '@nn/tensor';
-import { Function, Variable, gather, log, mean, sigmoid, square, sub, sum } from '@nn/autograd';
+import { DTypeError, ShapeError, Tensor, ValueError, formatShape } from '@nn/tensor';
+import {
+  Function,
+  Variable,
+  asVariable,
+  checkLabels,
+  checkScores,
+  gather,
+  log,
+  mean,
+  sigmoid,
+  square,
+  sub,
+  sum,
+} from '@nn/autograd';
 
 /**
  * Loss functions. Each takes the network's output (a Variable, or a Tensor for evaluation) and
@@ -13,14 +26,14 @@ import { Function, Variable, gather, log, mean, sigmoid, square, sub, sum } from
 /** A loss operand: a Variable (gradients flow into it) or a Tensor (a constant). @example const t: LossInput = tensor([0, 1]); */
 export type LossInput = Variable | Tensor;
 
-function asVariable(op: string, what: string, value: LossInput): Variable {
-  if (value instanceof Variable) return value;
-  if (value instanceof Tensor) return new Variable(value, { requiresGrad: false });
-  throw new ValueError(`${op}: ${what} must be a Variable or a Tensor, got ${value === null ? 'null' : typeof value}`);
-}
-
-function dataOf(value: LossInput): Tensor {
-  return value instanceof Variable ? value.data : value;
+/** A loss operand as a Variable; anything but a Variable or a Tensor (numbers included) is a ValueError. */
+function operand(op: string, what: string, value: LossInput): Variable {
+  if (!(value instanceof Variable) && !(value instanceof Tensor)) {
+    throw new ValueError(
+      `${op}: ${what} must be a Variable or a Tensor, got ${value === null ? 'null' : typeof value}`,
+    );
+  }
+  return asVariable(op, value);
 }
 
 /** Elementwise losses compare like with like: broadcasting (N,1) against (N,) would be a silent bug. */
@@ -47,8 +60,9 @@ function batchSize(y: LossInput): number {
  * sumSquaredError(variable([0.1, 0.05, 0.6, 0, 0.05, 0.1, 0, 0.1, 0, 0]), tensor([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])).item(); // 0.0975
  */
 export function sumSquaredError(y: LossInput, t: LossInput): Variable {
-  checkSameShape('sumSquaredError', y, t);
-  return sum(square(sub(asVariable('sumSquaredError', 'y', y), asVariable('sumSquaredError', 't', t)))).mul(0.5);
+  const [output, target] = [operand('sumSquaredError', 'y', y), operand('sumSquaredError', 't', t)];
+  checkSameShape('sumSquaredError', output, target);
+  return sum(square(sub(output, target))).mul(0.5);
 }
 
 /**
@@ -56,8 +70,9 @@ export function sumSquaredError(y: LossInput, t: LossInput): Variable {
  * @example mseLoss(prediction, target).backward();
  */
 export function mseLoss(y: LossInput, t: LossInput): Variable {
-  checkSameShape('mseLoss', y, t);
-  return mean(square(sub(asVariable('mseLoss', 'y', y), asVariable('mseLoss', 't', t))));
+  const [output, target] = [operand('mseLoss', 'y', y), operand('mseLoss', 't', t)];
+  checkSameShape('mseLoss', output, target);
+  return mean(square(sub(output, target)));
 }
 
 /**
@@ -67,8 +82,9 @@ export function mseLoss(y: LossInput, t: LossInput): Variable {
  * @example quadraticCost(network.forward(x), oneHotTargets)
  */
 export function quadraticCost(a: LossInput, y: LossInput): Variable {
-  checkSameShape('quadraticCost', a, y);
-  return sumSquaredError(a, y).div(batchSize(a));
+  const [output, target] = [operand('quadraticCost', 'a', a), operand('quadraticCost', 'y', y)];
+  checkSameShape('quadraticCost', output, target);
+  return sumSquaredError(output, target).div(batchSize(output));
 }
 
 /** Options of `crossEntropy`. @example crossEntropy(probs, labels, { delta: 1e-12 }) */
@@ -90,23 +106,14 @@ export interface CrossEntropyOptions {
  */
 export function crossEntropy(y: LossInput, t: LossInput, options: CrossEntropyOptions = {}): Variable {
   const delta = options.delta ?? 1e-7;
-  const p = asVariable('crossEntropy', 'y', y);
-  const target = dataOf(t);
-  if (p.ndim === 0) throw new ShapeError('crossEntropy: probabilities must have a class axis, got a 0-d tensor');
-  const classes = p.shape[p.ndim - 1];
+  const p = operand('crossEntropy', 'y', y);
+  const targetVariable = operand('crossEntropy', 't', t);
+  const target = targetVariable.data;
+  const classes = checkScores('crossEntropy', 'probabilities', p.shape);
   const rows = p.size / classes;
   if (target.dtype === 'int32') {
+    checkLabels('crossEntropy', target, p.shape, 'probabilities');
     const expected = p.shape.slice(0, -1);
-    if (target.ndim !== expected.length || target.shape.some((d, i) => d !== expected[i])) {
-      throw new ShapeError(
-        `crossEntropy: labels must have shape ${formatShape(expected)} for probabilities of shape ${formatShape(p.shape)}, got ${formatShape(target.shape)}`,
-      );
-    }
-    const labels = target.toTypedArray();
-    for (let i = 0; i < labels.length; i++) {
-      if (labels[i] < 0 || labels[i] >= classes)
-        throw new IndexError(`crossEntropy: label ${labels[i]} of row ${i} is out of range for ${classes} classes`);
-    }
     const picked = gather(p, target.reshape([...expected, 1]), p.ndim - 1); // y[n, t_n]
     return sum(log(picked.add(delta)))
       .neg()
@@ -114,16 +121,20 @@ export function crossEntropy(y: LossInput, t: LossInput, options: CrossEntropyOp
   }
   if (target.dtype === 'bool')
     throw new DTypeError('crossEntropy: targets must be int32 labels or float one-hot rows, got bool');
+  if (target.ndim === p.ndim - 1 && target.shape.every((d, i) => d === p.shape[i]))
+    throw new DTypeError(
+      `crossEntropy: labels of shape ${formatShape(target.shape)} must be int32, got ${target.dtype} (tensor(labels, { dtype: 'int32' }))`,
+    );
   checkSameShape('crossEntropy', p, target);
-  return sum(asVariable('crossEntropy', 't', t).mul(log(p.add(delta))))
+  return sum(targetVariable.mul(log(p.add(delta))))
     .neg()
     .div(rows);
 }
 
 /** The float targets of a binary loss, as the output's dtype. */
 function binaryTargets(op: string, x: Variable, t: LossInput): Tensor {
-  checkSameShape(op, x, t);
-  const target = dataOf(t);
+  const target = operand(op, 't', t).data;
+  checkSameShape(op, x, target);
   if (target.dtype === 'int32' || target.dtype === 'bool') return target.astype(x.dtype);
   return target.dtype === x.dtype ? target : target.astype(x.dtype);
 }
@@ -143,6 +154,7 @@ export class BinaryCrossEntropy extends Function {
     return 'BinaryCrossEntropy: dp = dy·(p − t)/(max(p(1 − p), 1e-12)·n)';
   }
   forward(p: Tensor): Tensor {
+    checkProbabilities('binaryCrossEntropy', p);
     const t = this.target;
     const logP = p.log().maximum(-100);
     const log1mP = p.neg().add(1).log().maximum(-100);
@@ -156,13 +168,37 @@ export class BinaryCrossEntropy extends Function {
 }
 
 /**
+ * Throws a ValueError unless every value of `p` lies in [0, 1] (NaN included), as PyTorch checks:
+ * a log of a value outside would be NaN and train on silently. One pass over the data, a small
+ * fraction of the forward's own passes (see the test's timing note).
+ */
+function checkProbabilities(op: string, p: Tensor): void {
+  const c = p.contiguous();
+  const end = c.offset + c.size;
+  let low = Infinity;
+  let high = -Infinity;
+  let bad = false;
+  for (let i = c.offset; i < end; i++) {
+    const v = c.data[i];
+    if (!(v >= 0 && v <= 1)) bad = true;
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  if (!bad) return;
+  const nan = c.toTypedArray().some((v) => Number.isNaN(v)) ? ' (and NaN)' : '';
+  throw new ValueError(
+    `${op}: probabilities p must lie in [0, 1], got values in [${low}, ${high}]${nan}; pass raw scores to binaryCrossEntropyWithLogits, or apply sigmoid first`,
+  );
+}
+
+/**
  * Binary cross-entropy of probabilities `p` (e.g. a sigmoid output) against targets `t` in
  * [0, 1] of the same shape: −mean(t·log p + (1 − t)·log(1 − p)), logs clamped at −100. From raw
  * scores prefer `binaryCrossEntropyWithLogits` (stable).
  * @example binaryCrossEntropy(F.sigmoid(scores), labels).backward();
  */
 export function binaryCrossEntropy(p: LossInput, t: LossInput): Variable {
-  const x = asVariable('binaryCrossEntropy', 'p', p);
+  const x = operand('binaryCrossEntropy', 'p', p);
   return new BinaryCrossEntropy(binaryTargets('binaryCrossEntropy', x, t)).apply(x);
 }
 
@@ -196,7 +232,7 @@ export class BinaryCrossEntropyWithLogits extends Function {
  * @example binaryCrossEntropyWithLogits(net.forward(x), labels).backward();
  */
 export function binaryCrossEntropyWithLogits(logits: LossInput, t: LossInput): Variable {
-  const x = asVariable('binaryCrossEntropyWithLogits', 'logits', logits);
+  const x = operand('binaryCrossEntropyWithLogits', 'logits', logits);
   return new BinaryCrossEntropyWithLogits(binaryTargets('binaryCrossEntropyWithLogits', x, t)).apply(x);
 }
 

@@ -4,7 +4,7 @@
  * stability of the binary losses at the extremes.
  */
 import { describe, expect, test } from 'vitest';
-import { type Tensor, tensor } from '@nn/tensor';
+import { DTypeError, IndexError, ShapeError, type Tensor, ValueError, tensor, zeros } from '@nn/tensor';
 import { softmax, softmaxCrossEntropy as autogradSoftmaxCrossEntropy, variable } from '@nn/autograd';
 import { assertGradcheck } from '@nn/autograd/testing';
 import {
@@ -184,5 +184,43 @@ describe('argument checks', () => {
     const p = variable(sample([2, 3], 0).abs());
     expect(() => crossEntropy(p, labels([0, 1, 2]))).toThrow(/labels must have shape \(2\).*got \(3\)/);
     expect(() => crossEntropy(p, labels([0, 3]))).toThrow(/label 3 of row 1 is out of range for 3 classes/);
+  });
+
+  test('binaryCrossEntropy: probabilities outside [0, 1] (or NaN) are a ValueError naming the range', () => {
+    expect(() => binaryCrossEntropy(variable(f64([0.5, 1.5, -0.25])), f64([1, 0, 1]))).toThrow(ValueError);
+    expect(() => binaryCrossEntropy(variable(f64([0.5, 1.5, -0.25])), f64([1, 0, 1]))).toThrow(
+      /^binaryCrossEntropy: probabilities p must lie in \[0, 1\], got values in \[-0.25, 1.5\]; pass raw scores to binaryCrossEntropyWithLogits/,
+    );
+    expect(() => binaryCrossEntropy(f64([0.5, NaN]), f64([1, 0]))).toThrow(/must lie in \[0, 1\].*\(and NaN\)/);
+    expect(binaryCrossEntropy(f64([0, 1]), f64([0, 1])).item()).toBeCloseTo(0, 12); // the ends are fine
+  });
+
+  test('classification losses: no classes or no rows is a ShapeError, not NaN', () => {
+    expect(() => softmaxCrossEntropy(variable(zeros([2, 0])), labels([0, 0]))).toThrow(ShapeError);
+    expect(() => softmaxCrossEntropy(variable(zeros([2, 0])), labels([0, 0]))).toThrow(
+      'softmaxCrossEntropy: scores of shape (2,0) have 0 classes; the last axis needs at least 1',
+    );
+    expect(() => softmaxCrossEntropy(zeros([0, 3]), labels([]))).toThrow(/scores of shape \(0,3\) hold no rows/);
+    expect(() => crossEntropy(zeros([2, 0]), labels([0, 0]))).toThrow(
+      /crossEntropy: probabilities of shape \(2,0\) have 0 classes/,
+    );
+  });
+
+  test('float labels, a wrong batch size and non-tensor operands are named errors', () => {
+    expect(() => crossEntropy(zeros([2, 3]), tensor([0, 1]))).toThrow(DTypeError);
+    expect(() => crossEntropy(zeros([2, 3]), tensor([0, 1]))).toThrow(
+      /labels of shape \(2\) must be int32, got float32/,
+    );
+    expect(() => softmaxCrossEntropy(zeros([2, 3]), tensor([0, 1]))).toThrow(/pass int32 labels of shape \(2\)/);
+    expect(() => softmaxCrossEntropy(zeros([2, 3]), labels([0, 1, 2]))).toThrow(
+      /labels must have shape \(2\).*got \(3\)/,
+    );
+    expect(() => softmaxCrossEntropy(zeros([2, 3]), labels([0, -1]))).toThrow(IndexError);
+    // Checked before the shapes are read, so no raw TypeError.
+    expect(() => mseLoss(null as never, zeros([2]))).toThrow(/^mseLoss: y must be a Variable or a Tensor, got null/);
+    expect(() => sumSquaredError(zeros([2]), 3 as never)).toThrow(
+      /^sumSquaredError: t must be a Variable or a Tensor, got number/,
+    );
+    expect(() => binaryCrossEntropy(zeros([2]), undefined as never)).toThrow(ValueError);
   });
 });

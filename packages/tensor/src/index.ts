@@ -118,6 +118,8 @@ export {
   conv2dBackwardInput,
   conv2dBackwardFilter,
   convOutputSize,
+  sizePair,
+  sizeText,
   windowGeometry,
   maxPool2d,
   maxPool2dWithIndices,

@@ -13,11 +13,8 @@ import {
   im2col as tensorIm2col,
 } from '@nn/tensor';
 import { Function, type Gradients, type Operand, nameNodes } from '../function.js';
-import { isGradEnabled } from '../mode.js';
-import { Variable } from '../variable.js';
+import type { Variable } from '../variable.js';
 import { take } from './indexing.js';
-import { matmul } from './matmul.js';
-import { reshape, transpose } from './movement.js';
 import { sum } from './reduce.js';
 
 /**
@@ -28,11 +25,12 @@ import { sum } from './reduce.js';
  * to the argmax) ⇄ a gather at the argmax. So every backward here is written in differentiable
  * nodes and `createGraph` gives exact higher-order gradients.
  *
- * Conv2d is one fused node (STYLE.md allows it "when speed demands it"): its forward and its
- * usual backward are @nn/tensor's conv2d, conv2dBackwardInput and conv2dBackwardFilter, which
- * work one image at a time through a reused column buffer. When a graph of the backward is
- * recorded (`createGraph`), the backward is instead composed of the nodes above (MatMul, Col2im,
- * Im2col, Sum, Reshape, Transpose), so higher-order gradients are exact. See docs/cnn.md.
+ * Conv2d is one fused node (STYLE.md allows it "when speed demands it"): its forward is
+ * @nn/tensor's conv2d, and its backward is two gradient nodes of their own, Conv2dGradInput and
+ * Conv2dGradFilter, whose forwards are the fused kernels conv2dBackwardInput and
+ * conv2dBackwardFilter (one image at a time through a reused column buffer). The three are
+ * bilinear maps tied by adjoints, so each one's backward is again made of the three, and
+ * `createGraph` gives exact higher-order gradients with no second code path. See docs/cnn.md.
  */
 
 /**
@@ -40,8 +38,8 @@ import { sum } from './reduce.js';
  * optional bias b (FN) give (N, FN, OH, OW), OH = (H + 2·pad − FH)/stride + 1.
  *
  *   forward:  y_n = W_mat · unfold(x_n) + b        (FN, OH·OW) per image, W_mat = W as (FN, C·FH·FW)
- *   backward: dW = Σ_n dy_n · unfold(x_n)ᵀ          reshaped to W's shape
- *             dx_n = fold(W_matᵀ · dy_n)           the seeds' dcol = dout·Wᵀ, folded back by col2im
+ *   backward: dx = Conv2dGradInput(dy, W)          fold(W_matᵀ · dy_n), the seeds' dcol = dout·Wᵀ
+ *             dW = Conv2dGradFilter(dy, x)         Σ_n dy_n · unfold(x_n)ᵀ, reshaped to W's shape
  *             db = Σ dy over N, OH, OW
  *
  * @example
@@ -52,7 +50,7 @@ export class Conv2d extends Function {
     super();
   }
   override get rule(): string {
-    return 'Conv2d: dW = Σₙ dyₙ·colₙᵀ, dx = fold(Wᵀ·dyₙ), db = Σ dy over N, OH, OW';
+    return 'Conv2d: dx = Conv2dGradInput(dy, W), dW = Conv2dGradFilter(dy, x), db = Σ dy over N, OH, OW';
   }
 
   forward(x: Tensor, W: Tensor, b?: Tensor): Tensor {
@@ -62,46 +60,72 @@ export class Conv2d extends Function {
   backward(gy: Variable): Gradients {
     const [x, W, b] = this.inputs;
     const [needX, needW, needB] = this.needsInputGrad;
-    const gb = b !== undefined && needB ? sum(gy, [0, 2, 3]) : null;
-    if (isGradEnabled()) return [...composedConvBackward(gy, x, W, needX, needW, this.options), gb];
-    const constant = (t: Tensor): Variable => new Variable(t, { requiresGrad: false });
     return [
-      needX ? constant(conv2dBackwardInput(gy.data, W.data, x.shape, this.options)) : null,
-      needW ? constant(conv2dBackwardFilter(gy.data, x.data, W.shape, this.options)) : null,
-      gb,
+      needX ? conv2dGradInput(gy, W, x.shape, this.options) : null,
+      needW ? conv2dGradFilter(gy, x, W.shape, this.options) : null,
+      b !== undefined && needB ? sum(gy, [0, 2, 3]) : null,
     ];
   }
 }
 
 /**
- * Conv2d's input and filter gradients written in differentiable nodes (for createGraph), in the
- * seeds' im2col layout: col = im2col(x) (N·OH·OW, C·FH·FW).
+ * Conv2d's input gradient as a node: dx = convᵀ(dy, W), the adjoint of x ↦ conv2d(x, W) (fused
+ * kernel conv2dBackwardInput). It is linear in dy and in W, so for a gradient ddx of its output:
+ *   d dy = conv2d(ddx, W)                 (the adjoint of the adjoint is the convolution)
+ *   d W  = Conv2dGradFilter(dy, ddx)      (⟨ddx, convᵀ(dy, W)⟩ = ⟨conv2d(ddx, W), dy⟩, read as a function of W)
+ * @example new Conv2dGradInput(x.shape, { stride: 1 }).apply(gy, W) // x's gradient of conv2d(x, W)
  */
-function composedConvBackward(
-  gy: Variable,
-  x: Variable,
-  W: Variable,
-  needX: boolean,
-  needW: boolean,
-  options: ConvOptions,
-): [Variable | null, Variable | null] {
-  const [FN, C, FH, FW] = W.shape;
-  const [N, , OH, OW] = gy.shape;
-  const P = OH * OW;
-  const K = C * FH * FW;
-  const dy = reshape(gy, [N, FN, P]);
-  let gx: Variable | null = null;
-  let gW: Variable | null = null;
-  if (needX) {
-    // dcol_n = dy_nᵀ · W_mat: (N, OH·OW, FN) · (FN, C·FH·FW), then folded back onto x.
-    const dcol = matmul(transpose(dy, [0, 2, 1]), reshape(W, [FN, K]));
-    gx = col2im(reshape(dcol, [N * P, K]), x.shape, FH, FW, options);
+export class Conv2dGradInput extends Function {
+  constructor(
+    readonly inputShape: readonly number[],
+    readonly options: ConvOptions = {},
+  ) {
+    super();
   }
-  if (needW) {
-    const col = reshape(im2col(x, FH, FW, options), [N, P, K]);
-    gW = reshape(sum(matmul(dy, col), 0), W.shape);
+  override get rule(): string {
+    return 'Conv2dGradInput: ddy = conv2d(ddx, W), dW = Conv2dGradFilter(dy, ddx)';
   }
-  return [gx, gW];
+  forward(gy: Tensor, W: Tensor): Tensor {
+    return conv2dBackwardInput(gy, W, this.inputShape, this.options);
+  }
+  backward(ggx: Variable): Gradients {
+    const [gy, W] = this.inputs;
+    const [needGy, needW] = this.needsInputGrad;
+    return [
+      needGy ? conv2d(ggx, W, null, this.options) : null,
+      needW ? conv2dGradFilter(gy, ggx, W.shape, this.options) : null,
+    ];
+  }
+}
+
+/**
+ * Conv2d's filter gradient as a node: dW = Σₙ dyₙ·unfold(xₙ)ᵀ (fused kernel conv2dBackwardFilter).
+ * It is linear in dy and in x; ⟨ddW, dW⟩ = ⟨conv2d(x, ddW), dy⟩, so for a gradient ddW of its output:
+ *   d dy = conv2d(x, ddW)
+ *   d x  = Conv2dGradInput(dy, ddW)
+ * @example new Conv2dGradFilter(W.shape, { stride: 1 }).apply(gy, x) // W's gradient of conv2d(x, W)
+ */
+export class Conv2dGradFilter extends Function {
+  constructor(
+    readonly filterShape: readonly number[],
+    readonly options: ConvOptions = {},
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'Conv2dGradFilter: ddy = conv2d(x, ddW), dx = Conv2dGradInput(dy, ddW)';
+  }
+  forward(gy: Tensor, x: Tensor): Tensor {
+    return conv2dBackwardFilter(gy, x, this.filterShape, this.options);
+  }
+  backward(ggW: Variable): Gradients {
+    const [gy, x] = this.inputs;
+    const [needGy, needX] = this.needsInputGrad;
+    return [
+      needGy ? conv2d(x, ggW, null, this.options) : null,
+      needX ? conv2dGradInput(gy, ggW, x.shape, this.options) : null,
+    ];
+  }
 }
 
 /**
@@ -253,6 +277,36 @@ export function conv2d(x: Operand, W: Operand, b?: Operand | null, options: Conv
 }
 
 /**
+ * The input gradient of conv2d(x, W) for an output gradient gy, as a differentiable node.
+ *
+ * @example
+ * F.conv2dGradInput(gy, W, x.shape, { pad: 1 }).shape; // x.shape
+ */
+export function conv2dGradInput(
+  gy: Operand,
+  W: Operand,
+  inputShape: readonly number[],
+  options: ConvOptions = {},
+): Variable {
+  return new Conv2dGradInput([...inputShape], { ...options }).apply(gy, W);
+}
+
+/**
+ * The filter gradient of conv2d(x, W) for an output gradient gy, as a differentiable node.
+ *
+ * @example
+ * F.conv2dGradFilter(gy, x, W.shape).shape; // W.shape
+ */
+export function conv2dGradFilter(
+  gy: Operand,
+  x: Operand,
+  filterShape: readonly number[],
+  options: ConvOptions = {},
+): Variable {
+  return new Conv2dGradFilter([...filterShape], { ...options }).apply(gy, x);
+}
+
+/**
  * Max pooling over `size` windows (stride defaults to the size). Gradients go to the first
  * maximum of each window.
  *
@@ -300,4 +354,14 @@ export function col2im(
   return new Col2im([...inputShape], filterHeight, filterWidth, { ...options }).apply(col);
 }
 
-nameNodes({ Conv2d, Im2col, Col2im, MaxPool2d, MaxPool2dGrad, AvgPool2d, AvgPool2dGrad });
+nameNodes({
+  Conv2d,
+  Conv2dGradInput,
+  Conv2dGradFilter,
+  Im2col,
+  Col2im,
+  MaxPool2d,
+  MaxPool2dGrad,
+  AvgPool2d,
+  AvgPool2dGrad,
+});

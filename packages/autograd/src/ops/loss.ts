@@ -1,13 +1,13 @@
 import { DTypeError, IndexError, ShapeError, Tensor, formatShape, oneHot, softmaxWithLog } from '@nn/tensor';
-import { Function, type Operand, nameNodes } from '../function.js';
-import { isGradEnabled } from '../mode.js';
+import { Function, type Gradients, type Operand, nameNodes } from '../function.js';
 import { Variable } from '../variable.js';
 import { softmax } from './activation.js';
+import { sum } from './reduce.js';
 
 /**
  * The seeds' Softmax-with-Loss layer, fused: softmax over the last axis, then cross-entropy with
  * the targets, averaged over the batch. Fused for numerical stability (log-softmax never takes
- * log of an underflowed 0) and speed (backward is one subtraction).
+ * log of an underflowed 0) and speed (its gradient is one subtraction, SoftmaxCrossEntropyGrad).
  *
  *   x (N,C) ──[Softmax]──► p ──[CrossEntropy with t]──► L          dx = (p − t)·dL/N
  *
@@ -22,9 +22,8 @@ export class SoftmaxCrossEntropy extends Function {
   }
 
   forward(x: Tensor): Tensor {
-    if (x.ndim === 0) throw new ShapeError('softmaxCrossEntropy: scores must have a class axis, got a 0-d tensor');
+    const classes = checkScores('softmaxCrossEntropy', 'scores', x.shape);
     const t = this.target;
-    const classes = x.shape[x.ndim - 1];
     const rows = x.size / classes;
     // The probabilities backward needs come from the same pass over the exponentials.
     const { probabilities, logProbabilities: logp } = this.needsInputGrad[0]
@@ -32,18 +31,10 @@ export class SoftmaxCrossEntropy extends Function {
       : { probabilities: null, logProbabilities: x.logSoftmax(-1) };
     let total = 0;
     if (t.dtype === 'int32') {
-      checkLabels(t, x.shape);
+      checkLabels('softmaxCrossEntropy', t, x.shape, 'scores');
       const lp = logp.contiguous();
       const labels = t.contiguous();
-      for (let r = 0; r < rows; r++) {
-        const label = labels.data[labels.offset + r];
-        if (label < 0 || label >= classes) {
-          throw new IndexError(
-            `softmaxCrossEntropy: label ${label} of row ${r} is out of range for ${classes} classes`,
-          );
-        }
-        total -= lp.data[lp.offset + r * classes + label];
-      }
+      for (let r = 0; r < rows; r++) total -= lp.data[lp.offset + r * classes + labels.data[labels.offset + r]];
     } else {
       if (t.ndim !== x.ndim || t.shape.some((d, i) => d !== x.shape[i])) {
         throw new ShapeError(
@@ -60,44 +51,109 @@ export class SoftmaxCrossEntropy extends Function {
   }
 
   backward(gy: Variable): Variable {
-    const x = this.inputs[0];
-    const classes = x.shape[x.ndim - 1];
-    const rows = x.size / classes;
-    const target = this.target;
-    if (!isGradEnabled() && target.dtype === 'int32')
-      return new Variable(this.labelGradient(gy.data.item() / rows), { requiresGrad: false });
-    const t =
-      target.dtype === 'int32'
-        ? oneHot(target, classes, { dtype: x.dtype })
-        : target.dtype === x.dtype
-          ? target
-          : target.astype(x.dtype);
-    // With createGraph the probabilities must be a function of x (so the Hessian is right):
-    // recompute them as a graph; otherwise the saved ones are exact and cheaper.
-    const p = isGradEnabled() ? softmax(x, -1) : new Variable(this.saved[0], { requiresGrad: false });
-    return p.sub(t).mul(gy.div(rows));
+    return new SoftmaxCrossEntropyGrad(this.target, this.saved[0]).apply(this.inputs[0], gy);
+  }
+}
+
+/**
+ * SoftmaxCrossEntropy's gradient as a node: dx = (p − t)·dy/N from the probabilities p = softmax(x)
+ * the forward saved (for int32 labels one product and a pass over the labels, no one-hot matrix:
+ * the fast path a training step runs). Its inputs are x and dy, so its own backward, composed of
+ * nodes, gives second derivatives: for a gradient ddx of its output, with v = ddx·dy/N,
+ *   d dy = Σ ddx·(softmax(x) − t)/N
+ *   d x  = p·(v − Σ_c v·p)          (the softmax Jacobian applied to v)
+ * @example new SoftmaxCrossEntropyGrad(labels, softmax(x)).apply(x, gy) // what the backward returns
+ */
+export class SoftmaxCrossEntropyGrad extends Function {
+  constructor(
+    readonly target: Tensor,
+    readonly probabilities: Tensor,
+  ) {
+    super();
+  }
+  override get rule(): string {
+    return 'SoftmaxCrossEntropyGrad: ddy = Σ ddx·(p − t)/N, dx = p·(v − Σ v·p), v = ddx·dy/N';
   }
 
-  /**
-   * (p − onehot)·scale straight from the saved probabilities and the labels: one product and a
-   * pass over the labels instead of a one-hot matrix and three ops (the plain backward).
-   */
-  private labelGradient(scale: number): Tensor {
-    const gradient = this.saved[0].mul(scale);
+  forward(_x: Tensor, gy: Tensor): Tensor {
+    const p = this.probabilities;
+    const scale = gy.item() / rowsOf(p);
+    if (this.target.dtype !== 'int32') return p.sub(this.targetLike(p)).mul(scale);
+    const gradient = p.mul(scale);
     const classes = gradient.shape[gradient.ndim - 1];
     const labels = this.target.contiguous();
     for (let r = 0; r < labels.size; r++)
       gradient.data[r * classes + (labels.data[labels.offset + r] as number)] -= scale;
     return gradient;
   }
+
+  backward(ggx: Variable): Gradients {
+    const [x, gy] = this.inputs;
+    const [needX, needGy] = this.needsInputGrad;
+    const rows = rowsOf(x);
+    // Recomputed as a graph so that higher derivatives see p as a function of x.
+    const p = softmax(x, -1);
+    const ggy = needGy ? sum(ggx.mul(p.sub(this.targetLike(x.data)))).div(rows) : null;
+    let gx: Variable | null = null;
+    if (needX) {
+      const v = ggx.mul(gy.div(rows));
+      gx = p.mul(v.sub(sum(v.mul(p), -1, { keepdims: true })));
+    }
+    return [gx, ggy];
+  }
+
+  /** The targets as rows of `like`'s shape and dtype (int32 labels become one-hot rows). */
+  private targetLike(like: Tensor): Tensor {
+    const t = this.target;
+    if (t.dtype === 'int32') return oneHot(t, like.shape[like.ndim - 1], { dtype: like.dtype });
+    return t.dtype === like.dtype ? t : t.astype(like.dtype);
+  }
 }
 
-function checkLabels(t: Tensor, shape: readonly number[]): void {
-  const expected = shape.slice(0, -1);
-  if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+/** The number of rows of scores or probabilities: every axis but the class axis. */
+function rowsOf(x: { readonly shape: readonly number[]; readonly size: number }): number {
+  return x.size / x.shape[x.shape.length - 1];
+}
+
+/**
+ * @internal Checks the scores (or probabilities) of a classification loss: a class axis of at
+ * least one class and at least one row (a mean over no rows or no classes would be NaN).
+ * Returns the number of classes.
+ * @example checkScores('crossEntropy', 'probabilities', [2, 10]) // 10
+ */
+export function checkScores(op: string, what: string, shape: readonly number[]): number {
+  if (shape.length === 0) throw new ShapeError(`${op}: ${what} must have a class axis, got a 0-d tensor`);
+  const classes = shape[shape.length - 1];
+  if (classes === 0)
     throw new ShapeError(
-      `softmaxCrossEntropy: labels must have shape ${formatShape(expected)} for scores of shape ${formatShape(shape)}, got ${formatShape(t.shape)}`,
+      `${op}: ${what} of shape ${formatShape(shape)} have 0 classes; the last axis needs at least 1`,
     );
+  if (shape.some((d) => d === 0))
+    throw new ShapeError(
+      `${op}: ${what} of shape ${formatShape(shape)} hold no rows; the mean over an empty batch is undefined`,
+    );
+  return classes;
+}
+
+/**
+ * @internal Checks int32 class labels against scores (or probabilities) of shape `shape`: one
+ * label per row, shape `shape[:-1]`, each in [0, classes). Shared by softmaxCrossEntropy and
+ * @nn/nn's crossEntropy.
+ * @example checkLabels('crossEntropy', tensor([2, 0], { dtype: 'int32' }), [2, 10], 'probabilities')
+ */
+export function checkLabels(op: string, labels: Tensor, shape: readonly number[], what = 'scores'): void {
+  const expected = shape.slice(0, -1);
+  if (labels.ndim !== expected.length || labels.shape.some((d, i) => d !== expected[i])) {
+    throw new ShapeError(
+      `${op}: labels must have shape ${formatShape(expected)} for ${what} of shape ${formatShape(shape)}, got ${formatShape(labels.shape)}`,
+    );
+  }
+  const classes = shape[shape.length - 1];
+  const values = labels.contiguous();
+  for (let r = 0; r < values.size; r++) {
+    const label = values.data[values.offset + r];
+    if (label < 0 || label >= classes)
+      throw new IndexError(`${op}: label ${label} of row ${r} is out of range for ${classes} classes`);
   }
 }
 
@@ -119,4 +175,4 @@ export function softmaxCrossEntropy(x: Operand, target: Tensor | Variable): Vari
   return new SoftmaxCrossEntropy(t).apply(x);
 }
 
-nameNodes({ SoftmaxCrossEntropy });
+nameNodes({ SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad });

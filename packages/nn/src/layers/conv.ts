@@ -1,4 +1,13 @@
-import { type FloatDType, type Generator, ShapeError, type Size2d, ValueError, formatShape } from '@nn/tensor';
+import {
+  type FloatDType,
+  type Generator,
+  ShapeError,
+  type Size2d,
+  ValueError,
+  formatShape,
+  sizePair,
+  sizeText,
+} from '@nn/tensor';
 import { type Variable, conv2d } from '@nn/autograd';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -20,28 +29,6 @@ export interface Conv2dOptions {
   dtype?: FloatDType;
   /** Random stream for initializers that were not given their own. */
   generator?: Generator;
-}
-
-/**
- * @internal A validated [height, width] pair from a number or a pair; `what` names it in the error.
- * @example sizePair('Conv2d', 'kernelSize', 5, 1) // [5, 5]
- */
-export function sizePair(layer: string, what: string, value: Size2d, min: number): [number, number] {
-  const [h, w] = typeof value === 'number' ? [value, value] : value;
-  if (![h, w].every((v) => Number.isInteger(v) && v >= min)) {
-    throw new ValueError(
-      `${layer}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or a [height, width] pair of them, got ${JSON.stringify(value)}`,
-    );
-  }
-  return [h, w];
-}
-
-/**
- * @internal A pair as printed by `toString()`.
- * @example pairText([5, 5]) // "5"; pairText([3, 5]) // "(3,5)"
- */
-export function pairText([h, w]: readonly [number, number]): string {
-  return h === w ? String(h) : `(${h},${w})`;
 }
 
 /**
@@ -106,6 +93,6 @@ export class Conv2d extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.inChannels}, ${this.outChannels}, kernelSize=${pairText(this.kernelSize)}, stride=${pairText(this.stride)}, pad=${pairText(this.pad)}, bias=${this.b !== null}`;
+    return `${this.inChannels}, ${this.outChannels}, kernelSize=${sizeText(this.kernelSize)}, stride=${sizeText(this.stride)}, pad=${sizeText(this.pad)}, bias=${this.b !== null}`;
   }
 }

@@ -1,7 +1,6 @@
-import { type Size2d, ShapeError, formatShape } from '@nn/tensor';
+import { type Size2d, ShapeError, formatShape, sizePair, sizeText } from '@nn/tensor';
 import { type Variable, avgPool2d, maxPool2d } from '@nn/autograd';
 import { Module } from '../module.js';
-import { pairText, sizePair } from './conv.js';
 
 /**
  * Pooling layers (the seeds' Pooling): no parameters, channels pooled independently, output
@@ -42,7 +41,7 @@ abstract class Pooling extends Module {
   }
 
   override extraRepr(): string {
-    return `size=${pairText(this.size)}, stride=${pairText(this.stride)}, pad=${pairText(this.pad)}`;
+    return `size=${sizeText(this.size)}, stride=${sizeText(this.stride)}, pad=${sizeText(this.pad)}`;
   }
 }
 

@@ -40,19 +40,28 @@ export interface PoolOptions {
   pad?: Size2d;
 }
 
-function pair(op: string, what: string, value: Size2d, min: number): [number, number] {
-  const [h, w] = typeof value === 'number' ? [value, value] : value;
-  for (const v of [h, w]) {
-    if (!Number.isInteger(v) || v < min) {
-      throw new ValueError(
-        `${op}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or a [height, width] pair of them, got ${JSON.stringify(value)}`,
-      );
-    }
+/**
+ * A validated [height, width] pair from one number or a pair, each an integer ≥ `min` (1 for
+ * sizes and strides, 0 for padding): the one check of every conv and pool size, shared by the
+ * tensor ops and @nn/nn's layers. `what` names the argument in the error.
+ * @example sizePair('Conv2d', 'kernelSize', 5, 1) // [5, 5]; sizePair('pad', 'pad', [1, 2], 0) // [1, 2]
+ */
+export function sizePair(op: string, what: string, value: Size2d, min: number): [number, number] {
+  const isPair = Array.isArray(value) && value.length === 2;
+  const [h, w] = typeof value === 'number' ? [value, value] : isPair ? value : [NaN, NaN];
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h < min || w < min) {
+    throw new ValueError(
+      `${op}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or a [height, width] pair of them, got ${JSON.stringify(value) ?? String(value)}`,
+    );
   }
   return [h, w];
 }
 
-function sizeText([h, w]: readonly [number, number]): string {
+/**
+ * A pair as errors and layer descriptions print it: one number when both agree.
+ * @example sizeText([5, 5]) // "5"; sizeText([3, 5]) // "(3,5)"
+ */
+export function sizeText([h, w]: readonly [number, number]): string {
   return h === w ? String(h) : `(${h},${w})`;
 }
 
@@ -123,9 +132,9 @@ export function windowGeometry(
   if (inputShape.length !== 4) {
     throw new ShapeError(`${op}: expected an input of shape (N, C, H, W), got ${formatShape(inputShape)}`);
   }
-  const [FH, FW] = pair(op, `the ${what} size`, filterSize, 1);
-  const [strideH, strideW] = pair(op, 'stride', options.stride ?? 1, 1);
-  const [padH, padW] = pair(op, 'pad', options.pad ?? 0, 0);
+  const [FH, FW] = sizePair(op, `the ${what} size`, filterSize, 1);
+  const [strideH, strideW] = sizePair(op, 'stride', options.stride ?? 1, 1);
+  const [padH, padW] = sizePair(op, 'pad', options.pad ?? 0, 0);
   const [N, C, H, W] = inputShape;
   const context = () =>
     `input ${formatShape(inputShape)} with ${what} ${FH}×${FW}, stride ${sizeText([strideH, strideW])}, pad ${sizeText([padH, padW])}`;
