@@ -1,4 +1,4 @@
-import { type FloatDType, NNError, Tensor, ValueError, formatShape, zeros } from '@nn/tensor';
+import { type FloatDType, NNError, Tensor, ValueError, formatShape, sameShape, zeros } from '@nn/tensor';
 import { Variable, noGrad } from '@nn/autograd';
 import { Parameter } from './parameter.js';
 
@@ -523,10 +523,6 @@ export abstract class Module {
 
 function join(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function formatCount(n: number): string {

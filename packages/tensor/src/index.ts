@@ -5,7 +5,7 @@
 export { Tensor, type TensorLike } from './tensor.js';
 export { type DType, type FloatDType, type Storage, promoteTypes, isFloat } from './dtype.js';
 export { NNError, ShapeError, DTypeError, IndexError, ValueError, formatShape } from './errors.js';
-export { broadcastShapes, shapeSize, contiguousStrides, normalizeAxis, normalizeAxes, type Shape } from './shape.js';
+export { broadcastShapes, sameShape, shapeSize, contiguousStrides, normalizeAxis, normalizeAxes, type Shape } from './shape.js';
 export type { Nested } from './format.js';
 export {
   tensor,
