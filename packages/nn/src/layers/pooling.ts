@@ -1,6 +1,6 @@
 import { type Size2d, ShapeError, formatShape } from '@nn/tensor';
 import { type Variable, avgPool2d, maxPool2d } from '@nn/autograd';
-import { Module } from '../module.js';
+import { Module, checkForwardInput } from '../module.js';
 import { pairText, sizePair } from './conv.js';
 
 /**
@@ -55,6 +55,7 @@ abstract class Pooling extends Module {
  */
 export class MaxPool2d extends Pooling {
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     this.checkInput(x);
     return maxPool2d(x, this.options);
   }
@@ -69,6 +70,7 @@ export class MaxPool2d extends Pooling {
  */
 export class AvgPool2d extends Pooling {
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     this.checkInput(x);
     return avgPool2d(x, this.options);
   }
