@@ -1,4 +1,4 @@
-import { Tensor, formatShape, ones, recordStorage, recycleStorage, zeros } from '@nn/tensor';
+import { Tensor, formatShape, ones, recordStorage, recycleStorage, sameShape, zeros } from '@nn/tensor';
 import { AnomalyError, AutogradError } from './errors.js';
 import { type Function, type Gradients, type Operand, checkFinite, createdAt } from './function.js';
 import { isAnomalyEnabled, setGradEnabled } from './mode.js';
@@ -96,13 +96,6 @@ function seedFor(output: Variable, given: Operand | null | undefined, op: string
     );
   }
   return seed;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

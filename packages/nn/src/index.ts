@@ -18,6 +18,7 @@ export { Parameter, type ParameterOptions } from './parameter.js';
 export {
   Module,
   StateDictError,
+  checkForwardInput,
   type LoadStateDictOptions,
   type LoadStateDictResult,
   type ModuleMode,

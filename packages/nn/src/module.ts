@@ -1,4 +1,4 @@
-import { type FloatDType, NNError, Tensor, ValueError, formatShape, zeros } from '@nn/tensor';
+import { type FloatDType, NNError, Tensor, ValueError, formatShape, sameShape, zeros } from '@nn/tensor';
 import { Variable, noGrad } from '@nn/autograd';
 import { Parameter } from './parameter.js';
 
@@ -353,6 +353,15 @@ export abstract class Module {
    * const { missingKeys, unexpectedKeys } = model.loadStateDict(dict, { strict: false });
    */
   loadStateDict(dict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    if (dict === null || typeof dict !== 'object' || Array.isArray(dict) || dict instanceof Tensor) {
+      const got =
+        dict === null ? 'null' : Array.isArray(dict) ? 'an array' : dict instanceof Tensor ? 'a Tensor' : typeof dict;
+      throw new StateDictError(
+        `loadStateDict (${this.constructor.name}): expected a state dict (an object of name → Tensor, from stateDict() or loadCheckpoint), got ${got}`,
+        [],
+        [],
+      );
+    }
     const strict = options.strict ?? true;
     const slots = this.#stateSlots();
     const known = new Set(slots.map(([key]) => key));
@@ -521,12 +530,29 @@ export abstract class Module {
   }
 }
 
-function join(prefix: string, name: string): string {
-  return prefix === '' ? name : `${prefix}.${name}`;
+/**
+ * The one guard every layer's `forward` starts with: an input that is neither a Variable nor a
+ * Tensor (undefined from a misspelt field, a plain array, null) gets a named error that names the
+ * layer, instead of a raw TypeError from deep inside the op.
+ * @example forward(x: Variable) { checkForwardInput(this, x); return relu(x); }
+ */
+export function checkForwardInput(layer: Module, x: unknown): void {
+  if (x instanceof Variable || x instanceof Tensor) return;
+  const got =
+    x === null
+      ? 'null'
+      : Array.isArray(x)
+        ? 'an array'
+        : typeof x === 'object'
+          ? `a ${x.constructor?.name ?? 'object'}`
+          : `${typeof x} ${String(x)}`;
+  throw new ValueError(
+    `${layer.constructor.name}.forward: expected a Variable (or a Tensor) as input, got ${got}; wrap data with variable(...)`,
+  );
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+function join(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
 }
 
 function formatCount(n: number): string {

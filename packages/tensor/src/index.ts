@@ -13,7 +13,15 @@ export {
   getMaxTensorBytes,
 } from './dtype.js';
 export { NNError, ShapeError, DTypeError, IndexError, ValueError, formatShape } from './errors.js';
-export { broadcastShapes, shapeSize, contiguousStrides, normalizeAxis, normalizeAxes, type Shape } from './shape.js';
+export {
+  broadcastShapes,
+  sameShape,
+  shapeSize,
+  contiguousStrides,
+  normalizeAxis,
+  normalizeAxes,
+  type Shape,
+} from './shape.js';
 export type { Nested } from './format.js';
 export {
   tensor,

@@ -1,4 +1,4 @@
-import { Tensor, formatShape, ones, zeros } from '@nn/tensor';
+import { Tensor, formatShape, ones, sameShape, zeros } from '@nn/tensor';
 import { AutogradError } from '../errors.js';
 import type { Function, Operand } from '../function.js';
 import { NodeHeap } from '../engine.js';
@@ -86,7 +86,7 @@ function seedTensor(output: Variable, given: Operand | undefined): Tensor {
       : given instanceof Tensor
         ? given
         : ones(output.shape, { dtype: output.dtype }).mul(given);
-  if (formatShape(t.shape) !== formatShape(output.shape)) {
+  if (!sameShape(t.shape, output.shape)) {
     throw new AutogradError(
       `traceBackward: grad has shape ${formatShape(t.shape)} but the output has shape ${formatShape(output.shape)}`,
     );
@@ -162,7 +162,7 @@ export function traceBackward(output: Variable, options: TraceOptions = {}): Bac
           throw new AutogradError(`${node.name}.backward must return Variables, got ${typeof raw} for input ${i}`);
         let g = raw;
         let reducedFrom: readonly number[] | null = null;
-        if (formatShape(g.shape) !== formatShape(x.shape)) {
+        if (!sameShape(g.shape, x.shape)) {
           if (!node.broadcasts) {
             throw new AutogradError(
               `${node.name}.backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(x.shape)}`,

@@ -6,6 +6,7 @@ import {
   formatShape,
   normalizeAxes,
   normalizeAxis,
+  sameShape,
 } from '@nn/tensor';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { asVariable, type Variable } from '../variable.js';
@@ -211,10 +212,6 @@ export function flatten(x: Operand, startAxis = 0, endAxis = -1): Variable {
   if (start > end) throw new ShapeError(`flatten: startAxis ${startAxis} comes after endAxis ${endAxis}`);
   const merged = v.shape.slice(start, end + 1).reduce((a, b) => a * b, 1);
   return reshape(v, [...v.shape.slice(0, start), merged, ...v.shape.slice(end + 1)]);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((dim, i) => dim === b[i]);
 }
 
 nameNodes({ Reshape, Transpose, BroadcastTo, Repeat, Concat, Split });

@@ -1,4 +1,4 @@
-import { type AxisSpec, ShapeError, type Tensor, formatShape, normalizeAxes } from '@nn/tensor';
+import { type AxisSpec, ShapeError, type Tensor, formatShape, normalizeAxes, sameShape } from '@nn/tensor';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { asVariable, type Variable } from '../variable.js';
 import { broadcastTo } from './movement.js';
@@ -151,10 +151,6 @@ export function max(x: Operand, axis?: AxisSpec, options: ReduceOptions = {}): V
 /** Minimum over axes; ties share the gradient evenly. @example F.min(x) */
 export function min(x: Operand, axis?: AxisSpec, options: ReduceOptions = {}): Variable {
   return new Min(axis, options).apply(x);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((dim, i) => dim === b[i]);
 }
 
 nameNodes({ Sum, SumTo, Max, Min });

@@ -1,4 +1,4 @@
-import { Generator, type NestedInput, Tensor, formatShape, randn, tensor, zeros } from '@nn/tensor';
+import { Generator, type NestedInput, Tensor, formatShape, randn, tensor, zeros, sameShape } from '@nn/tensor';
 // variable.js first, as in the package index: it loads function.js before the op modules that extend Function.
 import { Variable } from '../variable.js';
 import { gradients } from '../engine.js';
@@ -558,10 +558,6 @@ function flatIndex(index: readonly number[], shape: readonly number[]): number {
   let flat = 0;
   for (let d = 0; d < shape.length; d++) flat = flat * shape[d] + index[d];
   return flat;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((dim, i) => dim === b[i]);
 }
 
 function definedOnly(options: GradcheckOptions): Partial<GradcheckOptions> {

@@ -1,5 +1,5 @@
 import { type Variable, leakyRelu, relu, sigmoid, softmax, tanh } from '@nn/autograd';
-import { Module } from '../module.js';
+import { Module, checkForwardInput } from '../module.js';
 
 /**
  * Activation layers: thin Modules around the autograd nodes of the same name, so they can sit in
@@ -12,6 +12,7 @@ import { Module } from '../module.js';
  */
 export class Sigmoid extends Module {
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     return sigmoid(x);
   }
 }
@@ -22,6 +23,7 @@ export class Sigmoid extends Module {
  */
 export class ReLU extends Module {
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     return relu(x);
   }
 }
@@ -32,6 +34,7 @@ export class ReLU extends Module {
  */
 export class Tanh extends Module {
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     return tanh(x);
   }
 }
@@ -45,6 +48,7 @@ export class LeakyReLU extends Module {
     super();
   }
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     return leakyRelu(x, this.slope);
   }
   override extraRepr(): string {
@@ -62,6 +66,7 @@ export class Softmax extends Module {
     super();
   }
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     return softmax(x, this.axis);
   }
   override extraRepr(): string {
@@ -75,6 +80,7 @@ export class Softmax extends Module {
  */
 export class Identity extends Module {
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     return x;
   }
 }

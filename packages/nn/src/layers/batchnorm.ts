@@ -1,6 +1,6 @@
 import { type FloatDType, ShapeError, type Tensor, ValueError, formatShape, full } from '@nn/tensor';
 import { type Variable, noGrad } from '@nn/autograd';
-import { Module } from '../module.js';
+import { Module, checkForwardInput } from '../module.js';
 import { Parameter } from '../parameter.js';
 
 /** Options of `BatchNorm1d` and `BatchNorm2d`. @example new BatchNorm1d(100, { momentum: 0.1, eps: 1e-5 }) */
@@ -73,6 +73,7 @@ export abstract class BatchNorm extends Module {
   protected abstract readonly layout: string;
 
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     const C = this.numFeatures;
     if (!this.ranks.includes(x.ndim) || x.shape[1] !== C) {
       throw new ShapeError(

@@ -9,7 +9,7 @@ import {
   sizeText,
 } from '@nn/tensor';
 import { type Variable, conv2d } from '@nn/autograd';
-import { Module } from '../module.js';
+import { Module, checkForwardInput } from '../module.js';
 import { Parameter } from '../parameter.js';
 import * as init from '../init.js';
 
@@ -84,6 +84,7 @@ export class Conv2d extends Module {
   }
 
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError(
         `Conv2d(${this.inChannels}→${this.outChannels}): expected an input of shape (N, ${this.inChannels}, H, W), got ${formatShape(x.shape)}`,

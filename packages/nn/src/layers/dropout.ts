@@ -1,6 +1,6 @@
 import { Generator, ValueError, rand } from '@nn/tensor';
 import type { Variable } from '@nn/autograd';
-import { Module } from '../module.js';
+import { Module, checkForwardInput } from '../module.js';
 
 /** Options of `Dropout`. @example new Dropout(0.5, { generator: new Generator(0), scaleAtTest: false }) */
 export interface DropoutOptions {
@@ -48,6 +48,7 @@ export class Dropout extends Module {
   }
 
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     if (!this.training) return this.scaleAtTest && this.p !== 0 ? x.mul(1 - this.p) : x;
     if (this.p === 0) return x;
     if (this.p === 1) return x.mul(0);

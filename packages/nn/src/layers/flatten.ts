@@ -1,5 +1,5 @@
 import { type Variable, flatten } from '@nn/autograd';
-import { Module } from '../module.js';
+import { Module, checkForwardInput } from '../module.js';
 
 /**
  * Collapses axes startAxis..endAxis into one (default: everything but the batch axis), e.g.
@@ -14,6 +14,7 @@ export class Flatten extends Module {
     super();
   }
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     return flatten(x, this.startAxis, this.endAxis);
   }
   override extraRepr(): string {

@@ -1,6 +1,6 @@
 import { type FloatDType, type Generator, ShapeError, ValueError, formatShape } from '@nn/tensor';
 import { type Variable, linear } from '@nn/autograd';
-import { Module } from '../module.js';
+import { Module, checkForwardInput } from '../module.js';
 import { Parameter } from '../parameter.js';
 import * as init from '../init.js';
 
@@ -61,6 +61,7 @@ export class Linear extends Module {
   }
 
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(
         `Linear(${this.inFeatures}→${this.outFeatures}): expected an input whose last axis has ${this.inFeatures} features, got shape ${formatShape(x.shape)}`,

@@ -1,6 +1,6 @@
 import { type Size2d, ShapeError, formatShape, sizePair, sizeText } from '@nn/tensor';
 import { type Variable, avgPool2d, maxPool2d } from '@nn/autograd';
-import { Module } from '../module.js';
+import { Module, checkForwardInput } from '../module.js';
 
 /**
  * Pooling layers (the seeds' Pooling): no parameters, channels pooled independently, output
@@ -54,6 +54,7 @@ abstract class Pooling extends Module {
  */
 export class MaxPool2d extends Pooling {
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     this.checkInput(x);
     return maxPool2d(x, this.options);
   }
@@ -68,6 +69,7 @@ export class MaxPool2d extends Pooling {
  */
 export class AvgPool2d extends Pooling {
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     this.checkInput(x);
     return avgPool2d(x, this.options);
   }

@@ -1,6 +1,6 @@
 import { IndexError, ValueError } from '@nn/tensor';
 import type { Variable } from '@nn/autograd';
-import { Module } from '../module.js';
+import { Module, checkForwardInput } from '../module.js';
 
 /**
  * Modules applied one after another: `forward(x)` feeds each module's output to the next. The
@@ -57,6 +57,7 @@ export class Sequential extends Module implements Iterable<Module> {
   }
 
   forward(x: Variable): Variable {
+    checkForwardInput(this, x);
     let y = x;
     for (let i = 0; i < this.#length; i++) y = this[i].forward(y);
     return y;

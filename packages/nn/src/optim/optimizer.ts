@@ -42,10 +42,8 @@ interface ParameterState {
 export abstract class Optimizer {
   /** The parameters, in the order given (duplicates removed); state keys use these indices. */
   readonly params: readonly Variable[];
-  /** Learning rate η; schedules change it between epochs. */
-  lr: number;
-  /** L2 weight decay λ (see OptimizerOptions). */
-  weightDecay: number;
+  #lr = 0;
+  #weightDecay = 0;
   /** Number of `step()` calls so far. */
   stepCount = 0;
   /** Names of the per-parameter buffers, saved as `param.<i>.<slot>`. */
@@ -74,8 +72,28 @@ export abstract class Optimizer {
     this.params = unique;
     this.state = new Array<ParameterState | undefined>(unique.length);
     const { lr, weightDecay = 0 } = options ?? ({} as Partial<OptimizerOptions>);
-    this.lr = checkRange(kind, 'lr', lr, 0, Infinity);
-    this.weightDecay = checkRange(kind, 'weightDecay', weightDecay, 0, Infinity);
+    this.lr = lr as number;
+    this.weightDecay = weightDecay;
+  }
+
+  /**
+   * Learning rate η; schedules change it between epochs. Checked on every set, so a schedule that
+   * writes NaN or a negative rate fails at once instead of turning every weight into NaN.
+   * @example optimizer.lr = 0.01;
+   */
+  get lr(): number {
+    return this.#lr;
+  }
+  set lr(value: number) {
+    this.#lr = checkRange(this.constructor.name, 'lr', value, 0, Infinity);
+  }
+
+  /** L2 weight decay λ (see OptimizerOptions), checked on every set like `lr`. @example optimizer.weightDecay = 1e-4; */
+  get weightDecay(): number {
+    return this.#weightDecay;
+  }
+  set weightDecay(value: number) {
+    this.#weightDecay = checkRange(this.constructor.name, 'weightDecay', value, 0, Infinity);
   }
 
   /** The hyperparameters by name (saved in the state dict as 0-d float64 tensors). */

@@ -54,6 +54,12 @@ export interface FitOptions {
   metrics?: MetricSpec[];
   /** Progress output: true (default: a bar on a terminal, plain lines otherwise), false, or options. */
   log?: boolean | ProgressOptions;
+  /**
+   * Stop with a ValueError naming the epoch and batch when a batch's loss is NaN or infinite
+   * (default true: NaN data or a diverging rate would otherwise turn every weight into NaN without a
+   * word). false trains on, and the NaN losses stay in `history.loss`.
+   */
+  stopOnNaN?: boolean;
 }
 
 /** Options of `evaluate`. @example evaluate(model, test, { batchSize: 1000 }) */
@@ -99,7 +105,9 @@ export function fit(model: Module, optimizer: Optimizer, data: Data, options: Fi
     generator,
     metrics: metricSpecs = ['accuracy'],
     log = true,
+    stopOnNaN = true,
   } = options ?? ({} as FitOptions);
+  checkOptimizerOwnsModel(model, optimizer);
   checkCount('epochs', epochs);
   checkCount('batchSize', batchSize);
   checkCount('evalEvery', evalEvery);
@@ -139,6 +147,12 @@ export function fit(model: Module, optimizer: Optimizer, data: Data, options: Fi
         optimizer.zeroGrad();
         const outputs = model.forward(x);
         const value = backpropagate(loss(outputs, t));
+        if (stopOnNaN && !Number.isFinite(value)) {
+          throw new ValueError(
+            `fit: the loss is ${value} at epoch ${epoch}, batch ${batch} (iteration ${history.iterations + 1}): ` +
+              'check the data for NaN or infinite values and the learning rate for divergence (stopOnNaN: false trains on)',
+          );
+        }
         if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
         optimizer.step();
         history.loss.push(value);
@@ -192,6 +206,20 @@ export function fit(model: Module, optimizer: Optimizer, data: Data, options: Fi
   });
   history.seconds = seconds() - start;
   return history;
+}
+
+/**
+ * An optimizer built over another model's parameters would step them and leave this model as it
+ * was: training would run to the end and learn nothing. Some overlap (fine-tuning a part) is fine.
+ */
+function checkOptimizerOwnsModel(model: Module, optimizer: Optimizer): void {
+  const stepped = new Set<Variable>(optimizer.params);
+  const own = [...model.parameters()];
+  if (own.length > 0 && !own.some((p) => stepped.has(p))) {
+    throw new ValueError(
+      `fit: the ${optimizer.constructor.name} optimizer holds none of the model's ${own.length} parameters, so training would never change the model; build it over model.parameters()`,
+    );
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ShapeError, type Tensor, ValueError, formatShape } from '@nn/tensor';
+import { ShapeError, type Tensor, ValueError, formatShape, sameShape } from '@nn/tensor';
 
 /**
  * A quantity computed on a batch's outputs, outside the graph. `compute` returns the batch mean;
@@ -77,8 +77,4 @@ export function resolveMetrics(specs: readonly MetricSpec[]): Metric[] {
   if (clash !== undefined)
     throw new ValueError(`fit: metric name '${clash}' is ${clash === 'loss' ? 'reserved for the loss' : 'used twice'}`);
   return metrics;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -1,7 +1,7 @@
 import { type DType, type Storage, dtypeOfStorage, promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError, formatShape } from '../errors.js';
 import { kernels } from '../kernels/index.js';
-import { contiguousStrides, normalizeAxis } from '../shape.js';
+import { contiguousStrides, normalizeAxis, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { empty, stridedView } from './elementwise.js';
 import { type Index, slice, unsqueeze } from './movement.js';
@@ -117,7 +117,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const first = tensors[0];
   const at = normalizeAxis('stack', axis, first.ndim + 1);
   tensors.forEach((t, i) => {
-    const same = t.ndim === first.ndim && t.shape.every((dim, d) => dim === first.shape[d]);
+    const same = sameShape(t.shape, first.shape);
     if (!same) {
       throw new ShapeError(
         `stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has shape ${formatShape(first.shape)}; all tensors must have the same shape`,

@@ -1,0 +1,146 @@
+import { IndexError, ShapeError, ValueError } from '@nn/tensor';
+import { StateDictError } from '@nn/nn';
+import type { Entry } from './catalogue.js';
+
+const lin = 'new nn.Linear(2, 2, { generator: new T.Generator(0) })';
+const xy =
+  "{ x: T.randn([8, 2], { generator: new T.Generator(1) }), t: T.tensor([0, 1, 0, 1, 0, 1, 0, 1], { dtype: 'int32' }) }";
+
+/** @nn/nn (layers, Module, optimizers, fit) and @nn/data's DataLoader: bad input in training. */
+export const entries: Entry[] = [
+  // Optimizer hyperparameters, at construction and when a schedule writes them later.
+  {
+    snippet: `const o = new nn.SGD(${lin}.parameters(), { lr: 0.1 }); o.lr = NaN`,
+    throws: ValueError,
+    names: ['SGD', 'lr', 'NaN'],
+    note: 'set after construction',
+  },
+  {
+    snippet: `const o = new nn.Adam(${lin}.parameters(), { lr: 0.1 }); o.lr = -0.5`,
+    throws: ValueError,
+    names: ['Adam', 'lr', '-0.5'],
+  },
+  {
+    snippet: `const o = new nn.SGD(${lin}.parameters(), { lr: 0.1 }); o.weightDecay = Infinity`,
+    throws: ValueError,
+    names: ['SGD', 'weightDecay', 'Infinity'],
+  },
+  { snippet: `const o = new nn.SGD(${lin}.parameters(), { lr: 0.1 }); o.lr = 0.01; return o.lr`, returns: 0.01 },
+  { snippet: `new nn.SGD(${lin}.parameters(), { lr: NaN })`, throws: ValueError, names: ['SGD', 'lr', 'NaN'] },
+  { snippet: `new nn.SGD(${lin}.parameters(), { lr: -1 })`, throws: ValueError, names: ['SGD', 'lr', '-1'] },
+  { snippet: `new nn.SGD(${lin}.parameters(), {})`, throws: ValueError, names: ['SGD', 'lr', 'undefined'] },
+  {
+    snippet: `new nn.Momentum(${lin}.parameters(), { lr: 0.1, momentum: 1.5 })`,
+    throws: ValueError,
+    names: ['Momentum', 'momentum', '1.5'],
+  },
+  {
+    snippet: `new nn.Adam(${lin}.parameters(), { lr: 0.1, beta1: 1 })`,
+    throws: ValueError,
+    names: ['Adam', 'beta1', '1'],
+  },
+  {
+    snippet: `new nn.Adam(${lin}.parameters(), { lr: 0.1, beta2: -0.1 })`,
+    throws: ValueError,
+    names: ['Adam', 'beta2', '-0.1'],
+  },
+  {
+    snippet: `new nn.RMSProp(${lin}.parameters(), { lr: 0.1, decay: 2 })`,
+    throws: ValueError,
+    names: ['RMSProp', 'decay', '2'],
+  },
+  {
+    snippet: `new nn.AdaGrad(${lin}.parameters(), { lr: 0.1, eps: -1 })`,
+    throws: ValueError,
+    names: ['AdaGrad', 'eps', '-1'],
+  },
+  { snippet: 'new nn.SGD([], { lr: 0.1 })', throws: ValueError, names: ['SGD', 'empty parameter list'] },
+  { snippet: 'new nn.SGD(null, { lr: 0.1 })', throws: ValueError, names: ['SGD', 'params', 'null'] },
+  { snippet: 'new nn.SGD([1, 2], { lr: 0.1 })', throws: ValueError, names: ['SGD', 'params[0]', 'number 1'] },
+  // Layers: sizes and inputs.
+  { snippet: 'new nn.Linear(0, 3)', throws: ValueError, names: ['Linear', 'inFeatures', '0'] },
+  { snippet: 'new nn.Linear(2, -3)', throws: ValueError, names: ['Linear', 'outFeatures', '-3'] },
+  { snippet: 'new nn.Linear(2.5, 3)', throws: ValueError, names: ['Linear', 'inFeatures', '2.5'] },
+  { snippet: `${lin}.forward(undefined)`, throws: ValueError, names: ['Linear.forward', 'undefined', 'variable('] },
+  { snippet: `${lin}.forward([[1, 2]])`, throws: ValueError, names: ['Linear.forward', 'an array'] },
+  {
+    snippet: `${lin}.forward(A.variable(T.zeros([3, 5])))`,
+    throws: ShapeError,
+    names: ['Linear(2→2)', '2 features', '(3,5)'],
+  },
+  { snippet: 'new nn.ReLU().forward(null)', throws: ValueError, names: ['ReLU.forward', 'null'] },
+  { snippet: 'new nn.Flatten().forward(undefined)', throws: ValueError, names: ['Flatten.forward', 'undefined'] },
+  { snippet: 'new nn.Dropout(0.5).forward(undefined)', throws: ValueError, names: ['Dropout.forward', 'undefined'] },
+  {
+    snippet: 'new nn.BatchNorm1d(2).forward(undefined)',
+    throws: ValueError,
+    names: ['BatchNorm1d.forward', 'undefined'],
+  },
+  {
+    snippet: `new nn.Sequential(${lin}, new nn.ReLU()).forward(undefined)`,
+    throws: ValueError,
+    names: ['Sequential.forward', 'undefined'],
+  },
+  { snippet: `new nn.Sequential(${lin}, 'relu')`, throws: ValueError, names: ['Sequential', 'Module', 'index 1'] },
+  { snippet: 'new nn.Sequential(new nn.ReLU()).at(3)', throws: IndexError, names: ['Sequential.at', '3', '1 modules'] },
+  { snippet: 'new nn.Dropout(1.5)', throws: ValueError, names: ['Dropout', 'p', '1.5'] },
+  { snippet: 'new nn.BatchNorm1d(0)', throws: ValueError, names: ['BatchNorm1d', 'features', '0'] },
+  { snippet: 'new nn.ReLU().forward(A.variable([-1, 2])).data.toArray()', returns: [0, 2] },
+  // State dicts.
+  { snippet: `${lin}.loadStateDict(null)`, throws: StateDictError, names: ['loadStateDict', 'Linear', 'null'] },
+  { snippet: `${lin}.loadStateDict(undefined)`, throws: StateDictError, names: ['loadStateDict', 'undefined'] },
+  { snippet: `${lin}.loadStateDict([])`, throws: StateDictError, names: ['loadStateDict', 'an array'] },
+  {
+    snippet: `${lin}.loadStateDict({ W: T.zeros([3, 3]), b: T.zeros([2]) })`,
+    throws: StateDictError,
+    names: ['shape mismatch', '"W"', '(2,2)', '(3,3)'],
+  },
+  { snippet: `${lin}.loadStateDict({ W: T.zeros([2, 2]) })`, throws: StateDictError, names: ['loadStateDict', 'b'] },
+  // fit.
+  {
+    snippet: `const m = ${lin}; return nn.fit(m, new nn.SGD(${lin}.parameters(), { lr: 0.1 }), ${xy}, { epochs: 1, log: false })`,
+    throws: ValueError,
+    names: ['fit', 'none of the model', 'model.parameters()'],
+    note: "an optimizer over another model's parameters",
+  },
+  {
+    snippet: `const m = ${lin}; const d = ${xy}; const x = d.x.toArray(); x[5][0] = NaN; return nn.fit(m, new nn.SGD(m.parameters(), { lr: 0.1 }), { x: T.tensor(x), t: d.t }, { epochs: 3, batchSize: 4, shuffle: false, log: false })`,
+    throws: ValueError,
+    names: ['fit', 'NaN', 'epoch 1', 'batch 2', 'stopOnNaN'],
+  },
+  {
+    snippet: `const m = ${lin}; const d = ${xy}; const x = d.x.toArray(); x[5][0] = NaN; return nn.fit(m, new nn.SGD(m.parameters(), { lr: 0.1 }), { x: T.tensor(x), t: d.t }, { epochs: 2, batchSize: 4, shuffle: false, log: false, stopOnNaN: false }).epochs`,
+    returns: 2,
+  },
+  {
+    snippet: `const m = ${lin}; return nn.fit(m, new nn.SGD(m.parameters(), { lr: 0.1 }), ${xy}, { epochs: NaN, log: false })`,
+    throws: ValueError,
+    names: ['fit', 'epochs', 'NaN'],
+  },
+  {
+    snippet: `const m = ${lin}; return nn.fit(m, new nn.SGD(m.parameters(), { lr: 0.1 }), ${xy}, { epochs: 1, batchSize: 0, log: false })`,
+    throws: ValueError,
+    names: ['fit', 'batchSize', '0'],
+  },
+  {
+    snippet: `const m = ${lin}; return nn.fit(m, new nn.SGD(m.parameters(), { lr: 0.1 }), ${xy}, { epochs: 1, clipNorm: -1, log: false })`,
+    throws: ValueError,
+    names: ['fit', 'clipNorm', '-1'],
+  },
+  // DataLoader.
+  {
+    snippet: 'new data.DataLoader(new data.TensorDataset(T.zeros([4, 2]), T.zeros([4])), { batchSize: 0 })',
+    throws: ValueError,
+    names: ['DataLoader', 'batchSize', '0'],
+  },
+  {
+    snippet: 'new data.DataLoader(new data.TensorDataset(T.zeros([4, 2]), T.zeros([4])), { batchSize: 1.5 })',
+    throws: ValueError,
+    names: ['DataLoader', 'batchSize', '1.5'],
+  },
+  {
+    snippet: 'new data.TensorDataset(T.zeros([4, 2]), T.zeros([4])).get(4)',
+    throws: IndexError,
+    names: ['TensorDataset.get', '4', '4 examples'],
+  },
+];
