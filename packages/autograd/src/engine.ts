@@ -1,6 +1,6 @@
 import { Tensor, formatShape, ones, recordStorage, recycleStorage, zeros } from '@nn/tensor';
 import { AnomalyError, AutogradError } from './errors.js';
-import { type Function, type Gradients, type Operand, checkFinite, createdAt } from './function.js';
+import { type Function, type Gradients, type Operand, checkFinite, createdAt, isBuiltInNode } from './function.js';
 import { isAnomalyEnabled, setGradEnabled } from './mode.js';
 import { add } from './ops/elementwise.js';
 import { sumTo } from './ops/reduce.js';
@@ -223,7 +223,7 @@ function visit(pass: Pass, roots: readonly Variable[], seeds: readonly Variable[
     const root = roots[r];
     if (!root.requiresGrad) {
       throw new AutogradError(
-        `backward: output ${r} (shape ${formatShape(root.shape)}) does not require grad and has no creator: it was computed inside noGrad, or only from values with requiresGrad = false`,
+        `backward: output ${r} (shape ${formatShape(root.shape)}) does not require grad and has no creator: it was computed inside noGrad, or only from values with requiresGrad = false, or it is a gradient made without createGraph (pass { createGraph: true } to the backward() or gradients() that made it, to differentiate it again)`,
       );
     }
     accumulate(pass, root, seeds[r]);
@@ -287,11 +287,20 @@ function recycleScratch(allocated: Set<ArrayBuffer>, handedOut: readonly (Variab
   recycleStorage(allocated);
 }
 
-/** Calls the node's backward with the complete gradients of its outputs. */
+/**
+ * Calls the node's backward with the complete gradients of its outputs. A user's node may keep
+ * any of them, or anything its backward allocates: its gradients count as handed out and its
+ * allocations are hidden from the pass's record, so none of them is ever recycled.
+ */
 function callBackward(pass: Pass, node: Function): Gradients {
   const outputs = node.outputs;
-  if (outputs.length === 1) return node.backward(outputGradient(pass, outputs[0]));
-  return node.backward(...outputs.map((y) => outputGradient(pass, y)));
+  if (isBuiltInNode(node)) {
+    if (outputs.length === 1) return node.backward(outputGradient(pass, outputs[0]));
+    return node.backward(...outputs.map((y) => outputGradient(pass, y)));
+  }
+  const gys = outputs.map((y) => outputGradient(pass, y));
+  pass.handedOut.push(...gys);
+  return recordStorage(false, () => node.backward(...gys)).value;
 }
 
 /** In anomaly mode, a NaN/Inf met inside a node's backward is reported as that node's. */

@@ -23,6 +23,15 @@ export function nameNodes(classes: Record<string, abstract new (...args: never[]
 }
 
 /**
+ * @internal True for the library's own node classes (those named by `nameNodes`). The engine
+ * recycles the buffers a backward allocated only for these: their backward is known to return its
+ * gradients and keep none. A user's subclass (even of a built-in class) is never recycled.
+ */
+export function isBuiltInNode(node: Function): boolean {
+  return nodeNames.has(node.constructor);
+}
+
+/**
  * A node of the graph: `forward` computes on Tensors, `backward` maps the gradients of the
  * outputs (Variables) to the gradients of the inputs (Variables), written with the same
  * differentiable operations, so `createGraph` records the backward pass and gives higher-order
@@ -95,9 +104,9 @@ export abstract class Function {
   /**
    * Maps the outputs' gradients (one Variable per output; zeros for outputs that received none)
    * to one gradient per input. Consult `needsInputGrad` to skip work; entries for inputs that do
-   * not need a gradient are ignored. Return the gradients, do not keep them: after a plain
-   * (non-createGraph) backward the engine reuses the storage of every gradient it did not hand
-   * out (see docs/performance.md, "Recycled storage"). To watch gradients, use `registerHook`.
+   * not need a gradient are ignored. A subclass may keep the gradients it receives or computes:
+   * the engine recycles scratch storage only for the library's own nodes (see docs/performance.md,
+   * "Recycled storage").
    */
   abstract backward(...outputGradients: Variable[]): Gradients;
 
