@@ -6,7 +6,9 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 // Tests run against the TypeScript sources, so `pnpm test` needs no build first.
 export default defineConfig({
   resolve: {
+    // '@nn/tensor/internal' before '@nn/tensor': the first alias that matches a prefix wins.
     alias: {
+      '@nn/tensor/internal': fileURLToPath(new URL('./packages/tensor/src/internal.ts', import.meta.url)),
       '@nn/tensor': src('tensor'),
       '@nn/autograd': src('autograd'),
       '@nn/nn': src('nn'),

@@ -1,4 +1,5 @@
-import { Tensor, formatShape, ones, recordStorage, recycleStorage, zeros } from '@nn/tensor';
+import { Tensor, formatShape, ones, zeros } from '@nn/tensor';
+import { recordStorage, recycleStorage } from '@nn/tensor/internal';
 import { AnomalyError, AutogradError } from './errors.js';
 import { type Function, type Gradients, type Operand, checkFinite, createdAt, isBuiltInNode } from './function.js';
 import { isAnomalyEnabled, setGradEnabled } from './mode.js';
