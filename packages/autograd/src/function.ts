@@ -1,7 +1,7 @@
 import { type DType, Tensor, formatShape } from '@nn/tensor';
 import { AnomalyError, AutogradError } from './errors.js';
 import { isAnomalyEnabled, isGradEnabled } from './mode.js';
-import { Variable, constantLike } from './variable.js';
+import type { Variable, constantLike } from './variable.js';
 
 /** What an operation accepts as an operand: a Variable, a Tensor or a plain number (both constants). */
 export type Operand = Variable | Tensor | number;
@@ -10,6 +10,18 @@ export type Operand = Variable | Tensor | number;
 export type Gradients = Variable | null | undefined | readonly (Variable | null | undefined)[];
 
 const NONE: readonly never[] = Object.freeze([]);
+
+// variable.ts hands its class here as it loads, rather than this module importing it: Variable's
+// methods import every op module, each of which extends Function, so a static import would let
+// whichever module loads first decide whether `extends Function` meets an undefined class.
+let VariableClass: typeof Variable;
+let constant: typeof constantLike;
+
+/** @internal Called once by variable.ts: the Variable class and its constant maker. */
+export function bindVariable(cls: typeof Variable, makeConstant: typeof constantLike): void {
+  VariableClass = cls;
+  constant = makeConstant;
+}
 
 const nodeNames = new WeakMap<object, string>();
 
@@ -169,13 +181,13 @@ export abstract class Function {
     let like: DType | null = null;
     for (let i = 0; i < n && like === null; i++) {
       const o = operands[i];
-      if (o instanceof Variable) like = o.data.dtype;
+      if (o instanceof VariableClass) like = o.data.dtype;
       else if (o instanceof Tensor) like = o.dtype;
     }
     let anyRequiresGrad = false;
     for (let i = 0; i < n; i++) {
       const o = operands[i];
-      const v = o instanceof Variable ? o : constantLike(this, o, like);
+      const v = o instanceof VariableClass ? o : constant(this, o, like);
       operands[i] = v;
       if (v.requiresGrad) anyRequiresGrad = true;
     }
@@ -203,7 +215,7 @@ export abstract class Function {
 
   private output(t: Tensor, k: number, record: boolean): Variable {
     if (this.creationStack !== null) checkFinite(this, t, `forward output ${k}`);
-    return new Variable(t, { requiresGrad: record });
+    return new VariableClass(t, { requiresGrad: record });
   }
 
   /** Records the node: its edges, its generation, and itself as the outputs' creator. */

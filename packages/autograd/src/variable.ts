@@ -8,7 +8,7 @@ import {
   ValueError,
   tensor,
 } from '@nn/tensor';
-import type { Function, Operand } from './function.js';
+import { type Function, type Operand, bindVariable } from './function.js';
 import { type BackwardOptions, backward } from './engine.js';
 import * as elementwise from './ops/elementwise.js';
 import * as activation from './ops/activation.js';
@@ -353,6 +353,8 @@ export function constantLike(op: string | { readonly name: string }, value: Oper
   data[0] = value;
   return new Variable(new Tensor(data, []), { requiresGrad: false });
 }
+
+bindVariable(Variable, constantLike);
 
 /** @internal An operand as a Variable (numbers and Tensors become constants). */
 export function asVariable(op: string, value: Operand, like: DType | null = null): Variable {
