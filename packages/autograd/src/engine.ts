@@ -237,6 +237,7 @@ function visit(pass: Pass, roots: readonly Variable[], seeds: readonly Variable[
         `backward: the graph through ${node.name} (generation ${node.generation}) was already freed by a previous backward(); pass { retainGraph: true } to the first backward() to run backward through it again`,
       );
     }
+    node.checkUnmodified();
     const returned = anomaly ? backwardWatched(pass, node) : callBackward(pass, node);
     deliver(pass, node, returned, anomaly);
     if (!retainGraph) node.release();

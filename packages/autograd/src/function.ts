@@ -1,4 +1,5 @@
 import { type DType, Tensor, formatShape } from '@nn/tensor';
+import { storageModifiedAt, storageWriteClock } from '@nn/tensor/internal';
 import { AnomalyError, AutogradError } from './errors.js';
 import { isAnomalyEnabled, isGradEnabled } from './mode.js';
 import type { Variable, constantLike } from './variable.js';
@@ -75,6 +76,8 @@ export abstract class Function {
   declare freed: boolean;
   /** @internal The last backward pass that queued this node (the engine's visited mark). */
   declare visitedPass: number;
+  /** @internal The storage write clock when the node was recorded (for the in-place checks). */
+  declare recordedAt: number;
   declare private savedTensors: readonly Tensor[] | null;
 
   constructor() {
@@ -88,6 +91,7 @@ export abstract class Function {
     this.creationStack = null;
     this.freed = false;
     this.visitedPass = 0;
+    this.recordedAt = 0;
     this.savedTensors = null;
   }
 
@@ -166,6 +170,25 @@ export abstract class Function {
     return this.savedTensors;
   }
 
+  /**
+   * @internal Throws if a value this node's backward may read (an input, an output, a saved
+   * tensor) was written in place, or a Variable's `data` replaced, after the node was recorded.
+   * PyTorch's version-counter check: without it backward would silently use the new values.
+   */
+  checkUnmodified(): void {
+    const at = this.recordedAt;
+    if (storageWriteClock() === at) return; // nothing anywhere was written since
+    const stale = (v: Variable) => v.replacedAt > at || storageModifiedAt(v.data.data) > at;
+    let what: string | null = null;
+    this.inputs.forEach((v, i) => (what ??= stale(v) ? `input ${i}${label(v)}` : null));
+    this.outputs.forEach((v, k) => (what ??= stale(v) ? `output ${k}${label(v)}` : null));
+    this.savedTensors?.forEach((t, k) => (what ??= storageModifiedAt(t.data) > at ? `saved tensor ${k}` : null));
+    if (what === null) return;
+    throw new AutogradError(
+      `backward: ${this.name} (generation ${this.generation}) saved its ${what}, which was modified in place after ${this.name} was recorded, so its gradient would be wrong. Clone the value before modifying it (t.clone()), or call backward() before optimizer.step() or any other in-place write. ${createdAt(this)}`,
+    );
+  }
+
   /** @internal Drops the saved state after backward (unless retainGraph). */
   release(): void {
     this.freed = true;
@@ -223,6 +246,7 @@ export abstract class Function {
     let generation = 0;
     for (let i = 0; i < inputs.length; i++) if (inputs[i].generation > generation) generation = inputs[i].generation;
     this.generation = generation;
+    this.recordedAt = storageWriteClock();
     this.inputs = inputs;
     this.outputs = outputs;
     for (let k = 0; k < outputs.length; k++) {
@@ -232,6 +256,10 @@ export abstract class Function {
       y.generation = generation + 1;
     }
   }
+}
+
+function label(v: Variable): string {
+  return v.name === null ? '' : ` '${v.name}'`;
 }
 
 /** The caller's stack without the frames of the autograd machinery. */

@@ -8,6 +8,7 @@ import {
   ValueError,
   tensor,
 } from '@nn/tensor';
+import { tickWriteClock } from '@nn/tensor/internal';
 import { type Function, type Operand, bindVariable } from './function.js';
 import { type BackwardOptions, backward } from './engine.js';
 import * as elementwise from './ops/elementwise.js';
@@ -52,8 +53,10 @@ export interface HookHandle {
  * W.grad?.data.shape; // [2, 3]
  */
 export class Variable {
-  /** The value. Replace it (e.g. in an optimizer step) rather than writing into its storage. */
-  data: Tensor;
+  /** @internal The value (see `data`). */
+  declare private value: Tensor;
+  /** @internal The storage write clock when `data` was last replaced (0: never). */
+  replacedAt = 0;
   /** The gradient accumulated by backward; null until one arrives, or after `zeroGrad()`. */
   grad: Variable | null = null;
   name: string | null;
@@ -79,9 +82,21 @@ export class Variable {
       throw new ValueError(
         `Variable: data must be a Tensor, got ${typeof data}; use variable(...) for numbers and arrays`,
       );
-    this.data = data;
+    this.value = data;
     this.name = options?.name ?? null;
     this.requiresGrad = options?.requiresGrad ?? true;
+  }
+
+  /**
+   * The value. Replacing it, or writing into its storage (then call `data.markModified()`), after
+   * a graph used it makes backward through that graph throw instead of giving a wrong gradient.
+   */
+  get data(): Tensor {
+    return this.value;
+  }
+  set data(t: Tensor) {
+    this.value = t;
+    this.replacedAt = tickWriteClock();
   }
 
   get shape(): readonly number[] {

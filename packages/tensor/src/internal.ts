@@ -11,3 +11,4 @@
  * recycleStorage(allocated!); // only when nothing can reach those buffers any more
  */
 export { recordStorage, recycleStorage } from './storage-pool.js';
+export { markStorageModified, storageModifiedAt, storageWriteClock, tickWriteClock } from './storage-pool.js';
