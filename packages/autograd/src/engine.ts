@@ -21,7 +21,7 @@ import { Variable, asVariable } from './variable.js';
 export interface BackwardOptions {
   /** The seed gradient dL/dy, shaped like the output; required unless the output has one element. */
   grad?: Operand;
-  /** Keep the graph's saved state so backward can run through it again (default false). */
+  /** Keep the graph's saved state so backward can run through it again (default: same as createGraph, as in PyTorch). */
   retainGraph?: boolean;
   /** Record the backward pass, so gradients are themselves differentiable (default false). */
   createGraph?: boolean;
@@ -116,7 +116,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  */
 export function backward(output: Variable, options: BackwardOptions = {}): void {
   const seed = seedFor(output, options.grad, 'backward');
-  run([output], [seed], options.retainGraph ?? false, options.createGraph ?? false, null);
+  const createGraph = options.createGraph ?? false;
+  run([output], [seed], options.retainGraph ?? createGraph, createGraph, null);
 }
 
 /**
@@ -254,7 +255,8 @@ function visit(pass: Pass, roots: readonly Variable[], seeds: readonly Variable[
 function deliver(pass: Pass, node: Function, returned: Gradients, anomaly: boolean): void {
   const inputs = node.inputs;
   const needs = node.needsInputGrad;
-  const single = returned === null || returned === undefined || returned instanceof Variable;
+  // Anything but an array is one gradient for input 0 (a Tensor returned by mistake is reported below).
+  const single = !Array.isArray(returned);
   for (let i = 0; i < inputs.length; i++) {
     if (!needs[i]) continue;
     const raw = single ? (i === 0 ? returned : null) : (returned as readonly (Variable | null | undefined)[])[i];

@@ -128,7 +128,9 @@ export class Variable {
    * - The graph's saved state is freed after the pass; a second backward through it throws an
    *   error naming the node, unless the first one passed `{ retainGraph: true }`.
    * - `{ createGraph: true }` records the backward pass itself, so `x.grad.backward()` gives
-   *   second derivatives.
+   *   second derivatives; it also retains the graph unless `retainGraph: false` is given.
+   * - Values the graph saved must not be changed in place before this runs (an optimizer step,
+   *   a write into `data` followed by `markModified()`, a new `data`): backward then throws.
    *
    * @example
    * const x = variable(3);

@@ -78,3 +78,26 @@ describe('messages', () => {
     await promise;
   });
 });
+
+describe('backward results', () => {
+  it('a custom node returning a Tensor instead of a Variable is an error, not a silently missing gradient', () => {
+    class Bad extends Function {
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+      backward(gy: Variable): Variable {
+        return gy.data as unknown as Variable;
+      }
+    }
+    expect(() => new Bad().apply(variable(2)).backward()).toThrow(/Bad\.backward must return Variables.*Tensor/);
+  });
+
+  it('createGraph retains the graph by default (as in PyTorch), so second derivatives through saved outputs work', () => {
+    const x = variable(3);
+    x.mul(x).mul(x).backward({ createGraph: true });
+    const g = x.grad!;
+    x.zeroGrad();
+    g.backward();
+    expect(x.grad!.item()).toBe(18);
+  });
+});
