@@ -7,7 +7,9 @@ const file = (path: string) => fileURLToPath(new URL(`./packages/${path}`, impor
 // Tests run against the TypeScript sources, so `pnpm test` needs no build first.
 export default defineConfig({
   resolve: {
+    // '@nn/tensor/internal' before '@nn/tensor': the first alias that matches a prefix wins.
     alias: {
+      '@nn/tensor/internal': fileURLToPath(new URL('./packages/tensor/src/internal.ts', import.meta.url)),
       '@nn/tensor': src('tensor'),
       // Subpaths before their package: an alias also matches '<name>/...', and the first match wins.
       '@nn/autograd/nodes': file('autograd/src/nodes.ts'),

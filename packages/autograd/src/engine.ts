@@ -1,6 +1,7 @@
-import { Tensor, formatShape, ones, recordStorage, recycleStorage, sameShape, zeros } from '@nn/tensor';
+import { Tensor, formatShape, ones, sameShape, zeros } from '@nn/tensor';
+import { recordStorage, recycleStorage } from '@nn/tensor/internal';
 import { AnomalyError, AutogradError } from './errors.js';
-import { type Function, type Gradients, type Operand, checkFinite, createdAt } from './function.js';
+import { type Function, type Gradients, type Operand, checkFinite, createdAt, isBuiltInNode } from './function.js';
 import { isAnomalyEnabled, setGradEnabled } from './mode.js';
 import { add } from './ops/elementwise.js';
 import { sumTo } from './ops/reduce.js';
@@ -20,7 +21,7 @@ import { Variable, asVariable } from './variable.js';
 export interface BackwardOptions {
   /** The seed gradient dL/dy, shaped like the output; required unless the output has one element. */
   grad?: Operand;
-  /** Keep the graph's saved state so backward can run through it again (default false). */
+  /** Keep the graph's saved state so backward can run through it again (default: same as createGraph, as in PyTorch). */
   retainGraph?: boolean;
   /** Record the backward pass, so gradients are themselves differentiable (default false). */
   createGraph?: boolean;
@@ -108,7 +109,8 @@ function seedFor(output: Variable, given: Operand | null | undefined, op: string
  */
 export function backward(output: Variable, options: BackwardOptions = {}): void {
   const seed = seedFor(output, options.grad, 'backward');
-  run([output], [seed], options.retainGraph ?? false, options.createGraph ?? false, null);
+  const createGraph = options.createGraph ?? false;
+  run([output], [seed], options.retainGraph ?? createGraph, createGraph, null);
 }
 
 /**
@@ -216,7 +218,7 @@ function visit(pass: Pass, roots: readonly Variable[], seeds: readonly Variable[
     const root = roots[r];
     if (!root.requiresGrad) {
       throw new AutogradError(
-        `backward: output ${r} (shape ${formatShape(root.shape)}) does not require grad and has no creator: it was computed inside noGrad, or only from values with requiresGrad = false`,
+        `backward: output ${r} (shape ${formatShape(root.shape)}) does not require grad and has no creator: it was computed inside noGrad, or only from values with requiresGrad = false, or it is a gradient made without createGraph (pass { createGraph: true } to the backward() or gradients() that made it, to differentiate it again)`,
       );
     }
     accumulate(pass, root, seeds[r]);
@@ -229,6 +231,7 @@ function visit(pass: Pass, roots: readonly Variable[], seeds: readonly Variable[
         `backward: the graph through ${node.name} (generation ${node.generation}) was already freed by a previous backward(); pass { retainGraph: true } to the first backward() to run backward through it again`,
       );
     }
+    node.checkUnmodified();
     const returned = anomaly ? backwardWatched(pass, node) : callBackward(pass, node);
     deliver(pass, node, returned, anomaly);
     if (!retainGraph) node.release();
@@ -245,7 +248,8 @@ function visit(pass: Pass, roots: readonly Variable[], seeds: readonly Variable[
 function deliver(pass: Pass, node: Function, returned: Gradients, anomaly: boolean): void {
   const inputs = node.inputs;
   const needs = node.needsInputGrad;
-  const single = returned === null || returned === undefined || returned instanceof Variable;
+  // Anything but an array is one gradient for input 0 (a Tensor returned by mistake is reported below).
+  const single = !Array.isArray(returned);
   for (let i = 0; i < inputs.length; i++) {
     if (!needs[i]) continue;
     const raw = single ? (i === 0 ? returned : null) : (returned as readonly (Variable | null | undefined)[])[i];
@@ -280,11 +284,20 @@ function recycleScratch(allocated: Set<ArrayBuffer>, handedOut: readonly (Variab
   recycleStorage(allocated);
 }
 
-/** Calls the node's backward with the complete gradients of its outputs. */
+/**
+ * Calls the node's backward with the complete gradients of its outputs. A user's node may keep
+ * any of them, or anything its backward allocates: its gradients count as handed out and its
+ * allocations are hidden from the pass's record, so none of them is ever recycled.
+ */
 function callBackward(pass: Pass, node: Function): Gradients {
   const outputs = node.outputs;
-  if (outputs.length === 1) return node.backward(outputGradient(pass, outputs[0]));
-  return node.backward(...outputs.map((y) => outputGradient(pass, y)));
+  if (isBuiltInNode(node)) {
+    if (outputs.length === 1) return node.backward(outputGradient(pass, outputs[0]));
+    return node.backward(...outputs.map((y) => outputGradient(pass, y)));
+  }
+  const gys = outputs.map((y) => outputGradient(pass, y));
+  pass.handedOut.push(...gys);
+  return recordStorage(false, () => node.backward(...gys)).value;
 }
 
 /** In anomaly mode, a NaN/Inf met inside a node's backward is reported as that node's. */

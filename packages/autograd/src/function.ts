@@ -1,7 +1,8 @@
 import { type DType, Tensor, formatShape } from '@nn/tensor';
+import { storageModifiedAt, storageWriteClock } from '@nn/tensor/internal';
 import { AnomalyError, AutogradError } from './errors.js';
 import { isAnomalyEnabled, isGradEnabled } from './mode.js';
-import { Variable, constantLike } from './variable.js';
+import type { Variable, constantLike } from './variable.js';
 
 /** What an operation accepts as an operand: a Variable, a Tensor or a plain number (both constants). */
 export type Operand = Variable | Tensor | number;
@@ -10,6 +11,18 @@ export type Operand = Variable | Tensor | number;
 export type Gradients = Variable | null | undefined | readonly (Variable | null | undefined)[];
 
 const NONE: readonly never[] = Object.freeze([]);
+
+// variable.ts hands its class here as it loads, rather than this module importing it: Variable's
+// methods import every op module, each of which extends Function, so a static import would let
+// whichever module loads first decide whether `extends Function` meets an undefined class.
+let VariableClass: typeof Variable;
+let constant: typeof constantLike;
+
+/** @internal Called once by variable.ts: the Variable class and its constant maker. */
+export function bindVariable(cls: typeof Variable, makeConstant: typeof constantLike): void {
+  VariableClass = cls;
+  constant = makeConstant;
+}
 
 const nodeNames = new WeakMap<object, string>();
 
@@ -20,6 +33,15 @@ const nodeNames = new WeakMap<object, string>();
  */
 export function nameNodes(classes: Record<string, abstract new (...args: never[]) => Function>): void {
   for (const name of Object.keys(classes)) nodeNames.set(classes[name], name);
+}
+
+/**
+ * @internal True for the library's own node classes (those named by `nameNodes`). The engine
+ * recycles the buffers a backward allocated only for these: their backward is known to return its
+ * gradients and keep none. A user's subclass (even of a built-in class) is never recycled.
+ */
+export function isBuiltInNode(node: Function): boolean {
+  return nodeNames.has(node.constructor);
 }
 
 /**
@@ -54,6 +76,8 @@ export abstract class Function {
   declare freed: boolean;
   /** @internal The last backward pass that queued this node (the engine's visited mark). */
   declare visitedPass: number;
+  /** @internal The storage write clock when the node was recorded (for the in-place checks). */
+  declare recordedAt: number;
   declare private savedTensors: readonly Tensor[] | null;
 
   constructor() {
@@ -67,6 +91,7 @@ export abstract class Function {
     this.creationStack = null;
     this.freed = false;
     this.visitedPass = 0;
+    this.recordedAt = 0;
     this.savedTensors = null;
   }
 
@@ -95,9 +120,9 @@ export abstract class Function {
   /**
    * Maps the outputs' gradients (one Variable per output; zeros for outputs that received none)
    * to one gradient per input. Consult `needsInputGrad` to skip work; entries for inputs that do
-   * not need a gradient are ignored. Return the gradients, do not keep them: after a plain
-   * (non-createGraph) backward the engine reuses the storage of every gradient it did not hand
-   * out (see docs/performance.md, "Recycled storage"). To watch gradients, use `registerHook`.
+   * not need a gradient are ignored. A subclass may keep the gradients it receives or computes:
+   * the engine recycles scratch storage only for the library's own nodes (see docs/performance.md,
+   * "Recycled storage").
    */
   abstract backward(...outputGradients: Variable[]): Gradients;
 
@@ -145,6 +170,25 @@ export abstract class Function {
     return this.savedTensors;
   }
 
+  /**
+   * @internal Throws if a value this node's backward may read (an input, an output, a saved
+   * tensor) was written in place, or a Variable's `data` replaced, after the node was recorded.
+   * PyTorch's version-counter check: without it backward would silently use the new values.
+   */
+  checkUnmodified(): void {
+    const at = this.recordedAt;
+    if (storageWriteClock() === at) return; // nothing anywhere was written since
+    const stale = (v: Variable) => v.replacedAt > at || storageModifiedAt(v.data.data) > at;
+    let what: string | null = null;
+    this.inputs.forEach((v, i) => (what ??= stale(v) ? `input ${i}${label(v)}` : null));
+    this.outputs.forEach((v, k) => (what ??= stale(v) ? `output ${k}${label(v)}` : null));
+    this.savedTensors?.forEach((t, k) => (what ??= storageModifiedAt(t.data) > at ? `saved tensor ${k}` : null));
+    if (what === null) return;
+    throw new AutogradError(
+      `backward: ${this.name} (generation ${this.generation}) saved its ${what}, which was modified in place after ${this.name} was recorded, so its gradient would be wrong. Clone the value before modifying it (t.clone()), or call backward() before optimizer.step() or any other in-place write. ${createdAt(this)}`,
+    );
+  }
+
   /** @internal Drops the saved state after backward (unless retainGraph). */
   release(): void {
     this.freed = true;
@@ -160,13 +204,13 @@ export abstract class Function {
     let like: DType | null = null;
     for (let i = 0; i < n && like === null; i++) {
       const o = operands[i];
-      if (o instanceof Variable) like = o.data.dtype;
+      if (o instanceof VariableClass) like = o.data.dtype;
       else if (o instanceof Tensor) like = o.dtype;
     }
     let anyRequiresGrad = false;
     for (let i = 0; i < n; i++) {
       const o = operands[i];
-      const v = o instanceof Variable ? o : constantLike(this, o, like);
+      const v = o instanceof VariableClass ? o : constant(this, o, like);
       operands[i] = v;
       if (v.requiresGrad) anyRequiresGrad = true;
     }
@@ -194,7 +238,7 @@ export abstract class Function {
 
   private output(t: Tensor, k: number, record: boolean): Variable {
     if (this.creationStack !== null) checkFinite(this, t, `forward output ${k}`);
-    return new Variable(t, { requiresGrad: record });
+    return new VariableClass(t, { requiresGrad: record });
   }
 
   /** Records the node: its edges, its generation, and itself as the outputs' creator. */
@@ -202,6 +246,7 @@ export abstract class Function {
     let generation = 0;
     for (let i = 0; i < inputs.length; i++) if (inputs[i].generation > generation) generation = inputs[i].generation;
     this.generation = generation;
+    this.recordedAt = storageWriteClock();
     this.inputs = inputs;
     this.outputs = outputs;
     for (let k = 0; k < outputs.length; k++) {
@@ -211,6 +256,10 @@ export abstract class Function {
       y.generation = generation + 1;
     }
   }
+}
+
+function label(v: Variable): string {
+  return v.name === null ? '' : ` '${v.name}'`;
 }
 
 /** The caller's stack without the frames of the autograd machinery. */

@@ -16,7 +16,6 @@
  * const W = F.variable([[1], [1]]);
  * F.sigmoid(F.matmul(x, W)).sum().backward();
  */
-// variable.ts first: it pulls in function.ts before the op modules that extend Function.
 export {
   Variable,
   variable,

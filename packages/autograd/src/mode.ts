@@ -7,6 +7,7 @@
  * `async` callback would run its code after the first `await` with the outer mode, so passing one
  * is an error; wrap each synchronous stretch instead.
  */
+import { AutogradError } from './errors.js';
 
 let gradEnabled = true;
 let anomalyEnabled = false;
@@ -33,8 +34,8 @@ export function setGradEnabled(enabled: boolean): boolean {
 
 function rejectAsync(scope: string, result: unknown): void {
   if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-    throw new TypeError(
-      `${scope}: the callback returned a Promise; grad modes are synchronous scopes (the mode would be restored at the first await). Wrap each synchronous part instead.`,
+    throw new AutogradError(
+      `${scope}: the callback returned a Promise; the callback must be synchronous (grad modes are synchronous scopes: the mode would be restored at the first await). Wrap each synchronous part instead.`,
     );
   }
 }

@@ -8,7 +8,8 @@ import {
   ValueError,
   tensor,
 } from '@nn/tensor';
-import type { Function, Operand } from './function.js';
+import { tickWriteClock } from '@nn/tensor/internal';
+import { type Function, type Operand, bindVariable } from './function.js';
 import { type BackwardOptions, backward } from './engine.js';
 import * as elementwise from './ops/elementwise.js';
 import * as activation from './ops/activation.js';
@@ -52,8 +53,10 @@ export interface HookHandle {
  * W.grad?.data.shape; // [2, 3]
  */
 export class Variable {
-  /** The value. Replace it (e.g. in an optimizer step) rather than writing into its storage. */
-  data: Tensor;
+  /** @internal The value (see `data`). */
+  declare private value: Tensor;
+  /** @internal The storage write clock when `data` was last replaced (0: never). */
+  replacedAt = 0;
   /** The gradient accumulated by backward; null until one arrives, or after `zeroGrad()`. */
   grad: Variable | null = null;
   name: string | null;
@@ -79,9 +82,21 @@ export class Variable {
       throw new ValueError(
         `Variable: data must be a Tensor, got ${typeof data}; use variable(...) for numbers and arrays`,
       );
-    this.data = data;
+    this.value = data;
     this.name = options?.name ?? null;
     this.requiresGrad = options?.requiresGrad ?? true;
+  }
+
+  /**
+   * The value. Replacing it, or writing into its storage (then call `data.markModified()`), after
+   * a graph used it makes backward through that graph throw instead of giving a wrong gradient.
+   */
+  get data(): Tensor {
+    return this.value;
+  }
+  set data(t: Tensor) {
+    this.value = t;
+    this.replacedAt = tickWriteClock();
   }
 
   get shape(): readonly number[] {
@@ -113,7 +128,9 @@ export class Variable {
    * - The graph's saved state is freed after the pass; a second backward through it throws an
    *   error naming the node, unless the first one passed `{ retainGraph: true }`.
    * - `{ createGraph: true }` records the backward pass itself, so `x.grad.backward()` gives
-   *   second derivatives.
+   *   second derivatives; it also retains the graph unless `retainGraph: false` is given.
+   * - Values the graph saved must not be changed in place before this runs (an optimizer step,
+   *   a write into `data` followed by `markModified()`, a new `data`): backward then throws.
    *
    * @example
    * const x = variable(3);
@@ -353,6 +370,8 @@ export function constantLike(op: string | { readonly name: string }, value: Oper
   data[0] = value;
   return new Variable(new Tensor(data, []), { requiresGrad: false });
 }
+
+bindVariable(Variable, constantLike);
 
 /** @internal An operand as a Variable (numbers and Tensors become constants). */
 export function asVariable(op: string, value: Operand, like: DType | null = null): Variable {

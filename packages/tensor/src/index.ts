@@ -139,14 +139,7 @@ export {
   type PoolOptions,
   type WindowGeometry,
 } from './ops/conv.js';
-export {
-  setStorageRecycling,
-  setStoragePoolCapacity,
-  clearStoragePool,
-  storagePoolStatus,
-  recordStorage,
-  recycleStorage,
-} from './storage-pool.js';
+export { setStorageRecycling, setStoragePoolCapacity, clearStoragePool, storagePoolStatus } from './storage-pool.js';
 export {
   kernels,
   setBackend,

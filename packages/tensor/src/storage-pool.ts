@@ -160,3 +160,33 @@ export function storagePoolStatus(): { enabled: boolean; buffers: number; bytes:
   for (const list of free.values()) buffers += list.length;
   return { enabled, buffers, bytes: pooledBytes, capacityBytes };
 }
+
+// ---- storage versions (autograd's in-place checks) -------------------------------------------------
+// PyTorch's version counters, as a clock: every in-place write the library makes, and every
+// `Tensor.markModified()`, stamps the storage's ArrayBuffer (shared by all its views) with the next
+// tick. A graph node notes the clock when it is recorded; backward compares. Fresh tensors are
+// never stamped, so the common path (nothing written in place) costs one comparison per node.
+
+let writeClock = 0;
+const lastWrite = new WeakMap<ArrayBufferLike, number>();
+
+/** Stamps `storage` (and every view of its buffer) as written now; returns the new clock. */
+export function markStorageModified(storage: { readonly buffer: ArrayBufferLike }): number {
+  lastWrite.set(storage.buffer, ++writeClock);
+  return writeClock;
+}
+
+/** The clock now: it moves only when some storage is written in place. */
+export function storageWriteClock(): number {
+  return writeClock;
+}
+
+/** The clock at the last in-place write to `storage` (0 if never written in place). */
+export function storageModifiedAt(storage: { readonly buffer: ArrayBufferLike }): number {
+  return lastWrite.get(storage.buffer) ?? 0;
+}
+
+/** Advances the clock without stamping storage (a Variable whose `data` was replaced). */
+export function tickWriteClock(): number {
+  return ++writeClock;
+}

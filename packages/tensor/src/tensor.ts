@@ -8,6 +8,7 @@ import * as linalg from './ops/matmul.js';
 import * as indexing from './ops/indexing.js';
 import * as join from './ops/join.js';
 import { formatTensor, toNested, type Nested } from './format.js';
+import { markStorageModified } from './storage-pool.js';
 import type { Index } from './ops/movement.js';
 import type { AxisSpec, ReduceOptions } from './ops/reduce.js';
 
@@ -24,6 +25,7 @@ export type TensorLike = Tensor | number;
  * x.T.matmul(x).sum(0).toArray(); // [24, 32]
  */
 export class Tensor {
+  /** The storage (shared by views). A write through it must be followed by `markModified()`. */
   readonly data: Storage;
   readonly dtype: DType;
   readonly shape: readonly number[];
@@ -69,6 +71,21 @@ export class Tensor {
   /** A contiguous copy that shares nothing with this tensor. */
   clone(): Tensor {
     return elementwise.copy(this);
+  }
+  /**
+   * Declares that this tensor's storage was written in place (through `data`, the raw typed array).
+   * Call it after such a write: a graph that saved this value, or any view of the same storage,
+   * then refuses to run backward through the stale value (an AutogradError) instead of giving a
+   * wrong gradient. The library's own in-place writes (optimizer steps) call it for you.
+   *
+   * @example
+   * const t = zeros([3]);
+   * t.data[0] = 5;
+   * t.markModified();
+   */
+  markModified(): this {
+    markStorageModified(this.data);
+    return this;
   }
   /** Nested arrays of numbers (booleans for bool tensors); a number for a 0-d tensor. */
   toArray(): Nested {

@@ -14,14 +14,14 @@ import {
   setBackend,
   maxPool2d,
   randn,
-  recordStorage,
-  recycleStorage,
   setStoragePoolCapacity,
   setStorageRecycling,
   storagePoolStatus,
   zeros,
   type Tensor,
 } from '../src/index.js';
+import { recordStorage, recycleStorage } from '../src/internal.js';
+import * as publicApi from '../src/index.js';
 
 const LARGE = 100_000; // float32 elements: 400 kB, above the pooling threshold
 const MIB = 1024 * 1024;
@@ -129,5 +129,13 @@ describe('storage pool', () => {
     setStorageRecycling(false);
     expect(storagePoolStatus()).toMatchObject({ enabled: false, buffers: 0, bytes: 0 });
     expect(recordStorage(true, () => zeros([LARGE])).allocated).toBeNull();
+  });
+});
+
+describe('engine-private plumbing', () => {
+  it('is not exported by @nn/tensor, only by @nn/tensor/internal', () => {
+    expect('recordStorage' in publicApi).toBe(false);
+    expect('recycleStorage' in publicApi).toBe(false);
+    expect(typeof recordStorage).toBe('function');
   });
 });

@@ -130,6 +130,7 @@ export abstract class Optimizer {
       }
       state.step++;
       this.update(w, g, state.buffers, state.step);
+      p.data.markModified(); // a graph that saved the old value now refuses backward through it
     });
   }
 

@@ -1,0 +1,164 @@
+import { AnomalyError, AutogradError } from '@nn/autograd';
+import { ValueError } from '@nn/tensor';
+import type { Entry } from './catalogue.js';
+
+/** @nn/autograd's engine core: backward, saved values and in-place changes, grad modes, custom nodes, functional transforms. */
+export const entries: Entry[] = [
+  // ---- in-place changes of values a graph saved (version checks) ----
+  {
+    snippet: `const x = A.variable([1, 2, 3], { name: 'x' }); const y = x.mul(x).sum();
+      x.data.data[0] = 10; x.data.markModified(); y.backward();`,
+    throws: AutogradError,
+    names: ['Mul', "input 0 'x'", 'modified in place', 'clone', 'optimizer.step()'],
+  },
+  {
+    snippet: `const x = A.variable([1, 2, 3]); const y = x.exp().sum(); x.data = T.tensor([0, 0, 0]); y.backward();`,
+    throws: AutogradError,
+    names: ['Exp', 'modified in place'],
+  },
+  {
+    snippet: `const layer = new nn.Linear(3, 2); const opt = new nn.SGD(layer.parameters(), { lr: 0.1 });
+      const loss = layer.forward(A.variable(T.tensor([[1, 2, 3]]), { requiresGrad: false })).sum();
+      loss.backward({ retainGraph: true }); opt.step(); loss.backward();`,
+    throws: AutogradError,
+    names: ['Add', 'input 1', 'modified in place', 'optimizer.step()'],
+    note: 'optimizer.step() between a forward and (another) backward',
+  },
+  {
+    snippet: `const layer = new nn.Linear(3, 2); const opt = new nn.Adam(layer.parameters(), { lr: 0.1 });
+      const x = A.variable(T.tensor([[1, 2, 3]]), { requiresGrad: false });
+      layer.forward(x).sum().backward(); const loss = layer.forward(x).sum(); opt.step(); loss.backward();`,
+    throws: AutogradError,
+    names: ['modified in place', 'optimizer.step()'],
+  },
+  {
+    snippet: `const x = A.variable([1, 2, 3]); const y = x.sigmoid();
+      y.data.data[1] = 0; y.data.markModified(); y.backward({ grad: T.ones([3]) });`,
+    throws: AutogradError,
+    names: ['Sigmoid', 'output 0', 'modified in place'],
+  },
+  {
+    snippet: `const x = A.variable([[1, 2], [3, 4]]); const y = x.mul(2).sum();
+      x.data.transpose().markModified(); y.backward();`,
+    throws: AutogradError,
+    names: ['Mul', 'input 0'],
+    note: 'a view marks the storage it shares',
+  },
+  {
+    snippet: `const x = A.variable([1, 2, 3]); const y = x.mul(x).sum(); const t = T.tensor([1]);
+      t.data[0] = 5; t.markModified(); y.backward(); return x.grad.data.toArray();`,
+    returns: [2, 4, 6],
+    note: 'an unrelated in-place write does not disturb a graph',
+  },
+  {
+    snippet: `const layer = new nn.Linear(2, 1); const opt = new nn.SGD(layer.parameters(), { lr: 0.01 });
+      const x = A.variable(T.tensor([[1, 2]]), { requiresGrad: false });
+      for (let i = 0; i < 3; i++) { opt.zeroGrad(); layer.forward(x).sum().backward(); opt.step(); } return 'ok';`,
+    returns: 'ok',
+    note: 'normal training: step after backward',
+  },
+  {
+    snippet: `const x = A.variable([1, 2]); const y = x.mul(3).sum(); const c = x.data.clone();
+      c.data[0] = 9; c.markModified(); y.backward(); return x.grad.data.toArray();`,
+    returns: [3, 3],
+    note: 'clone before modifying, as the message says',
+  },
+  // ---- gradients of gradients ----
+  {
+    snippet: `const x = A.variable(3); x.mul(x).backward(); x.grad.backward();`,
+    throws: AutogradError,
+    names: ['backward', 'createGraph'],
+  },
+  {
+    snippet: `const x = A.variable(3); x.mul(x).mul(x).backward({ createGraph: true }); const g = x.grad; x.zeroGrad(); g.backward(); return x.grad.item();`,
+    returns: 18,
+  },
+  {
+    snippet: `const x = A.variable(3); const [g] = A.gradients(x.mul(x), [x]); g.backward();`,
+    throws: AutogradError,
+    names: ['createGraph'],
+  },
+  { snippet: `A.grad(A.grad((x) => x.mul(x).mul(x)))(2).item()`, returns: 12 },
+  // ---- grad modes are synchronous scopes ----
+  { snippet: `A.noGrad(async () => 1)`, throws: AutogradError, names: ['noGrad', 'must be synchronous'] },
+  { snippet: `A.enableGrad(async () => 1)`, throws: AutogradError, names: ['enableGrad', 'must be synchronous'] },
+  {
+    snippet: `A.detectAnomaly(async () => 1)`,
+    throws: AutogradError,
+    names: ['detectAnomaly', 'must be synchronous'],
+  },
+  {
+    snippet: `try { A.noGrad(async () => 1); } catch {} return A.isGradEnabled();`,
+    returns: true,
+    note: 'the mode is restored after a rejected async callback',
+  },
+  { snippet: `A.noGrad(() => A.variable(2).mul(3)).requiresGrad`, returns: false },
+  // ---- backward misuse ----
+  {
+    snippet: `const y = A.variable([1, 2]).mul(2); y.backward();`,
+    throws: AutogradError,
+    names: ['backward', '(2)', 'one-element', 'grad'],
+  },
+  {
+    snippet: `const y = A.variable([1, 2]).mul(2); y.backward({ grad: T.ones([3]) });`,
+    throws: AutogradError,
+    names: ['backward', '(3)', '(2)'],
+  },
+  {
+    snippet: `const x = A.variable(2); const y = x.mul(x); y.backward(); y.backward();`,
+    throws: AutogradError,
+    names: ['Mul', 'already freed', 'retainGraph'],
+  },
+  {
+    snippet: `A.variable(2, { requiresGrad: false }).mul(3).backward();`,
+    throws: AutogradError,
+    names: ['backward', 'does not require grad'],
+  },
+  {
+    snippet: `const x = A.variable(2); const y = x.mul(x); y.backward({ retainGraph: true }); y.backward(); return x.grad.item();`,
+    returns: 8,
+  },
+  { snippet: `new A.Variable([1, 2])`, throws: ValueError, names: ['Variable', 'Tensor', 'variable('] },
+  // ---- custom nodes ----
+  {
+    snippet: `class Bad extends A.Function { forward(x) { return x; } backward(gy) { return gy.data; } }
+      new Bad().apply(A.variable(2)).backward();`,
+    throws: AutogradError,
+    names: ['Bad.backward', 'Variables', 'Tensor'],
+  },
+  {
+    snippet: `class Wrong extends A.Function { forward(x) { return x; } backward() { return A.variable([1, 2]); } }
+      new Wrong().apply(A.variable(2)).backward();`,
+    throws: AutogradError,
+    names: ['Wrong.backward', '(2)', 'input 0'],
+  },
+  {
+    snippet: `class Two extends A.Function { forward(x) { return [x, x]; } backward(a, b) { return a.add(b); } }
+      new Two().apply(A.variable(2));`,
+    throws: AutogradError,
+    names: ['Two', '2 outputs', 'applyAll'],
+  },
+  {
+    snippet: `class Keep extends A.Function { forward(x) { return x; } backward(gy) { this.kept = gy; return gy.mul(1); } }
+      const x = A.variable(T.ones([300, 300])); const node = new Keep();
+      node.apply(x).mul(2).sum().backward(); const before = node.kept.data.toArray()[0][0];
+      for (let i = 0; i < 3; i++) A.variable(T.ones([300, 300])).mul(5).exp().sum().backward();
+      return [before, node.kept.data.toArray()[0][0]];`,
+    returns: [2, 2],
+    note: 'a custom node may keep its gradient: it is never recycled',
+  },
+  {
+    snippet: `const x = A.variable([1]); x.registerHook(() => A.variable([1, 2])); x.mul(2).sum().backward();`,
+    throws: AutogradError,
+    names: ['registerHook', '(1)'],
+  },
+  // ---- anomaly mode ----
+  {
+    snippet: `A.detectAnomaly(() => A.variable(-1).log().backward());`,
+    throws: AnomalyError,
+    names: ['Log', 'nan', 'created at'],
+  },
+  // ---- functional transforms ----
+  { snippet: `A.grad((x) => x.mul(x), [3])(2)`, throws: AutogradError, names: ['argnum 3', 'out of range'] },
+  { snippet: `A.grad((x) => x.mul(x).sum())(T.tensor([1, 2])).data.toArray()`, returns: [2, 4] },
+];
