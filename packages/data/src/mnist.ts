@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { Tensor, ValueError, oneHot } from '@nn/tensor';
 import { DataError } from './errors.js';
 import { readIdx } from './idx.js';
@@ -52,18 +52,62 @@ function readIdxFile(dir: string, name: string, ndim: number): { dims: number[];
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new DataError(`loadMnist: cannot read ${path}: ${(e as Error).message}`);
     }
-    if (file.endsWith('.gz')) {
-      try {
-        bytes = gunzipSync(bytes);
-      } catch (e) {
-        throw new DataError(`loadMnist: ${path} is not a valid gzip file: ${(e as Error).message}`);
-      }
-    }
+    if (file.endsWith('.gz')) bytes = gunzipIdx(bytes, path);
     return { ...readIdx(bytes, path, { ndim }), path };
   }
   throw new DataError(
     `loadMnist: ${join(dir, name)} not found (also tried ${candidates.slice(1).join(', ')}); pass { dir } pointing at the folder with the four MNIST IDX files`,
   );
+}
+
+/**
+ * The largest inflated IDX file we accept, 64 MiB: the MNIST training images are 47 MB
+ * (16 + 60,000 × 784 bytes). A larger claim is refused before anything is inflated.
+ * @example MAX_IDX_BYTES; // 67_108_864
+ */
+export const MAX_IDX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Inflates a gzipped IDX file without trusting it: a gzip bomb (1 MB that inflates to 1 GiB) must
+ * not cost a gigabyte. First a short prefix is inflated (4 KiB of input yields at most ~4 MiB) to
+ * read the IDX header; the size it promises, capped by MAX_IDX_BYTES, then bounds the full
+ * inflate, which zlib stops as soon as the output passes it.
+ */
+function gunzipIdx(compressed: Uint8Array, path: string): Uint8Array {
+  const inflate = (input: Uint8Array, maxOutputLength?: number): Uint8Array => {
+    try {
+      // Z_SYNC_FLUSH accepts a truncated stream, so a prefix inflates to what it holds.
+      return gunzipSync(input, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new DataError(
+          `loadMnist: ${path} inflates past ${maxOutputLength} bytes, the size its IDX header promises (at most ${MAX_IDX_BYTES}); the file is damaged or not MNIST`,
+        );
+      }
+      throw new DataError(`loadMnist: ${path} is not a valid gzip file: ${(e as Error).message}`);
+    }
+  };
+  const head = inflate(compressed.subarray(0, 4096));
+  const expected = idxByteLength(head);
+  if (expected === undefined) return inflate(compressed, MAX_IDX_BYTES); // readIdx reports the bad header
+  if (expected > MAX_IDX_BYTES) {
+    throw new DataError(
+      `loadMnist: ${path}'s IDX header promises ${expected} bytes, over the ${MAX_IDX_BYTES}-byte limit for an MNIST file`,
+    );
+  }
+  return inflate(compressed, expected);
+}
+
+/** Total byte length an IDX header promises (header plus elements), or undefined if `head` holds no complete header. */
+function idxByteLength(head: Uint8Array): number | undefined {
+  if (head.length < 4) return undefined;
+  const ndim = head[3];
+  const headerBytes = 4 + 4 * ndim;
+  if (head.length < headerBytes) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let elements = 1;
+  for (let d = 0; d < ndim; d++) elements *= view.getUint32(4 + 4 * d);
+  return headerBytes + elements;
 }
 
 function checkLimit(name: string, limit: number | undefined, available: number): number {

@@ -160,4 +160,23 @@ describe('loadMnist dir', () => {
     copyFileSync(join(mnistDir, 't10k-labels-idx1-ubyte'), join(dir, 't10k-images-idx3-ubyte'));
     expect(() => loadMnist({ dir })).toThrow(new RegExp(`readIdx: .*t10k-images-idx3-ubyte has 1 dimensions`));
   });
+
+  it('stops inflating a gzip bomb at the size its IDX header promises', () => {
+    // 64 MiB of zeros behind a header that promises 10 images of 28×28: 65 KB gzipped.
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(0x803, 0);
+    [10, 28, 28].forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+    const bomb = gzipSync(Buffer.concat([header, Buffer.alloc(64 << 20)]), { level: 9 });
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), bomb);
+    rmSync(join(dir, 'train-images-idx3-ubyte'), { force: true });
+    const started = performance.now();
+    expect(() => loadMnist({ dir })).toThrow(DataError);
+    expect(() => loadMnist({ dir })).toThrow(/train-images-idx3-ubyte\.gz inflates past 7856 bytes/);
+    expect(performance.now() - started).toBeLessThan(500); // both calls; inflating 64 MiB twice takes longer
+
+    // A header promising more than any MNIST file is refused before the inflate.
+    header.writeUInt32BE(1 << 30, 4);
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(header));
+    expect(() => loadMnist({ dir })).toThrow(/promises 841813590032 bytes, over the 67108864-byte limit/);
+  });
 });

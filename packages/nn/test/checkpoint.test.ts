@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -843,9 +844,43 @@ describe('save and load', () => {
     await save(path, { x: zeros([2]) });
     expect(faults.opened).toHaveLength(1);
     expect(faults.opened[0]).toMatch(
-      new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.w\\.safetensors\\.[0-9a-f]{12}\\.tmp$`),
+      new RegExp(
+        `^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.w\\.safetensors\\.${process.pid}-[0-9a-f]{12}\\.tmp$`,
+      ),
     );
     expect(existsSync(faults.opened[0])).toBe(false);
+  });
+
+  it("removes the target's stale temporary files (writer gone, or a day old), and nothing else", async () => {
+    const path = join(dir, 'w.safetensors');
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!; // exited: its pid names no process
+    const write = (name: string) => fs.writeFile(join(dir, name), 'x');
+    await write(`.w.safetensors.${deadPid}-0123456789ab.tmp`); // killed save: removed
+    await write(`.w.safetensors.${process.pid}-0123456789ac.tmp`); // a save in progress (alive pid): kept
+    await write(`.w.safetensors.${process.ppid}-0123456789ad.tmp`); // alive but two days old: removed
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    await fs.utimes(join(dir, `.w.safetensors.${process.ppid}-0123456789ad.tmp`), twoDaysAgo, twoDaysAgo);
+    await write('.w.safetensors.0123456789ae.tmp'); // pid-less (older versions), fresh: kept
+    await write('.w.safetensors.0123456789af.tmp'); // pid-less, two hours old: removed
+    await fs.utimes(
+      join(dir, '.w.safetensors.0123456789af.tmp'),
+      new Date(Date.now() - 7.2e6),
+      new Date(Date.now() - 7.2e6),
+    );
+    await write(`.v.safetensors.${deadPid}-0123456789ab.tmp`); // another target's: kept
+    await write(`.w.safetensors.${deadPid}-0123456789ab.tmp.keep`); // not the pattern: kept
+    await write('notes.txt');
+    await save(path, { x: zeros([2]) });
+    expect((await fs.readdir(dir)).sort()).toEqual(
+      [
+        `.w.safetensors.${process.pid}-0123456789ac.tmp`,
+        '.w.safetensors.0123456789ae.tmp',
+        `.v.safetensors.${deadPid}-0123456789ab.tmp`,
+        `.w.safetensors.${deadPid}-0123456789ab.tmp.keep`,
+        'notes.txt',
+        'w.safetensors',
+      ].sort(),
+    );
   });
 
   it('a load error names the file', async () => {

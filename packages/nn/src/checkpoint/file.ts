@@ -17,8 +17,9 @@ export type FilePath = string | URL;
 
 /**
  * Writes `tensors` (and optional string metadata) to a safetensors file, atomically: the bytes go
- * to a temporary file beside `path` (`.name.<random>.tmp`), which is fsynced, closed and renamed
- * over `path`, and then the directory is fsynced. If anything fails, the temporary file is
+ * to a temporary file beside `path` (`.name.<pid>-<random>.tmp`), which is fsynced, closed and
+ * renamed over `path`, and then the directory is fsynced. Temporary files of the same target left
+ * by a killed save are removed first (see `removeStaleTemporaries`). If anything fails, the temporary file is
  * removed, `path` keeps its previous contents, and the error (Node's, with its `code`) is thrown.
  * Invalid input (a non-string metadata value) is rejected before the disk is touched.
  *
@@ -59,7 +60,8 @@ export async function writeFileAtomic(path: FilePath, bytes: Uint8Array): Promis
   const target = await pathString(path);
   const directory = dirname(target);
   // Same directory, so the rename stays on one file system and is atomic; 'wx' never clobbers.
-  const temporary = join(directory, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  await removeStaleTemporaries(directory, basename(target));
+  const temporary = join(directory, `.${basename(target)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
   try {
     handle = await fs.open(temporary, 'wx');
@@ -80,6 +82,55 @@ export async function writeFileAtomic(path: FilePath, bytes: Uint8Array): Promis
     throw error;
   }
   await syncDirectory(directory);
+}
+
+/** A temporary file older than this is stale even if its pid is alive (the pid may have been reused). */
+const STALE_TEMPORARY_MS = 24 * 60 * 60 * 1000;
+/** Temporaries named before the pid was part of the name count as stale after this long. */
+const STALE_UNNAMED_TEMPORARY_MS = 60 * 60 * 1000;
+
+/**
+ * Removes temporary files that a killed save of `name` left in `directory`. Only names of the
+ * exact pattern `.name.<pid>-<12 hex>.tmp` (or the older `.name.<12 hex>.tmp`) are considered,
+ * so no other file is touched. One is stale when its writer is no longer running (`process.kill(pid,
+ * 0)` says ESRCH) or it is over a day old; a pid-less one when it is over an hour old. A save in
+ * progress, in this process or another, is left alone. Best effort: a failure here never fails
+ * the save.
+ */
+async function removeStaleTemporaries(directory: string, name: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const pattern = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:(\\d+)-)?[0-9a-f]{12}\\.tmp$`);
+  let names: string[];
+  try {
+    names = await fs.readdir(directory);
+  } catch {
+    return;
+  }
+  for (const candidate of names) {
+    const match = pattern.exec(candidate);
+    if (!match) continue;
+    const path = join(directory, candidate);
+    try {
+      const age = Date.now() - (await fs.stat(path)).mtimeMs;
+      const pid = match[1] === undefined ? undefined : Number(match[1]);
+      const stale =
+        pid === undefined ? age > STALE_UNNAMED_TEMPORARY_MS : age > STALE_TEMPORARY_MS || !isProcessAlive(pid);
+      if (stale) await fs.rm(path, { force: true });
+    } catch {
+      // Gone already (another save cleaned it) or not ours to remove: leave it.
+    }
+  }
+}
+
+/** Whether a process with this pid exists; EPERM means it exists but belongs to another user. */
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 /** Makes the rename itself durable. Best effort: some platforms (Windows) cannot open a directory. */
