@@ -83,7 +83,7 @@ export const entries: Entry[] = [
     names: ['fit', '(8,2)', '(7)'],
   },
   {
-    snippet: 'nn.fit(new nn.Linear(2, 2), new nn.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 }), 5, { epochs: 1 })',
+    snippet: 'const m = new nn.Linear(2, 2); nn.fit(m, new nn.SGD(m.parameters(), { lr: 0.1 }), 5, { epochs: 1 })',
     throws: ValueError,
     names: ['fit', '{ x, t }', '5'],
   },

@@ -1,4 +1,4 @@
-import { NNError, ShapeError, Tensor, formatShape } from '@nn/tensor';
+import { DTypeError, NNError, ShapeError, Tensor, formatShape } from '@nn/tensor';
 
 /**
  * A dataset file that cannot be used: missing, truncated, not IDX, an unsupported element type,
@@ -12,8 +12,8 @@ export class DataError extends NNError {}
 
 /** Number of examples (length of axis 0) shared by `x` and `t`; a ShapeError naming both shapes if they differ. */
 export function rowCount(op: string, x: Tensor, t: Tensor): number {
-  if (!(x instanceof Tensor) || !(t instanceof Tensor)) {
-    throw new TypeError(`${op}: x and t must be Tensors`);
+  for (const [name, value] of [['x', x] as const, ['t', t] as const]) {
+    if (!(value instanceof Tensor)) throw new DTypeError(`${op}: ${name} must be a Tensor, got ${describe(value)}`);
   }
   if (x.ndim === 0 || t.ndim === 0 || x.shape[0] !== t.shape[0]) {
     throw new ShapeError(
@@ -21,4 +21,10 @@ export function rowCount(op: string, x: Tensor, t: Tensor): number {
     );
   }
   return x.shape[0];
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
+  return typeof value;
 }

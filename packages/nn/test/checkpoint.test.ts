@@ -18,6 +18,7 @@ import { variable } from '@nn/autograd';
 import {
   CheckpointError,
   MAX_HEADER_BYTES,
+  MAX_HEADER_ENTRIES,
   decodeSafetensors,
   encodeSafetensors,
   load,
@@ -563,6 +564,25 @@ describe('validation: every failure is a CheckpointError naming the file and the
     return out;
   };
   const known = 'BOOL, U8, I8, U16, I16, F16, BF16, I32, U32, F32, F64, I64, U64';
+
+  it('the entry count: over MAX_HEADER_ENTRIES tensors is refused before or after the parse, braces in strings do not count', () => {
+    const empty = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [`t${i}`, entry('F32', [0], [0, 0])]));
+    const started = performance.now();
+    expectCheckpointError(
+      decode(buildFile(empty(MAX_HEADER_ENTRIES + 5))),
+      `model.safetensors: header holds ${MAX_HEADER_ENTRIES + 6} JSON objects, more than the limit of ${MAX_HEADER_ENTRIES} tensors per file`,
+    );
+    expect(performance.now() - started).toBeLessThan(2000); // refused before JSON.parse (1.7 M entries took 19 s)
+    expectCheckpointError(
+      decode(buildFile(empty(MAX_HEADER_ENTRIES + 1))),
+      `model.safetensors: header lists ${MAX_HEADER_ENTRIES + 1} tensors, more than the limit of ${MAX_HEADER_ENTRIES} per file`,
+    );
+    const braces = '{"\\"{'.repeat(MAX_HEADER_ENTRIES); // `{"\"{` in the file: quotes and escapes in a string
+    const decoded = decodeSafetensors(buildFile({ __metadata__: { note: braces }, ...empty(MAX_HEADER_ENTRIES) }), src);
+    expect(Object.keys(decoded.tensors)).toHaveLength(MAX_HEADER_ENTRIES);
+    expect(decoded.metadata.note).toBe(braces);
+  });
 
   it('the header length field: too short a file, too small, over the cap, past the end', () => {
     expectCheckpointError(

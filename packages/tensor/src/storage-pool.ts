@@ -14,6 +14,7 @@
  * never hands an outer pass buffers it did not allocate. The pool keeps at most
  * `capacityBytes`; when full it forgets the sizes recycled longest ago.
  */
+import { ValueError } from './errors.js';
 
 /** Buffers below this size are cheap to allocate fresh (no page mapping): not pooled. */
 const MIN_POOLED_BYTES = 256 * 1024;
@@ -133,7 +134,7 @@ export function setStorageRecycling(on: boolean): void {
  */
 export function setStoragePoolCapacity(bytes: number): void {
   if (!Number.isFinite(bytes) || bytes < 0)
-    throw new RangeError(`setStoragePoolCapacity: bytes must be a finite number ≥ 0, got ${bytes}`);
+    throw new ValueError(`setStoragePoolCapacity: bytes must be a finite number ≥ 0, got ${bytes}`);
   capacityBytes = bytes;
   while (pooledBytes > capacityBytes) evictOldestSize();
 }

@@ -19,6 +19,7 @@ import {
   storagePoolStatus,
   zeros,
   type Tensor,
+  ValueError,
 } from '../src/index.js';
 import { recordStorage, recycleStorage } from '../src/internal.js';
 import * as publicApi from '../src/index.js';
@@ -118,6 +119,7 @@ describe('storage pool', () => {
     expect(storagePoolStatus()).toMatchObject({ buffers: 2, bytes: (2 * LARGE + 12) * 4 });
     expect(zeros([LARGE]).data.buffer).not.toBe([...a.allocated][0]);
     expect(zeros([LARGE + 8]).data.buffer).toBe([...c.allocated][0]);
+    expect(() => setStoragePoolCapacity(-1)).toThrow(ValueError);
     expect(() => setStoragePoolCapacity(-1)).toThrow(
       /setStoragePoolCapacity: bytes must be a finite number ≥ 0, got -1/,
     );

@@ -16,7 +16,8 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CHROMIUM = process.env.NN_CHROMIUM || '/usr/bin/chromium';
-const BUNDLE = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+const BUNDLE = join(DIST, 'index.js');
 const missing = !existsSync(CHROMIUM)
   ? `${CHROMIUM} not found; install it (apt-get install -y chromium)`
   : !existsSync(BUNDLE)
@@ -36,9 +37,11 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>@nn threads</title>
 function serve(): Promise<Server> {
   const server = createServer((request, response) => {
     const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-    if (request.url === '/tensor.js') {
+    // The entry and the chunks it shares with @nn/tensor/internal (tsup splitting), by name.
+    const file = /^\/(tensor|chunk-[\w-]+)\.js$/.exec(request.url ?? '');
+    if (file) {
       response.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' });
-      response.end(readFileSync(BUNDLE));
+      response.end(readFileSync(file[1] === 'tensor' ? BUNDLE : join(DIST, `${file[1]}.js`)));
     } else if (request.url === '/') {
       response.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
       response.end(PAGE);

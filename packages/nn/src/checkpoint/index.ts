@@ -13,6 +13,7 @@ export {
   encodeSafetensors,
   decodeSafetensors,
   MAX_HEADER_BYTES,
+  MAX_HEADER_ENTRIES,
   type SafetensorsContents,
   type DecodeOptions,
 } from './safetensors.js';

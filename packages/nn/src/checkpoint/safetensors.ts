@@ -47,6 +47,14 @@ export interface DecodeOptions {
  */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * The most tensors one file may list. Real checkpoints hold thousands (a 70B-parameter model
+ * sharded into files holds under 1,000 per file); a header of a million empty entries would
+ * otherwise cost seconds and gigabytes to turn into Tensor objects.
+ * @example MAX_HEADER_ENTRIES; // 100_000
+ */
+export const MAX_HEADER_ENTRIES = 100_000;
+
 const METADATA_KEY = '__metadata__';
 const ENTRY_FIELDS = ['dtype', 'shape', 'data_offsets'] as const;
 const utf8Encoder = new TextEncoder();
@@ -205,6 +213,12 @@ export function readHeader(bytes: Uint8Array, source: string): ValidatedHeader {
     fail('header is not valid UTF-8');
   }
   if (text[0] !== '{') fail(`header must start with '{', found ${preview(text.slice(0, 1))}`);
+  // JSON.parse of a 100 MB header of 1.7 million tiny entries takes seconds; each entry is an
+  // object, so counting braces outside strings first bounds that cost (root and metadata are two).
+  const objects = countObjects(text);
+  if (objects > MAX_HEADER_ENTRIES + 2) {
+    fail(`header holds ${objects} JSON objects, more than the limit of ${MAX_HEADER_ENTRIES} tensors per file`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -213,10 +227,15 @@ export function readHeader(bytes: Uint8Array, source: string): ValidatedHeader {
   }
   if (!isPlainObject(parsed)) fail(`header must be a JSON object, got ${preview(parsed)}`);
   const root = parsed as Record<string, unknown>;
+  const names = Object.keys(root);
+  const tensorCount = names.length - (Object.hasOwn(root, METADATA_KEY) ? 1 : 0);
+  if (tensorCount > MAX_HEADER_ENTRIES) {
+    fail(`header lists ${tensorCount} tensors, more than the limit of ${MAX_HEADER_ENTRIES} per file`);
+  }
 
   let metadata: Record<string, string> = {};
   const entries: HeaderEntry[] = [];
-  for (const name of Object.keys(root)) {
+  for (const name of names) {
     const value = root[name];
     if (name === METADATA_KEY) {
       metadata = checkMetadata(value, fail);
@@ -368,6 +387,19 @@ function checkDuplicateKeys(text: string, fail: Fail): void {
 }
 
 // ---- helpers -------------------------------------------------------------------------------------
+
+/** The number of `{` outside JSON strings (a string's escaped quote does not end it). */
+function countObjects(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b /* { */) count++;
+    else if (c === 0x22 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+    }
+  }
+  return count;
+}
 
 function isPlainObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
