@@ -1,4 +1,5 @@
-import { Generator, IndexError, Tensor, ValueError, globalGenerator } from '@nn/tensor';
+import { Generator, IndexError, Tensor, ValueError } from '@nn/tensor';
+import { type MiniBatchOptions, miniBatchCount, miniBatches } from '@nn/nn';
 import { rowCount } from './errors.js';
 import type { Split } from './mnist.js';
 
@@ -51,9 +52,16 @@ export interface DataLoaderOptions {
   batchSize: number;
   /** Visit the examples in a new random order every epoch (default false: in order). */
   shuffle?: boolean;
+  /**
+   * Draw every batch's examples at random with replacement (default false), as the seeds' Trainer
+   * does (`np.random.choice(N, batchSize)`; PyTorch's `RandomSampler(replacement=True)`): an epoch
+   * is `max(1, floor(N / batchSize))` full batches and an example may come twice or not at all.
+   * It is random by itself, so `shuffle` and `dropLast` must stay off with it (a ValueError).
+   */
+  replacement?: boolean;
   /** Seed of the loader's own generator, so the epochs' orders are reproducible. */
   seed?: number;
-  /** Generator to draw each epoch's permutation from (default: a `new Generator(seed)`, or the global generator without a seed). */
+  /** Generator to draw each epoch's permutation (or rows) from (default: a `new Generator(seed)`, or the global generator without a seed). */
   generator?: Generator;
   /** Leave out the last batch when it is smaller than `batchSize` (default false). */
   dropLast?: boolean;
@@ -64,7 +72,10 @@ export interface DataLoaderOptions {
  * epoch draws a fresh permutation from the loader's generator (the seeds'
  * `np.random.permutation`), so a seeded loader gives the same sequence of epochs on every run
  * while consecutive epochs differ. A shuffled batch is gathered with one `take` per tensor; an
- * unshuffled batch is a view (a slice along axis 0). Pass it straight to `fit` as its data.
+ * unshuffled batch is a view (a slice along axis 0). With `replacement`, each batch's rows are
+ * drawn as the batch is taken (the seeds' Trainer). Pass it straight to `fit` as its data.
+ *
+ * The batching itself is @nn/nn's `miniBatches`, the same loop `fit` runs on `{ x, t }` tensors.
  *
  * @example
  * const loader = new DataLoader(train, { batchSize: 100, shuffle: true, seed: 0 });
@@ -78,50 +89,51 @@ export class DataLoader implements Iterable<Example> {
   readonly batchSize: number;
   private readonly x: Tensor;
   private readonly t: Tensor;
-  private readonly count: number;
-  private readonly shuffle: boolean;
-  private readonly dropLast: boolean;
-  private readonly generator: Generator | undefined;
+  private readonly batching: MiniBatchOptions;
 
   constructor(data: Split | TensorDataset, options: DataLoaderOptions) {
     if (data === null || typeof data !== 'object')
       throw new ValueError('DataLoader: data must be { x, t } tensors or a TensorDataset');
-    const { batchSize, shuffle = false, seed, generator, dropLast = false } = options ?? ({} as DataLoaderOptions);
+    const {
+      batchSize,
+      shuffle = false,
+      replacement = false,
+      seed,
+      generator,
+      dropLast = false,
+    } = options ?? ({} as DataLoaderOptions);
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ValueError(`DataLoader: batchSize must be a positive integer, got ${String(batchSize)}`);
+    }
+    for (const [name, value] of Object.entries({ shuffle, replacement, dropLast })) {
+      if (typeof value !== 'boolean')
+        throw new ValueError(`DataLoader: ${name} must be true or false, got ${String(value)}`);
+    }
+    if (replacement && (shuffle || dropLast)) {
+      throw new ValueError(
+        `DataLoader: replacement draws every batch at random and keeps it full, so ${shuffle ? 'shuffle' : 'dropLast'} must be false with it`,
+      );
     }
     if (seed !== undefined && generator !== undefined) {
       throw new ValueError('DataLoader: pass either seed or generator, not both');
     }
-    this.count = rowCount('DataLoader', data.x, data.t);
+    const count = rowCount('DataLoader', data.x, data.t);
     this.x = data.x;
     this.t = data.t;
     this.batchSize = batchSize;
-    this.shuffle = shuffle;
-    this.dropLast = dropLast;
     // The loader owns its generator so its epochs do not depend on other users of the global one.
-    this.generator = generator ?? (seed !== undefined ? new Generator(seed) : undefined);
-    this.length = dropLast ? Math.floor(this.count / batchSize) : Math.ceil(this.count / batchSize);
+    this.batching = {
+      batchSize,
+      shuffle,
+      replacement,
+      dropLast,
+      generator: generator ?? (seed !== undefined ? new Generator(seed) : undefined),
+    };
+    this.length = miniBatchCount(count, this.batching);
   }
 
   /** One epoch of batches; a shuffled loader draws its permutation when the epoch starts. */
   [Symbol.iterator](): Iterator<Example> {
-    // Looked up per epoch, so a later seed() call on the global generator takes effect.
-    const order = this.shuffle ? (this.generator ?? globalGenerator()).permutation(this.count) : null;
-    return this.batches(order);
-  }
-
-  private *batches(order: Int32Array | null): IterableIterator<Example> {
-    const { x, t, count, batchSize } = this;
-    const end = this.dropLast ? this.length * batchSize : count;
-    for (let begin = 0; begin < end; begin += batchSize) {
-      const stop = Math.min(end, begin + batchSize);
-      if (order === null) {
-        yield { x: x.slice(`${begin}:${stop}`), t: t.slice(`${begin}:${stop}`) };
-      } else {
-        const rows = new Tensor(order.subarray(begin, stop), [stop - begin]);
-        yield { x: x.take(rows, 0), t: t.take(rows, 0) };
-      }
-    }
+    return miniBatches(this.x, this.t, this.batching);
   }
 }

@@ -1,8 +1,9 @@
-import { type Generator, Tensor, ValueError, formatShape, globalGenerator } from '@nn/tensor';
+import { type Generator, Tensor, ValueError, formatShape } from '@nn/tensor';
 import { Variable, noGrad, softmaxCrossEntropy } from '@nn/autograd';
 import type { Module } from '../module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { clipGradNorm } from '../optim/clip.js';
+import { type DatasetTensors, miniBatchCount, miniBatches } from './batches.js';
 import { type Callback, type History, averageEvery } from './callbacks.js';
 import { type Metric, type MetricSpec, resolveMetrics } from './metrics.js';
 import { type ProgressOptions, ProgressReporter, type ProgressState } from './progress.js';
@@ -13,11 +14,7 @@ export interface Batch {
   t: Tensor | Variable;
 }
 
-/** A whole dataset as two tensors whose first axes match (e.g. x (N, 784), t (N) int32 labels); @nn/data's `Split` and `TensorDataset` are ones. @example fit(model, optimizer, { x: xTrain, t: tTrain }, { epochs: 5 }) */
-export interface DatasetTensors {
-  x: Tensor;
-  t: Tensor;
-}
+export type { DatasetTensors };
 
 /**
  * Training or evaluation data: DatasetTensors (batched here, shuffled each epoch), or any
@@ -344,21 +341,8 @@ function batchSource(
         `${op}: x and t must have the same number of rows along axis 0, got x ${formatShape(x.shape)} and t ${formatShape(t.shape)}`,
       );
     }
-    return {
-      length: Math.ceil(n / batchSize),
-      *batches() {
-        const order = shuffle ? (generator ?? globalGenerator()).permutation(n) : null;
-        for (let begin = 0; begin < n; begin += batchSize) {
-          const end = Math.min(n, begin + batchSize);
-          if (order === null) {
-            yield { x: x.slice(`${begin}:${end}`), t: t.slice(`${begin}:${end}`) };
-          } else {
-            const rows = new Tensor(order.subarray(begin, end), [end - begin]);
-            yield { x: x.take(rows, 0), t: t.take(rows, 0) };
-          }
-        }
-      },
-    };
+    const batching = { batchSize, shuffle, generator };
+    return { length: miniBatchCount(n, batching), batches: () => miniBatches(x, t, batching) };
   }
   if (typeof (data as Iterable<Batch>)[Symbol.iterator] !== 'function') {
     throw new ValueError(`${op}: data must be { x, t } tensors or an iterable of { x, t } batches`);

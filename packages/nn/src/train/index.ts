@@ -1,6 +1,7 @@
 /**
  * Training: `fit` (the loop, with progress output and history), `evaluate`, the seeds' `Trainer`
- * class, callbacks with `earlyStopping`, metrics.
+ * class, callbacks with `earlyStopping`, metrics, and `miniBatches` (the one mini-batch loop, which
+ * @nn/data's DataLoader is built on).
  *
  * @example
  * import { fit, evaluate, earlyStopping } from '@nn/nn';
@@ -11,13 +12,13 @@ export {
   evaluate,
   Trainer,
   type Batch,
-  type DatasetTensors,
   type Data,
   type LossFunction,
   type FitOptions,
   type EvaluateOptions,
   type EvaluationResult,
 } from './fit.js';
+export { miniBatches, miniBatchCount, type DatasetTensors, type MiniBatchOptions } from './batches.js';
 export {
   earlyStopping,
   averageEvery,
