@@ -139,6 +139,26 @@ export const entries: Entry[] = [
     names: ['DataLoader', 'batchSize', '1.5'],
   },
   {
+    snippet:
+      "new data.DataLoader(new data.TensorDataset(T.zeros([4, 2]), T.zeros([4])), { batchSize: 2, replacement: 'yes' })",
+    throws: ValueError,
+    names: ['DataLoader', 'replacement', 'yes'],
+  },
+  {
+    snippet:
+      'new data.DataLoader(new data.TensorDataset(T.zeros([4, 2]), T.zeros([4])), { batchSize: 2, replacement: true, shuffle: true })',
+    throws: ValueError,
+    names: ['DataLoader', 'replacement', 'shuffle'],
+    note: 'replacement is random by itself',
+  },
+  {
+    snippet:
+      'new data.DataLoader(new data.TensorDataset(T.zeros([4, 2]), T.zeros([4])), { batchSize: 2, replacement: true, dropLast: true })',
+    throws: ValueError,
+    names: ['DataLoader', 'replacement', 'dropLast'],
+    note: 'replacement keeps every batch full',
+  },
+  {
     snippet: 'new data.TensorDataset(T.zeros([4, 2]), T.zeros([4])).get(4)',
     throws: IndexError,
     names: ['TensorDataset.get', '4', '4 examples'],

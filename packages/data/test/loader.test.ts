@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Generator, IndexError, ShapeError, Tensor, ValueError, seed, tensor } from '@nn/tensor';
-import { DataLoader, TensorDataset, type Split } from '@nn/data';
+import { Generator, IndexError, ShapeError, Tensor, ValueError, choice, seed, tensor } from '@nn/tensor';
+import { DataLoader, TensorDataset, type DataLoaderOptions, type Split } from '@nn/data';
 
 /** n examples whose x row is [i, -i] and label is i % 7: every batch says which examples it holds. */
 function numbered(n: number): Split {
@@ -165,6 +165,38 @@ describe('DataLoader', () => {
     }
   });
 
+  it('replacement: the seeds’ Trainer, choice(N, batchSize) per batch, max(1, floor(N / batchSize)) full batches', () => {
+    const loader = new DataLoader(numbered(23), { batchSize: 5, replacement: true, generator: new Generator(3) });
+    expect(loader.length).toBe(4);
+    const reference = new Generator(3);
+    for (let e = 0; e < 2; e++) {
+      const batches = epoch(loader);
+      expect(batches).toHaveLength(4);
+      for (const ids of batches)
+        expect(ids).toEqual(Array.from(choice(23, 5, { generator: reference }).toTypedArray()));
+    }
+    // A batch larger than the data is still one full batch per epoch; no data, no batches.
+    const big = new DataLoader(numbered(3), { batchSize: 8, replacement: true, seed: 0 });
+    expect(big.length).toBe(1);
+    expect(epoch(big).map((b) => b.length)).toEqual([8]);
+    expect(new DataLoader(numbered(0), { batchSize: 2, replacement: true }).length).toBe(0);
+    expect(epoch(new DataLoader(numbered(0), { batchSize: 2, replacement: true }))).toEqual([]);
+  });
+
+  it('replacement draws each batch’s rows only when the batch is taken', () => {
+    const generator = new Generator(11);
+    const iterator = new DataLoader(numbered(40), { batchSize: 4, replacement: true, generator })[Symbol.iterator]();
+    const first = iterator.next().value as { x: Tensor };
+    iterator.return?.();
+    // One batch was drawn: the generator's next draw is the reference's second.
+    const reference = new Generator(11);
+    const drawn = choice(40, 4, { generator: reference });
+    expect((first.x.toArray() as number[][]).map((row) => row[0])).toEqual(Array.from(drawn.toTypedArray()));
+    expect(Array.from(choice(40, 4, { generator }).toTypedArray())).toEqual(
+      Array.from(choice(40, 4, { generator: reference }).toTypedArray()),
+    );
+  });
+
   it('rejects bad options and mismatched tensors', () => {
     const data = numbered(4);
     expect(() => new DataLoader(data, { batchSize: 0 })).toThrow(ValueError);
@@ -172,6 +204,16 @@ describe('DataLoader', () => {
     expect(() => new DataLoader(data, { batchSize: 2, seed: 1, generator: new Generator(1) })).toThrow(
       /either seed or generator/,
     );
+    expect(() => new DataLoader(data, { batchSize: 2, replacement: true, shuffle: true })).toThrow(ValueError);
+    expect(() => new DataLoader(data, { batchSize: 2, replacement: true, shuffle: true })).toThrow(
+      /DataLoader: replacement .* shuffle must be false/,
+    );
+    expect(() => new DataLoader(data, { batchSize: 2, replacement: true, dropLast: true })).toThrow(
+      /DataLoader: replacement .* dropLast must be false/,
+    );
+    const notBoolean = { batchSize: 2, replacement: 'yes' } as unknown as DataLoaderOptions;
+    expect(() => new DataLoader(data, notBoolean)).toThrow(ValueError);
+    expect(() => new DataLoader(data, notBoolean)).toThrow(/DataLoader: replacement must be true or false, got yes/);
     expect(() => new DataLoader({ x: data.x, t: tensor([1, 2]) }, { batchSize: 2 })).toThrow(ShapeError);
     expect(() => new DataLoader({ x: data.x, t: tensor([1, 2]) }, { batchSize: 2 })).toThrow(
       /DataLoader: .*x \(4,2\) and t \(2\)/,
