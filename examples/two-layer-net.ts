@@ -23,23 +23,24 @@
  *      [--gradient-check false] [--smoke] [--out dir]
  */
 import { join } from 'node:path';
-import { type FloatDType, Generator, type Tensor, argmax, choice, take } from '@nn/tensor';
+import { type FloatDType, Generator, type Tensor, argmax } from '@nn/tensor';
 import { type Variable, linear, noGrad, variable } from '@nn/autograd';
 import { numericalGrad } from '@nn/autograd/testing';
 import {
   Linear,
   Module,
-  ProgressReporter,
   ReLU,
   SGD,
   Sigmoid,
   init,
   load,
   loadCheckpoint,
+  miniBatchCount,
   saveCheckpoint,
   softmaxCrossEntropy,
 } from '@nn/nn';
 import { loadMnist } from '@nn/data';
+import { trainLikeTheBook } from './lib/book-trainer.js';
 import { lineChart, saveChart } from './lib/plot.js';
 import { type ExampleOptions, numberOption, outputDir, runIfMain } from './lib/cli.js';
 
@@ -262,8 +263,7 @@ export async function main(options: ExampleOptions = {}): Promise<TwoLayerNetRes
   // 2. Training (§4.7.4): the book's loop, one random mini-batch per iteration.
   const net = new TwoLayerNet({ hiddenSize, weightInitStd, activation, generator });
   const optimizer = new SGD(net.parameters(), { lr: learningRate });
-  const iterationsPerEpoch = Math.max(Math.floor(trainSize / batchSize), 1); // 600 for 60,000 images
-  const epochCount = Math.ceil(iterations / iterationsPerEpoch);
+  const iterationsPerEpoch = miniBatchCount(trainSize, { batchSize, replacement: true }); // 600 for 60,000 images
   const initName =
     typeof weightInitStd === 'number' ? `${weightInitStd}·randn` : weightInitStd === 'he' ? 'He' : 'Xavier';
   console.log(
@@ -271,69 +271,19 @@ export async function main(options: ExampleOptions = {}): Promise<TwoLayerNetRes
   );
 
   const trainStarted = performance.now();
-  const epochs: EpochRecord[] = [];
-  const losses: number[] = [];
-  // The book evaluates before the first update too: its first line is chance level, ~0.1.
-  let epochStarted: number;
-  const before = evaluate(net, train, test);
-  epochs.push({ epoch: 0, iteration: 0, ...before, loss: NaN, seconds: before.evaluationSeconds });
-  console.log(
-    `before training: train acc ${epochs[0].trainAccuracy.toFixed(4)}  test acc ${epochs[0].testAccuracy.toFixed(4)}`,
-  );
-
-  const progress = new ProgressReporter(); // a bar on a terminal, a line per epoch in logs
-  epochStarted = performance.now();
-  let epochLoss = 0;
-  let epochIterations = 0;
-  for (let i = 0; i < iterations; i++) {
-    // The book's np.random.choice(train_size, batch_size): 100 random images, with replacement.
-    const batchMask = choice(trainSize, batchSize, { generator });
-    const xBatch = take(train.x, batchMask, 0);
-    const tBatch = take(train.t, batchMask, 0);
-
-    const loss = net.loss(xBatch, tBatch); // forward
-    optimizer.zeroGrad();
-    loss.backward(); // backprop: W1.grad, b1.grad, W2.grad, b2.grad
-    optimizer.step(); // params[key] -= learning_rate * grad[key]
-
-    losses.push(loss.item());
-    epochLoss += loss.item();
-    epochIterations++;
-
-    const epoch = Math.floor(i / iterationsPerEpoch) + 1;
-    const inEpoch = i - (epoch - 1) * iterationsPerEpoch + 1;
-    const batchesThisEpoch = Math.min(iterationsPerEpoch, iterations - (epoch - 1) * iterationsPerEpoch);
-    const elapsed = (performance.now() - trainStarted) / 1000;
-    const state = {
-      epoch,
-      epochs: epochCount,
-      batch: inEpoch,
-      batches: batchesThisEpoch,
-      values: { loss: epochLoss / epochIterations },
-      eta: (elapsed / (i + 1)) * (iterations - i - 1),
-    };
-    progress.batch(state);
-
-    if (inEpoch === batchesThisEpoch) {
-      const accuracies = evaluate(net, train, test);
-      const seconds = (performance.now() - epochStarted) / 1000;
-      epochs.push({ epoch, iteration: i + 1, ...accuracies, loss: epochLoss / epochIterations, seconds });
-      progress.epochEnd(
-        {
-          ...state,
-          values: {
-            loss: epochLoss / epochIterations,
-            'train acc': accuracies.trainAccuracy,
-            'test acc': accuracies.testAccuracy,
-          },
-        },
-        seconds,
-      );
-      epochStarted = performance.now();
-      epochLoss = 0;
-      epochIterations = 0;
-    }
-  }
+  // The book's loop as fit: one random mini-batch of 100 images per iteration (np.random.choice,
+  // with replacement), the train and test accuracy on every image after each epoch.
+  const training = trainLikeTheBook(net, optimizer, train, {
+    batchSize,
+    generator,
+    length: { iterations },
+    measure: () => ({ trainAccuracy: net.accuracy(train.x, train.t), testAccuracy: net.accuracy(test.x, test.t) }),
+  });
+  const losses = training.losses;
+  const epochs: EpochRecord[] = training.epochs.map(({ trainSeconds, ...e }) => ({
+    ...e,
+    seconds: trainSeconds + e.evaluationSeconds,
+  }));
   const trainSeconds = (performance.now() - trainStarted) / 1000;
   const last = epochs[epochs.length - 1];
   console.log(
@@ -426,18 +376,6 @@ function checkGradients(x: Tensor, t: Tensor, options: TwoLayerNetOptions): Grad
   };
   const [W1, b1, W2, b2] = parameters.map((_, i) => meanAbsDifference(backprop[i], numerical[i]!));
   return { W1, b1, W2, b2 };
-}
-
-/** The book's per-epoch check: accuracy on every training and every test image. */
-function evaluate(
-  net: TwoLayerNet,
-  train: { x: Tensor; t: Tensor },
-  test: { x: Tensor; t: Tensor },
-): { trainAccuracy: number; testAccuracy: number; evaluationSeconds: number } {
-  const started = performance.now();
-  const trainAccuracy = net.accuracy(train.x, train.t);
-  const testAccuracy = net.accuracy(test.x, test.t);
-  return { trainAccuracy, testAccuracy, evaluationSeconds: (performance.now() - started) / 1000 };
 }
 
 /**

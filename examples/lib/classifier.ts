@@ -5,9 +5,10 @@
  * and of misclassified digits.
  */
 import { join } from 'node:path';
-import { type Generator, type Tensor, argmax, choice, take } from '@nn/tensor';
+import { type Generator, type Tensor, argmax } from '@nn/tensor';
 import { type Variable, noGrad, variable } from '@nn/autograd';
-import { type Module, type Optimizer, ProgressReporter, softmaxCrossEntropy } from '@nn/nn';
+import type { Module, Optimizer } from '@nn/nn';
+import { type BookEpoch, trainLikeTheBook } from './book-trainer.js';
 import { imageGrid, lineChart, saveChart } from './plot.js';
 
 /** A model that maps a batch of images to class scores. */
@@ -22,18 +23,7 @@ export interface LabelledImages {
 }
 
 /** The figures of one epoch (epoch 0: before training). */
-export interface EpochRecord {
-  epoch: number;
-  iteration: number;
-  trainAccuracy: number;
-  testAccuracy: number;
-  /** Mean mini-batch loss over the epoch (NaN for epoch 0). */
-  loss: number;
-  /** Seconds of the epoch's training iterations alone (0 for epoch 0). */
-  trainSeconds: number;
-  /** Seconds of the epoch's evaluation. */
-  evaluationSeconds: number;
-}
+export type EpochRecord = BookEpoch;
 
 export interface TrainOptions {
   epochs: number;
@@ -60,7 +50,7 @@ export interface TrainResult {
 /**
  * The book's Trainer: `epochs` × (train size / batch size) iterations, each on a mini-batch drawn
  * at random with replacement (np.random.choice), loss → backward → optimizer step; after each
- * epoch the train and test accuracy on the first `evaluationLimit` images.
+ * epoch the train and test accuracy on the first `evaluationLimit` images (see lib/book-trainer.ts).
  *
  * @example
  * const { epochs } = trainClassifier(net, new Adam(net.parameters(), { lr: 0.001 }), train, test, { epochs: 20, batchSize: 100, generator });
@@ -73,68 +63,25 @@ export function trainClassifier(
   options: TrainOptions,
 ): TrainResult {
   const { epochs: epochCount, batchSize, generator } = options;
-  const trainSize = train.x.shape[0];
-  const iterationsPerEpoch = Math.max(Math.floor(trainSize / batchSize), 1);
   const limit = options.evaluationLimit ?? Infinity;
   const evaluationBatch = options.evaluationBatch ?? 500;
-  const measure = (epoch: number, iteration: number, loss: number, trainSeconds: number): EpochRecord => {
-    const started = performance.now();
-    const trainAccuracy = accuracy(net, firstImages(train, limit), evaluationBatch).accuracy;
-    const testAccuracy = accuracy(net, firstImages(test, limit), evaluationBatch).accuracy;
-    return {
-      epoch,
-      iteration,
-      trainAccuracy,
-      testAccuracy,
-      loss,
-      trainSeconds,
-      evaluationSeconds: (performance.now() - started) / 1000,
-    };
-  };
-
-  const records = [measure(0, 0, NaN, 0)];
-  console.log(
-    `before training: train acc ${records[0].trainAccuracy.toFixed(4)}  test acc ${records[0].testAccuracy.toFixed(4)}`,
-  );
-  const losses: number[] = [];
-  const progress = new ProgressReporter();
-  let trainSeconds = 0;
-  for (let epoch = 1; epoch <= epochCount; epoch++) {
-    const started = performance.now();
-    let epochLoss = 0;
-    net.train();
-    for (let batch = 1; batch <= iterationsPerEpoch; batch++) {
-      const loss = trainStep(net, optimizer, train, batchSize, generator);
-      losses.push(loss);
-      epochLoss += loss;
-      const elapsed = trainSeconds + (performance.now() - started) / 1000;
-      const done = (epoch - 1) * iterationsPerEpoch + batch;
-      const eta = (elapsed / done) * (epochCount * iterationsPerEpoch - done);
-      progress.batch({
-        epoch,
-        epochs: epochCount,
-        batch,
-        batches: iterationsPerEpoch,
-        values: { loss: epochLoss / batch },
-        eta,
-      });
-    }
-    const seconds = (performance.now() - started) / 1000;
-    trainSeconds += seconds;
-    const record = measure(epoch, epoch * iterationsPerEpoch, epochLoss / iterationsPerEpoch, seconds);
-    records.push(record);
-    const values = { loss: record.loss, 'train acc': record.trainAccuracy, 'test acc': record.testAccuracy };
-    progress.epochEnd(
-      { epoch, epochs: epochCount, batch: iterationsPerEpoch, batches: iterationsPerEpoch, values, eta: null },
-      seconds,
-    );
-    console.log(
-      `epoch ${epoch}: train acc ${record.trainAccuracy.toFixed(4)}  test acc ${record.testAccuracy.toFixed(4)}  loss ${record.loss.toFixed(4)}  ${seconds.toFixed(1)} s/epoch training (${((seconds * 1000) / iterationsPerEpoch).toFixed(1)} ms/iteration) + ${record.evaluationSeconds.toFixed(1)} s evaluation`,
-    );
-  }
-  const iterations = epochCount * iterationsPerEpoch;
+  const { epochs, losses, iterations, trainSeconds } = trainLikeTheBook(net, optimizer, train, {
+    batchSize,
+    generator,
+    length: { epochs: epochCount },
+    measure: () => ({
+      trainAccuracy: accuracy(net, firstImages(train, limit), evaluationBatch).accuracy,
+      testAccuracy: accuracy(net, firstImages(test, limit), evaluationBatch).accuracy,
+    }),
+    onEpoch(record, iterationsPerEpoch) {
+      const seconds = record.trainSeconds;
+      console.log(
+        `epoch ${record.epoch}: train acc ${record.trainAccuracy.toFixed(4)}  test acc ${record.testAccuracy.toFixed(4)}  loss ${record.loss.toFixed(4)}  ${seconds.toFixed(1)} s/epoch training (${((seconds * 1000) / iterationsPerEpoch).toFixed(1)} ms/iteration) + ${record.evaluationSeconds.toFixed(1)} s evaluation`,
+      );
+    },
+  });
   return {
-    epochs: records,
+    epochs,
     losses,
     secondsPerEpoch: epochCount > 0 ? trainSeconds / epochCount : 0,
     msPerIteration: iterations > 0 ? (trainSeconds * 1000) / iterations : 0,
@@ -178,23 +125,6 @@ export function referenceResult(
     checkpoint: null,
     files,
   };
-}
-
-/** One iteration of the book's Trainer.train_step: a random mini-batch, loss, backward, update. Returns the loss. */
-function trainStep(
-  net: Classifier,
-  optimizer: Optimizer,
-  train: LabelledImages,
-  batchSize: number,
-  generator: Generator,
-): number {
-  const batchMask = choice(train.x.shape[0], batchSize, { generator });
-  const x = variable(take(train.x, batchMask, 0), { requiresGrad: false });
-  const loss = softmaxCrossEntropy(net.forward(x), take(train.t, batchMask, 0));
-  optimizer.zeroGrad();
-  loss.backward();
-  optimizer.step();
-  return loss.item();
 }
 
 /** The first `limit` images and labels (all of them when there are fewer). */
