@@ -235,4 +235,20 @@ describe('DataLoader with @nn/nn fit', () => {
     expect(history.epochs).toBe(3);
     expect(history.iterations).toBe(3 * loader.length);
   });
+
+  it('batches as fit does: a seeded shuffled loader trains exactly as fit on the { x, t } tensors', async () => {
+    const { Sequential, Linear, Sigmoid, SGD, fit } = await import('@nn/nn');
+    const { spiral } = await import('@nn/data');
+    const train = (data: (d: Split) => Parameters<typeof fit>[2], generator?: Generator): number[] => {
+      const model = new Sequential(
+        new Linear(2, 10, { generator: new Generator(0) }),
+        new Sigmoid(),
+        new Linear(10, 3, { generator: new Generator(1) }),
+      );
+      const options = { epochs: 3, batchSize: 30, log: false as const, generator };
+      return fit(model, new SGD(model.parameters(), { lr: 1 }), data(spiral()), options).loss;
+    };
+    const viaLoader = train((d) => new DataLoader(d, { batchSize: 30, shuffle: true, generator: new Generator(7) }));
+    expect(train((d) => d, new Generator(7))).toEqual(viaLoader);
+  });
 });
