@@ -40,8 +40,8 @@ import {
   softmaxCrossEntropy,
 } from '@nn/nn';
 import { loadMnist } from '@nn/data';
-import { trainLikeTheBook } from './lib/book-trainer.js';
-import { lineChart, saveChart } from './lib/plot.js';
+import { saveBookCharts, trainLikeTheBook } from './lib/book-trainer.js';
+import { lineChart } from './lib/plot.js';
 import { type ExampleOptions, numberOption, outputDir, runIfMain } from './lib/cli.js';
 
 // ---- The network -------------------------------------------------------------------------------
@@ -302,26 +302,7 @@ export async function main(options: ExampleOptions = {}): Promise<TwoLayerNetRes
     xLabel: 'iteration',
     yLabel: 'loss',
   });
-  const accuracyChart = lineChart(
-    [
-      { name: 'train acc', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.trainAccuracy) },
-      { name: 'test acc', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.testAccuracy) },
-    ],
-    {
-      title: 'Accuracy per epoch (train and test)',
-      xLabel: 'epochs',
-      yLabel: 'accuracy',
-      yDomain: [0, 1],
-      points: true,
-    },
-  );
-  for (const [spec, stem] of [
-    [lossChart, 'loss'],
-    [accuracyChart, 'accuracy'],
-  ] as const) {
-    const written = await saveChart(spec, join(out, stem));
-    files.push(written.svg, written.png);
-  }
+  files.push(...(await saveBookCharts(out, lossChart, epochs, 'Accuracy per epoch (train and test)')));
   console.log(`\nwrote ${files.join(', ')}`);
 
   const seconds = (performance.now() - started) / 1000;

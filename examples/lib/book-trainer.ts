@@ -3,12 +3,15 @@
  * @nn/nn: a DataLoader drawing every mini-batch at random with replacement (np.random.choice),
  * max(1, floor(N / batchSize)) iterations per epoch, and a callback that measures the book's
  * per-epoch train and test accuracy and shows progress. two-layer-net and the CNN examples
- * (through lib/classifier.ts) train with it.
+ * (through lib/classifier.ts) train with it, and draw their loss and accuracy charts with
+ * `saveBookCharts`.
  */
+import { join } from 'node:path';
 import type { Generator, Tensor } from '@nn/tensor';
 import type { Variable } from '@nn/autograd';
 import { type Callback, type Module, type Optimizer, ProgressReporter, fit } from '@nn/nn';
 import { DataLoader } from '@nn/data';
+import { type TopLevelSpec, lineChart, saveChart } from './plot.js';
 
 /** The figures of one epoch (epoch 0: before training). */
 export interface BookEpoch {
@@ -121,4 +124,32 @@ export function trainLikeTheBook(
   if (iterations > 0)
     fit(net, optimizer, loader, { epochs: epochCount, metrics: [], log: false, callbacks: [bookLoop] });
   return { epochs, losses, iterationsPerEpoch, iterations, trainSeconds };
+}
+
+/**
+ * Writes the run's two charts into `out`: `lossChart` as loss.svg/.png and the book's train and
+ * test accuracy per epoch (titled `accuracyTitle`) as accuracy.svg/.png. Returns the four files.
+ */
+export async function saveBookCharts(
+  out: string,
+  lossChart: TopLevelSpec,
+  epochs: readonly Pick<BookEpoch, 'epoch' | 'trainAccuracy' | 'testAccuracy'>[],
+  accuracyTitle: string,
+): Promise<string[]> {
+  const accuracyChart = lineChart(
+    [
+      { name: 'train acc', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.trainAccuracy) },
+      { name: 'test acc', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.testAccuracy) },
+    ],
+    { title: accuracyTitle, xLabel: 'epochs', yLabel: 'accuracy', yDomain: [0, 1], points: true },
+  );
+  const files: string[] = [];
+  for (const [spec, stem] of [
+    [lossChart, 'loss'],
+    [accuracyChart, 'accuracy'],
+  ] as const) {
+    const written = await saveChart(spec, join(out, stem));
+    files.push(written.svg, written.png);
+  }
+  return files;
 }

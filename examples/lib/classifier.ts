@@ -4,11 +4,10 @@
  * accuracy in chunks without a graph, the loss and accuracy charts, and image grids of filters
  * and of misclassified digits.
  */
-import { join } from 'node:path';
 import { type Generator, type Tensor, argmax } from '@nn/tensor';
 import { type Variable, noGrad, variable } from '@nn/autograd';
 import type { Module, Optimizer } from '@nn/nn';
-import { type BookEpoch, trainLikeTheBook } from './book-trainer.js';
+import { type BookEpoch, saveBookCharts, trainLikeTheBook } from './book-trainer.js';
 import { imageGrid, lineChart, saveChart } from './plot.js';
 
 /** A model that maps a batch of images to class scores. */
@@ -170,22 +169,7 @@ export async function saveTrainingCharts(out: string, result: TrainResult, title
     xLabel: 'iteration',
     yLabel: 'loss',
   });
-  const accuracyChart = lineChart(
-    [
-      { name: 'train acc', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.trainAccuracy) },
-      { name: 'test acc', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.testAccuracy) },
-    ],
-    { title: `${title}: accuracy per epoch`, xLabel: 'epochs', yLabel: 'accuracy', yDomain: [0, 1], points: true },
-  );
-  const files: string[] = [];
-  for (const [spec, stem] of [
-    [lossChart, 'loss'],
-    [accuracyChart, 'accuracy'],
-  ] as const) {
-    const written = await saveChart(spec, join(out, stem));
-    files.push(written.svg, written.png);
-  }
-  return files;
+  return saveBookCharts(out, lossChart, epochs, `${title}: accuracy per epoch`);
 }
 
 /**
