@@ -9,7 +9,6 @@ import {
   AvgPool2dGrad,
   Col2im,
   Conv2dGradFilter,
-  Conv2dGradInput,
   GatherGrad,
   GetItemGrad,
   Im2col,
