@@ -13,7 +13,7 @@ import {
   noGrad,
   variable,
 } from '@nn/autograd';
-import { expressionGraphArb, tensorArb } from '@nn/autograd/testing';
+import { assertJvpcheck, expressionGraphArb, tensorArb } from '@nn/autograd/testing';
 
 /**
  * jvp, jacobian (rev and fwd), hessian and hvp: the seeds' sequel values (Rosenbrock's Hessian,
@@ -294,4 +294,33 @@ describe('properties over random expression graphs (float64)', () => {
       ),
       { numRuns: RUNS },
     ));
+});
+
+describe('docs/transforms.md examples', () => {
+  it('the dual numbers of sin(x)·x at 0.5, and the Swish node with its jvp rule', () => {
+    const [y, dy] = jvp((x: Variable) => x.sin().mul(x), [tensor(0.5, f64)], [1]);
+    expect(y.item()).toBeCloseTo(0.5 * Math.sin(0.5), 14);
+    expect(dy.item()).toBeCloseTo(Math.sin(0.5) + 0.5 * Math.cos(0.5), 14); // 0.918
+    class Swish extends Function {
+      forward(x: Tensor): Tensor {
+        return x.mul(x.sigmoid());
+      }
+      backward(gy: Variable): Variable {
+        const x = this.inputs[0];
+        const s = x.sigmoid();
+        return gy.mul(s.add(this.outputs[0].mul(s.neg().add(1))));
+      }
+      override jvp(dx: Variable): Variable {
+        const x = this.inputs[0];
+        const s = x.sigmoid();
+        return dx.mul(s.add(this.outputs[0].mul(s.neg().add(1))));
+      }
+    }
+    const x = tensor([-1.5, 0.25, 2], f64);
+    assertJvpcheck((v) => new Swish().apply(v), [x], [tensor([1, -0.5, 0.3], f64)]);
+    // and its Hessian by forward-over-reverse matches reverse-over-reverse
+    const swishSum = (v: Variable) => new Swish().apply(v).sum();
+    const viaGrad = jacobian((v: Variable) => grad(swishSum)(v), x);
+    expect(close(flat(hessian(swishSum, x)), flat(viaGrad), 1e-12, 1e-10)).toBe(true);
+  });
 });
