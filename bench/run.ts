@@ -3,7 +3,8 @@
  * command line by stem (`node --import tsx bench/run.ts tensor autograd`).
  *
  * Order is fixed so that runs compare: the files listed in ORDER first, then any others
- * alphabetically. Each file exports `suite: Suite` (see harness.ts).
+ * alphabetically. Each file exports `suite: Suite` (see harness.ts), or, for a file whose rows
+ * compare @nn with itself or with a peer other than tfjs (transforms.bench.ts), `run()`.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,10 +30,11 @@ if (unknown.length > 0) {
 }
 
 for (const name of requested.length > 0 ? available.filter((n) => requested.includes(n)) : available) {
-  const module = (await import(pathToFileURL(`${here}${name}.bench.ts`).href)) as { suite?: Suite };
-  if (!module.suite) {
-    console.error(`bench/${name}.bench.ts exports no \`suite\`; skipped.`);
-    continue;
-  }
-  await runSuite(module.suite);
+  const module = (await import(pathToFileURL(`${here}${name}.bench.ts`).href)) as {
+    suite?: Suite;
+    run?: () => Promise<unknown>;
+  };
+  if (module.suite) await runSuite(module.suite);
+  else if (module.run) await module.run();
+  else console.error(`bench/${name}.bench.ts exports no \`suite\` (or \`run\`); skipped.`);
 }

@@ -1,5 +1,5 @@
 import { AnomalyError, AutogradError } from '@nn/autograd';
-import { ValueError } from '@nn/tensor';
+import { DTypeError, ShapeError, ValueError } from '@nn/tensor';
 import type { Entry } from './catalogue.js';
 
 /** @nn/autograd's engine core: backward, saved values and in-place changes, grad modes, custom nodes, functional transforms. */
@@ -161,4 +161,103 @@ export const entries: Entry[] = [
   // ---- functional transforms ----
   { snippet: `A.grad((x) => x.mul(x), [3])(2)`, throws: AutogradError, names: ['argnum 3', 'out of range'] },
   { snippet: `A.grad((x) => x.mul(x).sum())(T.tensor([1, 2])).data.toArray()`, returns: [2, 4] },
+  // ---- forward mode and higher-order transforms (issue 20) ----
+  {
+    snippet: `A.jvp((x) => x.sin(), [T.tensor([1, 2, 3])], [T.tensor([[1, 2, 3]])])`,
+    throws: ShapeError,
+    names: ['jvp', 'tangent 0', '(1,3)', 'primal 0', '(3)'],
+  },
+  {
+    snippet: `A.jvp((x) => x.sin(), [T.tensor([1, 2], { dtype: 'float64' })], [T.tensor([1, 2])])`,
+    throws: DTypeError,
+    names: ['jvp', 'tangent 0', 'float32', 'float64'],
+  },
+  {
+    snippet: `A.jvp((x) => x.sin(), [T.tensor([1, 2], { dtype: 'int32' })], [1])`,
+    throws: DTypeError,
+    names: ['jvp', 'primal 0', 'int32', 'null'],
+  },
+  {
+    snippet: `A.jvp((x, y) => x.mul(y), [1, 2], [1])`,
+    throws: AutogradError,
+    names: ['jvp', '2 primals', '1 tangents'],
+  },
+  {
+    snippet: `A.jvp((x) => x.sin(), T.tensor([1]), T.tensor([1]))`,
+    throws: AutogradError,
+    names: ['jvp', 'arrays', 'jvp(f, [x], [v])'],
+    note: 'primals passed bare instead of in an array',
+  },
+  {
+    snippet: `A.jvp((x) => x.item(), [2], [1])`,
+    throws: AutogradError,
+    names: ['jvp', 'f must return a Variable', 'number'],
+  },
+  { snippet: `A.jvp((x) => [x.mul(2), { y: x }], [2], [1])[1][1].y.item()`, returns: 1 },
+  {
+    snippet: `class Cube extends A.Function { forward(x) { return x.mul(x).mul(x); } backward(gy) { return gy.mul(this.inputs[0].square().mul(3)); } }
+      A.jvp((x) => new Cube().apply(x), [2], [1]);`,
+    throws: AutogradError,
+    names: ['Cube', 'no forward-mode rule', 'jvp(', "mode: 'rev'"],
+    note: 'a custom node without a jvp rule',
+  },
+  {
+    snippet: `class Cube extends A.Function { forward(x) { return x.mul(x).mul(x); } backward(gy) { return gy.mul(3); }
+      jvp(dx) { return dx.data; } }
+      A.jvp((x) => new Cube().apply(x), [2], [1]);`,
+    throws: AutogradError,
+    names: ['Cube.jvp', 'Variables', 'Tensor', 'output 0'],
+    note: 'a jvp rule that returns a Tensor',
+  },
+  {
+    snippet: `class Wide extends A.Function { forward(x) { return x; } backward(gy) { return gy; } jvp(dx) { return dx.reshape([1, -1]); } }
+      A.jvp((x) => new Wide().apply(x), [T.tensor([1, 2])], [T.tensor([1, 1])]);`,
+    throws: AutogradError,
+    names: ['Wide.jvp', '(1,2)', 'output 0', '(2)'],
+  },
+  {
+    snippet: `const x = A.variable([1, 2]); A.jvp((a, b) => a.mul(b), [x, x], [T.tensor([1, 0]), T.tensor([0, 1])]);`,
+    throws: AutogradError,
+    names: ['jvp', 'primals 0 and 1', 'same Variable'],
+  },
+  {
+    snippet: `A.jacobian((x) => x.square(), T.tensor([1, 2]), { mode: 'forward' })`,
+    throws: ValueError,
+    names: ['jacobian', 'mode', "'rev'", "'fwd'", 'forward'],
+  },
+  {
+    snippet: `A.jacobian((x) => x.square(), T.tensor([1, 2], { dtype: 'int32' }), { mode: 'fwd' })`,
+    throws: DTypeError,
+    names: ['jacobian', 'input 0', 'int32'],
+  },
+  {
+    snippet: `A.jacobian((x) => x.square(), T.tensor([1, 2])).data.toArray()`,
+    returns: [
+      [2, 0],
+      [0, 4],
+    ],
+  },
+  { snippet: `A.jacobian((x) => x.square(), T.tensor([]), { mode: 'fwd' }).shape`, returns: [0, 0] },
+  {
+    snippet: `A.hessian((x) => x.square(), T.tensor([1, 2]))`,
+    throws: AutogradError,
+    names: ['hessian', 'one-element', '(2)'],
+  },
+  {
+    snippet: `A.hvp((x) => x.square().sum(), T.tensor([1, 2]), T.tensor([1, 2, 3]))`,
+    throws: ShapeError,
+    names: ['hvp', 'vector v 0', '(3)', 'input 0', '(2)'],
+  },
+  {
+    snippet: `A.hvp((x, y) => x.mul(y).sum(), [T.tensor([1]), T.tensor([2])], T.tensor([1]))`,
+    throws: AutogradError,
+    names: ['hvp', 'both be arrays'],
+  },
+  {
+    snippet: `A.hessian((x) => x.pow(3).sum(), T.tensor([1, 2], { dtype: 'float64' })).data.toArray()`,
+    returns: [
+      [6, 0],
+      [0, 12],
+    ],
+  },
 ];

@@ -1,5 +1,6 @@
 import { Tensor, formatShape, ones, sameShape, zeros } from '@nn/tensor';
 import { recordStorage, recycleStorage } from '@nn/tensor/internal';
+import { isForwardModeActive } from './dual.js';
 import { AnomalyError, AutogradError } from './errors.js';
 import { type Function, type Gradients, type Operand, checkFinite, createdAt, isBuiltInNode } from './function.js';
 import { isAnomalyEnabled, setGradEnabled } from './mode.js';
@@ -201,8 +202,10 @@ function run(
   };
   const previousMode = setGradEnabled(createGraph);
   try {
-    // A recorded backward keeps its gradients in the new graph: only a plain one recycles.
-    const { allocated } = recordStorage(!createGraph, () => visit(pass, roots, seeds, retainGraph));
+    // A recorded backward keeps its gradients in the new graph: only a plain one recycles. Inside
+    // jvp the gradients carry tangents the pass allocated, which outlive it: no recycling either.
+    const recycle = !createGraph && !isForwardModeActive();
+    const { allocated } = recordStorage(recycle, () => visit(pass, roots, seeds, retainGraph));
     if (allocated !== null && !pass.hooksRan) recycleScratch(allocated, [...pass.handedOut, ...results]);
   } finally {
     setGradEnabled(previousMode);
@@ -345,9 +348,12 @@ function finish(pass: Pass, x: Variable, g: Variable): Variable {
   return g;
 }
 
-/** a + b for gradients: a recorded Add when creating the graph, else a plain tensor sum. */
+/**
+ * a + b for gradients: an Add node when creating the graph or inside jvp (so the sum carries the
+ * tangents of a and b: forward-over-reverse), else a plain tensor sum.
+ */
 function sumGradients(a: Variable, b: Variable, createGraph: boolean): Variable {
-  if (createGraph) return add(a, b);
+  if (createGraph || isForwardModeActive()) return add(a, b);
   return new Variable(a.data.add(b.data), { requiresGrad: false });
 }
 

@@ -1,5 +1,6 @@
 import { type DType, Tensor, formatShape } from '@nn/tensor';
 import { storageModifiedAt, storageWriteClock } from '@nn/tensor/internal';
+import { type Tangents, hasActiveTangent, isForwardModeActive, propagateTangents } from './dual.js';
 import { AnomalyError, AutogradError } from './errors.js';
 import { isAnomalyEnabled, isGradEnabled } from './mode.js';
 import type { Variable, constantLike } from './variable.js';
@@ -70,6 +71,8 @@ export abstract class Function {
   declare generation: number;
   /** Which inputs require grad (PyTorch's ctx.needs_input_grad); set before `forward` runs. */
   declare needsInputGrad: readonly boolean[];
+  /** Which inputs carry a tangent of a running `jvp`; set before `forward` runs (empty outside jvp). */
+  declare needsInputTangent: readonly boolean[];
   /** The stack where the node was created, captured only in anomaly mode. */
   declare creationStack: string | null;
   /** True once a backward without `retainGraph` has run through this node and freed its saved state. */
@@ -88,6 +91,7 @@ export abstract class Function {
     this.outputs = NONE;
     this.generation = 0;
     this.needsInputGrad = NONE;
+    this.needsInputTangent = NONE;
     this.creationStack = null;
     this.freed = false;
     this.visitedPass = 0;
@@ -127,6 +131,24 @@ export abstract class Function {
   abstract backward(...outputGradients: Variable[]): Gradients;
 
   /**
+   * The forward-mode rule: maps one tangent per input (`null` for an input without one, a zero
+   * tangent) to one tangent per output (the directional derivative ẏ = J·ẋ), written with
+   * differentiable operations on Variables like `backward`, so it composes (jvp of jvp, grad of
+   * jvp, jvp of grad). `this.inputs` and `this.outputs` are set when it runs. A broadcasting node
+   * may return a tangent of a smaller shape; it is broadcast to the output's. Used by `jvp`,
+   * `jacobian(..., { mode: 'fwd' })`, `hessian` and `hvp`; a node without one cannot be used there.
+   *
+   * @example
+   * // for y = x³:
+   * jvp(dx: Variable) { return dx.mul(this.inputs[0].square().mul(3)); }
+   */
+  jvp(..._inputTangents: (Variable | null)[]): Tangents {
+    throw new AutogradError(
+      `jvp: ${this.name} has no forward-mode rule, so jvp, jacobian({ mode: 'fwd' }), hessian and hvp cannot pass through it. Give ${this.name} a method jvp(...inputTangents) that returns its output's tangent from the inputs' tangents (null for an input without one), written with differentiable operations, e.g. for y = x³: jvp(dx) { return dx.mul(this.inputs[0].square().mul(3)); } (see docs/transforms.md), or use jacobian({ mode: 'rev' })`,
+    );
+  }
+
+  /**
    * Runs the node on its operands and returns its single output, recording the node when grad
    * mode is on and some operand requires grad.
    */
@@ -141,6 +163,7 @@ export abstract class Function {
     }
     const y = this.output(result, 0, record);
     if (record) this.link(inputs, [y]);
+    if (this.needsInputTangent !== NONE) this.forwardTangents(inputs, [y], record);
     return y;
   }
 
@@ -152,6 +175,7 @@ export abstract class Function {
     const ys = result instanceof Tensor ? [result] : result;
     const outputs = ys.map((t, k) => this.output(t, k, record));
     if (record) this.link(inputs, outputs);
+    if (this.needsInputTangent !== NONE) this.forwardTangents(inputs, outputs, record);
     return outputs;
   }
 
@@ -220,8 +244,23 @@ export abstract class Function {
       for (let i = 0; i < n; i++) needs[i] = (operands[i] as Variable).requiresGrad;
       this.needsInputGrad = needs;
     }
+    if (isForwardModeActive()) {
+      const tangents = new Array<boolean>(n);
+      let any = false;
+      for (let i = 0; i < n; i++) any = (tangents[i] = hasActiveTangent(operands[i] as Variable)) || any;
+      if (any) this.needsInputTangent = tangents;
+    }
     if (isAnomalyEnabled()) this.creationStack = creationStack();
     return record;
+  }
+
+  /** Inside `jvp`: runs the jvp rule (see dual.ts) with the edges visible to it, recorded or not. */
+  private forwardTangents(inputs: Variable[], outputs: Variable[], recorded: boolean): void {
+    if (!recorded) {
+      this.inputs = inputs;
+      this.outputs = outputs;
+    }
+    propagateTangents(this, inputs, outputs);
   }
 
   /** forward on the inputs' data; small arities without an array spread. */

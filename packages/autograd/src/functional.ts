@@ -18,13 +18,18 @@ export type DifferentiableFunction = (...args: Variable[]) => Variable;
 
 let depth = 0; // functional transforms currently evaluating
 
-interface Prepared {
+/** @internal The arguments of a transform as Variables, and those it differentiates. */
+export interface Prepared {
   args: Variable[];
   wrt: Variable[];
   createGraph: boolean;
 }
 
-function prepare(op: string, operands: readonly Operand[], chosen: readonly number[]): Prepared {
+/**
+ * @internal The operands as Variables; those at `chosen` become leaves that require grad (a fresh
+ * one for a value that does not). `createGraph`: whether the backward must be recorded.
+ */
+export function prepare(op: string, operands: readonly Operand[], chosen: readonly number[]): Prepared {
   let createGraph = depth > 0;
   const args = operands.map((a, i) => {
     if (!chosen.includes(i)) return asVariable(op, a);
@@ -32,7 +37,11 @@ function prepare(op: string, operands: readonly Operand[], chosen: readonly numb
       createGraph = true;
       return a;
     }
-    return new Variable(asVariable(op, a).data, { requiresGrad: true });
+    // A fresh leaf for the same value: it keeps the value's tangents inside jvp (forward-over-reverse).
+    const v = asVariable(op, a);
+    const leaf = new Variable(v.data, { requiresGrad: true });
+    leaf.duals = v.duals;
+    return leaf;
   });
   for (const i of chosen) {
     if (!Number.isInteger(i) || i < 0 || i >= args.length)
@@ -41,7 +50,8 @@ function prepare(op: string, operands: readonly Operand[], chosen: readonly numb
   return { args, wrt: chosen.map((i) => args[i]), createGraph };
 }
 
-function evaluate(f: DifferentiableFunction, args: readonly Variable[]): Variable {
+/** @internal Runs f with recording on, counted as a transform evaluating (so nested ones record). */
+export function evaluate<T>(f: (...args: Variable[]) => T, args: readonly Variable[]): T {
   depth++;
   try {
     return enableGrad(() => f(...args));
@@ -50,7 +60,8 @@ function evaluate(f: DifferentiableFunction, args: readonly Variable[]): Variabl
   }
 }
 
-function gradientsOrZeros(
+/** @internal The gradients of y for `wrt`, zeros where y does not depend on one. */
+export function gradientsOrZeros(
   y: Variable,
   wrt: readonly Variable[],
   createGraph: boolean,
@@ -63,11 +74,13 @@ function gradientsOrZeros(
   return gs.map((g, i) => g ?? zerosFor(wrt[i]));
 }
 
-function zerosFor(x: Variable): Variable {
+/** @internal A constant of zeros shaped like x. */
+export function zerosFor(x: Variable): Variable {
   return new Variable(zeros(x.shape, { dtype: x.dtype }), { requiresGrad: false });
 }
 
-function valueAndGradients(
+/** @internal f's one-element value and its gradients for the arguments at `argnums`; `op` names errors. */
+export function valueAndGradients(
   op: string,
   f: DifferentiableFunction,
   argnums: number | readonly number[],

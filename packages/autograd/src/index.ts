@@ -1,6 +1,7 @@
 /**
  * @nn/autograd — define-by-run automatic differentiation: `Variable`, the `Function` base class, a
- * generation-ordered backward engine, grad modes, functional `grad`/`vjp`, anomaly detection, the
+ * generation-ordered backward engine, grad modes, functional `grad`/`vjp` and the forward-mode and
+ * higher-order transforms (`jvp`, `jacobian`, `hessian`, `hvp`), anomaly detection, the
  * differentiable functions (`F.matmul`, `F.relu`, ...) and `toDot`.
  *
  * This entry holds what a model needs at run time and nothing else. The rest has entries of its own:
@@ -28,6 +29,8 @@ export { Function, type Operand, type Gradients } from './function.js';
 export { backward, gradients, type BackwardOptions, type GradientsOptions } from './engine.js';
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled } from './mode.js';
 export { grad, valueAndGrad, vjp, type DifferentiableFunction } from './functional.js';
+export { jvp, jacobian, hessian, hvp, type Outputs, type Jacobians, type JacobianOptions } from './transforms.js';
+export type { Tangents } from './dual.js';
 export { AutogradError, AnomalyError } from './errors.js';
 
 export { add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, square, abs, clip, where } from './ops/elementwise.js';

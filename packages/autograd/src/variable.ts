@@ -10,6 +10,7 @@ import {
 } from '@nn/tensor';
 import { tickWriteClock } from '@nn/tensor/internal';
 import { type Function, type Operand, bindVariable } from './function.js';
+import { type Dual, bindDualVariable } from './dual.js';
 import { type BackwardOptions, backward } from './engine.js';
 import * as elementwise from './ops/elementwise.js';
 import * as activation from './ops/activation.js';
@@ -76,6 +77,8 @@ export class Variable {
   pendingGrad: Variable | null = null;
   /** @internal The backward pass `pendingGrad` belongs to. */
   pendingPass = 0;
+  /** @internal Tangents of running `jvp`s, one per level (see dual.ts); null outside forward mode. */
+  duals: Dual | null = null;
 
   constructor(data: Tensor, options?: VariableOptions) {
     if (!(data instanceof Tensor))
@@ -372,6 +375,7 @@ export function constantLike(op: string | { readonly name: string }, value: Oper
 }
 
 bindVariable(Variable, constantLike);
+bindDualVariable(Variable);
 
 /** @internal An operand as a Variable (numbers and Tensors become constants). */
 export function asVariable(op: string, value: Operand, like: DType | null = null): Variable {

@@ -1,10 +1,13 @@
 import { type Tensor, reluBackward, sigmoidBackward, where as tensorWhere } from '@nn/tensor';
+import { sumTangents } from '../dual.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
 
 /**
  * Activations. Each backward is written in terms of the output y where that is cheaper and
- * exact (sigmoid, tanh, softmax), as the seeds' Sigmoid layer does.
+ * exact (sigmoid, tanh, softmax), as the seeds' Sigmoid layer does; so is each forward-mode rule
+ * (`jvp`: the tangent ẏ from the input's tangent ẋ), which for these elementwise maps is the
+ * backward's own formula with ẋ in place of dy.
  */
 
 /** The seeds' Sigmoid layer: y = 1/(1 + e^−x), dx = dy·y·(1 − y). */
@@ -17,6 +20,10 @@ export class Sigmoid extends Function {
   }
   backward(gy: Variable): Variable {
     return new SigmoidGrad().apply(gy, this.outputs[0]);
+  }
+  /** ẏ = ẋ·y·(1 − y), the same single node as the backward */
+  override jvp(t: Variable): Variable {
+    return new SigmoidGrad().apply(t, this.outputs[0]);
   }
 }
 
@@ -40,6 +47,11 @@ export class SigmoidGrad extends Function {
       this.needsInputGrad[1] ? ggx.mul(gy).mul(y.mul(-2).add(1)) : null,
     ];
   }
+  /** out = dy·y·(1 − y), so ȯut = SigmoidGrad(ḋy, y) + dy·ẏ·(1 − 2y) */
+  override jvp(tGy: Variable | null, tY: Variable | null): Variable | null {
+    const [gy, y] = this.inputs;
+    return sumTangents(tGy && new SigmoidGrad().apply(tGy, y), tY && tY.mul(gy).mul(y.mul(-2).add(1)));
+  }
 }
 
 export class Tanh extends Function {
@@ -53,6 +65,11 @@ export class Tanh extends Function {
     const y = this.outputs[0];
     return gy.mul(y.square().neg().add(1));
   }
+  /** ẏ = ẋ·(1 − y²) */
+  override jvp(t: Variable): Variable {
+    const y = this.outputs[0];
+    return t.mul(y.square().neg().add(1));
+  }
 }
 
 /** max(0, x); the gradient at 0 is 0. The mask is a constant, so second derivatives are 0. */
@@ -65,6 +82,10 @@ export class ReLU extends Function {
   }
   backward(gy: Variable): Variable {
     return new ReLUGrad(this.inputs[0].data).apply(gy);
+  }
+  /** ẏ = ẋ where x > 0, else 0 */
+  override jvp(t: Variable): Variable {
+    return new ReLUGrad(this.inputs[0].data).apply(t);
   }
 }
 
@@ -86,6 +107,10 @@ export class ReLUGrad extends Function {
   backward(ggx: Variable): Variable {
     return new ReLUGrad(this.x).apply(ggx);
   }
+  /** linear in dy: the same mask on ḋy */
+  override jvp(t: Variable): Variable {
+    return new ReLUGrad(this.x).apply(t);
+  }
 }
 
 /** x where x > 0, else slope·x. */
@@ -102,6 +127,11 @@ export class LeakyReLU extends Function {
   backward(gy: Variable): Variable {
     const x = this.inputs[0].data;
     return gy.mul(tensorWhere(x.gt(0), 1, this.slope).astype(gy.dtype));
+  }
+  /** ẏ = ẋ where x > 0, else slope·ẋ */
+  override jvp(t: Variable): Variable {
+    const x = this.inputs[0].data;
+    return t.mul(tensorWhere(x.gt(0), 1, this.slope).astype(t.dtype));
   }
 }
 
@@ -121,6 +151,12 @@ export class Softmax extends Function {
     const gyy = gy.mul(y);
     return gyy.sub(y.mul(gyy.sum(this.axis, { keepdims: true })));
   }
+  /** ẏ = y·(ẋ − Σ_axis ẋ·y) */
+  override jvp(t: Variable): Variable {
+    const y = this.outputs[0];
+    const ty = t.mul(y);
+    return ty.sub(y.mul(ty.sum(this.axis, { keepdims: true })));
+  }
 }
 
 /** log(softmax(x)) as x − logsumexp(x): stable where softmax underflows. dx = dy − softmax(x)·Σ dy. */
@@ -137,6 +173,11 @@ export class LogSoftmax extends Function {
   backward(gy: Variable): Variable {
     const y = this.outputs[0];
     return gy.sub(y.exp().mul(gy.sum(this.axis, { keepdims: true })));
+  }
+  /** ẏ = ẋ − Σ_axis exp(y)·ẋ */
+  override jvp(t: Variable): Variable {
+    const y = this.outputs[0];
+    return t.sub(y.exp().mul(t).sum(this.axis, { keepdims: true }));
   }
 }
 

@@ -12,10 +12,13 @@ import {
   conv2d as tensorConv2d,
   im2col as tensorIm2col,
 } from '@nn/tensor';
+import { sumTangents } from '../dual.js';
 import { Function, type Gradients, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
 import { take } from './indexing.js';
 import { sum } from './reduce.js';
+
+type Tangent = Variable | null;
 
 /**
  * Convolution and pooling over images in (N, C, H, W) layout (the seeds' 001 §7, 002 §33–39).
@@ -31,6 +34,10 @@ import { sum } from './reduce.js';
  * conv2dBackwardFilter (one image at a time through a reused column buffer). The three are
  * bilinear maps tied by adjoints, so each one's backward is again made of the three, and
  * `createGraph` gives exact higher-order gradients with no second code path. See docs/cnn.md.
+ *
+ * Forward mode comes from the same linearity: each node is linear (Im2col, pooling's gradients)
+ * or bilinear (Conv2d and its two gradient nodes) in its inputs, so its `jvp` is the node itself
+ * applied to the tangent, one term per input that has one; MaxPool2d's is a gather at the argmax.
  */
 
 /**
@@ -66,6 +73,14 @@ export class Conv2d extends Function {
       b !== undefined && needB ? sum(gy, [0, 2, 3]) : null,
     ];
   }
+  /** ẏ = conv2d(ẋ, W) + conv2d(x, Ẇ) + ḃ (bilinear in x and W, linear in b) */
+  override jvp(tX: Tangent, tW: Tangent, tB?: Tangent): Tangent {
+    const [x, W] = this.inputs;
+    const products = sumTangents(tX && conv2d(tX, W, null, this.options), tW && conv2d(x, tW, null, this.options));
+    if (tB === undefined || tB === null) return products;
+    const bias = tB.reshape([1, tB.shape[0], 1, 1]);
+    return products === null ? bias.broadcastTo(this.outputs[0].shape) : products.add(bias);
+  }
 }
 
 /**
@@ -95,6 +110,14 @@ export class Conv2dGradInput extends Function {
       needGy ? conv2d(ggx, W, null, this.options) : null,
       needW ? conv2dGradFilter(gy, ggx, W.shape, this.options) : null,
     ];
+  }
+  /** bilinear in dy and W: ȯut = Conv2dGradInput(ḋy, W) + Conv2dGradInput(dy, Ẇ) */
+  override jvp(tGy: Tangent, tW: Tangent): Tangent {
+    const [gy, W] = this.inputs;
+    return sumTangents(
+      tGy && conv2dGradInput(tGy, W, this.inputShape, this.options),
+      tW && conv2dGradInput(gy, tW, this.inputShape, this.options),
+    );
   }
 }
 
@@ -126,6 +149,14 @@ export class Conv2dGradFilter extends Function {
       needX ? conv2dGradInput(gy, ggW, x.shape, this.options) : null,
     ];
   }
+  /** bilinear in dy and x: ȯut = Conv2dGradFilter(ḋy, x) + Conv2dGradFilter(dy, ẋ) */
+  override jvp(tGy: Tangent, tX: Tangent): Tangent {
+    const [gy, x] = this.inputs;
+    return sumTangents(
+      tGy && conv2dGradFilter(tGy, x, this.filterShape, this.options),
+      tX && conv2dGradFilter(gy, tX, this.filterShape, this.options),
+    );
+  }
 }
 
 /**
@@ -148,6 +179,10 @@ export class Im2col extends Function {
   }
   backward(gy: Variable): Variable {
     return col2im(gy, this.inputs[0].shape, this.filterHeight, this.filterWidth, this.options);
+  }
+  /** ẏ = im2col(ẋ) */
+  override jvp(t: Variable): Variable {
+    return im2col(t, this.filterHeight, this.filterWidth, this.options);
   }
 }
 
@@ -173,6 +208,10 @@ export class Col2im extends Function {
   backward(gx: Variable): Variable {
     return im2col(gx, this.filterHeight, this.filterWidth, this.options);
   }
+  /** ẏ = col2im(ċol) */
+  override jvp(t: Variable): Variable {
+    return col2im(t, this.inputShape, this.filterHeight, this.filterWidth, this.options);
+  }
 }
 
 /**
@@ -190,11 +229,15 @@ export class MaxPool2d extends Function {
   }
   forward(x: Tensor): Tensor {
     const { output, indices } = maxPool2dWithIndices(x, this.options);
-    if (this.needsInputGrad[0]) this.saveForBackward(indices);
+    if (this.needsInputGrad[0] || this.needsInputTangent[0]) this.saveForBackward(indices);
     return output;
   }
   backward(gy: Variable): Variable {
     return new MaxPool2dGrad(this.saved[0], this.inputs[0].shape).apply(gy);
+  }
+  /** ẏ = ẋ at each window's argmax (the positions the forward picked) */
+  override jvp(t: Variable): Variable {
+    return take(t, this.saved[0]);
   }
 }
 
@@ -218,6 +261,10 @@ export class MaxPool2dGrad extends Function {
   backward(ggx: Variable): Variable {
     return take(ggx, this.indices);
   }
+  /** linear: the same scatter of ḋy */
+  override jvp(t: Variable): Variable {
+    return new MaxPool2dGrad(this.indices, this.inputShape).apply(t);
+  }
 }
 
 /**
@@ -236,6 +283,10 @@ export class AvgPool2d extends Function {
   }
   backward(gy: Variable): Variable {
     return new AvgPool2dGrad(this.inputs[0].shape, this.options).apply(gy);
+  }
+  /** ẏ = avgPool2d(ẋ) */
+  override jvp(t: Variable): Variable {
+    return new AvgPool2d(this.options).apply(t);
   }
 }
 
@@ -258,6 +309,10 @@ export class AvgPool2dGrad extends Function {
   }
   backward(ggx: Variable): Variable {
     return new AvgPool2d(this.options).apply(ggx);
+  }
+  /** linear: the same spread of ḋy */
+  override jvp(t: Variable): Variable {
+    return new AvgPool2dGrad(this.inputShape, this.options).apply(t);
   }
 }
 

@@ -1,12 +1,17 @@
 import { type Tensor, ValueError, logicalAnd, where as tensorWhere } from '@nn/tensor';
+import { sumTangents } from '../dual.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { Variable } from '../variable.js';
 
 /**
  * Elementwise arithmetic. Binary nodes broadcast their operands, so they say `broadcasts`: their
  * backward returns gradients in the output's shape and the engine sums each back to its input's
- * shape (SumTo) — broadcasting is undone in that one place, never here.
+ * shape (SumTo) — broadcasting is undone in that one place, never here. Their forward-mode rule
+ * (`jvp`, a null tangent being zero) may likewise return a tangent of an input's shape, and it is
+ * broadcast to the output's shape in one place (dual.ts).
  */
+
+type Tangent = Variable | null;
 
 /** Base of the nodes whose forward broadcasts its operands (NumPy rules). */
 export abstract class BroadcastingFunction extends Function {
@@ -34,6 +39,10 @@ export class Add extends BroadcastingFunction {
   backward(gy: Variable): Gradients2 {
     return [gy, gy];
   }
+  /** ẏ = ẋ0 + ẋ1 */
+  override jvp(t0: Tangent, t1: Tangent): Tangent {
+    return sumTangents(t0, t1);
+  }
 }
 
 /**
@@ -51,6 +60,11 @@ export class Mul extends BroadcastingFunction {
     const [x0, x1] = this.inputs;
     return [this.needsInputGrad[0] ? gy.mul(x1) : null, this.needsInputGrad[1] ? gy.mul(x0) : null];
   }
+  /** ẏ = ẋ0·x1 + x0·ẋ1 */
+  override jvp(t0: Tangent, t1: Tangent): Tangent {
+    const [x0, x1] = this.inputs;
+    return sumTangents(t0 && t0.mul(x1), t1 && x0.mul(t1));
+  }
 }
 
 type Gradients2 = [Variable | null, Variable | null];
@@ -65,6 +79,11 @@ export class Sub extends BroadcastingFunction {
   backward(gy: Variable): Gradients2 {
     return [gy, this.needsInputGrad[1] ? gy.neg() : null];
   }
+  /** ẏ = ẋ0 − ẋ1 */
+  override jvp(t0: Tangent, t1: Tangent): Tangent {
+    if (t1 === null) return t0;
+    return t0 === null ? t1.neg() : t0.sub(t1);
+  }
 }
 
 export class Div extends BroadcastingFunction {
@@ -78,6 +97,11 @@ export class Div extends BroadcastingFunction {
     const [x0, x1] = this.inputs;
     const g0 = gy.div(x1);
     return [this.needsInputGrad[0] ? g0 : null, this.needsInputGrad[1] ? g0.mul(x0).div(x1).neg() : null];
+  }
+  /** ẏ = (ẋ0 − y·ẋ1)/x1 */
+  override jvp(t0: Tangent, t1: Tangent): Tangent {
+    const x1 = this.inputs[1];
+    return sumTangents(t0, t1 && t1.mul(this.outputs[0]).neg())!.div(x1);
   }
 }
 
@@ -95,6 +119,11 @@ export class Pow extends BroadcastingFunction {
     const g1 = this.needsInputGrad[1] ? gy.mul(this.outputs[0]).mul(x0.log()) : null;
     return [g0, g1];
   }
+  /** ẏ = ẋ0·x1·x0^(x1−1) + ẋ1·y·log(x0) (the log only when the exponent has a tangent) */
+  override jvp(t0: Tangent, t1: Tangent): Tangent {
+    const [x0, x1] = this.inputs;
+    return sumTangents(t0 && t0.mul(x1).mul(x0.pow(x1.sub(1))), t1 && t1.mul(this.outputs[0]).mul(x0.log()));
+  }
 }
 
 // ---- unary ----------------------------------------------------------------------------------------
@@ -109,6 +138,10 @@ export class Neg extends Function {
   backward(gy: Variable): Variable {
     return gy.neg();
   }
+  /** ẏ = −ẋ */
+  override jvp(t: Variable): Variable {
+    return t.neg();
+  }
 }
 
 export class Exp extends Function {
@@ -120,6 +153,10 @@ export class Exp extends Function {
   }
   backward(gy: Variable): Variable {
     return gy.mul(this.outputs[0]);
+  }
+  /** ẏ = ẋ·y */
+  override jvp(t: Variable): Variable {
+    return t.mul(this.outputs[0]);
   }
 }
 
@@ -133,6 +170,10 @@ export class Log extends Function {
   backward(gy: Variable): Variable {
     return gy.div(this.inputs[0]);
   }
+  /** ẏ = ẋ/x */
+  override jvp(t: Variable): Variable {
+    return t.div(this.inputs[0]);
+  }
 }
 
 export class Sqrt extends Function {
@@ -144,6 +185,10 @@ export class Sqrt extends Function {
   }
   backward(gy: Variable): Variable {
     return gy.div(this.outputs[0].mul(2));
+  }
+  /** ẏ = ẋ/(2y) */
+  override jvp(t: Variable): Variable {
+    return t.div(this.outputs[0].mul(2));
   }
 }
 
@@ -157,6 +202,10 @@ export class Sin extends Function {
   backward(gy: Variable): Variable {
     return gy.mul(this.inputs[0].cos());
   }
+  /** ẏ = ẋ·cos(x) */
+  override jvp(t: Variable): Variable {
+    return t.mul(this.inputs[0].cos());
+  }
 }
 
 export class Cos extends Function {
@@ -168,6 +217,10 @@ export class Cos extends Function {
   }
   backward(gy: Variable): Variable {
     return gy.mul(this.inputs[0].sin()).neg();
+  }
+  /** ẏ = −ẋ·sin(x) */
+  override jvp(t: Variable): Variable {
+    return t.mul(this.inputs[0].sin()).neg();
   }
 }
 
@@ -181,6 +234,10 @@ export class Square extends Function {
   backward(gy: Variable): Variable {
     return gy.mul(this.inputs[0].mul(2));
   }
+  /** ẏ = 2x·ẋ */
+  override jvp(t: Variable): Variable {
+    return t.mul(this.inputs[0].mul(2));
+  }
 }
 
 /** |x|; the gradient at 0 is 0 (sign(0) = 0), as in PyTorch. */
@@ -193,6 +250,10 @@ export class Abs extends Function {
   }
   backward(gy: Variable): Variable {
     return gy.mul(this.inputs[0].data.sign());
+  }
+  /** ẏ = ẋ·sign(x) */
+  override jvp(t: Variable): Variable {
+    return t.mul(this.inputs[0].data.sign());
   }
 }
 
@@ -214,6 +275,11 @@ export class Clip extends Function {
     const x = this.inputs[0].data;
     return gy.mul(logicalAnd(x.ge(this.min), x.le(this.max)));
   }
+  /** ẏ = ẋ where min ≤ x ≤ max, else 0 */
+  override jvp(t: Variable): Variable {
+    const x = this.inputs[0].data;
+    return t.mul(logicalAnd(x.ge(this.min), x.le(this.max)));
+  }
 }
 
 /** Picks x0 where `condition` holds, else x1 (broadcast together); the condition is a constant. */
@@ -230,6 +296,11 @@ export class Where extends BroadcastingFunction {
   backward(gy: Variable): Gradients2 {
     const c = this.condition;
     return [this.needsInputGrad[0] ? where(c, gy, 0) : null, this.needsInputGrad[1] ? where(c, 0, gy) : null];
+  }
+  /** ẏ = where(c, ẋ0, ẋ1) */
+  override jvp(t0: Tangent, t1: Tangent): Tangent {
+    if (t0 === null && t1 === null) return null;
+    return where(this.condition, t0 ?? 0, t1 ?? 0);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Variable } from '../variable.js';
  * Indexing. Reading some elements is linear, so each backward writes the gradient back where the
  * elements came from (into zeros), and that write's own backward is the read again: GetItem and
  * GetItemGrad, Gather and GatherGrad are adjoint pairs, which keeps higher-order gradients exact.
+ * All four are linear, so each forward-mode rule (`jvp`) is the node itself applied to the tangent.
  */
 
 /** NumPy basic indexing (numbers, slices, '...'), a view of x. Backward scatters dy into zeros. */
@@ -22,6 +23,10 @@ export class GetItem extends Function {
   backward(gy: Variable): Variable {
     const x = this.inputs[0];
     return new GetItemGrad(this.indices, x.shape).apply(gy);
+  }
+  /** ẏ = ẋ[indices] */
+  override jvp(t: Variable): Variable {
+    return getItem(t, ...this.indices);
   }
 }
 
@@ -47,6 +52,10 @@ export class GetItemGrad extends Function {
   }
   backward(ggx: Variable): Variable {
     return getItem(ggx, ...this.indices);
+  }
+  /** linear: the same scatter of ḋy */
+  override jvp(t: Variable): Variable {
+    return new GetItemGrad(this.indices, this.shape).apply(t);
   }
 }
 
@@ -76,6 +85,10 @@ export class Gather extends Function {
   backward(gy: Variable): Variable {
     return new GatherGrad(this.indices, this.axis, this.kind, this.inputs[0].shape).apply(gy);
   }
+  /** ẏ = ẋ at the same indices */
+  override jvp(t: Variable): Variable {
+    return new Gather(this.indices, this.axis, this.kind).apply(t);
+  }
 }
 
 /** Gather's backward as a node: scatter-adds dy into zeros of the input's shape; its backward is Gather. */
@@ -99,6 +112,10 @@ export class GatherGrad extends Function {
   }
   backward(ggx: Variable): Variable {
     return new Gather(this.indices, this.axis, this.kind).apply(ggx);
+  }
+  /** linear: the same scatter-add of ḋy */
+  override jvp(t: Variable): Variable {
+    return new GatherGrad(this.indices, this.axis, this.kind, this.shape).apply(t);
   }
 }
 

@@ -1,4 +1,5 @@
 import { DTypeError, IndexError, ShapeError, Tensor, formatShape, oneHot, softmaxWithLog } from '@nn/tensor';
+import { sumTangents } from '../dual.js';
 import { Function, type Gradients, type Operand, nameNodes } from '../function.js';
 import { Variable } from '../variable.js';
 import { softmax } from './activation.js';
@@ -53,6 +54,11 @@ export class SoftmaxCrossEntropy extends Function {
   backward(gy: Variable): Variable {
     return new SoftmaxCrossEntropyGrad(this.target, this.saved[0]).apply(this.inputs[0], gy);
   }
+  /** ẏ = Σ (softmax(x) − t)·ẋ / N, the gradient's inner product with ẋ */
+  override jvp(t: Variable): Variable {
+    const x = this.inputs[0];
+    return sum(softmax(x, -1).sub(targetRows(this.target, x.data)).mul(t)).div(rowsOf(x));
+  }
 }
 
 /**
@@ -102,12 +108,29 @@ export class SoftmaxCrossEntropyGrad extends Function {
     return [gx, ggy];
   }
 
-  /** The targets as rows of `like`'s shape and dtype (int32 labels become one-hot rows). */
-  private targetLike(like: Tensor): Tensor {
-    const t = this.target;
-    if (t.dtype === 'int32') return oneHot(t, like.shape[like.ndim - 1], { dtype: like.dtype });
-    return t.dtype === like.dtype ? t : t.astype(like.dtype);
+  /**
+   * out = (p − t)·dy/N with p = softmax(x), so ȯut = ṗ·dy/N + (p − t)·ḋy/N, where
+   * ṗ = p·(ẋ − Σ_c p·ẋ) (Softmax's rule), recomputed as a graph so the tangent composes.
+   */
+  override jvp(tX: Variable | null, tGy: Variable | null): Variable | null {
+    const [x, gy] = this.inputs;
+    const rows = rowsOf(x);
+    const p = softmax(x, -1);
+    const fromX = tX && p.mul(tX.sub(sum(p.mul(tX), -1, { keepdims: true }))).mul(gy.div(rows));
+    const fromGy = tGy && p.sub(this.targetLike(x.data)).mul(tGy.div(rows));
+    return sumTangents(fromX, fromGy);
   }
+
+  /** The targets as rows of `like`'s shape and dtype (see targetRows). */
+  private targetLike(like: Tensor): Tensor {
+    return targetRows(this.target, like);
+  }
+}
+
+/** The targets as rows of `like`'s shape and dtype (int32 labels become one-hot rows). */
+function targetRows(t: Tensor, like: Tensor): Tensor {
+  if (t.dtype === 'int32') return oneHot(t, like.shape[like.ndim - 1], { dtype: like.dtype });
+  return t.dtype === like.dtype ? t : t.astype(like.dtype);
 }
 
 /** The number of rows of scores or probabilities: every axis but the class axis. */

@@ -1,4 +1,5 @@
 import type { Tensor } from '@nn/tensor';
+import { sumTangents } from '../dual.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
 import { sumTo } from './reduce.js';
@@ -14,7 +15,8 @@ import { reshape, transpose } from './movement.js';
  *
  * A 1-d operand is a row (left) or column (right) vector, dropped from the result; its gradient
  * is computed as that matrix and reshaped back. Batch dimensions that were broadcast are summed
- * back with SumTo.
+ * back with SumTo. Forward mode needs none of that: the product is bilinear, so
+ * ẏ = ẋ·W + x·Ẇ, two products of the forward's own shapes.
  */
 export class MatMul extends Function {
   override get rule(): string {
@@ -39,6 +41,11 @@ export class MatMul extends Function {
     const gx = needX ? reshape(sumTo(G.matmul(swapLastAxes(V)), X.shape), x.shape) : null;
     const gW = needW ? reshape(sumTo(swapLastAxes(X).matmul(G), V.shape), W.shape) : null;
     return [gx, gW];
+  }
+  /** ẏ = ẋ·W + x·Ẇ */
+  override jvp(tX: Variable | null, tW: Variable | null): Variable | null {
+    const [x, W] = this.inputs;
+    return sumTangents(tX && tX.matmul(W), tW && x.matmul(tW));
   }
 }
 

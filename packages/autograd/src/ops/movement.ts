@@ -7,6 +7,7 @@ import {
   normalizeAxes,
   normalizeAxis,
   sameShape,
+  zeros,
 } from '@nn/tensor';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { asVariable, type Variable } from '../variable.js';
@@ -14,7 +15,8 @@ import { sum, sumTo } from './reduce.js';
 
 /**
  * Shape movement: the values are unchanged, only rearranged, so each backward rearranges the
- * gradient the opposite way. Reshape/Transpose are views in @nn/tensor and cost no copy.
+ * gradient the opposite way, and each forward-mode rule (`jvp`) rearranges the tangent the same
+ * way as the forward. Reshape/Transpose are views in @nn/tensor and cost no copy.
  */
 
 export class Reshape extends Function {
@@ -29,6 +31,10 @@ export class Reshape extends Function {
   }
   backward(gy: Variable): Variable {
     return reshape(gy, this.inputs[0].shape);
+  }
+  /** ẏ = reshape(ẋ, shape) */
+  override jvp(t: Variable): Variable {
+    return reshape(t, this.shape);
   }
 }
 
@@ -50,6 +56,10 @@ export class Transpose extends Function {
     this.axes.forEach((a, d) => (inverse[normalizeAxis('transpose', a, ndim)] = d));
     return transpose(gy, inverse);
   }
+  /** ẏ = transpose(ẋ, axes) */
+  override jvp(t: Variable): Variable {
+    return transpose(t, this.axes);
+  }
 }
 
 /**
@@ -68,6 +78,10 @@ export class BroadcastTo extends Function {
   }
   backward(gy: Variable): Variable {
     return sumTo(gy, this.inputs[0].shape);
+  }
+  /** ẏ = broadcastTo(ẋ, shape) */
+  override jvp(t: Variable): Variable {
+    return broadcastTo(t, this.shape);
   }
 }
 
@@ -99,6 +113,10 @@ export class Repeat extends Function {
     const grouped = [...shape.slice(0, at), shape[at], this.repeats, ...shape.slice(at + 1)];
     return sum(gy.reshape(grouped), at + 1).reshape(x.shape);
   }
+  /** ẏ = repeat(ẋ, repeats, axis) */
+  override jvp(t: Variable): Variable {
+    return repeat(t, this.repeats, this.axis);
+  }
 }
 
 /** Joins inputs along `axis`; backward splits dy at the same boundaries. */
@@ -119,6 +137,13 @@ export class Concat extends Function {
     for (let i = 0; i < this.inputs.length - 1; i++) bounds.push((start += this.inputs[i].shape[at]));
     return split(gy, bounds, at);
   }
+  /** ẏ = concat(ẋ_0, ẋ_1, ..., axis), zeros for an input without a tangent */
+  override jvp(...tangents: (Variable | null)[]): Variable {
+    return concat(
+      tangents.map((t, i) => t ?? zeros(this.inputs[i].shape, { dtype: this.inputs[i].dtype })),
+      this.axis,
+    );
+  }
 }
 
 /** Splits into pieces along `axis` (several outputs); backward concatenates the pieces' gradients. */
@@ -137,6 +162,10 @@ export class Split extends Function {
   }
   backward(...gys: Variable[]): Variable {
     return concat(gys, this.axis);
+  }
+  /** ẏ_k = split(ẋ, sections, axis)[k] */
+  override jvp(t: Variable): Variable[] {
+    return split(t, this.sections, this.axis);
   }
 }
 

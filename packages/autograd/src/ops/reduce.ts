@@ -1,11 +1,12 @@
-import { type AxisSpec, ShapeError, type Tensor, formatShape, normalizeAxes, sameShape } from '@nn/tensor';
+import { type AxisSpec, type DType, ShapeError, type Tensor, formatShape, normalizeAxes, sameShape } from '@nn/tensor';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { asVariable, type Variable } from '../variable.js';
 import { broadcastTo } from './movement.js';
 
 /**
  * Reductions. Sum and Repeat/BroadcastTo are each other's backward (the seeds' Sum and Repeat
- * nodes): a Sum hands its gradient back to every element it added up.
+ * nodes): a Sum hands its gradient back to every element it added up. Sums are linear, so their
+ * forward-mode rule (`jvp`) is the same sum of the tangent.
  */
 
 export interface ReduceOptions {
@@ -47,6 +48,10 @@ export class Sum extends Function {
     const g = this.keepdims || gy.ndim === 0 ? gy : gy.reshape(keptShape(x.shape, this.axes));
     return broadcastTo(g, x.shape);
   }
+  /** ẏ = Σ ẋ over the same axes */
+  override jvp(t: Variable): Variable {
+    return sum(t, this.axes, { keepdims: this.keepdims });
+  }
 }
 
 /**
@@ -73,6 +78,10 @@ export class SumTo extends Function {
   backward(gy: Variable): Variable {
     return broadcastTo(gy, this.inputs[0].shape);
   }
+  /** ẏ = sumTo(ẋ, shape) */
+  override jvp(t: Variable): Variable {
+    return sumTo(t, this.shape);
+  }
 }
 
 /** Max and Min: the gradient goes to the positions holding the extreme value. */
@@ -98,12 +107,18 @@ abstract class Extreme extends Function {
   }
   backward(gy: Variable): Variable {
     const x = this.inputs[0];
-    const kept = keptShape(x.shape, this.axes);
-    const extreme = this.outputs[0].data.reshape(kept);
-    const hit = x.data.eq(extreme).astype(gy.dtype);
-    const share = hit.div(hit.sum(this.axes, { keepdims: true })); // 1/k at each of k tied positions
-    const g = this.keepdims || gy.ndim === 0 ? gy : gy.reshape(kept);
-    return broadcastTo(g, x.shape).mul(share);
+    const g = this.keepdims || gy.ndim === 0 ? gy : gy.reshape(keptShape(x.shape, this.axes));
+    return broadcastTo(g, x.shape).mul(this.share(gy.dtype));
+  }
+  /** ẏ = Σ ẋ·share over the axes: the mean of ẋ over the tied extremes (the backward's adjoint) */
+  override jvp(t: Variable): Variable {
+    return sum(t.mul(this.share(t.dtype)), this.axes, { keepdims: this.keepdims });
+  }
+  /** 1/k at each of the k positions holding the extreme of their group, 0 elsewhere (x's shape). */
+  private share(dtype: DType): Tensor {
+    const x = this.inputs[0].data;
+    const hit = x.eq(this.outputs[0].data.reshape(keptShape(x.shape, this.axes))).astype(dtype);
+    return hit.div(hit.sum(this.axes, { keepdims: true }));
   }
 }
 

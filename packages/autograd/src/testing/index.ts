@@ -1,5 +1,6 @@
 /**
  * The gradient-testing kit: numerical gradients, gradcheck/gradgradcheck with readable reports,
+ * jvpcheck for forward-mode rules (tangents against central differences along them),
  * and fast-check arbitraries (shapes, broadcastable shape tuples, tensors, random expression
  * graphs) to property-test a node or a layer in a few lines. See docs/gradient-testing.md.
  *
@@ -26,6 +27,16 @@ export {
   type GradcheckInputReport,
   type NumericalGradOptions,
 } from './gradcheck.js';
+export {
+  numericalJvp,
+  jvpcheck,
+  assertJvpcheck,
+  JvpcheckError,
+  type JvpcheckFunction,
+  type JvpcheckOptions,
+  type JvpcheckReport,
+  type JvpcheckOutputReport,
+} from './jvpcheck.js';
 export {
   shapeArb,
   broadcastShapesArb,
