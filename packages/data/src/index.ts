@@ -5,7 +5,16 @@
  */
 export { DataError } from './errors.js';
 export { readIdx, type ReadIdxOptions, type IdxData } from './idx.js';
-export { loadMnist, MAX_IDX_BYTES, type MnistOptions, type Split } from './mnist.js';
+export {
+  loadMnist,
+  mnistFromFiles,
+  fetchMnist,
+  MAX_IDX_BYTES,
+  type MnistOptions,
+  type MnistParseOptions,
+  type MnistFiles,
+  type Split,
+} from './mnist.js';
 export { spiral, type SpiralOptions } from './spiral.js';
 export { TensorDataset, DataLoader, type DataLoaderOptions, type Example } from './loader.js';
 export { trainValSplit, shuffle, subset, type ShuffleOptions, type TrainValSplitOptions } from './split.js';

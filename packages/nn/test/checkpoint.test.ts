@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { Generator, NNError, Tensor, arange, randn, tensor, zeros, type DType } from '@nn/tensor';
 import { variable } from '@nn/autograd';
@@ -43,8 +43,13 @@ const faults = vi.hoisted(() => ({
   opened: [] as string[],
 }));
 
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+// save() reaches node:fs/promises through process.getBuiltinModule (no import a bundler would
+// see), so the faults wrap that module object itself, for this test file's worker only.
+const builtinFs = (process as unknown as { getBuiltinModule(id: string): unknown }).getBuiltinModule(
+  'node:fs/promises',
+) as typeof import('node:fs/promises');
+{
+  const real = { open: builtinFs.open.bind(builtinFs), rename: builtinFs.rename.bind(builtinFs) };
   const ioError = (code: string, syscall: string): Error =>
     Object.assign(new Error(`${code}: injected failure, ${syscall}`), { code, syscall });
   const open = async (...args: Parameters<typeof real.open>) => {
@@ -81,8 +86,9 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     if (faults.failRename) throw ioError('EXDEV', 'rename');
     return real.rename(...args);
   };
-  return { ...real, open, rename, default: { ...real, open, rename } };
-});
+  Object.assign(builtinFs, { open, rename });
+  afterAll(() => void Object.assign(builtinFs, real));
+}
 
 // ---- helpers -------------------------------------------------------------------------------------
 

@@ -25,6 +25,12 @@ export class IndexError extends NNError {}
 /** An argument with the right type but a bad value (negative sizes, non-finite numbers, bad options). */
 export class ValueError extends NNError {}
 
+/**
+ * Something this JavaScript environment cannot do: writing files in a browser, say. The message
+ * names the operation and what to use there instead.
+ */
+export class PlatformError extends NNError {}
+
 /** Formats a shape the way NumPy prints it, without the trailing comma: (2,3), (5), (). */
 export function formatShape(shape: readonly number[]): string {
   return `(${shape.join(',')})`;

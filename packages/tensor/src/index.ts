@@ -12,7 +12,7 @@ export {
   setMaxTensorBytes,
   getMaxTensorBytes,
 } from './dtype.js';
-export { NNError, ShapeError, DTypeError, IndexError, ValueError, formatShape } from './errors.js';
+export { NNError, ShapeError, DTypeError, IndexError, ValueError, PlatformError, formatShape } from './errors.js';
 export {
   broadcastShapes,
   sameShape,

@@ -1,4 +1,5 @@
 import type { Tensor } from '@nn/tensor';
+import { requireNodeBuiltin } from '@nn/tensor/internal';
 import type { Operand } from '../function.js';
 import type { Variable } from '../variable.js';
 import { type VariableKind, collectGraph, kindOf, labelOf, previewBlock, shapeText } from './graph.js';
@@ -348,10 +349,10 @@ export async function graphHtml(output: Variable, options: GraphHtmlOptions = {}
  * await writeGraphHtml(price, 'out/apple.html', { title: 'Apple and orange tax' });
  */
 export async function writeGraphHtml(output: Variable, file: string, options: GraphHtmlOptions = {}): Promise<void> {
+  const instead = 'in a browser, graphHtml(output) gives the page as a string';
+  const fs = requireNodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises', 'writeGraphHtml', instead);
+  const path = requireNodeBuiltin<typeof import('node:path')>('node:path', 'writeGraphHtml', instead);
   const html = await graphHtml(output, options);
-  // node:fs is loaded here, not at the top, so the package still loads in a browser.
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, html, 'utf8');
 }

@@ -89,7 +89,7 @@ export async function saveCheckpoint(path: FilePath, options: SaveCheckpointOpti
  */
 export async function loadCheckpoint(path: FilePath, options: LoadCheckpointOptions): Promise<LoadCheckpointResult> {
   const strict = options.strict ?? true;
-  const source = await pathString(path);
+  const source = pathString(path);
   const { tensors, metadata } = await load(path);
 
   const modelDict: Record<string, Tensor> = {};

@@ -3,14 +3,32 @@
  * directory, flushes it to the device, and renames it over the target, so a crash or a failed
  * write at any moment leaves either the old file or the new one, never a torn mix.
  *
- * Node's `fs` is imported on first use rather than at the top, so bundling @nn/nn for a browser
- * (which has encode/decode but no files) does not pull in Node built-ins.
+ * Node's modules are asked for at run time (`nodeBuiltin`), never imported, so a browser bundle of
+ * @nn/nn holds no Node built-ins. In a browser `load` fetches a URL and `save` is a PlatformError
+ * (encodeSafetensors gives the bytes to download or store).
  */
 import type { Tensor } from '@nn/tensor';
+import { nodeBuiltin, requireNodeBuiltin } from '@nn/tensor/internal';
+import { CheckpointError } from './errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors.js';
 
+type Fs = typeof import('node:fs/promises');
+type Path = typeof import('node:path');
+type Crypto = typeof import('node:crypto');
+type Url = typeof import('node:url');
+
+const BROWSER_SAVE = 'in a browser, encodeSafetensors(tensors) gives the bytes to download or store';
+
+function nodeModules(op: string): { fs: Fs; path: Path } {
+  return {
+    fs: requireNodeBuiltin<Fs>('node:fs/promises', op, BROWSER_SAVE),
+    path: requireNodeBuiltin<Path>('node:path', op, BROWSER_SAVE),
+  };
+}
+
 /**
- * A file path, or a `file:` URL.
+ * A file path, or a URL: `file:` in Node; `http(s):` (fetched) anywhere; in a browser a string is
+ * a URL relative to the page.
  * @example await load(new URL('./model.safetensors', import.meta.url));
  */
 export type FilePath = string | URL;
@@ -39,25 +57,46 @@ export async function save(
  * Reads a safetensors file written by `save` or any other safetensors writer (PyTorch,
  * NumPy, JAX via the `safetensors` library). Every check of `decodeSafetensors` runs before a
  * tensor is allocated; format errors are CheckpointErrors whose message starts with `path`.
- * Files over 2 GiB are beyond Node's `readFile` and fail with its error.
+ * Files over 2 GiB are beyond Node's `readFile` and fail with its error. An `http(s):` URL (and,
+ * in a browser, any path) is fetched; an HTTP error status is a CheckpointError naming the URL.
  *
  * @example
  * const { tensors, metadata } = await load('weights.safetensors');
  * tensors.W.shape; // [784, 50]
  */
 export async function load(path: FilePath): Promise<SafetensorsContents> {
-  const fs = await import('node:fs/promises');
-  const target = await pathString(path);
+  const fs = nodeBuiltin<Fs>('node:fs/promises');
+  if (fs === null || isHttpUrl(path)) {
+    const url = String(path);
+    return decodeSafetensors(await fetchBytes(url), { source: url });
+  }
+  const target = pathString(path);
   const bytes = await fs.readFile(target);
   return decodeSafetensors(bytes, { source: target });
 }
 
+function isHttpUrl(path: FilePath): boolean {
+  return /^https?:/i.test(String(path));
+}
+
+/** The body of `url`; a failed request or an error status is a CheckpointError naming the URL. */
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new CheckpointError(`load: cannot fetch ${url}: ${(e as Error).message}`);
+  }
+  if (!response.ok) throw new CheckpointError(`load: ${url} answered HTTP ${response.status} ${response.statusText}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 /** Writes `bytes` to `path` via a temporary file, fsync and rename (see `save`). */
 export async function writeFileAtomic(path: FilePath, bytes: Uint8Array): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { basename, dirname, join } = await import('node:path');
-  const { randomBytes } = await import('node:crypto');
-  const target = await pathString(path);
+  const { fs, path: paths } = nodeModules('save');
+  const { basename, dirname, join } = paths;
+  const { randomBytes } = requireNodeBuiltin<Crypto>('node:crypto', 'save', BROWSER_SAVE);
+  const target = pathString(path);
   const directory = dirname(target);
   // Same directory, so the rename stays on one file system and is atomic; 'wx' never clobbers.
   await removeStaleTemporaries(directory, basename(target));
@@ -98,8 +137,8 @@ const STALE_UNNAMED_TEMPORARY_MS = 60 * 60 * 1000;
  * the save.
  */
 async function removeStaleTemporaries(directory: string, name: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { fs, path } = nodeModules('save');
+  const { join } = path;
   const pattern = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:(\\d+)-)?[0-9a-f]{12}\\.tmp$`);
   let names: string[];
   try {
@@ -135,7 +174,7 @@ function isProcessAlive(pid: number): boolean {
 
 /** Makes the rename itself durable. Best effort: some platforms (Windows) cannot open a directory. */
 async function syncDirectory(directory: string): Promise<void> {
-  const fs = await import('node:fs/promises');
+  const { fs } = nodeModules('save');
   try {
     const handle = await fs.open(directory, 'r');
     try {
@@ -149,8 +188,8 @@ async function syncDirectory(directory: string): Promise<void> {
 }
 
 /** The path as a string (a `file:` URL converted), as it appears in error messages. */
-export async function pathString(path: FilePath): Promise<string> {
+export function pathString(path: FilePath): string {
   if (typeof path === 'string') return path;
-  const { fileURLToPath } = await import('node:url');
-  return fileURLToPath(path);
+  const url = nodeBuiltin<Url>('node:url');
+  return url && path.protocol === 'file:' ? url.fileURLToPath(path) : path.href;
 }

@@ -6,6 +6,7 @@
  * cross-origin-isolated page (COOP/COEP headers) for SharedArrayBuffer, as every threaded
  * WebAssembly does.
  */
+import { nodeBuiltin } from '../../runtime.js';
 
 /** The parts of the WebAssembly JS API the kernels use. */
 export interface WasmApi {
@@ -34,15 +35,6 @@ export function webAssembly(): WasmApi | null {
 export function environmentVariable(name: string): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   return env?.[name];
-}
-
-interface NodeProcess {
-  getBuiltinModule?(id: string): unknown;
-}
-
-function nodeBuiltin<T>(id: string): T | null {
-  const process = (globalThis as { process?: NodeProcess }).process;
-  return (process?.getBuiltinModule?.(id) as T | undefined) ?? null;
 }
 
 /** A browser's globals, as far as the kernels use them. */
