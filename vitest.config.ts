@@ -29,7 +29,8 @@ export default defineConfig({
     ],
     testTimeout: 60_000,
     // Compiles @nn/tensor's WebAssembly kernels (normally done by `pnpm build`) if needed.
-    globalSetup: ['packages/tensor/assembly/vitest-global-setup.mjs'],
+    // and starts the one Chromium the browser tests share (test/browser/global-setup.ts).
+    globalSetup: ['packages/tensor/assembly/vitest-global-setup.mjs', 'test/browser/global-setup.ts'],
     // CI asks for a JSON report as well, to print a plain "N passed, N failed" line at the end.
     ...(process.env.NN_TEST_REPORT
       ? { reporters: ['default', 'json'], outputFile: { json: process.env.NN_TEST_REPORT } }

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { browserSuite, newContext } from '../../../test/browser/harness.js';
 import { Generator, randn, tensor, zeros } from '@nn/tensor';
 import * as F from '@nn/autograd';
 import { variable } from '@nn/autograd';
@@ -13,14 +14,7 @@ import { writeGraphHtml } from '@nn/autograd/inspect';
 // a message, where /usr/bin/chromium is missing (CI installs it with apt-get). NN_CHROMIUM
 // points the test at another Chromium binary.
 
-const CHROMIUM = process.env.NN_CHROMIUM || '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const SKIP_NOTE = `SKIPPED: ${CHROMIUM} not found; install it (apt-get install -y chromium) to run the HTML explorer in a browser`;
-if (!hasChromium) console.warn(`[inspect.browser.test] ${SKIP_NOTE}`);
-
-const suite = hasChromium ? describe : describe.skip;
-
-suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, () => {
+browserSuite('the HTML explorer in Chromium', () => {
   let dir = '';
   let context: BrowserContext | null = null;
   const requests: string[] = [];
@@ -57,23 +51,7 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
     files.twoLayer = join(dir, 'two-layer.html');
     await writeGraphHtml(loss, files.twoLayer);
 
-    const { chromium } = await import('playwright-core');
-    // A fresh profile per run (launchPersistentContext takes it instead of --user-data-dir).
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1400, height: 800 },
-    });
+    context = await newContext({ viewport: { width: 1400, height: 800 } });
     context.on('request', (request) => void requests.push(request.url()));
   }, 60_000);
 

@@ -6,87 +6,32 @@
  * computation on the page's plain-JavaScript backend. Skipped, with a message, where Chromium or
  * the bundle (`pnpm build`) is missing; NN_CHROMIUM points at another Chromium binary.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { browserSuite, folderRoute, openPage, useSite } from '../../../test/browser/harness.js';
 
-const CHROMIUM = process.env.NN_CHROMIUM || '/usr/bin/chromium';
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
-const BUNDLE = join(DIST, 'index.js');
-const missing = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} not found; install it (apt-get install -y chromium)`
-  : !existsSync(BUNDLE)
-    ? `${BUNDLE} not found; run pnpm build`
-    : '';
-if (missing) console.warn(`[threads.browser.test] SKIPPED: ${missing}`);
-const suite = missing ? describe.skip : describe;
+const built = existsSync(`${DIST}index.js`);
+if (!built) console.warn(`[threads.browser.test] SKIPPED: ${DIST}index.js not found; run pnpm build`);
 
+// The page imports the built entry (and the chunks it shares with @nn/tensor/internal) and
+// exposes it as window.nn.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>@nn threads</title>
 <script type="module">
-  import * as nn from '/tensor.js';
+  import * as nn from '/dist/index.js';
   window.nn = nn;
   window.loaded = true;
 </script>`;
 
-/** Serves the page and the bundle, cross-origin isolated (SharedArrayBuffer needs it). */
-function serve(): Promise<Server> {
-  const server = createServer((request, response) => {
-    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-    // The entry and the chunks it shares with @nn/tensor/internal (tsup splitting), by name.
-    const file = /^\/(tensor|chunk-[\w-]+)\.js$/.exec(request.url ?? '');
-    if (file) {
-      response.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' });
-      response.end(readFileSync(file[1] === 'tensor' ? BUNDLE : join(DIST, `${file[1]}.js`)));
-    } else if (request.url === '/') {
-      response.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
-      response.end(PAGE);
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-suite(`the wasm backend's worker pool as Web Workers in Chromium${missing ? ` (SKIPPED: ${missing})` : ''}`, () => {
-  let dir = '';
-  let server: Server | null = null;
-  let context: BrowserContext | null = null;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'nn-threads-'));
-    server = await serve();
-    const { chromium } = await import('playwright-core');
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await context?.close();
-    server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+(built ? browserSuite : () => undefined)(`the wasm backend's worker pool as Web Workers in Chromium`, () => {
+  const origin = useSite([
+    (path) => (path === '/' ? { body: PAGE, type: 'text/html' } : null),
+    (path) => (path.startsWith('/dist/') ? folderRoute(DIST)(path.slice('/dist'.length)) : null),
+  ]);
 
   it('starts Web Workers and computes matmul, conv2d and relu on two threads, as the JavaScript backend does', async () => {
-    const page = await context!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => void errors.push(error.message));
-    await page.goto(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/`);
+    const { page, errors, close: closePage } = await openPage(`${origin()}/`);
     await page.waitForFunction(() => (globalThis as unknown as { loaded?: boolean }).loaded === true);
     const result = await page.evaluate(async () => {
       type Nn = typeof import('../src/index.js');
@@ -123,5 +68,6 @@ suite(`the wasm backend's worker pool as Web Workers in Chromium${missing ? ` (S
       [256, 256],
     ]);
     expect(result.close).toEqual([true, true, true]);
+    await closePage();
   }, 60_000);
 });

@@ -1,0 +1,14 @@
+/** Which Chromium the browser tests drive, and how: Debian's, headless, with WebGPU's software adapter allowed. */
+export const CHROMIUM = process.env.NN_CHROMIUM || '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+];
