@@ -167,17 +167,25 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
   it('fits the two-layer net in a 1400×900 window: every node inside the pane, after zooming too', async () => {
     const page = await open(files.twoLayer);
     await page.setViewportSize({ width: 1400, height: 900 });
+    // Runs in the page (this file is compiled without DOM types, hence the local ones).
     const outside = () =>
       page.evaluate(() => {
-        const pane = document.getElementById('graph')!.getBoundingClientRect();
-        const inside = (r: DOMRect) =>
+        type Box = { left: number; right: number; top: number; bottom: number };
+        type Element = { id: string; getBoundingClientRect(): Box };
+        const page = globalThis as unknown as {
+          innerWidth: number;
+          innerHeight: number;
+          document: { getElementById(id: string): Element; querySelectorAll(s: string): Iterable<Element> };
+        };
+        const pane = page.document.getElementById('graph').getBoundingClientRect();
+        const inside = (r: Box) =>
           r.left >= pane.left - 0.5 &&
           r.right <= pane.right + 0.5 &&
           r.top >= pane.top - 0.5 &&
           r.bottom <= pane.bottom + 0.5 &&
-          r.right <= innerWidth &&
-          r.bottom <= innerHeight;
-        const nodes = [...document.querySelectorAll('#graph g.node')];
+          r.right <= page.innerWidth &&
+          r.bottom <= page.innerHeight;
+        const nodes = [...page.document.querySelectorAll('#graph g.node')];
         return { count: nodes.length, outside: nodes.filter((g) => !inside(g.getBoundingClientRect())).map((g) => g.id) };
       });
     await page.click('#fit');
@@ -188,19 +196,20 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
     await page.keyboard.press('f');
     expect((await outside()).outside).toEqual([]);
     // The other layout fits as well, and the details still follow the drawing.
-    const before = await page.evaluate(() => (window as unknown as { graphExplorer: { rankdir: string } }).graphExplorer.rankdir);
+    const rankdir = () =>
+      page.evaluate(() => (globalThis as unknown as { graphExplorer: { rankdir: string } }).graphExplorer.rankdir);
+    const before = await rankdir();
     await page.click('#layout');
-    const after = await page.evaluate(() => (window as unknown as { graphExplorer: { rankdir: string } }).graphExplorer.rankdir);
+    const after = await rankdir();
     expect(after).not.toBe(before);
     expect(await outside()).toEqual({ count: 17, outside: [] });
     await page.hover('g.node[id="v1"]');
     expect(await field(page, '#details', 'title')).toBe('W1');
     // Long gradients wrap inside the panel instead of running past it.
     await page.click('g.node[id="v1"]');
-    const overflow = await page.evaluate(() => {
-      const pre = document.querySelector('#details [data-field="grad"] pre') as HTMLElement;
-      return pre.scrollWidth - pre.clientWidth;
-    });
+    const overflow = await page
+      .locator('#details [data-field="grad"] pre')
+      .evaluate((pre: { scrollWidth: number; clientWidth: number }) => pre.scrollWidth - pre.clientWidth);
     expect(overflow).toBeLessThanOrEqual(1);
     expect(errors).toEqual([]);
     await page.close();
