@@ -145,6 +145,10 @@ export function drawDigits(
     g.drawImage(tile, x, y, 28 * scale, 28 * scale);
     const guess = predictions ? predictions[k] : null;
     g.fillStyle = guess === null ? '#666' : guess === view.labels[k] ? '#2ca02c' : '#d62728';
-    g.fillText(guess === null ? `${view.labels[k]}` : `${guess} (${view.labels[k]})`, x + 14 * scale, y + 28 * scale + 12);
+    g.fillText(
+      guess === null ? `${view.labels[k]}` : `${guess} (${view.labels[k]})`,
+      x + 14 * scale,
+      y + 28 * scale + 12,
+    );
   }
 }

@@ -45,7 +45,12 @@ function userLine(error: unknown, compiled: Compiled | null): number | null {
 /** What the page shows for anything thrown. */
 export function report(error: unknown, phase: ErrorReport['phase'], compiled: Compiled | null = null): ErrorReport {
   if (error instanceof Error) {
-    return { name: error.name || error.constructor.name, message: error.message, line: userLine(error, compiled), phase };
+    return {
+      name: error.name || error.constructor.name,
+      message: error.message,
+      line: userLine(error, compiled),
+      phase,
+    };
   }
   return { name: 'Error', message: `the code threw ${typeof error} ${String(error)}`, line: null, phase };
 }

@@ -89,8 +89,9 @@ return F.softmaxCrossEntropy(scores, t);`,
     code: `// Affine → ReLU → Affine → Softmax-with-Loss
 const h = x.matmul(W1).add(b1).relu();
 return F.softmaxCrossEntropy(h.matmul(W2).add(b2), t);`,
-    variables: 'x (100,784) a batch of images, t (100) their digits, W1 (784,50), b1 (50), W2 (50,10), b2 (10); He init',
-    train: { lr: 0.1, epochs: 5, what: '5,000 images, batches of 100, SGD' },
+    variables:
+      'x (100,784) a batch of images, t (100) their digits, W1 (784,50), b1 (50), W2 (50,10), b2 (10); He init',
+    train: { lr: 0.1, epochs: 10, what: '5,000 images, batches of 100, SGD' },
   },
 ];
 

@@ -53,7 +53,12 @@ function ensureWorker(): Worker {
   // An error the worker did not catch (its script failed to load, say): say so, never hang.
   w.onerror = (event) => {
     event.preventDefault();
-    showError({ name: 'Error', message: `the worker stopped: ${event.message || 'its script failed to load'}`, line: null, phase: 'run' });
+    showError({
+      name: 'Error',
+      message: `the worker stopped: ${event.message || 'its script failed to load'}`,
+      line: null,
+      phase: 'run',
+    });
     w.terminate();
     if (worker === w) worker = null;
     finish('');
@@ -69,14 +74,26 @@ function send(kind: 'run' | 'train'): void {
   const message: ToWorker =
     kind === 'run'
       ? { type: 'run', id, lesson: lesson.id, code }
-      : { type: 'train', id, lesson: lesson.id, code, settings: { lr: Number(ui.lr.value), epochs: Math.max(1, Math.round(Number(ui.epochs.value))) } };
+      : {
+          type: 'train',
+          id,
+          lesson: lesson.id,
+          code,
+          settings: { lr: Number(ui.lr.value), epochs: Math.max(1, Math.round(Number(ui.epochs.value))) },
+        };
   if (kind === 'train' && !(message.type === 'train' && message.settings.lr > 0)) {
-    showError({ name: 'ValueError', message: 'the learning rate must be a positive number', line: null, phase: 'train' });
+    showError({
+      name: 'ValueError',
+      message: 'the learning rate must be a positive number',
+      line: null,
+      phase: 'train',
+    });
     return;
   }
   hideError();
   const slow = window.setTimeout(() => {
-    if (job?.id === id && kind === 'run') setStatus('Still running… Stop ends it (code that loops forever never finishes on its own).');
+    if (job?.id === id && kind === 'run')
+      setStatus('Still running… Stop ends it (code that loops forever never finishes on its own).');
   }, 2000);
   job = { id, kind, started: performance.now(), slow };
   setBusy(kind);
@@ -139,7 +156,9 @@ function receive(message: FromWorker): void {
       regions = null;
       predictions = null;
       ui.viewCaption.textContent =
-        view.kind === 'boundary' ? 'decision regions on the training points' : 'test digits: guess (label), red when wrong';
+        view.kind === 'boundary'
+          ? 'decision regions on the training points'
+          : 'test digits: guess (label), red when wrong';
       drawTraining();
       break;
     case 'train-progress': {
@@ -152,7 +171,9 @@ function receive(message: FromWorker): void {
         `Epoch ${message.epoch}, iteration ${last?.iteration ?? 0} of ${iterations}` +
           (last ? `: loss ${last.loss.toFixed(4)}, accuracy ${(100 * last.accuracy).toFixed(1)}%` : ''),
       );
-      ui.curveCaption.textContent = last ? `loss ${last.loss.toFixed(3)} · accuracy ${(100 * last.accuracy).toFixed(1)}%` : 'loss and accuracy';
+      ui.curveCaption.textContent = last
+        ? `loss ${last.loss.toFixed(3)} · accuracy ${(100 * last.accuracy).toFixed(1)}%`
+        : 'loss and accuracy';
       drawTraining();
       break;
     }
@@ -204,21 +225,24 @@ function hideError(): void {
 }
 
 function describeEnvironment(env: Environment): string {
-  const kernels = env.backend === 'wasm' ? `wasm kernels${env.relaxedSimd ? ' (relaxed SIMD)' : ''}` : `${env.backend} kernels`;
+  const kernels =
+    env.backend === 'wasm' ? `wasm kernels${env.relaxedSimd ? ' (relaxed SIMD)' : ''}` : `${env.backend} kernels`;
   return `${kernels}, ${env.threads} thread${env.threads === 1 ? '' : 's'}`;
 }
 
 function showEnvironment(env: Environment): void {
   ui.env.textContent = `${describeEnvironment(env)}${env.isolated ? ', cross-origin isolated' : ''}`;
-  showIsolation(env.isolated);
+  showIsolation(env.isolated, env);
 }
 
 /** Said at once on load (the worker agrees later): no isolation means no threads. */
-function showIsolation(isolated: boolean): void {
+function showIsolation(isolated: boolean, env?: Environment): void {
   ui.isolation.hidden = isolated;
   ui.isolation.textContent = isolated
     ? ''
-    : 'This page is not cross-origin isolated (its server sent no Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy headers), so SharedArrayBuffer is off and the wasm kernels run on one thread: training is slower. `pnpm playground` sends the headers; playground/README.md lists them for a static host.';
+    : 'This page is not cross-origin isolated (its server sent no Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy headers), ' +
+      `so SharedArrayBuffer is off and the code runs on one thread${env ? ` (${describeEnvironment(env)})` : ''}: training is slower. ` +
+      '`pnpm playground` sends the headers; playground/README.md lists them for a static host.';
 }
 
 // ---- lessons ----
@@ -301,9 +325,16 @@ ui.frame.addEventListener('load', () => {
 });
 window.addEventListener('resize', drawTraining);
 // Anything this page's own script throws is shown too, rather than leaving a half-built page.
-window.addEventListener('error', (event) => showError({ name: 'Error', message: event.message, line: null, phase: 'run' }));
+window.addEventListener('error', (event) =>
+  showError({ name: 'Error', message: event.message, line: null, phase: 'run' }),
+);
 window.addEventListener('unhandledrejection', (event) =>
-  showError({ name: 'Error', message: String((event.reason as Error)?.message ?? event.reason), line: null, phase: 'run' }),
+  showError({
+    name: 'Error',
+    message: String((event.reason as Error)?.message ?? event.reason),
+    line: null,
+    phase: 'run',
+  }),
 );
 
 fillLessons();

@@ -165,7 +165,14 @@ export async function lessonScope(id: string): Promise<Record<string, unknown>> 
     case 'repeat-sum':
       return {
         x: param(tensor([[1, 2, 3, 4]]), 'x'),
-        c: input(tensor([[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 1]]), 'c'),
+        c: input(
+          tensor([
+            [1, 0, 0, 1],
+            [0, 1, 0, 1],
+            [0, 0, 1, 1],
+          ]),
+          'c',
+        ),
       };
     case 'affine':
       return { x: input(sample([2, 3]), 'x'), W: param(sample([3, 4]), 'W'), b: param(zeros([4]), 'b') };
@@ -195,12 +202,28 @@ export async function trainingSetup(id: string): Promise<TrainingSetup | null> {
   if (id === 'spiral') {
     const points = spiral();
     const { params, generator } = spiralParams();
-    return { train: points, evaluation: points, params, batchSize: SPIRAL_BATCH, pointEvery: 10, view: 'boundary', generator };
+    return {
+      train: points,
+      evaluation: points,
+      params,
+      batchSize: SPIRAL_BATCH,
+      pointEvery: 10,
+      view: 'boundary',
+      generator,
+    };
   }
   if (id === 'mnist') {
     const m = await loadMnist();
     const { params, generator } = mnistParams();
-    return { train: m.train, evaluation: m.test, params, batchSize: MNIST_BATCH, pointEvery: 10, view: 'digits', generator };
+    return {
+      train: m.train,
+      evaluation: m.test,
+      params,
+      batchSize: MNIST_BATCH,
+      pointEvery: 10,
+      view: 'digits',
+      generator,
+    };
   }
   return null;
 }

@@ -5,7 +5,7 @@
  */
 import { Tensor, getBackend, getThreads, ones, wasmFeatures, zeros } from '@nn/tensor';
 import { Variable, variable } from '@nn/autograd';
-import { graphHtml, traceBackward } from '@nn/autograd/inspect';
+import { graphHtml, graphToJSON, traceBackward } from '@nn/autograd/inspect';
 import { SGD } from '@nn/nn';
 import { type Compiled, compile, report } from './evaluate.js';
 import { lessonById } from './lessons.js';
@@ -71,6 +71,9 @@ function evaluate(compiled: Compiled, names: readonly string[], scope: Record<st
   return result;
 }
 
+/** The most elements a value may have for the drawing to print it. */
+const SMALL = 8;
+
 /** Backward from `output` (seeded with ones when it has several elements) and the explorer page. */
 async function graphOf(output: Variable, title: string): Promise<{ html: string; summary: string }> {
   const grad = output.size === 1 ? undefined : ones(output.shape, { dtype: output.dtype });
@@ -82,7 +85,10 @@ async function graphOf(output: Variable, title: string): Promise<{ html: string;
     throw new Reported(report(e, 'run'));
   }
   try {
-    const html = await graphHtml(output, { title, trace: steps, values: true, grads: true });
+    // Values and gradients are written in the drawing, as in the seeds' figures, while they are
+    // a few numbers each; larger ones would widen every ellipse, so those show on hover and click.
+    const small = graphToJSON(output).variables.every((v) => v.shape.reduce((a, b) => a * b, 1) <= SMALL);
+    const html = await graphHtml(output, { title, trace: steps, values: small, grads: small });
     const shape = `(${output.shape.join(',')})`;
     const value = output.size === 1 ? ` = ${Number(output.data.item().toPrecision(6))}` : '';
     const seed = grad === undefined ? '' : ' (backward seeded with ones)';
@@ -147,7 +153,8 @@ async function train(id: number, lessonId: string, code: string, settings: Train
   const setup = await trainingSetup(lessonId).catch((e) => {
     throw new Reported(report(e, 'data'));
   });
-  if (setup === null) throw new Reported({ name: 'Error', message: `${lessonId} is not a training lesson`, line: null, phase: 'train' });
+  if (setup === null)
+    throw new Reported({ name: 'Error', message: `${lessonId} is not a training lesson`, line: null, phase: 'train' });
   const { train: data, evaluation, params, batchSize, pointEvery, generator } = setup;
   const { compiled, names } = compileFor(code, { ...params, x: null, t: null });
   const optimizer = new SGD(Object.values(params), { lr: settings.lr });
@@ -194,9 +201,18 @@ async function train(id: number, lessonId: string, code: string, settings: Train
     const ts = data.t.take(order, 0);
     for (let b = 0; b < perEpoch; b++) {
       const rows = `${b * batchSize}:${(b + 1) * batchSize}`;
-      const loss = evaluate(compiled, names, { ...params, x: variable(xs.slice(rows), { name: 'x', requiresGrad: false }), t: ts.slice(rows) });
+      const loss = evaluate(compiled, names, {
+        ...params,
+        x: variable(xs.slice(rows), { name: 'x', requiresGrad: false }),
+        t: ts.slice(rows),
+      });
       if (loss.size !== 1) {
-        throw new Reported({ name: 'ShapeError', message: `to train, the loss must be one number; the code gave shape (${loss.shape.join(',')})`, line: null, phase: 'train' });
+        throw new Reported({
+          name: 'ShapeError',
+          message: `to train, the loss must be one number; the code gave shape (${loss.shape.join(',')})`,
+          line: null,
+          phase: 'train',
+        });
       }
       optimizer.zeroGrad();
       try {
@@ -241,7 +257,11 @@ async function train(id: number, lessonId: string, code: string, settings: Train
     }
   }
   // The graph of one batch again, now with the trained values and their gradients.
-  const loss = evaluate(compiled, names, { ...params, x: variable(data.x.slice(`0:${batchSize}`), { name: 'x', requiresGrad: false }), t: data.t.slice(`0:${batchSize}`) });
+  const loss = evaluate(compiled, names, {
+    ...params,
+    x: variable(data.x.slice(`0:${batchSize}`), { name: 'x', requiresGrad: false }),
+    t: data.t.slice(`0:${batchSize}`),
+  });
   const { html, summary } = await graphOf(loss, `${lessonById(lessonId)?.title ?? 'Training'}: after training`);
   const env = environment();
   post({ type: 'graph', id, html, summary, milliseconds: performance.now() - start, env });
@@ -250,8 +270,17 @@ async function train(id: number, lessonId: string, code: string, settings: Train
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
-  const job = message.type === 'run' ? run(message.id, message.lesson, message.code) : train(message.id, message.lesson, message.code, message.settings);
-  job.catch((e: unknown) => post({ type: 'error', id: message.id, error: e instanceof Reported ? e.report : report(e, message.type === 'run' ? 'run' : 'train') }));
+  const job =
+    message.type === 'run'
+      ? run(message.id, message.lesson, message.code)
+      : train(message.id, message.lesson, message.code, message.settings);
+  job.catch((e: unknown) =>
+    post({
+      type: 'error',
+      id: message.id,
+      error: e instanceof Reported ? e.report : report(e, message.type === 'run' ? 'run' : 'train'),
+    }),
+  );
 };
 
 post({ type: 'ready', env: environment() });

@@ -64,7 +64,7 @@ export function bundleOptions(options: { minify: boolean }): BuildOptions {
     // @nn/nn names modules after their classes (summary(), toString()).
     keepNames: true,
     minify: options.minify,
-    sourcemap: options.minify ? false : 'inline',
+    sourcemap: options.minify ? false : 'linked',
     // Graphviz is imported on first use (renderSvg): inlined, so the worker is one file.
     splitting: false,
     logLevel: 'silent',

@@ -7,6 +7,8 @@
  * node --import tsx playground/tools/serve.ts [--port 5180] [--host 127.0.0.1] [--no-isolation] [--dir playground/dist]
  *   --no-isolation  serve without the headers, to see the one-thread fallback
  *   --dir           serve a static build (pnpm playground:build) instead of bundling
+ *
+ * The same page is also served without the headers under /no-isolation/ (same bundle).
  */
 import { readFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
@@ -14,7 +16,16 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { ISOLATION_HEADERS, MNIST_SUBSET, type MnistFile, PLAYGROUND, STATIC_FILES, bundleOptions, ensureKernels, mnistSubset } from './bundle.js';
+import {
+  ISOLATION_HEADERS,
+  MNIST_SUBSET,
+  type MnistFile,
+  PLAYGROUND,
+  STATIC_FILES,
+  bundleOptions,
+  ensureKernels,
+  mnistSubset,
+} from './bundle.js';
 
 export interface ServeOptions {
   /** 0 picks a free port (default 5180). */
@@ -24,6 +35,10 @@ export interface ServeOptions {
   isolated?: boolean;
   /** Serve this folder (a static build) instead of bundling. */
   dir?: string;
+  /** Compile @nn/tensor's WebAssembly kernels first when stale (default true; vitest's setup already does). */
+  kernels?: boolean;
+  /** Minify the bundles, as the static build does (default false: readable, with source maps). */
+  minify?: boolean;
 }
 
 export interface RunningServer {
@@ -46,9 +61,13 @@ interface Bundler {
   dispose(): Promise<void>;
 }
 
-async function bundler(): Promise<Bundler> {
-  ensureKernels();
-  const context = await esbuild.context({ ...bundleOptions({ minify: false }), write: false, outdir: join(PLAYGROUND, 'dist') });
+async function bundler(kernels: boolean, minify: boolean): Promise<Bundler> {
+  if (kernels) ensureKernels();
+  const context = await esbuild.context({
+    ...bundleOptions({ minify }),
+    write: false,
+    outdir: join(PLAYGROUND, 'dist'),
+  });
   let current: Promise<Map<string, Uint8Array>> | null = null;
   const build = async (): Promise<Map<string, Uint8Array>> => {
     const files = new Map<string, Uint8Array>();
@@ -58,7 +77,9 @@ async function bundler(): Promise<Bundler> {
     } catch (e) {
       // A build error (a typo in packages/ or playground/src) is shown in the page, not a blank page.
       const errors = (e as esbuild.BuildFailure).errors ?? [{ text: String(e) }];
-      const text = errors.map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`).join('\n');
+      const text = errors
+        .map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`)
+        .join('\n');
       const script = `document.body.dataset.state = 'idle'; const p = document.createElement('pre'); p.id = 'build-error'; p.textContent = ${JSON.stringify(`The playground did not build:\n${text}`)}; document.body.prepend(p);`;
       files.set('/main.js', new TextEncoder().encode(script));
       console.error(`[playground] build failed:\n${text}`);
@@ -77,11 +98,13 @@ async function bundler(): Promise<Bundler> {
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const isolated = options.isolated ?? true;
   const dir = options.dir ? resolve(options.dir) : null;
-  const bundles = dir ? null : await bundler();
-  const headers = isolated ? { ...ISOLATION_HEADERS } : {};
+  const bundles = dir ? null : await bundler(options.kernels ?? true, options.minify ?? false);
   const server: Server = createServer((request, response) => {
     void (async () => {
-      const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      let path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      const plain = path.startsWith('/no-isolation/');
+      if (plain) path = path.slice('/no-isolation'.length);
+      const headers = isolated && !plain ? { ...ISOLATION_HEADERS } : {};
       const file = path === '/' ? '/index.html' : path;
       const send = (body: Uint8Array | string, type: string) => {
         response.writeHead(200, { ...headers, 'Content-Type': type, 'Cache-Control': 'no-store' });
@@ -102,7 +125,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         return send(await readFile(join(PLAYGROUND, file)), STATIC_FILES[file]);
       }
       const bundled = (await bundles!.files()).get(file);
-      if (bundled) return send(bundled, TYPES['.js']);
+      if (bundled) return send(bundled, file.endsWith('.map') ? TYPES['.json'] : TYPES['.js']);
       const mnist = /^\/mnist\/([\w-]+)$/.exec(file)?.[1];
       if (mnist && mnist in MNIST_SUBSET) return send(mnistSubset(mnist as MnistFile), 'application/octet-stream');
       response.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end(`${file} not found`);
@@ -142,6 +165,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
           ? '  cross-origin isolated (COOP/COEP headers sent): the wasm kernels may use threads'
           : '  WITHOUT the COOP/COEP headers (--no-isolation): the page falls back to one thread and says so',
       );
+      if (isolated) console.log(`  the same page without the headers (one thread): ${running.url}no-isolation/`);
       if (dir) console.log(`  serving the static build in ${dir}`);
     },
     (e: NodeJS.ErrnoException) => {

@@ -186,7 +186,10 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
           r.right <= page.innerWidth &&
           r.bottom <= page.innerHeight;
         const nodes = [...page.document.querySelectorAll('#graph g.node')];
-        return { count: nodes.length, outside: nodes.filter((g) => !inside(g.getBoundingClientRect())).map((g) => g.id) };
+        return {
+          count: nodes.length,
+          outside: nodes.filter((g) => !inside(g.getBoundingClientRect())).map((g) => g.id),
+        };
       });
     await page.click('#fit');
     expect(await outside()).toEqual({ count: 17, outside: [] });

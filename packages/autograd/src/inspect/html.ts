@@ -167,7 +167,7 @@ const STYLE = `
   /* A narrow window (or a frame) keeps the graph wide: the details go below it. */
   @media (max-width: 1000px) {
     main { flex-direction: column; }
-    aside { width: auto; max-width: none; height: 38%; border-left: 0; border-top: 1px solid #ddd; }
+    aside { width: auto; max-width: none; height: 32%; border-left: 0; border-top: 1px solid #ddd; }
   }
   aside h2 { font-size: 15px; margin: 12px 0 4px; }
   dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 12px; margin: 0; }
