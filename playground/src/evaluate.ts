@@ -14,6 +14,8 @@ const FUNCTION_HEADER_LINES = 2;
 export interface Compiled {
   run: UserFunction;
   firstLine: number;
+  /** Whether the code was read as one expression or as statements. */
+  form: 'expression' | 'statements';
 }
 
 /**
@@ -25,12 +27,12 @@ export function compile(code: string, names: readonly string[]): Compiled {
   try {
     // The newline before `)` keeps a trailing // comment from swallowing it.
     const run = new Function(...names, `"use strict";\nreturn (\n${expression}\n);`) as UserFunction;
-    return { run, firstLine: FUNCTION_HEADER_LINES + 3 };
+    return { run, firstLine: FUNCTION_HEADER_LINES + 3, form: 'expression' };
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
   }
   const run = new Function(...names, `"use strict";\n${code}`) as UserFunction;
-  return { run, firstLine: FUNCTION_HEADER_LINES + 2 };
+  return { run, firstLine: FUNCTION_HEADER_LINES + 2, form: 'statements' };
 }
 
 /** The user's line an error was thrown from, read from its stack (V8 names the code `<anonymous>`). */

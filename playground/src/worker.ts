@@ -43,8 +43,12 @@ function compileFor(code: string, scope: Record<string, unknown>): { compiled: C
   }
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined (a block of statements needs a `return`)';
+function describe(value: unknown, form: Compiled['form']): string {
+  if (value === undefined) {
+    return form === 'statements'
+      ? 'undefined (statements need a `return` of the output)'
+      : 'undefined (give the output itself: Run calls backward)';
+  }
   if (value === null) return 'null';
   if (value instanceof Tensor) return 'a Tensor, which records no graph (make it with variable(...))';
   if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
@@ -63,7 +67,7 @@ function evaluate(compiled: Compiled, names: readonly string[], scope: Record<st
   if (!(result instanceof Variable)) {
     throw new Reported({
       name: 'TypeError',
-      message: `the code must give a Variable (the output whose graph is drawn), but it gave ${describe(result)}`,
+      message: `the code must give a Variable (the output whose graph is drawn), but it gave ${describe(result, compiled.form)}`,
       line: null,
       phase: 'run',
     });
