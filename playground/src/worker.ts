@@ -77,6 +77,8 @@ function evaluate(compiled: Compiled, names: readonly string[], scope: Record<st
 
 /** The most elements a value may have for the drawing to print it. */
 const SMALL = 8;
+/** The most values and nodes drawn: a 600-item chain lays out in about two seconds. */
+const MAX_DRAWN = 600;
 
 /** Backward from `output` (seeded with ones when it has several elements) and the explorer page. */
 async function graphOf(output: Variable, title: string): Promise<{ html: string; summary: string }> {
@@ -91,13 +93,24 @@ async function graphOf(output: Variable, title: string): Promise<{ html: string;
   try {
     // Values and gradients are written in the drawing, as in the seeds' figures, while they are
     // a few numbers each; larger ones would widen every ellipse, so those show on hover and click.
-    const small = graphToJSON(output).variables.every((v) => v.shape.reduce((a, b) => a * b, 1) <= SMALL);
+    const json = graphToJSON(output);
+    const size = json.variables.length + json.nodes.length;
+    if (size > MAX_DRAWN) {
+      throw new Reported({
+        name: 'RangeError',
+        message: `the graph has ${json.nodes.length} nodes and ${json.variables.length} values; the playground draws at most ${MAX_DRAWN} in all (Graphviz would take minutes): make it smaller, e.g. fewer loop iterations`,
+        line: null,
+        phase: 'graph',
+      });
+    }
+    const small = json.variables.every((v) => v.shape.reduce((a, b) => a * b, 1) <= SMALL);
     const html = await graphHtml(output, { title, trace: steps, values: small, grads: small });
     const shape = `(${output.shape.join(',')})`;
     const value = output.size === 1 ? ` = ${Number(output.data.item().toPrecision(6))}` : '';
     const seed = grad === undefined ? '' : ' (backward seeded with ones)';
     return { html, summary: `output ${shape} ${output.dtype}${value}${seed}, ${steps.length} nodes` };
   } catch (e) {
+    if (e instanceof Reported) throw e;
     throw new Reported(report(e, 'graph'));
   }
 }

@@ -148,6 +148,11 @@ suite(`the playground in Chromium${chromiumMissing ? ` (SKIPPED: ${chromiumMissi
     await page.click('#run');
     await idle(page);
     expect(await page.innerText('#error')).toMatch(/line 2: /);
+    // A graph too large to draw is refused with its size, not left to Graphviz for minutes.
+    await setCode(page, 'let y = x.matmul(W);\nfor (let i = 0; i < 400; i++) y = y.tanh();\nreturn y.sum();');
+    await page.click('#run');
+    await idle(page);
+    expect(await page.innerText('#error')).toMatch(/^RangeError while drawing the graph: the graph has 402 nodes/);
 
     await setCode(page, 'while (true) {}');
     await page.click('#run');

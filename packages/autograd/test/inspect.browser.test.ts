@@ -25,7 +25,7 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
   let context: BrowserContext | null = null;
   const requests: string[] = [];
   const errors: string[] = [];
-  const files = { apple: '', twoLayer: '' };
+  const files = { apple: '', twoLayer: '', chain: '' };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'nn-browser-'));
@@ -56,6 +56,12 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
     );
     files.twoLayer = join(dir, 'two-layer.html');
     await writeGraphHtml(loss, files.twoLayer);
+
+    // A long chain: twelve nodes one after another.
+    let chain = variable([0.5, -0.25], { name: 'x' });
+    for (let i = 0; i < 11; i++) chain = chain.tanh();
+    files.chain = join(dir, 'chain.html');
+    await writeGraphHtml(chain.sum(), files.chain);
 
     const { chromium } = await import('playwright-core');
     // A fresh profile per run (launchPersistentContext takes it instead of --user-data-dir).
@@ -214,6 +220,26 @@ suite(`the HTML explorer in Chromium${hasChromium ? '' : ` (${SKIP_NOTE})`}`, ()
       .locator('#details [data-field="grad"] pre')
       .evaluate((pre: { scrollWidth: number; clientWidth: number }) => pre.scrollWidth - pre.clientWidth);
     expect(overflow).toBeLessThanOrEqual(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lays a long chain out top to bottom, where it fits at a larger scale', async () => {
+    const page = await open(files.chain);
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.reload();
+    const explorer = () =>
+      page.evaluate(() => {
+        const e = (globalThis as unknown as { graphExplorer: { rankdir: string; view: { w: number } } }).graphExplorer;
+        return { rankdir: e.rankdir, width: e.view.w };
+      });
+    const tb = await explorer();
+    expect(tb.rankdir).toBe('TB');
+    await page.click('#layout');
+    const lr = await explorer();
+    expect(lr.rankdir).toBe('LR');
+    // The same pane shows more drawing units across: the left-to-right chain is drawn smaller.
+    expect(lr.width).toBeGreaterThan(tb.width);
     expect(errors).toEqual([]);
     await page.close();
   });
