@@ -143,11 +143,17 @@ function receive(message: FromWorker): void {
     case 'graph':
       showEnvironment(message.env);
       ui.frame.srcdoc = message.html;
+      ui.frame.classList.remove('stale');
       if (job.kind === 'run') finish(`Ran in ${Math.round(message.milliseconds)} ms: ${message.summary}.`);
       break;
     case 'error':
       showError(message.error);
-      finish(job.kind === 'run' ? 'The code threw an error (below).' : 'Training stopped on an error (below).');
+      // The frame still holds the last graph that worked: dimmed, and said so.
+      if (ui.frame.srcdoc) ui.frame.classList.add('stale');
+      finish(
+        (job.kind === 'run' ? 'The code threw an error (below)' : 'Training stopped on an error (below)') +
+          (ui.frame.srcdoc ? '; the graph shown is from the last run that worked.' : '.'),
+      );
       break;
     case 'train-start':
       view = message.view;
