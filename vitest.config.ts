@@ -26,6 +26,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'examples/**/*.test.ts',
       'test/**/*.test.ts',
+      'playground/test/**/*.test.ts',
     ],
     testTimeout: 60_000,
     // Compiles @nn/tensor's WebAssembly kernels (normally done by `pnpm build`) if needed.

@@ -19,7 +19,7 @@ browserSuite('the HTML explorer in Chromium', () => {
   let context: BrowserContext | null = null;
   const requests: string[] = [];
   const errors: string[] = [];
-  const files = { apple: '', twoLayer: '' };
+  const files = { apple: '', twoLayer: '', chain: '' };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'nn-browser-'));
@@ -50,6 +50,12 @@ browserSuite('the HTML explorer in Chromium', () => {
     );
     files.twoLayer = join(dir, 'two-layer.html');
     await writeGraphHtml(loss, files.twoLayer);
+
+    // A long chain: twelve nodes one after another.
+    let chain = variable([0.5, -0.25], { name: 'x' });
+    for (let i = 0; i < 11; i++) chain = chain.tanh();
+    files.chain = join(dir, 'chain.html');
+    await writeGraphHtml(chain.sum(), files.chain);
 
     context = await newContext({ viewport: { width: 1400, height: 800 } });
     context.on('request', (request) => void requests.push(request.url()));
@@ -139,6 +145,80 @@ browserSuite('the HTML explorer in Chromium', () => {
     expect(bias).toContain('summed from (4,3)');
     expect(errors).toEqual([]);
     expect(requests.every((url) => url.startsWith('file://'))).toBe(true);
+    await page.close();
+  });
+
+  it('fits the two-layer net in a 1400×900 window: every node inside the pane, after zooming too', async () => {
+    const page = await open(files.twoLayer);
+    await page.setViewportSize({ width: 1400, height: 900 });
+    // Runs in the page (this file is compiled without DOM types, hence the local ones).
+    const outside = () =>
+      page.evaluate(() => {
+        type Box = { left: number; right: number; top: number; bottom: number };
+        type Element = { id: string; getBoundingClientRect(): Box };
+        const page = globalThis as unknown as {
+          innerWidth: number;
+          innerHeight: number;
+          document: { getElementById(id: string): Element; querySelectorAll(s: string): Iterable<Element> };
+        };
+        const pane = page.document.getElementById('graph').getBoundingClientRect();
+        const inside = (r: Box) =>
+          r.left >= pane.left - 0.5 &&
+          r.right <= pane.right + 0.5 &&
+          r.top >= pane.top - 0.5 &&
+          r.bottom <= pane.bottom + 0.5 &&
+          r.right <= page.innerWidth &&
+          r.bottom <= page.innerHeight;
+        const nodes = [...page.document.querySelectorAll('#graph g.node')];
+        return {
+          count: nodes.length,
+          outside: nodes.filter((g) => !inside(g.getBoundingClientRect())).map((g) => g.id),
+        };
+      });
+    await page.click('#fit');
+    expect(await outside()).toEqual({ count: 17, outside: [] });
+    // Zoomed in far, nodes leave the pane; Fit brings every one back.
+    for (let i = 0; i < 6; i++) await page.click('#zoom-in');
+    expect((await outside()).outside.length).toBeGreaterThan(0);
+    await page.keyboard.press('f');
+    expect((await outside()).outside).toEqual([]);
+    // The other layout fits as well, and the details still follow the drawing.
+    const rankdir = () =>
+      page.evaluate(() => (globalThis as unknown as { graphExplorer: { rankdir: string } }).graphExplorer.rankdir);
+    const before = await rankdir();
+    await page.click('#layout');
+    const after = await rankdir();
+    expect(after).not.toBe(before);
+    expect(await outside()).toEqual({ count: 17, outside: [] });
+    await page.hover('g.node[id="v1"]');
+    expect(await field(page, '#details', 'title')).toBe('W1');
+    // Long gradients wrap inside the panel instead of running past it.
+    await page.click('g.node[id="v1"]');
+    const overflow = await page
+      .locator('#details [data-field="grad"] pre')
+      .evaluate((pre: { scrollWidth: number; clientWidth: number }) => pre.scrollWidth - pre.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lays a long chain out top to bottom, where it fits at a larger scale', async () => {
+    const page = await open(files.chain);
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.reload();
+    const explorer = () =>
+      page.evaluate(() => {
+        const e = (globalThis as unknown as { graphExplorer: { rankdir: string; view: { w: number } } }).graphExplorer;
+        return { rankdir: e.rankdir, width: e.view.w };
+      });
+    const tb = await explorer();
+    expect(tb.rankdir).toBe('TB');
+    await page.click('#layout');
+    const lr = await explorer();
+    expect(lr.rankdir).toBe('LR');
+    // The same pane shows more drawing units across: the left-to-right chain is drawn smaller.
+    expect(lr.width).toBeGreaterThan(tb.width);
+    expect(errors).toEqual([]);
     await page.close();
   });
 });
