@@ -331,7 +331,7 @@ function absolute(folder: string): string {
  * Inflates gzip bytes with the platform's DecompressionStream (browsers, Node ≥ 18), stopping as
  * soon as the output passes what the IDX header promises, as gunzipIdx does with zlib.
  */
-async function inflateStream(op: string, compressed: Uint8Array, path: string): Promise<Uint8Array> {
+async function inflateStream(op: string, compressed: Uint8Array<ArrayBuffer>, path: string): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let length = 0;
   let limit = MAX_IDX_BYTES;
