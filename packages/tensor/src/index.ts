@@ -151,5 +151,7 @@ export {
   threadPoolStatus,
   setWorkerSpin,
   wasmFeatures,
+  setWasmBuild,
+  type WasmBuild,
   type KernelBackend,
 } from './kernels/index.js';

@@ -7,7 +7,15 @@ import { ValueError, describeValue } from '../errors.js';
 import { environmentVariable } from './wasm/platform.js';
 import { createWasmBackend } from './wasm/index.js';
 
-export { setThreads, getThreads, threadPoolStatus, setWorkerSpin, wasmFeatures } from './wasm/index.js';
+export {
+  setThreads,
+  getThreads,
+  threadPoolStatus,
+  setWorkerSpin,
+  wasmFeatures,
+  setWasmBuild,
+  type WasmBuild,
+} from './wasm/index.js';
 
 export type { StridedArray } from './strided.js';
 export type { MapOp, UnaryOp, BinaryOp, TernaryOp } from './elementwise.js';

@@ -6,7 +6,7 @@
 import type { KernelBackend } from '../index.js';
 import { wasmGemm } from './gemm.js';
 import { wasmSimdSupported } from './module.js';
-export { wasmFeatures } from './module.js';
+export { wasmFeatures, setWasmBuild, type WasmBuild } from './module.js';
 import { wasmConv2dBackwardFilter, wasmConv2dBackwardInput, wasmConv2dForward } from './conv.js';
 import { createWasmAxpby, createWasmMap } from './elementwise.js';
 import { createWasmReduce } from './reduce.js';

@@ -98,6 +98,20 @@ export function spawnWorker(program: string, data: unknown): PoolWorker | null {
 }
 
 /**
+ * Why this environment cannot start worker threads for the kernels, or null where it can: a
+ * browser page without cross-origin isolation has no SharedArrayBuffer, so its workers could not
+ * share the kernels' memory.
+ */
+export function threadsUnavailableReason(): string | null {
+  if (nodeBuiltin('node:worker_threads')) return null;
+  if (!browser.Worker || !browser.Blob || !browser.URL) return 'this environment has no Web Workers';
+  if (browser.crossOriginIsolated !== true || typeof SharedArrayBuffer === 'undefined') {
+    return 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), so the wasm kernels run on one thread';
+  }
+  return null;
+}
+
+/**
  * Whether this thread may block in Atomics.wait: Node's main thread may, a browser's main thread
  * may not (it spins instead, which the short waits of one task allow).
  */
@@ -115,7 +129,12 @@ export function canBlock(): boolean {
  * module is compiled. Off unless asked: it changes a process-wide engine setting.
  */
 export function enableRelaxedSimdIfRequested(): void {
-  if (environmentVariable('NN_RELAXED_SIMD') !== '1') return;
+  if (environmentVariable('NN_RELAXED_SIMD') === '1' || environmentVariable('NN_WASM_BUILD') === 'relaxed-simd')
+    enableRelaxedSimd();
+}
+
+/** Sets V8's relaxed-SIMD flag where there is V8's `node:v8` (a no-op elsewhere: browsers have the feature or not). */
+export function enableRelaxedSimd(): void {
   nodeBuiltin<{ setFlagsFromString(flags: string): void }>('node:v8')?.setFlagsFromString(
     '--experimental-wasm-relaxed-simd',
   );

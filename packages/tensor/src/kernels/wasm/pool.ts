@@ -31,7 +31,14 @@
  */
 import { CONTROL_ADDRESS, CONTROL_WORDS, DESCRIPTOR_ADDRESS, wasmKernels, type WasmKernels } from './module.js';
 import { ValueError } from '../../errors.js';
-import { canBlock, environmentVariable, spawnWorker, threadCountHint, type PoolWorker } from './platform.js';
+import {
+  canBlock,
+  environmentVariable,
+  spawnWorker,
+  threadCountHint,
+  threadsUnavailableReason,
+  type PoolWorker,
+} from './platform.js';
 
 const GENERATION = 0;
 const PENDING = 1;
@@ -244,14 +251,21 @@ export function setThreads(count: number): void {
  * The worker pool's state: the thread count set, the workers started (threads − 1 once a task
  * big enough to share has run) and how many of them are ready. In a browser workers become ready
  * only after the main thread has returned to its event loop; tasks run on the calling thread
- * until then.
+ * until then. `unavailable` says why more than one thread was asked for but only one runs (a
+ * page without cross-origin isolation, no workers, a worker that failed); absent otherwise.
  *
  * @example
  * threadPoolStatus(); // { threads: 2, workers: 1, ready: 1 } after a large product
  */
-export function threadPoolStatus(): { threads: number; workers: number; ready: number } {
-  if (!pool) return { threads, workers: 0, ready: 0 };
-  return { threads, workers: pool.size, ready: pool.readyCount };
+export function threadPoolStatus(): { threads: number; workers: number; ready: number; unavailable?: string } {
+  const status = pool ? { threads, workers: pool.size, ready: pool.readyCount } : { threads, workers: 0, ready: 0 };
+  if (threads <= 1 || pool) return status;
+  const reason =
+    threadsUnavailableReason() ??
+    (unavailable
+      ? 'a worker thread failed to start or to finish its part of a task, so tasks run on one thread'
+      : null);
+  return reason ? { ...status, unavailable: reason } : status;
 }
 
 /** The thread count large products use (see setThreads). */
