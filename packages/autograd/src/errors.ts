@@ -7,7 +7,9 @@ import { NNError } from '@nn/tensor';
  * @example
  * try { y.backward(); y.backward(); } catch (e) { if (e instanceof AutogradError) console.log(e.message); }
  */
-export class AutogradError extends NNError {}
+export class AutogradError extends NNError {
+  override name = 'AutogradError';
+}
 
 /**
  * A NaN or infinity found by `detectAnomaly`, naming the node and where it was created.
@@ -15,4 +17,6 @@ export class AutogradError extends NNError {}
  * @example
  * try { detectAnomaly(() => variable(-1).log()); } catch (e) { e instanceof AnomalyError; } // true
  */
-export class AnomalyError extends AutogradError {}
+export class AnomalyError extends AutogradError {
+  override name = 'AnomalyError';
+}

@@ -8,7 +8,9 @@ import { DTypeError, NNError, ShapeError, Tensor, formatShape } from '@nn/tensor
  * try { readIdx(new Uint8Array(2), 'broken.idx'); }
  * catch (e) { if (e instanceof DataError) console.error(e.message); } // "readIdx: broken.idx is too short ..."
  */
-export class DataError extends NNError {}
+export class DataError extends NNError {
+  override name = 'DataError';
+}
 
 /** Number of examples (length of axis 0) shared by `x` and `t`; a ShapeError naming both shapes if they differ. */
 export function rowCount(op: string, x: Tensor, t: Tensor): number {

@@ -29,6 +29,7 @@ export type ModuleMode = 'train' | 'eval';
  * try { model.loadStateDict(dict); } catch (e) { if (e instanceof StateDictError) console.log(e.missingKeys); }
  */
 export class StateDictError extends NNError {
+  override name = 'StateDictError';
   constructor(
     message: string,
     readonly missingKeys: readonly string[],

@@ -9,27 +9,39 @@
 export class NNError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
+    // A user's subclass is named by its class; ours also set `name` by hand (see below).
+    this.name = new.target === NNError ? 'NNError' : new.target.name;
   }
 }
 
 /** Shapes that do not fit: broadcasting, matmul inner dimensions, reshape sizes, ragged arrays. */
-export class ShapeError extends NNError {}
+export class ShapeError extends NNError {
+  // Set by name, not read from the class: a bundler may rename the class (ShapeError2).
+  override name = 'ShapeError';
+}
 
 /** A dtype an operation cannot take (float index tensors, unknown dtype names, mixed dtypes where they matter). */
-export class DTypeError extends NNError {}
+export class DTypeError extends NNError {
+  override name = 'DTypeError';
+}
 
 /** An index or axis outside its valid range. */
-export class IndexError extends NNError {}
+export class IndexError extends NNError {
+  override name = 'IndexError';
+}
 
 /** An argument with the right type but a bad value (negative sizes, non-finite numbers, bad options). */
-export class ValueError extends NNError {}
+export class ValueError extends NNError {
+  override name = 'ValueError';
+}
 
 /**
  * Something this JavaScript environment cannot do: writing files in a browser, say. The message
  * names the operation and what to use there instead.
  */
-export class PlatformError extends NNError {}
+export class PlatformError extends NNError {
+  override name = 'PlatformError';
+}
 
 /** Formats a shape the way NumPy prints it, without the trailing comma: (2,3), (5), (). */
 export function formatShape(shape: readonly number[]): string {

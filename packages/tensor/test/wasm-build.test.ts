@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { PlatformError, ValueError, matmul, randn, Generator, setWasmBuild, wasmFeatures } from '../src/index.js';
 import { relaxedSimdWasm, simdWasm } from '../src/kernels/wasm/kernels.wasm.generated.js';
 import { unsharedMemoryImport } from '../src/kernels/wasm/module.js';
+import { webAssembly } from '../src/kernels/wasm/platform.js';
+
+const wasm = webAssembly()!;
 
 const INDEX = JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)));
 
@@ -59,16 +62,16 @@ describe('the WebAssembly build', () => {
   it('runs over an unshared memory when its import is rewritten (no SharedArrayBuffer: one thread)', () => {
     for (const base64 of [simdWasm, relaxedSimdWasm]) {
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      if (!WebAssembly.validate(bytes)) continue; // relaxed SIMD where this Node lacks the flag
+      if (!wasm.validate(bytes)) continue; // relaxed SIMD where this Node lacks the flag
       const patched = unsharedMemoryImport(bytes);
       expect([...patched].filter((b, i) => b !== bytes[i])).toHaveLength(1); // one flag byte
-      expect(() => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: unshared() } })).toThrow();
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(patched), { env: { memory: unshared() } });
+      expect(() => new wasm.Instance(new wasm.Module(bytes), { env: { memory: unshared() } })).toThrow();
+      const instance = new wasm.Instance(new wasm.Module(patched), { env: { memory: unshared() } });
       expect((instance.exports.tileRows as () => number)()).toBeGreaterThan(0);
     }
   });
 });
 
-function unshared(): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: 2, maximum: 16384 });
+function unshared() {
+  return new wasm.Memory({ initial: 2, maximum: 16384, shared: false });
 }

@@ -98,6 +98,7 @@ export interface GradcheckReport {
  * try { assertGradcheck(f, [x]); } catch (e) { if (e instanceof GradcheckError) console.log(e.report.inputs[0].worstIndex); }
  */
 export class GradcheckError extends AutogradError {
+  override name = 'GradcheckError';
   constructor(
     message: string,
     readonly report: GradcheckReport,

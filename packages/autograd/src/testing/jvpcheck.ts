@@ -153,6 +153,7 @@ export function jvpcheck(
 
 /** Thrown by `assertJvpcheck`: the message names each failing output; `report` has the values. */
 export class JvpcheckError extends AutogradError {
+  override name = 'JvpcheckError';
   constructor(
     message: string,
     readonly report: JvpcheckReport,

@@ -16,6 +16,7 @@ import { NNError } from '@nn/tensor';
  * // "weights.safetensors: file is 4 bytes, shorter than the 8-byte header length"
  */
 export class CheckpointError extends NNError {
+  override name = 'CheckpointError';
   /** `options.cause`: the underlying error, e.g. the StateDictError of a model that does not fit. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message);
