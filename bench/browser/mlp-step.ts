@@ -33,7 +33,10 @@ export function mlpStep(): () => void {
 export function medianMs(fn: () => void, seconds = 1): number {
   const warmUntil = performance.now() + 300;
   let calls = 0;
-  while (performance.now() < warmUntil || calls < 3) (fn(), calls++);
+  while (performance.now() < warmUntil || calls < 3) {
+    fn();
+    calls++;
+  }
   const batch = Math.max(1, Math.ceil(2 / (300 / calls)));
   const samples: number[] = [];
   const until = performance.now() + seconds * 1000;
