@@ -274,10 +274,13 @@ export async function fetchMnist(
 ): Promise<{ train: Split; test: Split }> {
   const op = 'fetchMnist';
   const folder = String(base).endsWith('/') ? String(base) : `${String(base)}/`;
-  const entries = await Promise.all(
-    ROLES.map(async (role) => [role, await fetchIdxFile(op, folder, FILE_NAMES[role])] as const),
-  );
-  return buildSplits(op, Object.fromEntries(entries) as Record<Role, IdxFile>, options);
+  // All four download at once; settling them all lets the error name the first file that failed
+  // in a fixed order (train images, train labels, ...) rather than whichever failed first.
+  const settled = await Promise.allSettled(ROLES.map((role) => fetchIdxFile(op, folder, FILE_NAMES[role])));
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const files = settled.map((result) => (result as PromiseFulfilledResult<IdxFile>).value);
+  return buildSplits(op, mapRoles((role) => files[ROLES.indexOf(role)]), options);
 }
 
 type Role = keyof typeof FILE_NAMES;
