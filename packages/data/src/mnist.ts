@@ -280,7 +280,11 @@ export async function fetchMnist(
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
   const files = settled.map((result) => (result as PromiseFulfilledResult<IdxFile>).value);
-  return buildSplits(op, mapRoles((role) => files[ROLES.indexOf(role)]), options);
+  return buildSplits(
+    op,
+    mapRoles((role) => files[ROLES.indexOf(role)]),
+    options,
+  );
 }
 
 type Role = keyof typeof FILE_NAMES;
