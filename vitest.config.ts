@@ -30,8 +30,13 @@ export default defineConfig({
     ],
     testTimeout: 60_000,
     // Compiles @nn/tensor's WebAssembly kernels (normally done by `pnpm build`) if needed.
-    // and starts the one Chromium the browser tests share (test/browser/global-setup.ts).
-    globalSetup: ['packages/tensor/assembly/vitest-global-setup.mjs', 'test/browser/global-setup.ts'],
+    // Starts the one Chromium the browser tests share (test/browser/global-setup.ts), and packs the
+    // built packages and installs the tarballs into an empty project (test/pack/global-setup.ts).
+    globalSetup: [
+      'packages/tensor/assembly/vitest-global-setup.mjs',
+      'test/browser/global-setup.ts',
+      'test/pack/global-setup.ts',
+    ],
     // CI asks for a JSON report as well, to print a plain "N passed, N failed" line at the end.
     ...(process.env.NN_TEST_REPORT
       ? { reporters: ['default', 'json'], outputFile: { json: process.env.NN_TEST_REPORT } }

