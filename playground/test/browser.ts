@@ -1,20 +1,12 @@
 /**
- * Chromium for the playground's tests: Debian's /usr/bin/chromium (or NN_CHROMIUM) driven by
- * playwright-core, as packages/autograd/test/inspect.browser.test.ts does. Temporary: the
- * shared harness of issue 17 (one Chromium launch for every browser test, on the `browser`
- * branch) replaces this file; the tests only use `chromiumMissing`, `launch` and `newPage`.
+ * Chromium for the playground's tests, on the shared harness (test/browser/harness.ts): the run's
+ * one Chromium, a browser context of this file's own, and pages that collect their errors.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-
-export const CHROMIUM = process.env.NN_CHROMIUM || '/usr/bin/chromium';
+import { browserMissing, newContext } from '../../test/browser/harness.js';
 
 /** Why the browser tests cannot run here, or '' when they can. */
-export const chromiumMissing = existsSync(CHROMIUM)
-  ? ''
-  : `${CHROMIUM} not found; install it (apt-get install -y chromium)`;
+export const chromiumMissing = browserMissing();
 
 export interface Browser {
   /** A new page at `width`×`height`; its uncaught errors are pushed to `errors`. */
@@ -22,22 +14,9 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/** A context of the shared Chromium, closed with `close()`. */
 export async function launch(): Promise<Browser> {
-  const dir = mkdtempSync(join(tmpdir(), 'nn-playground-'));
-  const { chromium } = await import('playwright-core');
-  const context: BrowserContext = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context: BrowserContext = await newContext();
   return {
     async newPage(viewport, errors) {
       const page = await context.newPage();
@@ -45,9 +24,6 @@ export async function launch(): Promise<Browser> {
       page.on('pageerror', (error) => void errors.push(error.message));
       return page;
     },
-    async close() {
-      await context.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: () => context.close(),
   };
 }
