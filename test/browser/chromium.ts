@@ -12,3 +12,10 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--enable-unsafe-webgpu',
 ];
+
+// What global-setup.ts hands the test files: the browser server's WebSocket endpoint ('' without Chromium).
+declare module 'vitest' {
+  export interface ProvidedContext {
+    chromiumEndpoint: string;
+  }
+}

@@ -8,12 +8,6 @@ import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    chromiumEndpoint: string;
-  }
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (!existsSync(CHROMIUM)) {
     project.provide('chromiumEndpoint', '');
