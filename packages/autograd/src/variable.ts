@@ -7,6 +7,19 @@ import {
   Tensor,
   ValueError,
   tensor,
+  type Broadcast,
+  type BroadcastCheck,
+  type Dims,
+  type Flatten,
+  type KeepDims,
+  type MatMul,
+  type MatMulCheck,
+  type Permute,
+  type Reduce,
+  type Reshaped,
+  type ShapeType,
+  type Squeeze,
+  type Unsqueeze,
 } from '@nn/tensor';
 import { tickWriteClock } from '@nn/tensor/internal';
 import { type Function, type Operand, bindVariable } from './function.js';
@@ -53,13 +66,13 @@ export interface HookHandle {
  * y.backward();
  * W.grad?.data.shape; // [2, 3]
  */
-export class Variable {
+export class Variable<S extends ShapeType = ShapeType> {
   /** @internal The value (see `data`). */
-  declare private value: Tensor;
+  declare private value: Tensor<S>;
   /** @internal The storage write clock when `data` was last replaced (0: never). */
   replacedAt = 0;
   /** The gradient accumulated by backward; null until one arrives, or after `zeroGrad()`. */
-  grad: Variable | null = null;
+  grad: Variable<S> | null = null;
   name: string | null;
   /** Whether gradients flow to this value. Outputs of recorded nodes always require grad. */
   requiresGrad: boolean;
@@ -80,7 +93,7 @@ export class Variable {
   /** @internal Tangents of running `jvp`s, one per level (see dual.ts); null outside forward mode. */
   duals: Dual | null = null;
 
-  constructor(data: Tensor, options?: VariableOptions) {
+  constructor(data: Tensor<S>, options?: VariableOptions) {
     if (!(data instanceof Tensor))
       throw new ValueError(
         `Variable: data must be a Tensor, got ${typeof data}; use variable(...) for numbers and arrays`,
@@ -94,15 +107,15 @@ export class Variable {
    * The value. Replacing it, or writing into its storage (then call `data.markModified()`), after
    * a graph used it makes backward through that graph throw instead of giving a wrong gradient.
    */
-  get data(): Tensor {
+  get data(): Tensor<S> {
     return this.value;
   }
   set data(t: Tensor) {
-    this.value = t;
+    this.value = t as Tensor<S>;
     this.replacedAt = tickWriteClock();
   }
 
-  get shape(): readonly number[] {
+  get shape(): Readonly<S> & ShapeType {
     return this.data.shape;
   }
   get dtype(): DType {
@@ -194,113 +207,129 @@ export class Variable {
   }
 
   // ---- elementwise (ops/elementwise.ts) ----------------------------------------------------------
-  add(other: Operand): Variable {
-    return elementwise.add(this, other);
+  add<T extends ShapeType = []>(other: VariableOperand<'add', S, T>): Variable<Broadcast<S, T>> {
+    return elementwise.add(this, other as Operand) as Variable<Broadcast<S, T>>;
   }
-  sub(other: Operand): Variable {
-    return elementwise.sub(this, other);
+  sub<T extends ShapeType = []>(other: VariableOperand<'sub', S, T>): Variable<Broadcast<S, T>> {
+    return elementwise.sub(this, other as Operand) as Variable<Broadcast<S, T>>;
   }
-  mul(other: Operand): Variable {
-    return elementwise.mul(this, other);
+  mul<T extends ShapeType = []>(other: VariableOperand<'mul', S, T>): Variable<Broadcast<S, T>> {
+    return elementwise.mul(this, other as Operand) as Variable<Broadcast<S, T>>;
   }
-  div(other: Operand): Variable {
-    return elementwise.div(this, other);
+  div<T extends ShapeType = []>(other: VariableOperand<'div', S, T>): Variable<Broadcast<S, T>> {
+    return elementwise.div(this, other as Operand) as Variable<Broadcast<S, T>>;
   }
-  pow(exponent: Operand): Variable {
-    return elementwise.pow(this, exponent);
+  pow<T extends ShapeType = []>(exponent: VariableOperand<'pow', S, T>): Variable<Broadcast<S, T>> {
+    return elementwise.pow(this, exponent as Operand) as Variable<Broadcast<S, T>>;
   }
-  neg(): Variable {
-    return elementwise.neg(this);
+  neg(): Variable<S> {
+    return elementwise.neg(this) as Variable<S>;
   }
-  exp(): Variable {
-    return elementwise.exp(this);
+  exp(): Variable<S> {
+    return elementwise.exp(this) as Variable<S>;
   }
-  log(): Variable {
-    return elementwise.log(this);
+  log(): Variable<S> {
+    return elementwise.log(this) as Variable<S>;
   }
-  sqrt(): Variable {
-    return elementwise.sqrt(this);
+  sqrt(): Variable<S> {
+    return elementwise.sqrt(this) as Variable<S>;
   }
-  sin(): Variable {
-    return elementwise.sin(this);
+  sin(): Variable<S> {
+    return elementwise.sin(this) as Variable<S>;
   }
-  cos(): Variable {
-    return elementwise.cos(this);
+  cos(): Variable<S> {
+    return elementwise.cos(this) as Variable<S>;
   }
-  square(): Variable {
-    return elementwise.square(this);
+  square(): Variable<S> {
+    return elementwise.square(this) as Variable<S>;
   }
-  abs(): Variable {
-    return elementwise.abs(this);
+  abs(): Variable<S> {
+    return elementwise.abs(this) as Variable<S>;
   }
-  clip(min: number, max: number): Variable {
-    return elementwise.clip(this, min, max);
+  clip(min: number, max: number): Variable<S> {
+    return elementwise.clip(this, min, max) as Variable<S>;
   }
 
   // ---- activations (ops/activation.ts) -------------------------------------------------------------
-  tanh(): Variable {
-    return activation.tanh(this);
+  tanh(): Variable<S> {
+    return activation.tanh(this) as Variable<S>;
   }
-  sigmoid(): Variable {
-    return activation.sigmoid(this);
+  sigmoid(): Variable<S> {
+    return activation.sigmoid(this) as Variable<S>;
   }
-  relu(): Variable {
-    return activation.relu(this);
+  relu(): Variable<S> {
+    return activation.relu(this) as Variable<S>;
   }
-  leakyRelu(slope = 0.01): Variable {
-    return activation.leakyRelu(this, slope);
+  leakyRelu(slope = 0.01): Variable<S> {
+    return activation.leakyRelu(this, slope) as Variable<S>;
   }
-  softmax(axis = -1): Variable {
-    return activation.softmax(this, axis);
+  softmax(axis = -1): Variable<S> {
+    return activation.softmax(this, axis) as Variable<S>;
   }
-  logSoftmax(axis = -1): Variable {
-    return activation.logSoftmax(this, axis);
+  logSoftmax(axis = -1): Variable<S> {
+    return activation.logSoftmax(this, axis) as Variable<S>;
   }
 
   // ---- reductions (ops/reduce.ts) ------------------------------------------------------------------
-  sum(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
-    return reduce.sum(this, axis, options);
+  sum<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Variable<Reduce<S, A, KeepDims<O>>> {
+    return reduce.sum(this, axis, options) as Variable<Reduce<S, A, KeepDims<O>>>;
   }
-  mean(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
-    return reduce.mean(this, axis, options);
+  mean<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Variable<Reduce<S, A, KeepDims<O>>> {
+    return reduce.mean(this, axis, options) as Variable<Reduce<S, A, KeepDims<O>>>;
   }
-  max(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
-    return reduce.max(this, axis, options);
+  max<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Variable<Reduce<S, A, KeepDims<O>>> {
+    return reduce.max(this, axis, options) as Variable<Reduce<S, A, KeepDims<O>>>;
   }
-  min(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
-    return reduce.min(this, axis, options);
+  min<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Variable<Reduce<S, A, KeepDims<O>>> {
+    return reduce.min(this, axis, options) as Variable<Reduce<S, A, KeepDims<O>>>;
   }
-  sumTo(shape: readonly number[]): Variable {
-    return reduce.sumTo(this, shape);
+  sumTo<const T extends readonly number[]>(shape: T): Variable<Dims<T>> {
+    return reduce.sumTo(this, shape) as Variable<Dims<T>>;
   }
 
   // ---- movement (ops/movement.ts) ------------------------------------------------------------------
+  reshape<const T extends readonly number[]>(shape: T): Variable<Reshaped<T>>;
+  reshape<const T extends number[]>(...shape: T): Variable<Reshaped<T>>;
   reshape(...shape: number[] | [readonly number[]]): Variable {
     return movement.reshape(this, flatArgs(shape));
   }
-  transpose(axes?: readonly number[]): Variable {
-    return movement.transpose(this, axes);
+  transpose<const A extends readonly number[] | undefined = undefined>(axes?: A): Variable<Permute<S, A>> {
+    return movement.transpose(this, axes) as Variable<Permute<S, A>>;
   }
   /** A plain summary for JSON.stringify and test reporters (which would otherwise walk `T` forever). */
   toJSON(): { name: string | null | undefined; requiresGrad: boolean; data: ReturnType<Tensor['toJSON']> } {
     return { name: this.name, requiresGrad: this.requiresGrad, data: this.data.toJSON() };
   }
   /** The transpose (axes reversed), as NumPy's `.T`. */
-  get T(): Variable {
-    return movement.transpose(this);
+  get T(): Variable<Permute<S>> {
+    return movement.transpose(this) as Variable<Permute<S>>;
   }
-  broadcastTo(shape: readonly number[]): Variable {
-    return movement.broadcastTo(this, shape);
+  broadcastTo<const T extends readonly number[]>(shape: T): Variable<Dims<T>> {
+    return movement.broadcastTo(this, shape) as Variable<Dims<T>>;
   }
   repeat(repeats: number, axis?: number): Variable {
     return movement.repeat(this, repeats, axis);
   }
-  squeeze(axis?: number | readonly number[]): Variable {
-    return movement.squeeze(this, axis);
+  squeeze<const A extends number | readonly number[] | undefined = undefined>(axis?: A): Variable<Squeeze<S, A>> {
+    return movement.squeeze(this, axis) as Variable<Squeeze<S, A>>;
   }
-  unsqueeze(axis: number): Variable {
-    return movement.unsqueeze(this, axis);
+  unsqueeze<A extends number>(axis: A): Variable<Unsqueeze<S, A>> {
+    return movement.unsqueeze(this, axis) as Variable<Unsqueeze<S, A>>;
   }
+  flatten<Start extends number = 0>(startAxis?: Start): Variable<Flatten<S, Start>>;
+  flatten(startAxis: number, endAxis: number): Variable;
   flatten(startAxis = 0, endAxis = -1): Variable {
     return movement.flatten(this, startAxis, endAxis);
   }
@@ -324,8 +353,8 @@ export class Variable {
   }
 
   // ---- linear algebra and losses ---------------------------------------------------------------------
-  matmul(other: Operand): Variable {
-    return linalg.matmul(this, other);
+  matmul<T extends ShapeType>(other: (Variable<T> | Tensor<T>) & MatMulCheck<'matmul', S, T>): Variable<MatMul<S, T>> {
+    return linalg.matmul(this, other) as Variable<MatMul<S, T>>;
   }
   softmaxCrossEntropy(target: Tensor | Variable): Variable {
     return loss.softmaxCrossEntropy(this, target);
@@ -345,6 +374,18 @@ function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
  * const W = variable(randn([2, 3]), { name: 'W' });
  * const b = variable([0, 0, 0], { requiresGrad: false, dtype: 'float64' });
  */
+/**
+ * The other operand of a broadcasting binary op on a `Variable<S>`: a number, or a Variable or
+ * Tensor whose shape broadcasts with `S` (two known dimensions that differ, neither 1, do not compile).
+ */
+export type VariableOperand<Op extends string, S extends ShapeType, T extends ShapeType> =
+  ((Variable<T> | Tensor<T>) & BroadcastCheck<Op, S, T>) | number;
+
+export function variable<S extends ShapeType>(
+  value: Tensor<S> | Variable<S>,
+  options?: VariableCreationOptions,
+): Variable<S>;
+export function variable(value: NestedInput, options?: VariableCreationOptions): Variable;
 export function variable(value: NestedInput | Tensor | Variable, options: VariableCreationOptions = {}): Variable {
   let data: Tensor;
   if (value instanceof Variable) data = value.data;

@@ -25,7 +25,7 @@ describe('memory stays flat in a training loop', () => {
     const W1 = variable(randn([4, 8], { generator: g }).mul(0.5));
     const b1 = variable(randn([8], { generator: g }).mul(0.1));
     const W2 = variable(randn([8, 3], { generator: g }).mul(0.5));
-    const params = [W1, b1, W2];
+    const params: Variable[] = [W1, b1, W2]; // shapes differ: a plain list, not a union of shapes
 
     let finalized = 0;
     const registry = new FinalizationRegistry<number>(() => finalized++);

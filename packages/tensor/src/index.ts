@@ -2,7 +2,27 @@
  * @nn/tensor — n-dimensional arrays for @nn: typed-array storage, strided views, NumPy
  * broadcasting, reductions, matmul, joining and indexing, and seeded random numbers.
  */
-export { Tensor, type TensorLike } from './tensor.js';
+export { Tensor, type TensorLike, type Operand } from './tensor.js';
+export {
+  dim,
+  type Dim,
+  type ShapeType,
+  type ShapeMismatch,
+  type Broadcast,
+  type BroadcastCheck,
+  type MatMul,
+  type MatMulCheck,
+  type Reduce,
+  type KeepDims,
+  type Reshaped,
+  type Permute,
+  type SwapAxes,
+  type Squeeze,
+  type Unsqueeze,
+  type Flatten,
+  type Dims,
+  type ShapeOf,
+} from './shape-types.js';
 export {
   type DType,
   type FloatDType,

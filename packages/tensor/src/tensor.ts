@@ -11,9 +11,32 @@ import { formatTensor, toNested, type Nested } from './format.js';
 import { markStorageModified } from './storage-pool.js';
 import type { Index } from './ops/movement.js';
 import type { AxisSpec, ReduceOptions } from './ops/reduce.js';
+import type {
+  Broadcast,
+  BroadcastCheck,
+  Dims,
+  Flatten,
+  KeepDims,
+  MatMul,
+  MatMulCheck,
+  Permute,
+  Reduce,
+  Reshaped,
+  ShapeType,
+  Squeeze,
+  SwapAxes,
+  Unsqueeze,
+} from './shape-types.js';
 
 /** A tensor or a plain number, accepted wherever an operand is. */
 export type TensorLike = Tensor | number;
+
+/**
+ * The other operand of a broadcasting binary op on a `Tensor<S>`: a number, or a tensor whose
+ * shape broadcasts with `S` (two known dimensions that differ, neither 1, do not compile).
+ */
+export type Operand<Op extends string, S extends ShapeType, T extends ShapeType> =
+  (Tensor<T> & BroadcastCheck<Op, S, T>) | number;
 
 /**
  * An n-dimensional array: a typed-array `data` read through `shape`, `strides` (in elements)
@@ -24,11 +47,12 @@ export type TensorLike = Tensor | number;
  * const x = tensor([[1, 2], [3, 4]]);
  * x.T.matmul(x).sum(0).toArray(); // [24, 32]
  */
-export class Tensor {
+export class Tensor<S extends ShapeType = ShapeType> {
   /** The storage (shared by views). A write through it must be followed by `markModified()`. */
   readonly data: Storage;
   readonly dtype: DType;
-  readonly shape: readonly number[];
+  /** The dimensions; typed as a tuple (`readonly [2, 3]`) where the shape is known when compiling. */
+  readonly shape: Readonly<S> & ShapeType;
   readonly strides: readonly number[];
   readonly offset: number;
   readonly size: number;
@@ -42,7 +66,7 @@ export class Tensor {
     this.dtype = dtypeOfStorage(data);
     // Copied so a caller's later edits cannot reshape us; typed readonly rather than frozen,
     // because freezing costs more than the rest of a small op.
-    this.shape = shape.slice();
+    this.shape = shape.slice() as unknown as Readonly<S> & ShapeType;
     this.strides = strides.slice();
     this.offset = offset;
     this.size = shapeSize(shape);
@@ -120,90 +144,90 @@ export class Tensor {
 
   // ---- elementwise -----------------------------------------------------------------------------
 
-  neg(): Tensor {
-    return elementwise.neg(this);
+  neg(): Tensor<S> {
+    return elementwise.neg(this) as Tensor<S>;
   }
-  abs(): Tensor {
-    return elementwise.abs(this);
+  abs(): Tensor<S> {
+    return elementwise.abs(this) as Tensor<S>;
   }
-  sign(): Tensor {
-    return elementwise.sign(this);
+  sign(): Tensor<S> {
+    return elementwise.sign(this) as Tensor<S>;
   }
-  exp(): Tensor {
-    return elementwise.exp(this);
+  exp(): Tensor<S> {
+    return elementwise.exp(this) as Tensor<S>;
   }
-  log(): Tensor {
-    return elementwise.log(this);
+  log(): Tensor<S> {
+    return elementwise.log(this) as Tensor<S>;
   }
-  sqrt(): Tensor {
-    return elementwise.sqrt(this);
+  sqrt(): Tensor<S> {
+    return elementwise.sqrt(this) as Tensor<S>;
   }
-  square(): Tensor {
-    return elementwise.square(this);
+  square(): Tensor<S> {
+    return elementwise.square(this) as Tensor<S>;
   }
-  reciprocal(): Tensor {
-    return elementwise.reciprocal(this);
+  reciprocal(): Tensor<S> {
+    return elementwise.reciprocal(this) as Tensor<S>;
   }
-  sin(): Tensor {
-    return elementwise.sin(this);
+  sin(): Tensor<S> {
+    return elementwise.sin(this) as Tensor<S>;
   }
-  cos(): Tensor {
-    return elementwise.cos(this);
+  cos(): Tensor<S> {
+    return elementwise.cos(this) as Tensor<S>;
   }
-  tanh(): Tensor {
-    return elementwise.tanh(this);
+  tanh(): Tensor<S> {
+    return elementwise.tanh(this) as Tensor<S>;
   }
-  sigmoid(): Tensor {
-    return elementwise.sigmoid(this);
+  sigmoid(): Tensor<S> {
+    return elementwise.sigmoid(this) as Tensor<S>;
   }
-  relu(): Tensor {
-    return elementwise.relu(this);
+  relu(): Tensor<S> {
+    return elementwise.relu(this) as Tensor<S>;
   }
-  step(): Tensor {
-    return elementwise.step(this);
+  step(): Tensor<S> {
+    return elementwise.step(this) as Tensor<S>;
   }
-  clip(min: number, max: number): Tensor {
-    return elementwise.clip(this, min, max);
+  clip(min: number, max: number): Tensor<S> {
+    return elementwise.clip(this, min, max) as Tensor<S>;
   }
 
-  add(other: TensorLike): Tensor {
-    return elementwise.add(this, other);
+  add<T extends ShapeType = []>(other: Operand<'add', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.add(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  sub(other: TensorLike): Tensor {
-    return elementwise.sub(this, other);
+  sub<T extends ShapeType = []>(other: Operand<'sub', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.sub(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  mul(other: TensorLike): Tensor {
-    return elementwise.mul(this, other);
+  mul<T extends ShapeType = []>(other: Operand<'mul', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.mul(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  div(other: TensorLike): Tensor {
-    return elementwise.div(this, other);
+  div<T extends ShapeType = []>(other: Operand<'div', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.div(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  pow(other: TensorLike): Tensor {
-    return elementwise.pow(this, other);
+  pow<T extends ShapeType = []>(other: Operand<'pow', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.pow(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  maximum(other: TensorLike): Tensor {
-    return elementwise.maximum(this, other);
+  maximum<T extends ShapeType = []>(other: Operand<'maximum', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.maximum(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  minimum(other: TensorLike): Tensor {
-    return elementwise.minimum(this, other);
+  minimum<T extends ShapeType = []>(other: Operand<'minimum', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.minimum(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  eq(other: TensorLike): Tensor {
-    return elementwise.eq(this, other);
+  eq<T extends ShapeType = []>(other: Operand<'eq', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.eq(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  ne(other: TensorLike): Tensor {
-    return elementwise.ne(this, other);
+  ne<T extends ShapeType = []>(other: Operand<'ne', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.ne(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  lt(other: TensorLike): Tensor {
-    return elementwise.lt(this, other);
+  lt<T extends ShapeType = []>(other: Operand<'lt', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.lt(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  le(other: TensorLike): Tensor {
-    return elementwise.le(this, other);
+  le<T extends ShapeType = []>(other: Operand<'le', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.le(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  gt(other: TensorLike): Tensor {
-    return elementwise.gt(this, other);
+  gt<T extends ShapeType = []>(other: Operand<'gt', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.gt(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
-  ge(other: TensorLike): Tensor {
-    return elementwise.ge(this, other);
+  ge<T extends ShapeType = []>(other: Operand<'ge', S, T>): Tensor<Broadcast<S, T>> {
+    return elementwise.ge(this, other as TensorLike) as Tensor<Broadcast<S, T>>;
   }
 
   /** True when shapes broadcast and every pair satisfies |a − b| ≤ atol + rtol·|b| (NaNs equal only with equalNan). */
@@ -217,84 +241,126 @@ export class Tensor {
 
   // ---- reductions ------------------------------------------------------------------------------
 
-  sum(axis?: AxisSpec, options?: ReduceOptions): Tensor {
-    return reduction.sum(this, axis, options);
+  sum<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.sum(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  mean(axis?: AxisSpec, options?: ReduceOptions): Tensor {
-    return reduction.mean(this, axis, options);
+  mean<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.mean(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  prod(axis?: AxisSpec, options?: ReduceOptions): Tensor {
-    return reduction.prod(this, axis, options);
+  prod<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.prod(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  max(axis?: AxisSpec, options?: ReduceOptions): Tensor {
-    return reduction.max(this, axis, options);
+  max<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.max(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  min(axis?: AxisSpec, options?: ReduceOptions): Tensor {
-    return reduction.min(this, axis, options);
+  min<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.min(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  any(axis?: AxisSpec, options?: ReduceOptions): Tensor {
-    return reduction.any(this, axis, options);
+  any<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.any(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  all(axis?: AxisSpec, options?: ReduceOptions): Tensor {
-    return reduction.all(this, axis, options);
+  all<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.all(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  var(axis?: AxisSpec, options?: reduction.VarianceOptions): Tensor {
-    return reduction.variance(this, axis, options);
+  var<const A extends AxisSpec = undefined, O extends reduction.VarianceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.variance(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  std(axis?: AxisSpec, options?: reduction.VarianceOptions): Tensor {
-    return reduction.std(this, axis, options);
+  std<const A extends AxisSpec = undefined, O extends reduction.VarianceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.std(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  logsumexp(axis?: AxisSpec, options?: ReduceOptions): Tensor {
-    return reduction.logsumexp(this, axis, options);
+  logsumexp<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.logsumexp(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  argmax(axis?: number, options?: ReduceOptions): Tensor {
-    return reduction.argmax(this, axis, options);
+  argmax<A extends number | undefined = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.argmax(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  argmin(axis?: number, options?: ReduceOptions): Tensor {
-    return reduction.argmin(this, axis, options);
+  argmin<A extends number | undefined = undefined, O extends ReduceOptions = {}>(
+    axis?: A,
+    options?: O,
+  ): Tensor<Reduce<S, A, KeepDims<O>>> {
+    return reduction.argmin(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  softmax(axis = -1): Tensor {
-    return reduction.softmax(this, axis);
+  softmax(axis = -1): Tensor<S> {
+    return reduction.softmax(this, axis) as Tensor<S>;
   }
-  logSoftmax(axis = -1): Tensor {
-    return reduction.logSoftmax(this, axis);
+  logSoftmax(axis = -1): Tensor<S> {
+    return reduction.logSoftmax(this, axis) as Tensor<S>;
   }
 
   // ---- views -----------------------------------------------------------------------------------
 
   /** Same data, new shape; one size may be -1. A view when the layout allows, else a copy. */
+  reshape<const T extends readonly number[]>(shape: T): Tensor<Reshaped<T>>;
+  reshape<const T extends number[]>(...shape: T): Tensor<Reshaped<T>>;
   reshape(...shape: number[] | [readonly number[]]): Tensor {
     return movement.reshape(this, flatArgs(shape));
   }
   /** Reverses the axes, or permutes them by `axes` (NumPy's transpose). A view. */
-  transpose(axes?: readonly number[]): Tensor {
-    return movement.transpose(this, axes);
+  transpose<const A extends readonly number[] | undefined = undefined>(axes?: A): Tensor<Permute<S, A>> {
+    return movement.transpose(this, axes) as Tensor<Permute<S, A>>;
   }
   /** Permutes the axes: `x.permute(0, 2, 1)`. A view. */
+  permute<const A extends readonly number[]>(axes: A): Tensor<Permute<S, A>>;
+  permute<const A extends number[]>(...axes: A): Tensor<Permute<S, A>>;
   permute(...axes: number[] | [readonly number[]]): Tensor {
     return movement.transpose(this, flatArgs(axes));
   }
   /** Swaps two axes. A view. */
-  swapaxes(axis1: number, axis2: number): Tensor {
-    return movement.swapaxes(this, axis1, axis2);
+  swapaxes<I extends number, J extends number>(axis1: I, axis2: J): Tensor<SwapAxes<S, I, J>> {
+    return movement.swapaxes(this, axis1, axis2) as Tensor<SwapAxes<S, I, J>>;
   }
   /** The transpose (axes reversed), as NumPy's `.T`. */
-  get T(): Tensor {
-    return movement.transpose(this);
+  get T(): Tensor<Permute<S>> {
+    return movement.transpose(this) as Tensor<Permute<S>>;
   }
   /** A view with stride 0 along broadcast dimensions. */
-  broadcastTo(shape: readonly number[]): Tensor {
-    return movement.broadcastTo(this, shape);
+  broadcastTo<const T extends readonly number[]>(shape: T): Tensor<Dims<T>> {
+    return movement.broadcastTo(this, shape) as Tensor<Dims<T>>;
   }
   /** Removes size-1 axes (all of them, or the ones named). */
-  squeeze(axis?: number | readonly number[]): Tensor {
-    return movement.squeeze(this, axis);
+  squeeze<const A extends number | readonly number[] | undefined = undefined>(axis?: A): Tensor<Squeeze<S, A>> {
+    return movement.squeeze(this, axis) as Tensor<Squeeze<S, A>>;
   }
   /** Inserts a size-1 axis at `axis`. */
-  unsqueeze(axis: number): Tensor {
-    return movement.unsqueeze(this, axis);
+  unsqueeze<A extends number>(axis: A): Tensor<Unsqueeze<S, A>> {
+    return movement.unsqueeze(this, axis) as Tensor<Unsqueeze<S, A>>;
   }
   /** Collapses axes startAxis..endAxis (default: all) into one. */
+  flatten<Start extends number = 0>(startAxis?: Start): Tensor<Flatten<S, Start>>;
+  flatten(startAxis: number, endAxis: number): Tensor;
   flatten(startAxis = 0, endAxis = -1): Tensor {
     return movement.flatten(this, startAxis, endAxis);
   }
@@ -310,8 +376,8 @@ export class Tensor {
   // ---- linear algebra ---------------------------------------------------------------------------
 
   /** NumPy matmul: 1-d·1-d, 2-d, and batched with broadcast batch dimensions. */
-  matmul(other: Tensor): Tensor {
-    return linalg.matmul(this, other);
+  matmul<T extends ShapeType>(other: Tensor<T> & MatMulCheck<'matmul', S, T>): Tensor<MatMul<S, T>> {
+    return linalg.matmul(this, other) as Tensor<MatMul<S, T>>;
   }
   dot(other: Tensor): Tensor {
     return linalg.dot(this, other);

@@ -2,6 +2,7 @@ import { type DType, allocate, checkDType, checkTensorBytes, dtypeOfStorage } fr
 import { DTypeError, ShapeError, ValueError, describeValue, formatShape } from '../errors.js';
 import { checkShape, shapeSize } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import type { ShapeOf } from '../shape-types.js';
 
 /** Nested arrays of numbers or booleans, as `tensor()` accepts them. */
 export type NestedInput = number | boolean | readonly NestedInput[];
@@ -180,22 +181,28 @@ function filled(
 }
 
 /** A tensor of `shape` filled with `value`. @example full([2, 2], 7) */
-export function full(
-  shape: readonly number[] | number,
+export function full<const S extends readonly number[] | number>(
+  shape: S,
   value: number | boolean,
   options: CreationOptions = {},
-): Tensor {
-  return filled('full', shape, value, options);
+): Tensor<ShapeOf<S>> {
+  return filled('full', shape, value, options) as Tensor<ShapeOf<S>>;
 }
 
 /** A tensor of zeros. @example zeros([2, 3]) */
-export function zeros(shape: readonly number[] | number, options: CreationOptions = {}): Tensor {
-  return filled('zeros', shape, 0, options);
+export function zeros<const S extends readonly number[] | number>(
+  shape: S,
+  options: CreationOptions = {},
+): Tensor<ShapeOf<S>> {
+  return filled('zeros', shape, 0, options) as Tensor<ShapeOf<S>>;
 }
 
 /** A tensor of ones. @example ones([3], { dtype: 'int32' }) */
-export function ones(shape: readonly number[] | number, options: CreationOptions = {}): Tensor {
-  return filled('ones', shape, 1, options);
+export function ones<const S extends readonly number[] | number>(
+  shape: S,
+  options: CreationOptions = {},
+): Tensor<ShapeOf<S>> {
+  return filled('ones', shape, 1, options) as Tensor<ShapeOf<S>>;
 }
 
 /** `full` with the shape (and, unless given, the dtype) of `like`. */

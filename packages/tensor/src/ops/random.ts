@@ -3,6 +3,7 @@ import { DTypeError, ValueError, describeValue } from '../errors.js';
 import { Generator, globalGenerator } from '../random/generator.js';
 import { checkShape, shapeSize } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import type { ShapeOf } from '../shape-types.js';
 
 import { take } from './indexing.js';
 
@@ -43,46 +44,52 @@ function checkFinite(op: string, values: Record<string, number>): void {
 }
 
 /** Uniform samples in [0, 1). @example rand([2, 3]) */
-export function rand(shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
-  return floatTensor('rand', shape, options, (out, g) => g.fillUniform(out, 0, 1));
+export function rand<const S extends readonly number[] | number>(
+  shape: S,
+  options: RandomOptions = {},
+): Tensor<ShapeOf<S>> {
+  return floatTensor('rand', shape, options, (out, g) => g.fillUniform(out, 0, 1)) as Tensor<ShapeOf<S>>;
 }
 
 /** Standard normal samples (mean 0, std 1). @example randn([784, 50]).mul(0.01) */
-export function randn(shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
-  return floatTensor('randn', shape, options, (out, g) => g.fillNormal(out, 0, 1));
+export function randn<const S extends readonly number[] | number>(
+  shape: S,
+  options: RandomOptions = {},
+): Tensor<ShapeOf<S>> {
+  return floatTensor('randn', shape, options, (out, g) => g.fillNormal(out, 0, 1)) as Tensor<ShapeOf<S>>;
 }
 
 /** Uniform samples in [low, high). */
-export function uniform(
+export function uniform<const S extends readonly number[] | number>(
   low: number,
   high: number,
-  shape: readonly number[] | number,
+  shape: S,
   options: RandomOptions = {},
-): Tensor {
+): Tensor<ShapeOf<S>> {
   checkFinite('uniform', { low, high });
   if (!(high > low)) throw new ValueError(`uniform: need low < high, got low=${low}, high=${high}`);
-  return floatTensor('uniform', shape, options, (out, g) => g.fillUniform(out, low, high));
+  return floatTensor('uniform', shape, options, (out, g) => g.fillUniform(out, low, high)) as Tensor<ShapeOf<S>>;
 }
 
 /** Normal samples with the given mean and standard deviation. */
-export function normal(
+export function normal<const S extends readonly number[] | number>(
   mean: number,
   std: number,
-  shape: readonly number[] | number,
+  shape: S,
   options: RandomOptions = {},
-): Tensor {
+): Tensor<ShapeOf<S>> {
   checkFinite('normal', { mean, std });
   if (std < 0) throw new ValueError(`normal: std must be non-negative, got ${std}`);
-  return floatTensor('normal', shape, options, (out, g) => g.fillNormal(out, mean, std));
+  return floatTensor('normal', shape, options, (out, g) => g.fillNormal(out, mean, std)) as Tensor<ShapeOf<S>>;
 }
 
 /** Uniform int32 samples in [low, high). @example randint(0, 10, [5]) */
-export function randint(
+export function randint<const S extends readonly number[] | number>(
   low: number,
   high: number,
-  shape: readonly number[] | number,
+  shape: S,
   options: { generator?: Generator } = {},
-): Tensor {
+): Tensor<ShapeOf<S>> {
   checkFinite('randint', { low, high });
   if (!Number.isInteger(low) || !Number.isInteger(high))
     throw new ValueError(`randint: low and high must be integers, got ${low} and ${high}`);
@@ -92,7 +99,7 @@ export function randint(
   checkTensorBytes('randint', dims, 'int32');
   const data = allocate('int32', shapeSize(dims));
   (options.generator ?? globalGenerator()).fillInteger(data, low, high);
-  return new Tensor(data, dims);
+  return new Tensor(data, dims) as Tensor<ShapeOf<S>>;
 }
 
 /**
