@@ -271,25 +271,25 @@ export class Variable<S extends ShapeType = ShapeType> {
   }
 
   // ---- reductions (ops/reduce.ts) ------------------------------------------------------------------
-  sum<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = {}>(
+  sum<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = reduce.ReduceOptions>(
     axis?: A,
     options?: O,
   ): Variable<Reduce<S, A, KeepDims<O>>> {
     return reduce.sum(this, axis, options) as Variable<Reduce<S, A, KeepDims<O>>>;
   }
-  mean<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = {}>(
+  mean<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = reduce.ReduceOptions>(
     axis?: A,
     options?: O,
   ): Variable<Reduce<S, A, KeepDims<O>>> {
     return reduce.mean(this, axis, options) as Variable<Reduce<S, A, KeepDims<O>>>;
   }
-  max<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = {}>(
+  max<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = reduce.ReduceOptions>(
     axis?: A,
     options?: O,
   ): Variable<Reduce<S, A, KeepDims<O>>> {
     return reduce.max(this, axis, options) as Variable<Reduce<S, A, KeepDims<O>>>;
   }
-  min<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = {}>(
+  min<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = reduce.ReduceOptions>(
     axis?: A,
     options?: O,
   ): Variable<Reduce<S, A, KeepDims<O>>> {

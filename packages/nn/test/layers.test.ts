@@ -153,6 +153,7 @@ describe('Linear', () => {
   });
 
   test('a wrong input width names the layer and the shape', () => {
+    // @ts-expect-error the compiler sees the wrong width too; this checks the run-time message
     expect(() => new Linear(784, 50).forward(variable(ones([2, 100])))).toThrow(
       /Linear\(784→50\).*784 features.*\(2,100\)/,
     );

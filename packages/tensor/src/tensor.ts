@@ -241,73 +241,73 @@ export class Tensor<S extends ShapeType = ShapeType> {
 
   // ---- reductions ------------------------------------------------------------------------------
 
-  sum<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+  sum<const A extends AxisSpec = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.sum(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  mean<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+  mean<const A extends AxisSpec = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.mean(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  prod<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+  prod<const A extends AxisSpec = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.prod(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  max<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+  max<const A extends AxisSpec = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.max(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  min<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+  min<const A extends AxisSpec = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.min(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  any<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+  any<const A extends AxisSpec = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.any(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  all<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+  all<const A extends AxisSpec = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.all(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  var<const A extends AxisSpec = undefined, O extends reduction.VarianceOptions = {}>(
+  var<const A extends AxisSpec = undefined, O extends reduction.VarianceOptions = reduction.VarianceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.variance(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  std<const A extends AxisSpec = undefined, O extends reduction.VarianceOptions = {}>(
+  std<const A extends AxisSpec = undefined, O extends reduction.VarianceOptions = reduction.VarianceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.std(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  logsumexp<const A extends AxisSpec = undefined, O extends ReduceOptions = {}>(
+  logsumexp<const A extends AxisSpec = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.logsumexp(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  argmax<A extends number | undefined = undefined, O extends ReduceOptions = {}>(
+  argmax<A extends number | undefined = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {
     return reduction.argmax(this, axis, options) as Tensor<Reduce<S, A, KeepDims<O>>>;
   }
-  argmin<A extends number | undefined = undefined, O extends ReduceOptions = {}>(
+  argmin<A extends number | undefined = undefined, O extends ReduceOptions = ReduceOptions>(
     axis?: A,
     options?: O,
   ): Tensor<Reduce<S, A, KeepDims<O>>> {

@@ -1,4 +1,5 @@
 import { type Variable, leakyRelu, relu, sigmoid, softmax, tanh } from '@nn/autograd';
+import type { SameShape } from '../shapes.js';
 import { Module, checkForwardInput } from '../module.js';
 
 /**
@@ -11,6 +12,7 @@ import { Module, checkForwardInput } from '../module.js';
  * @example new Sequential(new Linear(2, 3), new Sigmoid())
  */
 export class Sigmoid extends Module {
+  declare readonly shapeRule?: SameShape;
   forward(x: Variable): Variable {
     checkForwardInput(this, x);
     return sigmoid(x);
@@ -22,6 +24,7 @@ export class Sigmoid extends Module {
  * @example new Sequential(new Linear(784, 100), new ReLU())
  */
 export class ReLU extends Module {
+  declare readonly shapeRule?: SameShape;
   forward(x: Variable): Variable {
     checkForwardInput(this, x);
     return relu(x);
@@ -33,6 +36,7 @@ export class ReLU extends Module {
  * @example new Tanh().forward(x)
  */
 export class Tanh extends Module {
+  declare readonly shapeRule?: SameShape;
   forward(x: Variable): Variable {
     checkForwardInput(this, x);
     return tanh(x);
@@ -62,6 +66,7 @@ export class LeakyReLU extends Module {
  * @example new Softmax().forward(scores).sum(-1) // ones
  */
 export class Softmax extends Module {
+  declare readonly shapeRule?: SameShape;
   constructor(readonly axis = -1) {
     super();
   }

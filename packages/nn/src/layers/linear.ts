@@ -1,8 +1,9 @@
-import { type FloatDType, type Generator, ShapeError, ValueError, formatShape } from '@nn/tensor';
+import { type FloatDType, type Generator, ShapeError, type ShapeType, ValueError, formatShape } from '@nn/tensor';
 import { type Variable, linear } from '@nn/autograd';
 import { Module, checkForwardInput } from '../module.js';
 import { Parameter } from '../parameter.js';
 import * as init from '../init.js';
+import type { LastDim, LastDimCheck, WithLast } from '../shapes.js';
 
 /** Options of `Linear`. @example new Linear(784, 50, { init: init.he(), bias: true, dtype: 'float64' }) */
 export interface LinearOptions {
@@ -31,13 +32,16 @@ export interface LinearOptions {
  * const fc = new Linear(784, 50, { init: init.he() });
  * fc.forward(x).shape; // [N, 50] for x of shape [N, 784]
  */
-export class Linear extends Module {
+export class Linear<In extends number = number, Out extends number = number> extends Module {
+  /** @internal Type only: maps `[...B, In]` to `[...B, Out]` (see shapes.ts). */
+  declare readonly shapeRule?: LastDim<In, Out>;
+  declare readonly shapeName?: 'Linear';
   W: Parameter;
   b: Parameter | null;
 
   constructor(
-    readonly inFeatures: number,
-    readonly outFeatures: number,
+    readonly inFeatures: In,
+    readonly outFeatures: Out,
     options: LinearOptions = {},
   ) {
     super();
@@ -60,14 +64,14 @@ export class Linear extends Module {
         : new Parameter((options.biasInit ?? init.zeros())([outFeatures], context), { name: 'b' });
   }
 
-  forward(x: Variable): Variable {
+  forward<S extends ShapeType>(x: Variable<S> & LastDimCheck<'Linear', S, In>): Variable<WithLast<S, Out>> {
     checkForwardInput(this, x);
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(
         `Linear(${this.inFeatures}→${this.outFeatures}): expected an input whose last axis has ${this.inFeatures} features, got shape ${formatShape(x.shape)}`,
       );
     }
-    return linear(x, this.W, this.b);
+    return linear(x, this.W, this.b) as Variable<WithLast<S, Out>>;
   }
 
   override extraRepr(): string {

@@ -1,6 +1,7 @@
-import { IndexError, ValueError } from '@nn/tensor';
+import { IndexError, type ShapeType, ValueError } from '@nn/tensor';
 import type { Variable } from '@nn/autograd';
 import { Module, checkForwardInput } from '../module.js';
+import type { ChainCheck, ChainShape } from '../shapes.js';
 
 /**
  * Modules applied one after another: `forward(x)` feeds each module's output to the next. The
@@ -14,11 +15,11 @@ import { Module, checkForwardInput } from '../module.js';
  * for (const layer of net) console.log(String(layer));
  * const scores = net.forward(x);
  */
-export class Sequential extends Module implements Iterable<Module> {
+export class Sequential<M extends readonly Module[] = Module[]> extends Module implements Iterable<Module> {
   [index: number]: Module;
   #length = 0;
 
-  constructor(...modules: Module[]) {
+  constructor(...modules: M & ChainCheck<M>) {
     super();
     for (const m of modules) this.append(m);
   }
@@ -56,11 +57,11 @@ export class Sequential extends Module implements Iterable<Module> {
     for (let i = 0; i < this.#length; i++) yield this[i];
   }
 
-  forward(x: Variable): Variable {
+  forward<S extends ShapeType>(x: Variable<S>): Variable<ChainShape<M, S>> {
     checkForwardInput(this, x);
-    let y = x;
+    let y: Variable = x;
     for (let i = 0; i < this.#length; i++) y = this[i].forward(y);
-    return y;
+    return y as Variable<ChainShape<M, S>>;
   }
 }
 
