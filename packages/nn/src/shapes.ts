@@ -50,7 +50,9 @@ export type ApplyRule<R, S extends ShapeType, Op extends string = string> = R ex
       : WithLast<S, Out>
     : R extends Flattens<infer Start>
       ? Flatten<S, Start>
-      : number[];
+      : R extends Window2d<unknown, unknown, unknown, unknown, unknown>
+        ? ApplyWindow<R, S, Op>
+        : number[];
 
 /** The rule of a module (its phantom `shapeRule`), or unknown. */
 type RuleOf<M> = M extends { readonly shapeRule?: infer R } ? R : unknown;
@@ -78,8 +80,99 @@ export type ChainShape<M extends readonly unknown[], S extends ShapeType> = M ex
 export type ChainCheck<M extends readonly unknown[]> = M extends readonly [infer Head, ...infer Rest]
   ? RuleOf<Head> extends LastDim<number, infer Out>
     ? ChainFrom<Rest, [number, Out]>
-    : ChainCheck<Rest>
+    : RuleOf<Head> extends Window2d<number, infer Out extends number, unknown, unknown, unknown>
+      ? ChainFrom<Rest, [number, Out, number, number]>
+      : ChainCheck<Rest>
   : unknown;
 
 type ChainFrom<M extends readonly unknown[], S extends ShapeType> =
   ChainShape<M, S> extends ShapeMismatch<string, unknown, unknown> ? ChainShape<M, S> : unknown;
+
+// ---- convolution and pooling: output sizes by type-level arithmetic on literal sizes ---------------
+
+/** A tuple of length `N` (sizes of images and kernels are small enough for this). */
+type Tup<N extends number, T extends unknown[] = []> = T['length'] extends N ? T : Tup<N, [...T, 0]>;
+type Add<A extends number, B extends number> = [...Tup<A>, ...Tup<B>]['length'] & number;
+/** `A − B`, or never when negative. */
+type Sub<A extends number, B extends number> = Tup<A> extends [...Tup<B>, ...infer R] ? R['length'] : never;
+/** `A / B` when `B` divides `A` exactly, else never. */
+type DivExact<A extends number, B extends number, Q extends unknown[] = []> = A extends 0
+  ? Q['length']
+  : Sub<A, B> extends infer R extends number
+    ? [R] extends [never]
+      ? never
+      : DivExact<R, B, [...Q, 0]>
+    : never;
+/** A size option as a pair: `5` → [5, 5], `[3, 1]` → [3, 1], anything else unknown. */
+export type SizePair<S> = S extends number ? [S, S] : S extends readonly [infer H, infer W] ? [H, W] : [number, number];
+
+type AllKnown<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R]
+  ? Known<H> extends true
+    ? AllKnown<R>
+    : false
+  : true;
+
+/**
+ * One output size of a convolution or pooling window, (H + 2·pad − size) / stride + 1, or `number`
+ * where a size is not literal or the stride does not divide evenly (a run-time ShapeError, as the
+ * seeds ask: the type accepts and the run-time check names the sizes).
+ */
+export type WindowSize<H, K, S, P> =
+  AllKnown<[H, K, S, P]> extends true
+    ? Sub<Add<H & number, Add<P & number, P & number>>, K & number> extends infer D extends number
+      ? [D] extends [never]
+        ? number
+        : DivExact<D, S & number> extends infer Q extends number
+          ? [Q] extends [never]
+            ? number
+            : Add<Q, 1>
+          : number
+      : number
+    : number;
+
+/** A 2-d window (Conv2d or pooling) from `[N, C, H, W]` to `[N, Out, OH, OW]` (`Out`: C for pooling). */
+export interface Window2d<In, Out, K, S, P> {
+  readonly rule: 'window2d';
+  readonly in: In;
+  readonly out: Out;
+  readonly kernel: K;
+  readonly stride: S;
+  readonly pad: P;
+}
+
+/** The output shape of a {@link Window2d} on `S`: a channel mismatch as a {@link ShapeMismatch}. */
+export type ApplyWindow<R, S extends ShapeType, Op extends string> =
+  R extends Window2d<infer In, infer Out, infer K, infer St, infer P>
+    ? S extends readonly [infer N, infer C, infer H, infer W]
+      ? Known<In> extends true
+        ? Known<C> extends true
+          ? [C] extends [In]
+            ? WindowOut<N, C, Out, H, W, SizePair<K>, SizePair<St>, SizePair<P>>
+            : ShapeMismatch<Op, In, C>
+          : WindowOut<N, C, Out, H, W, SizePair<K>, SizePair<St>, SizePair<P>>
+        : WindowOut<N, C, Out, H, W, SizePair<K>, SizePair<St>, SizePair<P>>
+      : IsTupleShape<S> extends true
+        ? ShapeMismatch<Op, 'a 4-d input', S['length']>
+        : number[]
+    : number[];
+
+type IsTupleShape<S extends ShapeType> = number extends S['length'] ? false : true;
+
+type WindowOut<N, C, Out, H, W, K extends unknown[], St extends unknown[], P extends unknown[]> = [
+  N,
+  Out extends 'same' ? C : Out,
+  WindowSize<H, K[0], St[0], P[0]>,
+  WindowSize<W, K[1], St[1], P[1]>,
+];
+
+/** `unknown` when module `M` accepts input shape `S`, else its {@link ShapeMismatch}. */
+export type LayerCheck<M, S extends ShapeType> =
+  ApplyRule<RuleOf<M>, S, NameOf<M>> extends infer Out
+    ? Out extends ShapeMismatch<string, unknown, unknown>
+      ? Out
+      : unknown
+    : unknown;
+
+/** The output shape of module `M` on input shape `S` (`number[]` where unknown). */
+export type LayerOutput<M, S extends ShapeType> =
+  ApplyRule<RuleOf<M>, S, NameOf<M>> extends infer Out extends ShapeType ? Out : number[];

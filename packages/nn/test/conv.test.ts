@@ -46,9 +46,11 @@ describe('Conv2d', () => {
   });
 
   test('errors name the layer or op and the shapes', () => {
+    // @ts-expect-error the compiler sees this mismatch too; this checks the run-time error
     expect(() => new Conv2d(3, 4, 3).forward(variable(zeros([1, 2, 5, 5])))).toThrow(
       'Conv2d(3→4): expected an input of shape (N, 3, H, W), got (1,2,5,5)',
     );
+    // @ts-expect-error the compiler sees this mismatch too; this checks the run-time error
     expect(() => new Conv2d(3, 4, 3).forward(variable(zeros([3, 5, 5])))).toThrow(ShapeError);
     expect(() => new Conv2d(3, 4, 4, { stride: 2 }).forward(variable(zeros([1, 3, 7, 7])))).toThrow(
       'conv2d: input (1,3,7,7) with filter 4×4, stride 2, pad 0: the output height (H + 2·pad − FH)/stride + 1 = (7 + 2·0 − 4)/2 + 1 = 2.5 is not a whole number',
@@ -76,6 +78,7 @@ describe('MaxPool2d and AvgPool2d', () => {
     expect(() => new MaxPool2d(2).forward(variable(zeros([1, 1, 5, 5])))).toThrow(
       'maxPool2d: input (1,1,5,5) with window 2×2, stride 2, pad 0: the output height',
     );
+    // @ts-expect-error the compiler sees this mismatch too; this checks the run-time error
     expect(() => new AvgPool2d(2).forward(variable(zeros([5, 5])))).toThrow(
       'AvgPool2d: expected an input of shape (N, C, H, W), got (5,5)',
     );

@@ -7,7 +7,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ShapeError, randn } from '@nn/tensor';
 import { type Variable, variable } from '@nn/autograd';
-import { Flatten, Linear, ReLU, Sequential, Sigmoid } from '@nn/nn';
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid } from '@nn/nn';
 
 describe('typed shapes through layers', () => {
   it('Linear<In, Out> maps [...B, In] to [...B, Out]', () => {
@@ -39,5 +39,34 @@ describe('typed shapes through layers', () => {
     const x: Variable = variable(randn([2, 4]));
     expectTypeOf(net.forward(x)).toEqualTypeOf<Variable<number[]>>();
     expect(net.forward(x).shape).toEqual([2, 3]);
+  });
+});
+
+describe('typed shapes through convolutions and pooling', () => {
+  it("SimpleConvNet's shapes, computed from the literal sizes", () => {
+    const conv = new Conv2d(1, 30, 5);
+    const x = variable(randn([7, 1, 28, 28]));
+    expectTypeOf(conv.forward(x)).toEqualTypeOf<Variable<[7, 30, 24, 24]>>();
+    expectTypeOf(new MaxPool2d(2).forward(conv.forward(x))).toEqualTypeOf<Variable<[7, 30, 12, 12]>>();
+    expectTypeOf(new Conv2d(16, 32, 3, { pad: 1 }).forward(variable(randn([2, 16, 14, 14])))).toEqualTypeOf<
+      Variable<[2, 32, 14, 14]>
+    >();
+    const strided = new Conv2d(1, 8, [3, 5], { stride: 2 });
+    expectTypeOf(strided.forward(variable(randn([1, 1, 29, 27])))).toEqualTypeOf<Variable<[1, 8, 14, 12]>>();
+    // (28 − 3) / 2 is not whole: the type says number and the run-time check names the sizes
+    expectTypeOf(() => strided.forward(variable(randn([1, 1, 28, 27])))).returns.toEqualTypeOf<
+      Variable<[1, 8, number, 12]>
+    >();
+    expect(() => strided.forward(variable(randn([1, 1, 28, 27])))).toThrow(ShapeError);
+    const net = new Sequential(new Conv2d(1, 30, 5), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(4320, 10));
+    expectTypeOf(net.forward(x)).toEqualTypeOf<Variable<[7, 10]>>();
+    expect(net.forward(x).shape).toEqual([7, 10]);
+  });
+
+  it('a channel mismatch does not compile', () => {
+    // @ts-expect-error Conv2d(3, …) given 1 channel
+    expect(() => new Conv2d(3, 8, 3).forward(variable(randn([1, 1, 8, 8])))).toThrow(ShapeError);
+    // @ts-expect-error Conv2d(1, 30) gives 30 channels, Conv2d(20, …) wants 20
+    expect(() => new Sequential(new Conv2d(1, 30, 5), new Conv2d(20, 8, 3))).not.toThrow();
   });
 });

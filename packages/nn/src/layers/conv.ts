@@ -2,6 +2,7 @@ import {
   type FloatDType,
   type Generator,
   ShapeError,
+  type ShapeType,
   type Size2d,
   ValueError,
   formatShape,
@@ -12,6 +13,7 @@ import { type Variable, conv2d } from '@nn/autograd';
 import { Module, checkForwardInput } from '../module.js';
 import { Parameter } from '../parameter.js';
 import * as init from '../init.js';
+import type { LayerCheck, LayerOutput, Window2d } from '../shapes.js';
 
 /** Options of `Conv2d`. @example new Conv2d(1, 30, 5, { stride: 1, pad: 0, init: init.normal(0.01) }) */
 export interface Conv2dOptions {
@@ -45,7 +47,21 @@ export interface Conv2dOptions {
  * conv.forward(images).shape;                       // [100, 30, 24, 24] for images (100, 1, 28, 28)
  * new Conv2d(16, 32, 3, { pad: 1 });                // keeps H×W
  */
-export class Conv2d extends Module {
+export class Conv2d<
+  In extends number = number,
+  Out extends number = number,
+  const K extends Size2d = Size2d,
+  const O extends Conv2dOptions = Conv2dOptions,
+> extends Module {
+  /** @internal Type only: (N, In, H, W) → (N, Out, OH, OW) with the sizes computed where literal. */
+  declare readonly shapeRule?: Window2d<
+    In,
+    Out,
+    K,
+    O['stride'] extends Size2d ? O['stride'] : 1,
+    O['pad'] extends Size2d ? O['pad'] : 0
+  >;
+  declare readonly shapeName?: 'Conv2d';
   W: Parameter;
   b: Parameter | null;
   /** [FH, FW]. */
@@ -54,10 +70,10 @@ export class Conv2d extends Module {
   readonly pad: [number, number];
 
   constructor(
-    readonly inChannels: number,
-    readonly outChannels: number,
-    kernelSize: Size2d,
-    options: Conv2dOptions = {},
+    readonly inChannels: In,
+    readonly outChannels: Out,
+    kernelSize: K,
+    options: O = {} as O,
   ) {
     super();
     for (const [what, n] of [
@@ -83,14 +99,18 @@ export class Conv2d extends Module {
         : new Parameter((options.biasInit ?? init.zeros())([outChannels], context), { name: 'b' });
   }
 
-  forward(x: Variable): Variable {
+  forward<S extends ShapeType>(
+    x: Variable<S> & LayerCheck<Conv2d<In, Out, K, O>, S>,
+  ): Variable<LayerOutput<Conv2d<In, Out, K, O>, S>> {
     checkForwardInput(this, x);
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError(
         `Conv2d(${this.inChannels}→${this.outChannels}): expected an input of shape (N, ${this.inChannels}, H, W), got ${formatShape(x.shape)}`,
       );
     }
-    return conv2d(x, this.W, this.b, { stride: this.stride, pad: this.pad });
+    return conv2d(x, this.W, this.b, { stride: this.stride, pad: this.pad }) as Variable<
+      LayerOutput<Conv2d<In, Out, K, O>, S>
+    >;
   }
 
   override extraRepr(): string {

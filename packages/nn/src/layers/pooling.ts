@@ -1,6 +1,7 @@
-import { type Size2d, ShapeError, formatShape, sizePair, sizeText } from '@nn/tensor';
+import { type ShapeType, type Size2d, ShapeError, formatShape, sizePair, sizeText } from '@nn/tensor';
 import { type Variable, avgPool2d, maxPool2d } from '@nn/autograd';
 import { Module, checkForwardInput } from '../module.js';
+import type { LayerCheck, LayerOutput, Window2d } from '../shapes.js';
 
 /**
  * Pooling layers (the seeds' Pooling): no parameters, channels pooled independently, output
@@ -16,12 +17,23 @@ export interface PoolingOptions {
   pad?: Size2d;
 }
 
-abstract class Pooling extends Module {
+abstract class Pooling<
+  const K extends Size2d = Size2d,
+  const O extends PoolingOptions = PoolingOptions,
+> extends Module {
+  /** @internal Type only: (N, C, H, W) → (N, C, OH, OW) with the sizes computed where literal. */
+  declare readonly shapeRule?: Window2d<
+    number,
+    'same',
+    K,
+    O['stride'] extends Size2d ? O['stride'] : K,
+    O['pad'] extends Size2d ? O['pad'] : 0
+  >;
   readonly size: [number, number];
   readonly stride: [number, number];
   readonly pad: [number, number];
 
-  constructor(size: Size2d, options: PoolingOptions = {}) {
+  constructor(size: K, options: O = {} as O) {
     super();
     const layer = new.target.name;
     this.size = sizePair(layer, 'size', size, 1);
@@ -52,11 +64,17 @@ abstract class Pooling extends Module {
  * @example
  * new MaxPool2d(2).forward(h).shape; // [N, 30, 12, 12] for h of shape (N, 30, 24, 24)
  */
-export class MaxPool2d extends Pooling {
-  forward(x: Variable): Variable {
+export class MaxPool2d<
+  const K extends Size2d = Size2d,
+  const O extends PoolingOptions = PoolingOptions,
+> extends Pooling<K, O> {
+  declare readonly shapeName?: 'MaxPool2d';
+  forward<S extends ShapeType>(
+    x: Variable<S> & LayerCheck<MaxPool2d<K, O>, S>,
+  ): Variable<LayerOutput<MaxPool2d<K, O>, S>> {
     checkForwardInput(this, x);
     this.checkInput(x);
-    return maxPool2d(x, this.options);
+    return maxPool2d(x, this.options) as Variable<LayerOutput<MaxPool2d<K, O>, S>>;
   }
 }
 
@@ -67,10 +85,16 @@ export class MaxPool2d extends Pooling {
  * @example
  * new AvgPool2d(2).forward(h).shape; // [N, C, H/2, W/2]
  */
-export class AvgPool2d extends Pooling {
-  forward(x: Variable): Variable {
+export class AvgPool2d<
+  const K extends Size2d = Size2d,
+  const O extends PoolingOptions = PoolingOptions,
+> extends Pooling<K, O> {
+  declare readonly shapeName?: 'AvgPool2d';
+  forward<S extends ShapeType>(
+    x: Variable<S> & LayerCheck<AvgPool2d<K, O>, S>,
+  ): Variable<LayerOutput<AvgPool2d<K, O>, S>> {
     checkForwardInput(this, x);
     this.checkInput(x);
-    return avgPool2d(x, this.options);
+    return avgPool2d(x, this.options) as Variable<LayerOutput<AvgPool2d<K, O>, S>>;
   }
 }
