@@ -8,6 +8,7 @@ import {
   ValueError,
   tensor,
   type Broadcast,
+  type BatchCheck,
   type BroadcastCheck,
   type Dims,
   type Flatten,
@@ -356,8 +357,11 @@ export class Variable<S extends ShapeType = ShapeType> {
   matmul<T extends ShapeType>(other: (Variable<T> | Tensor<T>) & MatMulCheck<'matmul', S, T>): Variable<MatMul<S, T>> {
     return linalg.matmul(this, other) as Variable<MatMul<S, T>>;
   }
-  softmaxCrossEntropy(target: Tensor | Variable): Variable {
-    return loss.softmaxCrossEntropy(this, target);
+  /** Mean softmax cross-entropy against int32 labels `[B]` or target rows `[B, C]` (a scalar). */
+  softmaxCrossEntropy<T extends ShapeType>(
+    target: (Tensor<T> | Variable<T>) & BatchCheck<'softmaxCrossEntropy', S, T>,
+  ): Variable<[]> {
+    return loss.softmaxCrossEntropy(this, target) as Variable<[]>;
   }
 }
 

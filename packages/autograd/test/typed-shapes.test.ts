@@ -3,7 +3,7 @@
  * typecheck`); what must not compile also throws the run-time ShapeError.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ShapeError, type Tensor, randn, zeros } from '@nn/tensor';
+import { ShapeError, type Tensor, randint, randn, zeros } from '@nn/tensor';
 import { type Variable, variable } from '@nn/autograd';
 
 describe('typed shapes on Variable', () => {
@@ -28,6 +28,14 @@ describe('typed shapes on Variable', () => {
     expectTypeOf(W.data).toEqualTypeOf<Tensor<[784, 50]>>();
     h.sum().backward();
     expect(W.grad?.shape).toEqual([784, 50]);
+  });
+
+  it('softmaxCrossEntropy checks that logits and labels agree on the batch', () => {
+    const scores = variable(randn([100, 10]));
+    expectTypeOf(scores.softmaxCrossEntropy(randint(0, 10, [100]))).toEqualTypeOf<Variable<[]>>();
+    expectTypeOf(scores.softmaxCrossEntropy(randn([100, 10]).softmax())).toEqualTypeOf<Variable<[]>>();
+    // @ts-expect-error a batch of 100 scores against 99 labels
+    expect(() => scores.softmaxCrossEntropy(randint(0, 10, [99]))).toThrow(ShapeError);
   });
 
   it('a Tensor operand broadcasts like a Variable one', () => {

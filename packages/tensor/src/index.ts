@@ -9,6 +9,7 @@ export {
   type ShapeType,
   type ShapeMismatch,
   type Broadcast,
+  type BatchCheck,
   type BroadcastCheck,
   type MatMul,
   type MatMulCheck,

@@ -319,3 +319,24 @@ export function dim<const Name extends string>(name: Name, size: number): Dim<Na
   void name; // the name lives in the type only
   return size as Dim<Name>;
 }
+
+/**
+ * `unknown` when the leading (batch) dimensions of `A` and `B` can agree, else a
+ * {@link ShapeMismatch}: logits `[B, C]` against labels `[B]` or targets `[B, C]`.
+ */
+export type BatchCheck<Op extends string, A extends ShapeType, B extends ShapeType> = A extends readonly [
+  infer X,
+  ...ShapeType,
+]
+  ? B extends readonly [infer Y, ...ShapeType]
+    ? IsKnown<X> extends true
+      ? IsKnown<Y> extends true
+        ? [X] extends [Y]
+          ? [Y] extends [X]
+            ? unknown
+            : ShapeMismatch<Op, X, Y>
+          : ShapeMismatch<Op, X, Y>
+        : unknown
+      : unknown
+    : unknown
+  : unknown;
