@@ -1,1 +1,20 @@
-export {};
+/**
+ * @nn/onnx — ONNX export and import for @nn models, checked against onnxruntime, and the mapping
+ * of PyTorch state dicts onto @nn modules.
+ */
+export { OnnxFormatError, OnnxExportError, OnnxImportError } from './errors.js';
+export {
+  encodeModel,
+  decodeModel,
+  DataType,
+  AttributeType,
+  type ModelProto,
+  type GraphProto,
+  type NodeProto,
+  type AttributeProto,
+  type TensorProto,
+  type ValueInfoProto,
+  type TypeProto,
+  type Dimension,
+  type OperatorSetIdProto,
+} from './proto.js';
