@@ -18,3 +18,12 @@ export {
   type Dimension,
   type OperatorSetIdProto,
 } from './proto.js';
+export { exportOnnx, DEFAULT_OPSET, type ExportOptions, type Exportable, type ExampleInput } from './export.js';
+export {
+  registerOnnxMapping,
+  onnxAttribute,
+  type OnnxMapping,
+  type OnnxExportContext,
+  type BatchRule,
+} from './export-ops.js';
+export { saveOnnx, readOnnx } from './file.js';
