@@ -3,7 +3,14 @@ import { type Function, Variable, detectAnomaly, enableGrad, variable } from '@n
 import { Module } from '@nn/nn';
 import { OnnxExportError } from './errors.js';
 import { type OnnxExportContext, mappingOf, sameRankBatch } from './export-ops.js';
-import { type AttributeProto, type Dimension, encodeModel, type NodeProto, type TensorProto } from './proto.js';
+import {
+  type AttributeProto,
+  AttributeType,
+  type Dimension,
+  encodeModel,
+  type NodeProto,
+  type TensorProto,
+} from './proto.js';
 import { int64Proto, onnxType, toTensorProto } from './tensors.js';
 
 /** What exportOnnx runs: a Module (its `forward`) or a function of Variables. */
@@ -262,13 +269,30 @@ class GraphBuilder implements OnnxExportContext {
     });
   }
 
-  /** A value's name; a leaf met for the first time becomes an initializer. */
+  /**
+   * A value's name. A leaf met for the first time becomes an initializer when it is a parameter
+   * (a module's, or any leaf that requires grad) and a Constant node otherwise, so an importer
+   * can tell weights (trainable) from constants (BatchNorm's running statistics, a mask, 0.5).
+   */
   private nameOf(v: Variable): string {
     const known = this.valueNames.get(v);
     if (known !== undefined) return known;
-    const name = this.fresh(this.parameters.get(v) ?? v.name ?? (v.requiresGrad ? 'param' : 'const'));
-    this.initializers.push(toTensorProto(name, v.data));
+    const parameter = this.parameters.get(v);
+    let name: string;
+    if (parameter !== undefined || v.requiresGrad) {
+      name = this.fresh(parameter ?? v.name ?? 'param');
+      this.initializers.push(toTensorProto(name, v.data));
+    } else {
+      name = this.constantNode(toTensorProto('', v.data), v.name ?? 'const');
+    }
     this.valueNames.set(v, name);
+    return name;
+  }
+
+  /** A Constant node holding `value`; returns its output's name. */
+  private constantNode(value: TensorProto, hint: string): string {
+    const name = this.fresh(hint);
+    this.nodes.push(this.node('Constant', [], [name], [{ name: 'value', type: AttributeType.TENSOR, t: value }]));
     return name;
   }
 
@@ -319,15 +343,11 @@ class GraphBuilder implements OnnxExportContext {
   }
 
   constant(t: Tensor, hint = 'const'): string {
-    const name = this.fresh(`${this.current}_${hint}`);
-    this.initializers.push(toTensorProto(name, t));
-    return name;
+    return this.constantNode(toTensorProto('', t), `${this.current}_${hint}`);
   }
 
   int64s(values: readonly number[], hint = 'const'): string {
-    const name = this.fresh(`${this.current}_${hint}`);
-    this.initializers.push(int64Proto(name, values));
-    return name;
+    return this.constantNode(int64Proto('', values), `${this.current}_${hint}`);
   }
 
   isBatched(name: string): boolean {

@@ -27,3 +27,5 @@ export {
   type BatchRule,
 } from './export-ops.js';
 export { saveOnnx, readOnnx } from './file.js';
+export { importOnnx, OnnxModule, type ImportOptions } from './import.js';
+export { SUPPORTED_OPERATORS } from './import-ops.js';
