@@ -1,4 +1,4 @@
-import { ShapeError, type Tensor, formatShape, normalizeAxis } from '@nn/tensor';
+import { ShapeError, type Tensor, broadcastShapes, formatShape, normalizeAxis } from '@nn/tensor';
 import type { Variable } from '@nn/autograd';
 import { OnnxImportError } from './errors.js';
 import * as F from '@nn/autograd';
@@ -147,12 +147,111 @@ function resolveShape(x: Variable, shape: number[]): number[] {
   });
 }
 
+/** Integers of a constant input, or of an attribute (the form before the opset that moved it to an input). */
+function integerArgument(ctx: BuildContext, input: number, attribute: string, since: number): number[] | null {
+  if (ctx.opset >= since) {
+    const t = ctx.constantInput(input);
+    return t === null ? null : Array.from(t.toTypedArray(), Number);
+  }
+  return ctx.attributes.has(attribute) ? ctx.attributes.ints(attribute, []) : null;
+}
+
+/** ReduceSum/ReduceMax/ReduceMin: axes from an input (ReduceSum from 13, the others from 18) or an attribute. */
+function reduction(
+  f: (x: Variable, axes: number[] | undefined, keepdims: boolean) => Variable,
+  name: string,
+  axesInputSince: number,
+): Operator {
+  return {
+    attributes: ['axes', 'keepdims', 'noop_with_empty_axes'],
+    check: (ctx) => [
+      ...(ctx.attributes.int('noop_with_empty_axes', 0) !== 0 ? ['noop_with_empty_axes 1'] : []),
+      ...(ctx.opset >= axesInputSince ? constantProblem(ctx, 1, 'axes') : []),
+    ],
+    build: (ctx) => {
+      const axes = integerArgument(ctx, 1, 'axes', axesInputSince);
+      const keepdims = ctx.attributes.int('keepdims', 1) !== 0;
+      // No axes (or an empty list) reduces every axis.
+      return one(([x]) => f(arg(x, name, 0), axes === null || axes.length === 0 ? undefined : axes, keepdims));
+    },
+  };
+}
+
 export const OPERATORS: Record<string, Operator> = {
   Add: elementwise((a, b) => a.add(b), 'Add'),
   Sub: elementwise((a, b) => a.sub(b), 'Sub'),
   Mul: elementwise((a, b) => a.mul(b), 'Mul'),
   Div: elementwise((a, b) => a.div(b), 'Div'),
   MatMul: elementwise((a, b) => a.matmul(b), 'MatMul'),
+  Pow: elementwise((a, b) => a.pow(b), 'Pow'),
+  Neg: unary(F.neg, 'Neg'),
+  Exp: unary(F.exp, 'Exp'),
+  Log: unary(F.log, 'Log'),
+  Sqrt: unary(F.sqrt, 'Sqrt'),
+  Sin: unary(F.sin, 'Sin'),
+  Cos: unary(F.cos, 'Cos'),
+  Abs: unary(F.abs, 'Abs'),
+  Clip: {
+    attributes: ['min', 'max'],
+    check: (ctx) => (ctx.opset >= 11 ? [...constantProblem(ctx, 1, 'min'), ...constantProblem(ctx, 2, 'max')] : []),
+    build: (ctx) => {
+      const bound = (i: number, attribute: string, fallback: number) =>
+        ctx.opset >= 11 ? (ctx.constantInput(i)?.item() ?? fallback) : ctx.attributes.float(attribute, fallback);
+      const [min, max] = [bound(1, 'min', -Infinity), bound(2, 'max', Infinity)];
+      return one(([x]) => F.clip(arg(x, 'Clip', 0), min, max));
+    },
+  },
+  Where: {
+    attributes: [],
+    // The condition is not differentiated (it is a mask), so a computed one is fine.
+    build: () => one(([c, a, b]) => F.where(arg(c, 'Where', 0), arg(a, 'Where', 1), arg(b, 'Where', 2))),
+  },
+  ReduceSum: reduction((x, axes, keepdims) => F.sum(x, axes, { keepdims }), 'ReduceSum', 13),
+  ReduceMax: reduction((x, axes, keepdims) => F.max(x, axes, { keepdims }), 'ReduceMax', 18),
+  ReduceMin: reduction((x, axes, keepdims) => F.min(x, axes, { keepdims }), 'ReduceMin', 18),
+  Expand: {
+    attributes: [],
+    check: (ctx) => constantProblem(ctx, 1, 'shape'),
+    build: (ctx) => {
+      const shape = Array.from(ctx.constantInput(1)!.toTypedArray(), Number);
+      // Expand broadcasts both ways: the result has the broadcast of both shapes.
+      return one(([x]) => {
+        const v = arg(x, 'Expand', 0);
+        return F.broadcastTo(v, broadcastShapes('Expand', v.shape, shape));
+      });
+    },
+  },
+  Unsqueeze: {
+    attributes: ['axes'],
+    check: (ctx) => (ctx.opset >= 13 ? constantProblem(ctx, 1, 'axes') : []),
+    build: (ctx) => {
+      const axes = integerArgument(ctx, 1, 'axes', 13) ?? [];
+      return one(([x]) => {
+        const v = arg(x, 'Unsqueeze', 0);
+        const rank = v.ndim + axes.length;
+        const at = new Set(axes.map((a) => (a < 0 ? a + rank : a)));
+        const source = [...v.shape];
+        return v.reshape(Array.from({ length: rank }, (_, d) => (at.has(d) ? 1 : source.shift()!)));
+      });
+    },
+  },
+  Split: {
+    attributes: ['axis', 'split', 'num_outputs'],
+    check: (ctx) => (ctx.opset >= 13 ? constantProblem(ctx, 1, 'split') : []),
+    build: (ctx) => {
+      const axis = ctx.attributes.int('axis', 0);
+      const sizes = integerArgument(ctx, 1, 'split', 13);
+      const count = ctx.node.outputs.length;
+      return (inputs) =>
+        F.split(
+          arg(inputs[0], 'Split', 0),
+          sizes !== null && sizes.length > 0
+            ? sizes.slice(0, -1).map((_, i) => sizes.slice(0, i + 1).reduce((p, q) => p + q, 0))
+            : count,
+          axis,
+        );
+    },
+  },
   Relu: unary(F.relu, 'Relu'),
   Sigmoid: unary(F.sigmoid, 'Sigmoid'),
   Tanh: unary(F.tanh, 'Tanh'),
