@@ -18,6 +18,7 @@ export default defineConfig({
       '@nn/autograd': src('autograd'),
       '@nn/nn': src('nn'),
       '@nn/data': src('data'),
+      '@nn/onnx': src('onnx'),
     },
   },
   test: {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as A from '@nn/autograd';
 import * as data from '@nn/data';
 import * as nn from '@nn/nn';
+import * as onnx from '@nn/onnx';
 import * as T from '@nn/tensor';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from './catalogue.js';
@@ -22,7 +23,7 @@ for (const file of fs
 
 type Body = (...args: unknown[]) => Promise<unknown>;
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => Body;
-const scopeNames = ['T', 'A', 'nn', 'data', 'tmp', 'fs', 'path'];
+const scopeNames = ['T', 'A', 'nn', 'data', 'tmp', 'fs', 'path', 'onnx'];
 
 /** Compiles a snippet: as one expression if it parses as one, else as a function body. */
 function compile(snippet: string): Body {
@@ -43,7 +44,7 @@ afterEach(() => {
 async function run(snippet: string): Promise<{ value?: unknown; error?: unknown }> {
   tmp = mkdtempSync(path.join(tmpdir(), 'nn-bad-input-'));
   try {
-    return { value: await compile(snippet)(T, A, nn, data, tmp, fs, path) };
+    return { value: await compile(snippet)(T, A, nn, data, tmp, fs, path, onnx) };
   } catch (error) {
     return { error };
   }

@@ -1,7 +1,7 @@
 /**
  * The bad-input catalogue: what a new user might write, and what @nn must answer. Each entry is a
  * snippet of JavaScript, run with the four packages in scope as `T` (@nn/tensor), `A`
- * (@nn/autograd), `nn` (@nn/nn) and `data` (@nn/data), plus `tmp` (a fresh temporary folder) and
+ * (@nn/autograd), `nn` (@nn/nn), `data` (@nn/data) and `onnx` (@nn/onnx), plus `tmp` (a fresh temporary folder) and
  * `fs`/`path` (Node's). A snippet that is one expression is its own result; otherwise it is a
  * function body (`await` allowed) that may `return` one.
  *

@@ -32,6 +32,13 @@ export { Conv2d, type Conv2dOptions } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, type PoolingOptions } from './layers/pooling.js';
 export { Sequential } from './layers/sequential.js';
 export {
+  loadTorchStateDict,
+  toTorchStateDict,
+  type TorchLoadOptions,
+  type TorchLoadReport,
+  type TorchMapping,
+} from './torch.js';
+export {
   sumSquaredError,
   mseLoss,
   quadraticCost,
