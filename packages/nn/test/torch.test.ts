@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Generator, type Tensor, randn, tensor, zeros } from '@nn/tensor';
-import { noGrad, variable } from '@nn/autograd';
+import { type Variable, noGrad, variable } from '@nn/autograd';
 import * as F from '@nn/autograd';
 import {
   BatchNorm1d,
@@ -59,7 +59,7 @@ function ourNet(): Sequential {
 /** The same network written with PyTorch's formulas on the dict itself. */
 function torchForward(d: Record<string, Tensor>, x: Tensor): Tensor {
   return noGrad(() => {
-    let h = F.relu(F.conv2d(variable(x), d['0.weight'], d['0.bias'])).reshape([x.shape[0], 8]);
+    let h: Variable = F.relu(F.conv2d(variable(x), d['0.weight'], d['0.bias'])).reshape([x.shape[0], 8]);
     h = h.matmul(d['3.weight'].transpose()).add(d['3.bias']);
     h = h.sub(d['4.running_mean']).div(d['4.running_var'].add(1e-5).sqrt()).mul(d['4.weight']).add(d['4.bias']);
     return h.matmul(d['5.weight'].transpose()).add(d['5.bias']).data;
