@@ -23,7 +23,7 @@ declare module 'vitest' {
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-export const PACKAGES = ['tensor', 'autograd', 'nn', 'data'] as const;
+export const PACKAGES = ['tensor', 'autograd', 'nn', 'data', 'onnx'] as const;
 
 /** `corepack pnpm`: works whether or not `corepack enable` put a pnpm shim on the PATH. */
 function pnpm(args: string[], cwd: string): void {

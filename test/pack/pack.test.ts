@@ -13,7 +13,7 @@ import { transformSync } from 'esbuild';
 import { describe, expect, inject, it } from 'vitest';
 
 const app = inject('packedApp');
-const NAMES = ['@nn/tensor', '@nn/autograd', '@nn/nn', '@nn/data'];
+const NAMES = ['@nn/tensor', '@nn/autograd', '@nn/nn', '@nn/data', '@nn/onnx'];
 const typescript = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 function run(command: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -71,6 +71,7 @@ describe('the packed packages, installed into an empty project', () => {
       '@nn/autograd': /^\[ 2, 3 \] true\n$/,
       '@nn/nn': /^3 0\.\d+\n$/,
       '@nn/data': /^\[ 1000, 784 \] \[ 100 \] 10 \[ 300, 2 \]\n$/,
+      '@nn/onnx': /^true true\n$/,
     };
     const files = NAMES.map((name, i) => {
       const file = `readme-${i}.ts`;
