@@ -1,5 +1,6 @@
 import { Tensor, formatShape, ones, sameShape, zeros } from '@nn/tensor';
 import { recordStorage, recycleStorage } from '@nn/tensor/internal';
+import { isBatchingActive, perExampleGradients } from './batching.js';
 import { isForwardModeActive } from './dual.js';
 import { AnomalyError, AutogradError } from './errors.js';
 import { type Function, type Gradients, type Operand, checkFinite, createdAt, isBuiltInNode } from './function.js';
@@ -129,6 +130,11 @@ export function gradients(
   options: GradientsOptions = {},
 ): (Variable | null)[] {
   const roots = outputs instanceof Variable ? [outputs] : outputs;
+  if (isBatchingActive()) {
+    // Inside vmap: one gradient per example, from the graph the batching rules recorded.
+    const perExample = perExampleGradients(roots, inputs, options, gradients);
+    if (perExample !== null) return perExample;
+  }
   const seeds = roots.map((y, i) => seedFor(y, options.gradOutputs?.[i], 'gradients'));
   const createGraph = options.createGraph ?? false;
   return run(roots, seeds, options.retainGraph ?? createGraph, createGraph, inputs);

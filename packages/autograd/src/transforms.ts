@@ -34,8 +34,8 @@ export interface JacobianOptions {
 
 // ---- output trees --------------------------------------------------------------------------------
 
-/** Maps every Variable of an output tree, keeping its arrays and objects; anything else is an error. */
-function mapOutputs<R>(op: string, value: unknown, fn: (y: Variable) => R, path = 'output'): unknown {
+/** @internal Maps every Variable of an output tree, keeping its arrays and objects; anything else is an error. */
+export function mapOutputs<R>(op: string, value: unknown, fn: (y: Variable) => R, path = 'output'): unknown {
   if (value instanceof Variable) return fn(value);
   if (Array.isArray(value)) return value.map((v, i) => mapOutputs(op, v, fn, `${path}[${i}]`));
   if (value !== null && typeof value === 'object' && isPlainObject(value)) {
@@ -60,7 +60,8 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function describe(value: unknown): string {
+/** @internal A value in words, for errors. */
+export function describe(value: unknown): string {
   if (value instanceof Tensor) return 'a Tensor (wrap it: variable(t), or compute it from the arguments)';
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
