@@ -45,6 +45,11 @@ class BatchedVariable extends Variable implements Batched {
     super(NO_DATA, { requiresGrad: inner.requiresGrad });
   }
   override get data(): Tensor {
+    if (!activeBatchLevels().includes(this.level)) {
+      throw new AutogradError(
+        `vmap: a batched value (shape ${formatShape(this.shape)} per example) was used after its vmap had already returned (it escaped, e.g. through a variable outside f); return it from f instead, so vmap stacks it`,
+      );
+    }
     throw new AutogradError(
       `vmap: the elements of a batched value (shape ${formatShape(this.shape)} per example, a batch of ${this.level.size}) cannot be read inside vmap (data, item(), toArray()); compute with differentiable operations, and read the result vmap returns`,
     );
