@@ -11,6 +11,7 @@
  * - one `grad` of the batch's mean loss, which gives only the mean of those gradients: the cost of
  *   the work itself, without the 100 separate gradients (what vmap adds beyond it: the 100×784×10
  *   outer products).
+ * - forward only, the per-example losses: `vmap(L)` against 100 calls of L.
  * - jax-js (`@jax-js/jax`, wasm device) `vmap(grad(L))` of the same model, without and with `jit`;
  *   ratios above 1 mean jax-js is faster. Skipped, and said so, if jax-js does not load.
  *
@@ -43,10 +44,12 @@ function model() {
 const loss = (W: Variable, b: Variable, x: Variable, t: Variable) => softmaxCrossEntropy(x.matmul(W).add(b), t);
 
 /** The per-example dL/dW of every example, in one flat array (B, 784, 10). */
-function ours(m: ReturnType<typeof model>): { vmapped: Contestant; loop: Contestant; batch: Contestant } {
+function ours(m: ReturnType<typeof model>): Record<'vmapped' | 'loop' | 'batch' | 'losses' | 'lossLoop', Contestant> {
   const perExample = vmap(grad(loss, [0, 1]), { inAxes: [null, null, 0, 0] });
   const rows = Array.from({ length: BATCH }, (_, k) => [m.x.slice(k), m.labels.slice(k)] as const);
   const gradient = grad(loss, [0, 1]);
+  const perExampleLoss = vmap(loss, { inAxes: [null, null, 0, 0] });
+  const [W, b] = [m.W, m.b].map((t) => variable(t, { requiresGrad: false }));
   const xs = variable(m.x, { requiresGrad: false });
   const batchGradient = grad((W: Variable, b: Variable) => softmaxCrossEntropy(xs.matmul(W).add(b), m.labels), [0, 1]);
   return {
@@ -65,6 +68,14 @@ function ours(m: ReturnType<typeof model>): { vmapped: Contestant; loop: Contest
     batch: {
       label: '@nn grad of the mean loss',
       call: () => batchGradient(m.W, m.b)[0].data.toTypedArray() as Float32Array,
+    },
+    losses: {
+      label: '@nn vmap(loss)',
+      call: () => perExampleLoss(m.W, m.b, m.x, m.labels).data.toTypedArray() as Float32Array,
+    },
+    lossLoop: {
+      label: `@nn ${BATCH} loss calls`,
+      call: () => Float32Array.from(rows, ([x, t]) => loss(W, b, variable(x), variable(t)).item()),
     },
   };
 }
@@ -130,6 +141,8 @@ export async function run(): Promise<{ name: string; subject: number; baseline: 
     // The loop as subject: the ratio is vmap's speed-up.
     { name, subject: nn.loop, baseline: nn.vmapped, minRatio: 20 },
     { name, subject: nn.vmapped, baseline: nn.batch, compare: false },
+    // Forward only: the per-example losses (100 numbers, where the gradients are 100×7850).
+    { name: `per-example losses, same model and batch`, subject: nn.lossLoop, baseline: nn.losses },
   ];
   // Ours first: jax-js starts worker threads of its own once loaded.
   const results = rows.map((row) => measureRow(row, rounds, seconds));
