@@ -209,8 +209,9 @@ function run(
   const previousMode = setGradEnabled(createGraph);
   try {
     // A recorded backward keeps its gradients in the new graph: only a plain one recycles. Inside
-    // jvp the gradients carry tangents the pass allocated, which outlive it: no recycling either.
-    const recycle = !createGraph && !isForwardModeActive();
+    // jvp the gradients carry tangents the pass allocated, which outlive it: no recycling either;
+    // nor inside vmap, where a gradient may be a batched value (a batched seed, as in vmap(vjpFn)).
+    const recycle = !createGraph && !isForwardModeActive() && !isBatchingActive();
     const { allocated } = recordStorage(recycle, () => visit(pass, roots, seeds, retainGraph));
     if (allocated !== null && !pass.hooksRan) recycleScratch(allocated, [...pass.handedOut, ...results]);
   } finally {
@@ -356,10 +357,11 @@ function finish(pass: Pass, x: Variable, g: Variable): Variable {
 
 /**
  * a + b for gradients: an Add node when creating the graph or inside jvp (so the sum carries the
- * tangents of a and b: forward-over-reverse), else a plain tensor sum.
+ * tangents of a and b: forward-over-reverse) or vmap (batched gradients add by Add's batching
+ * rule), else a plain tensor sum.
  */
 function sumGradients(a: Variable, b: Variable, createGraph: boolean): Variable {
-  if (createGraph || isForwardModeActive()) return add(a, b);
+  if (createGraph || isForwardModeActive() || isBatchingActive()) return add(a, b);
   return new Variable(a.data.add(b.data), { requiresGrad: false });
 }
 

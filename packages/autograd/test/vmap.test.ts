@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Tensor, IndexError, ShapeError, ValueError, concat, randn, seed, tensor } from '@nn/tensor';
+import { type Tensor, IndexError, ShapeError, ValueError, concat, eye, randn, seed, tensor } from '@nn/tensor';
 import * as F from '@nn/autograd';
 import {
   AutogradError,
@@ -220,6 +220,14 @@ describe('per-example gradients: vmap(grad(f))', () => {
     const J = vmap((x: Variable) => jacobian(f, x))(xs);
     expect(J.shape).toEqual([3, 2, 2]);
     for (let k = 0; k < 3; k++) expectClose(J.data.slice(k), jacobian(f, xs.slice(k)).data);
+  });
+
+  it('vmap of a vjp function over the rows of the identity is the Jacobian (batched seeds, unbatched graph)', () => {
+    const x = f64([1, 2, 3]);
+    const f = (u: Variable) => u.sin().mul(u.sum()).relu();
+    const [, pull] = vjp(f, x);
+    const J = vmap((v: Variable) => pull(v)[0])(eye(3, 3, 0, { dtype: 'float64' }));
+    expectClose(J.data, jacobian(f, x).data);
   });
 
   it('second order per example: vmap(grad(grad(f)))', () => {
