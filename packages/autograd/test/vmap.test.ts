@@ -192,6 +192,18 @@ describe('per-example gradients: vmap(grad(f))', () => {
     }
   });
 
+  it('nested: vmap(vmap(grad(f))) gives one gradient of a shared weight per example of each batch', () => {
+    seed(6);
+    const w = randn([3], { dtype: 'float64' });
+    const xs = randn([2, 4, 3], { dtype: 'float64' });
+    const f = (w_: Variable, x: Variable) => x.mul(w_).tanh().sum();
+    const inner = vmap(grad(f), { inAxes: [null, 0] });
+    const got = vmap((x: Variable) => inner(w, x))(xs);
+    expect(got.shape).toEqual([2, 4, 3]);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 4; j++) expectClose(got.data.slice(i, j), grad(f)(w, xs.slice(i, j)).data);
+  });
+
   it('valueAndGrad and vjp inside vmap, per example', () => {
     const xs = f64([
       [1, 2],
