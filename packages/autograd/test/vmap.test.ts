@@ -306,6 +306,50 @@ describe('custom nodes', () => {
   });
 });
 
+describe('jacobian (reverse mode) pushes all its rows through one batched backward', () => {
+  let backwardCalls = 0;
+  class Twice extends Function {
+    forward(x: Tensor): Tensor {
+      return x.mul(2);
+    }
+    backward(gy: Variable): Variable {
+      backwardCalls++;
+      return gy.mul(2);
+    }
+    override batch([x]: readonly BatchedInput[]): Variable {
+      return new Twice().apply(x.value);
+    }
+  }
+  class TwiceWithoutRule extends Twice {
+    override backward(gy: Variable): Variable {
+      backwardCalls++;
+      return new TwiceWithoutRule().apply(gy);
+    }
+    override batch(inputs: readonly BatchedInput[], size: number): Variable {
+      return Function.prototype.batch.call(this, inputs, size) as Variable;
+    }
+  }
+
+  it('one backward pass for the 4 rows, and the Jacobian forward mode gives', () => {
+    const x = f64([0.5, -1, 2, 0.25]);
+    const f = (u: Variable) => new Twice().apply(u.tanh()).mul(u.sum());
+    backwardCalls = 0;
+    const J = jacobian(f, x);
+    expect(backwardCalls).toBe(1);
+    const same = (u: Variable) => u.tanh().mul(2).mul(u.sum());
+    expectClose(J.data, jacobian(same, x, { mode: 'fwd' }).data);
+  });
+
+  it('falls back to one pass per row where a backward node has no batching rule', () => {
+    const x = f64([0.5, -1, 2]);
+    const f = (u: Variable) => new TwiceWithoutRule().apply(u).sin();
+    backwardCalls = 0;
+    const J = jacobian(f, x);
+    expect(backwardCalls).toBe(1 + 3); // the batched attempt, then one per row
+    expectClose(J.data, jacobian((u: Variable) => u.mul(2).sin(), x, { mode: 'fwd' }).data);
+  });
+});
+
 describe('bad input is a named error', () => {
   const xs = f64([
     [1, 2],
