@@ -25,13 +25,13 @@ import { type Variable, hessian, hvp, jacobian, jvp, softmaxCrossEntropy, valueA
 import { Sampler, formatTime, machineInfo } from './harness.js';
 import { mlpParameters } from './autograd.bench.js';
 
-interface Contestant {
+export interface Contestant {
   label: string;
   /** The call to time; its result is compared with the other side's. */
   call: () => ArrayLike<number>;
 }
 
-interface PairRow {
+export interface PairRow {
   name: string;
   subject: Contestant;
   baseline: Contestant;
@@ -176,7 +176,7 @@ async function loadJax(
 
 // ---- running -----------------------------------------------------------------------------------
 
-function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
   let diff = 0;
   let scale = 0;
@@ -187,13 +187,13 @@ function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return diff / (scale || 1);
 }
 
-function envNumber(name: string, fallback: number): number {
+export function envNumber(name: string, fallback: number): number {
   const value = Number(process.env[name]);
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-/** Measures the rows (subject and baseline taking turns), prints the table and returns the ratios. */
-interface Measured {
+/** One row's figures: median ms per call of each side, and subject / baseline. */
+export interface Measured {
   name: string;
   row: PairRow;
   subject: number;
@@ -202,7 +202,7 @@ interface Measured {
 }
 
 /** Checks that both sides agree, then times them taking turns (median ms per call). */
-function measureRow(row: PairRow, rounds: number, seconds: number): Measured {
+export function measureRow(row: PairRow, rounds: number, seconds: number): Measured {
   if (row.compare !== false) {
     const reference = row.baseline.call();
     const d = relativeDifference(row.subject.call(), row.baselineAs ? row.baselineAs(reference) : reference);

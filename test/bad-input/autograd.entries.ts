@@ -1,5 +1,5 @@
 import { AnomalyError, AutogradError } from '@nn/autograd';
-import { DTypeError, ShapeError, ValueError } from '@nn/tensor';
+import { DTypeError, IndexError, ShapeError, ValueError } from '@nn/tensor';
 import type { Entry } from './catalogue.js';
 
 /** @nn/autograd's engine core: backward, saved values and in-place changes, grad modes, custom nodes, functional transforms. */
@@ -258,6 +258,61 @@ export const entries: Entry[] = [
     returns: [
       [6, 0],
       [0, 12],
+    ],
+  },
+  // ---- vmap (issue 20) ----
+  {
+    snippet: `A.vmap((x, y) => x.add(y))(T.zeros([3, 2]), T.zeros([4, 2]))`,
+    throws: ShapeError,
+    names: ['vmap', 'batch sizes', 'argument 0', '3', '(3,2)', 'argument 1', '4', '(4,2)'],
+  },
+  {
+    snippet: `A.vmap((x) => x.sum(), { inAxes: 2 })(T.zeros([3, 2]))`,
+    throws: IndexError,
+    names: ['vmap', 'inAxes[0] = 2', 'out of range', '(3,2)'],
+  },
+  {
+    snippet: `A.vmap((x) => x.sum())(T.tensor(5))`,
+    throws: IndexError,
+    names: ['vmap', '0-d', 'null'],
+  },
+  {
+    snippet: `A.vmap((x, y) => x.add(y), { inAxes: [0] })(T.zeros([3]), T.zeros([3]))`,
+    throws: ValueError,
+    names: ['vmap', 'inAxes has 1 entries', '2 arguments'],
+  },
+  {
+    snippet: `A.vmap((x) => x, { inAxes: '0' })`,
+    throws: ValueError,
+    names: ['vmap', 'inAxes', 'integer'],
+  },
+  {
+    snippet: `A.vmap((x) => x.sum(), { inAxes: null })(T.zeros([3]))`,
+    throws: ValueError,
+    names: ['vmap', 'no argument is batched'],
+  },
+  {
+    snippet: `A.vmap((x) => A.variable(x.item()))(T.zeros([3, 2]))`,
+    throws: AutogradError,
+    names: ['vmap', 'batched value', '(2)', 'cannot be read'],
+  },
+  {
+    snippet: `class Cube extends A.Function { forward(x) { return x.mul(x).mul(x); } backward(gy) { return gy.mul(this.inputs[0].square().mul(3)); } }
+      A.vmap((x) => new Cube().apply(x))(T.zeros([3]));`,
+    throws: AutogradError,
+    names: ['vmap', 'Cube', 'no batching rule', 'batch(inputs, size)'],
+    note: 'a custom node without a batching rule: an error, never a loop',
+  },
+  {
+    snippet: `A.vmap((x) => A.jvp((u) => u.sin(), [x], [x])[1])(T.zeros([3, 2]))`,
+    throws: AutogradError,
+    names: ['vmap', 'jvp', 'inside vmap', 'not supported', 'jvp(vmap(f))'],
+  },
+  {
+    snippet: `A.vmap(A.grad((x) => x.square().sum()))(T.tensor([[1, 2], [3, 4]])).data.toArray()`,
+    returns: [
+      [2, 4],
+      [6, 8],
     ],
   },
 ];

@@ -82,10 +82,15 @@ function withoutLevel(list: Dual | null, level: number): Dual | null {
   return rest === list.next ? list : { level: list.level, tangent: list.tangent, next: rest };
 }
 
-/** @internal Whether `v` has a tangent at an open level (what `needsInputTangent` records). */
-export function hasActiveTangent(v: Variable): boolean {
-  for (let d = v.duals; d !== null; d = d.next) if (active.includes(d.level)) return true;
+/** @internal Whether `v` has a tangent at an open level (or at one of `levels`): what `needsInputTangent` records. */
+export function hasActiveTangent(v: Variable, levels: readonly number[] = active): boolean {
+  for (let d = v.duals; d !== null; d = d.next) if (levels.includes(d.level)) return true;
   return false;
+}
+
+/** @internal The open jvp levels, outermost first (vmap notes them, to tell a jvp inside it). */
+export function activeForwardLevels(): readonly number[] {
+  return active;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Tensor, formatShape, ones, sameShape, zeros } from '@nn/tensor';
 import { recordStorage, recycleStorage } from '@nn/tensor/internal';
+import { isBatchingActive, perExampleGradients } from './batching.js';
 import { isForwardModeActive } from './dual.js';
 import { AnomalyError, AutogradError } from './errors.js';
 import { type Function, type Gradients, type Operand, checkFinite, createdAt, isBuiltInNode } from './function.js';
@@ -129,6 +130,11 @@ export function gradients(
   options: GradientsOptions = {},
 ): (Variable | null)[] {
   const roots = outputs instanceof Variable ? [outputs] : outputs;
+  if (isBatchingActive()) {
+    // Inside vmap: one gradient per example, from the graph the batching rules recorded.
+    const perExample = perExampleGradients(roots, inputs, options, gradients);
+    if (perExample !== null) return perExample;
+  }
   const seeds = roots.map((y, i) => seedFor(y, options.gradOutputs?.[i], 'gradients'));
   const createGraph = options.createGraph ?? false;
   return run(roots, seeds, options.retainGraph ?? createGraph, createGraph, inputs);
@@ -203,8 +209,9 @@ function run(
   const previousMode = setGradEnabled(createGraph);
   try {
     // A recorded backward keeps its gradients in the new graph: only a plain one recycles. Inside
-    // jvp the gradients carry tangents the pass allocated, which outlive it: no recycling either.
-    const recycle = !createGraph && !isForwardModeActive();
+    // jvp the gradients carry tangents the pass allocated, which outlive it: no recycling either;
+    // nor inside vmap, where a gradient may be a batched value (a batched seed, as in vmap(vjpFn)).
+    const recycle = !createGraph && !isForwardModeActive() && !isBatchingActive();
     const { allocated } = recordStorage(recycle, () => visit(pass, roots, seeds, retainGraph));
     if (allocated !== null && !pass.hooksRan) recycleScratch(allocated, [...pass.handedOut, ...results]);
   } finally {
@@ -350,10 +357,11 @@ function finish(pass: Pass, x: Variable, g: Variable): Variable {
 
 /**
  * a + b for gradients: an Add node when creating the graph or inside jvp (so the sum carries the
- * tangents of a and b: forward-over-reverse), else a plain tensor sum.
+ * tangents of a and b: forward-over-reverse) or vmap (batched gradients add by Add's batching
+ * rule), else a plain tensor sum.
  */
 function sumGradients(a: Variable, b: Variable, createGraph: boolean): Variable {
-  if (createGraph || isForwardModeActive()) return add(a, b);
+  if (createGraph || isForwardModeActive() || isBatchingActive()) return add(a, b);
   return new Variable(a.data.add(b.data), { requiresGrad: false });
 }
 

@@ -1,5 +1,6 @@
 import { type DType, Tensor, formatShape } from '@nn/tensor';
 import { storageModifiedAt, storageWriteClock } from '@nn/tensor/internal';
+import { type BatchedInput, applyBatched, isBatchingActive } from './batching.js';
 import { type Tangents, hasActiveTangent, isForwardModeActive, propagateTangents } from './dual.js';
 import { AnomalyError, AutogradError } from './errors.js';
 import { isAnomalyEnabled, isGradEnabled } from './mode.js';
@@ -149,10 +150,33 @@ export abstract class Function {
   }
 
   /**
+   * The batching rule, for `vmap`: maps the inputs, each the whole batch with the batch axis first
+   * (`batched`) or one value shared by every example (not batched), to the outputs for the whole
+   * batch, batch axis first, written with differentiable operations on Variables like `backward`
+   * (so grad inside and outside vmap differentiates through it). The rule sees no per-example
+   * value: it computes every example's output at once (e.g. Sum over axis a sums the batch over
+   * a + 1). Runs instead of `forward` whenever an input is batched; a node without one cannot be
+   * used inside vmap. See batching.ts for the helpers the built-in rules use.
+   *
+   * @example
+   * // for y = x³ (elementwise, so the same op on the whole batch):
+   * batch([x]: BatchedInput[]) { return new Cube().apply(x.value); }
+   */
+  batch(_inputs: readonly BatchedInput[], _size: number): Variable | readonly Variable[] {
+    throw new AutogradError(
+      `vmap: ${this.name} has no batching rule, so vmap cannot pass through it (it never falls back to a loop over the examples). Give ${this.name} a method batch(inputs, size) that computes the outputs for the whole batch (batch axis first) from the inputs (each { value, batched }: the whole batch with the batch axis first, or a value shared by every example), with differentiable operations (see docs/transforms.md), or call f outside vmap`,
+    );
+  }
+
+  /**
    * Runs the node on its operands and returns its single output, recording the node when grad
    * mode is on and some operand requires grad.
    */
   apply(...operands: Operand[]): Variable {
+    if (isBatchingActive()) {
+      const batched = applyBatched(this, operands);
+      if (batched !== null) return this.single(batched);
+    }
     const record = this.prepare(operands);
     const inputs = operands as Variable[];
     const result = this.call(inputs);
@@ -169,6 +193,10 @@ export abstract class Function {
 
   /** Like `apply`, for nodes whose forward returns several Tensors: one Variable per output. */
   applyAll(...operands: Operand[]): Variable[] {
+    if (isBatchingActive()) {
+      const batched = applyBatched(this, operands);
+      if (batched !== null) return batched;
+    }
     const record = this.prepare(operands);
     const inputs = operands as Variable[];
     const result = this.call(inputs);
@@ -177,6 +205,15 @@ export abstract class Function {
     if (record) this.link(inputs, outputs);
     if (this.needsInputTangent !== NONE) this.forwardTangents(inputs, outputs, record);
     return outputs;
+  }
+
+  private single(outputs: Variable[]): Variable {
+    if (outputs.length !== 1) {
+      throw new AutogradError(
+        `${this.name}: its batching rule returned ${outputs.length} outputs; use applyAll for nodes with several outputs`,
+      );
+    }
+    return outputs[0];
   }
 
   /** Keeps Tensors (beyond inputs and outputs) for backward; they are dropped when the graph is freed. */
@@ -228,7 +265,7 @@ export abstract class Function {
     let like: DType | null = null;
     for (let i = 0; i < n && like === null; i++) {
       const o = operands[i];
-      if (o instanceof VariableClass) like = o.data.dtype;
+      if (o instanceof VariableClass) like = o.dtype;
       else if (o instanceof Tensor) like = o.dtype;
     }
     let anyRequiresGrad = false;

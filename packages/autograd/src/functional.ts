@@ -1,4 +1,5 @@
 import { formatShape, zeros } from '@nn/tensor';
+import { batchEverywhere, isBatchingActive, unwrapAll, wrapAll } from './batching.js';
 import { AutogradError } from './errors.js';
 import { gradients } from './engine.js';
 import type { Operand } from './function.js';
@@ -33,6 +34,11 @@ export function prepare(op: string, operands: readonly Operand[], chosen: readon
   let createGraph = depth > 0;
   const args = operands.map((a, i) => {
     if (!chosen.includes(i)) return asVariable(op, a);
+    if (isBatchingActive()) {
+      const { leaf, connected } = perExampleLeaf(asVariable(op, a));
+      createGraph ||= connected;
+      return leaf;
+    }
     if (a instanceof Variable && a.requiresGrad) {
       createGraph = true;
       return a;
@@ -48,6 +54,20 @@ export function prepare(op: string, operands: readonly Operand[], chosen: readon
       throw new AutogradError(`${op}: argnum ${i} is out of range for ${args.length} arguments`);
   }
   return { args, wrt: chosen.map((i) => args[i]), createGraph };
+}
+
+/**
+ * Inside vmap, what a transform differentiates must be batched by every vmap, even an argument
+ * the examples share (each example gets its own copy, a broadcast), or its gradient would be the
+ * sum over the examples. `connected`: the value is part of an outer graph (so record backward).
+ */
+function perExampleLeaf(v: Variable): { leaf: Variable; connected: boolean } {
+  const everywhere = batchEverywhere(v);
+  const { real, levels } = unwrapAll(everywhere);
+  if (real.requiresGrad) return { leaf: everywhere, connected: true };
+  const leaf = new Variable(real.data, { requiresGrad: true });
+  leaf.duals = real.duals;
+  return { leaf: wrapAll(leaf, levels), connected: false };
 }
 
 /** @internal Runs f with recording on, counted as a transform evaluating (so nested ones record). */

@@ -31,6 +31,8 @@ export { noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled } fr
 export { grad, valueAndGrad, vjp, type DifferentiableFunction } from './functional.js';
 export { jvp, jacobian, hessian, hvp, type Outputs, type Jacobians, type JacobianOptions } from './transforms.js';
 export type { Tangents } from './dual.js';
+export { vmap, type VmapOptions } from './vmap.js';
+export type { BatchedInput } from './batching.js';
 export { AutogradError, AnomalyError } from './errors.js';
 
 export { add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, square, abs, clip, where } from './ops/elementwise.js';

@@ -1,10 +1,11 @@
-import { DTypeError, ShapeError, Tensor, ValueError, formatShape, sameShape, zeros } from '@nn/tensor';
+import { DTypeError, ShapeError, Tensor, ValueError, eye, formatShape, sameShape, zeros } from '@nn/tensor';
 import { dropTangent, setTangent, tangentAt, withNewLevel } from './dual.js';
 import { AutogradError } from './errors.js';
 import type { Operand } from './function.js';
 import { evaluate, gradientsOrZeros, prepare, valueAndGradients } from './functional.js';
 import { concat } from './ops/movement.js';
 import { Variable, asVariable } from './variable.js';
+import { vmap } from './vmap.js';
 
 /**
  * Function transforms beyond `grad`/`vjp`: forward mode (`jvp`), whole Jacobians (`jacobian`, by
@@ -25,8 +26,8 @@ export type Jacobians = Variable | readonly Jacobians[] | { readonly [key: strin
 /** Options of `jacobian`. */
 export interface JacobianOptions {
   /**
-   * `'rev'` (default): one vector-Jacobian product (a backward pass) per output element, best
-   * when the outputs are fewer than the inputs. `'fwd'`: one Jacobian-vector product (a forward
+   * `'rev'` (default): one vector-Jacobian product per output element (batched into one backward
+   * pass where every node has a batching rule), best when the outputs are fewer than the inputs. `'fwd'`: one Jacobian-vector product (a forward
    * pass with tangents) per input element, best when the inputs are fewer.
    */
   mode?: 'rev' | 'fwd';
@@ -34,8 +35,8 @@ export interface JacobianOptions {
 
 // ---- output trees --------------------------------------------------------------------------------
 
-/** Maps every Variable of an output tree, keeping its arrays and objects; anything else is an error. */
-function mapOutputs<R>(op: string, value: unknown, fn: (y: Variable) => R, path = 'output'): unknown {
+/** @internal Maps every Variable of an output tree, keeping its arrays and objects; anything else is an error. */
+export function mapOutputs<R>(op: string, value: unknown, fn: (y: Variable) => R, path = 'output'): unknown {
   if (value instanceof Variable) return fn(value);
   if (Array.isArray(value)) return value.map((v, i) => mapOutputs(op, v, fn, `${path}[${i}]`));
   if (value !== null && typeof value === 'object' && isPlainObject(value)) {
@@ -60,7 +61,8 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function describe(value: unknown): string {
+/** @internal A value in words, for errors. */
+export function describe(value: unknown): string {
   if (value instanceof Tensor) return 'a Tensor (wrap it: variable(t), or compute it from the arguments)';
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
@@ -211,16 +213,49 @@ function jacobianRev(f: (...args: Variable[]) => Outputs, xs: readonly Operand[]
   return mapOutputs('jacobian', outputs, (y) => {
     const Js = (() => {
       if (y.size === 0 || !y.requiresGrad || !isFloat(y)) return wrt.map((x) => zerosJacobian(y, x));
-      const rows = wrt.map((): Variable[] => []);
-      for (let k = 0; k < y.size; k++) {
-        // The graph is kept for the next row; it is garbage once the Jacobian is built.
-        const gs = gradientsOrZeros(y, wrt, createGraph, true, basis(y.shape, y.dtype, k));
-        gs.forEach((g, i) => rows[i].push(g));
-      }
-      return wrt.map((x, i) => stack(rows[i], 'first').reshape([...y.shape, ...x.shape]));
+      const rows = batchedRows(y, wrt, createGraph) ?? rowByRow(y, wrt, createGraph);
+      return wrt.map((x, i) => rows[i].reshape([...y.shape, ...x.shape]));
     })();
     return several ? Js : Js[0];
   }) as Jacobians;
+}
+
+/** One backward pass per element of y, its one-hot seed: rows[i] stacks ∂y_k/∂x_i over k. */
+function rowByRow(y: Variable, wrt: readonly Variable[], createGraph: boolean): Variable[] {
+  const rows = wrt.map((): Variable[] => []);
+  for (let k = 0; k < y.size; k++) {
+    // The graph is kept for the next row; it is garbage once the Jacobian is built.
+    const gs = gradientsOrZeros(y, wrt, createGraph, true, basis(y.shape, y.dtype, k));
+    gs.forEach((g, i) => rows[i].push(g));
+  }
+  return rows.map((r) => stack(r, 'first'));
+}
+
+/** How many elements (seeds × the larger of y and the inputs) one batched backward may hold. */
+const BATCHED_ROWS_BUDGET = 1 << 22;
+
+/**
+ * All rows at once: vmap over the one-hot seeds (the identity's rows, in chunks that fit the
+ * budget), so one backward pass runs every row by the backward nodes' batching rules, as JAX's
+ * jacrev does. Returns null when some node on the way has no batching rule (the gradient nodes
+ * of conv and of the fused loss), or cannot run batched: then rowByRow gives the same rows.
+ */
+function batchedRows(y: Variable, wrt: readonly Variable[], createGraph: boolean): Variable[] | null {
+  const n = y.size;
+  const width = Math.max(n, ...wrt.map((x) => x.size));
+  const chunk = Math.max(1, Math.min(n, Math.floor(BATCHED_ROWS_BUDGET / width)));
+  const pieces = wrt.map((): Variable[] => []);
+  const rowsOf = vmap((seed: Variable) => gradientsOrZeros(y, wrt, createGraph, true, seed));
+  try {
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const seeds = eye(count, n, start, { dtype: y.dtype }).reshape([count, ...y.shape]);
+      rowsOf(seeds).forEach((g, i) => pieces[i].push(g));
+    }
+  } catch {
+    return null;
+  }
+  return pieces.map((p) => (p.length === 1 ? p[0] : concat(p, 0)));
 }
 
 /**
@@ -229,8 +264,9 @@ function jacobianRev(f: (...args: Variable[]) => Outputs, xs: readonly Operand[]
  * array) each output gives an array of Jacobians, one per input; with several outputs (f returns
  * arrays / objects of Variables) the result has the same arrangement.
  *
- * `mode: 'rev'` (default, jacrev) runs f once and one backward pass per output element; `'fwd'`
- * (jacfwd) runs one jvp (a forward pass with tangents) per input element. Both give the same
+ * `mode: 'rev'` (default, jacrev) runs f once and one vector-Jacobian product per output element,
+ * all in one backward pass batched by vmap (one pass per element where a node on the way has no
+ * batching rule); `'fwd'` (jacfwd) runs one jvp (a forward pass with tangents) per input element. Both give the same
  * numbers; pick the one with fewer passes. The result is differentiable (nest it, or take
  * `jacobian` of `jacobian`).
  *

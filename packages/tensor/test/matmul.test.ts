@@ -177,6 +177,34 @@ describe('matmul', () => {
       });
     }
 
+    it('a batch of rows times one matrix broadcast over the batch (stride 0, transposed too): merged rows', () => {
+      const x = arange(4 * 2 * 30, undefined, undefined, { dtype: 'float64' })
+        .reshape(4, 2, 30)
+        .mul(0.01);
+      const w = arange(30 * 7, undefined, undefined, { dtype: 'float64' }).reshape(30, 7);
+      for (const shared of [
+        w.reshape(1, 30, 7).broadcastTo([4, 30, 7]),
+        w.T.reshape(1, 7, 30).broadcastTo([4, 7, 30]).swapaxes(-1, -2),
+        w.reshape(1, 1, 30, 7),
+      ]) {
+        expectProduct(
+          matmul(x, shared),
+          { shape: [...x.shape], values: read(x) },
+          { shape: [...shared.shape], values: read(shared) },
+          'float64',
+        );
+      }
+      // x broadcast against a batch of w: not merged (x's rows do not cover the batch).
+      const one = x.slice('0:1');
+      const ws = w.reshape(1, 30, 7).broadcastTo([4, 30, 7]);
+      expectProduct(
+        matmul(one, ws),
+        { shape: [...one.shape], values: read(one) },
+        { shape: [...ws.shape], values: read(ws) },
+        'float64',
+      );
+    });
+
     it('a batch of contiguous matrices times one matrix (the merged-rows path), with offsets', () => {
       const x = arange(2 * 3 * 40 * 50, undefined, undefined, { dtype: 'float64' })
         .reshape(2, 3, 40, 50)

@@ -1,4 +1,5 @@
 import { type Tensor, reluBackward, sigmoidBackward, where as tensorWhere } from '@nn/tensor';
+import { type BatchedInput, asBatch, batchAxis, exampleNdim, padExampleAxes } from '../batching.js';
 import { sumTangents } from '../dual.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
@@ -7,7 +8,8 @@ import type { Variable } from '../variable.js';
  * Activations. Each backward is written in terms of the output y where that is cheaper and
  * exact (sigmoid, tanh, softmax), as the seeds' Sigmoid layer does; so is each forward-mode rule
  * (`jvp`: the tangent ẏ from the input's tangent ẋ), which for these elementwise maps is the
- * backward's own formula with ẋ in place of dy.
+ * backward's own formula with ẋ in place of dy. Their batching rules (`batch`, for vmap) apply
+ * the same op to the whole batch; softmax's axis moves one place, past the batch axis.
  */
 
 /** The seeds' Sigmoid layer: y = 1/(1 + e^−x), dx = dy·y·(1 − y). */
@@ -24,6 +26,10 @@ export class Sigmoid extends Function {
   /** ẏ = ẋ·y·(1 − y), the same single node as the backward */
   override jvp(t: Variable): Variable {
     return new SigmoidGrad().apply(t, this.outputs[0]);
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return sigmoid(x.value);
   }
 }
 
@@ -52,6 +58,11 @@ export class SigmoidGrad extends Function {
     const [gy, y] = this.inputs;
     return sumTangents(tGy && new SigmoidGrad().apply(tGy, y), tY && tY.mul(gy).mul(y.mul(-2).add(1)));
   }
+  /** both inputs as the whole batch (a shared one repeated), so the shapes stay equal for backward */
+  override batch(inputs: readonly BatchedInput[], size: number): Variable {
+    const [gy, y] = inputs.map((input) => asBatch(input, size));
+    return new SigmoidGrad().apply(gy, y);
+  }
 }
 
 export class Tanh extends Function {
@@ -70,6 +81,10 @@ export class Tanh extends Function {
     const y = this.outputs[0];
     return t.mul(y.square().neg().add(1));
   }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return tanh(x.value);
+  }
 }
 
 /** max(0, x); the gradient at 0 is 0. The mask is a constant, so second derivatives are 0. */
@@ -86,6 +101,10 @@ export class ReLU extends Function {
   /** ẏ = ẋ where x > 0, else 0 */
   override jvp(t: Variable): Variable {
     return new ReLUGrad(this.inputs[0].data).apply(t);
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return relu(x.value);
   }
 }
 
@@ -111,6 +130,10 @@ export class ReLUGrad extends Function {
   override jvp(t: Variable): Variable {
     return new ReLUGrad(this.x).apply(t);
   }
+  /** the same mask (one example's) on the whole batch of dy: it broadcasts over the batch axis */
+  override batch([gy]: readonly BatchedInput[]): Variable {
+    return new ReLUGrad(this.x).apply(padExampleAxes(gy, this.x.ndim));
+  }
 }
 
 /** x where x > 0, else slope·x. */
@@ -132,6 +155,10 @@ export class LeakyReLU extends Function {
   override jvp(t: Variable): Variable {
     const x = this.inputs[0].data;
     return t.mul(tensorWhere(x.gt(0), 1, this.slope).astype(t.dtype));
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return leakyRelu(x.value, this.slope);
   }
 }
 
@@ -157,6 +184,10 @@ export class Softmax extends Function {
     const ty = t.mul(y);
     return ty.sub(y.mul(ty.sum(this.axis, { keepdims: true })));
   }
+  /** the same op along the axis shifted past the batch axis */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return softmax(x.value, batchAxis('softmax', this.axis, exampleNdim(x)));
+  }
 }
 
 /** log(softmax(x)) as x − logsumexp(x): stable where softmax underflows. dx = dy − softmax(x)·Σ dy. */
@@ -178,6 +209,10 @@ export class LogSoftmax extends Function {
   override jvp(t: Variable): Variable {
     const y = this.outputs[0];
     return t.sub(y.exp().mul(t).sum(this.axis, { keepdims: true }));
+  }
+  /** the same op along the axis shifted past the batch axis */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return logSoftmax(x.value, batchAxis('logSoftmax', this.axis, exampleNdim(x)));
   }
 }
 

@@ -12,10 +12,13 @@ import {
   conv2d as tensorConv2d,
   im2col as tensorIm2col,
 } from '@nn/tensor';
+import { type BatchedInput, asBatch } from '../batching.js';
 import { sumTangents } from '../dual.js';
 import { Function, type Gradients, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
 import { take } from './indexing.js';
+import { matmul } from './matmul.js';
+import { reshape, transpose } from './movement.js';
 import { sum } from './reduce.js';
 
 type Tangent = Variable | null;
@@ -27,6 +30,10 @@ type Tangent = Variable | null;
  * Im2col ⇄ Col2im, AvgPool2d ⇄ AvgPool2dGrad, and MaxPool2d's gradient MaxPool2dGrad (a scatter
  * to the argmax) ⇄ a gather at the argmax. So every backward here is written in differentiable
  * nodes and `createGraph` gives exact higher-order gradients.
+ *
+ * Batched (vmap), each example is itself a stack of N images, so a batch of them is B·N images:
+ * the rules fold the batch into N, run the same op once, and unfold it. Per-example filters (as
+ * vmap(grad) makes them) become one batched matrix product of the im2col patches.
  *
  * Conv2d is one fused node (STYLE.md allows it "when speed demands it"): its forward is
  * @nn/tensor's conv2d, and its backward is two gradient nodes of their own, Conv2dGradInput and
@@ -81,6 +88,54 @@ export class Conv2d extends Function {
     const bias = tB.reshape([1, tB.shape[0], 1, 1]);
     return products === null ? bias.broadcastTo(this.outputs[0].shape) : products.add(bias);
   }
+  /** B·N images at once; per-example filters as a batched product of the patches (see batchConv2d) */
+  override batch(inputs: readonly BatchedInput[], size: number): Variable {
+    return batchConv2d(inputs, size, this.options);
+  }
+}
+
+/** A batch of image stacks (B, N, C, H, W) as one stack of B·N images (a view when contiguous). */
+function foldBatch(x: Variable): Variable {
+  const [size, n, ...image] = x.shape;
+  return reshape(x, [size * n, ...image]);
+}
+
+/** The inverse of foldBatch: B·N images back into B stacks of N. */
+function unfoldBatch(y: Variable, size: number): Variable {
+  return reshape(y, [size, y.shape[0] / size, ...y.shape.slice(1)]);
+}
+
+function pair(v: number | readonly number[] | undefined, fallback: number): [number, number] {
+  if (v === undefined) return [fallback, fallback];
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+/**
+ * Conv2d's batching rule. Shared filters: the batch folded into N, one convolution. Per-example
+ * filters W_b (FN, C, FH, FW): y_b = W_b·patches(x_b), one batched matmul of the im2col patches
+ * (B, N·OH·OW, C·FH·FW) by the filters as (B, C·FH·FW, FN), then back to (B, N, FN, OH, OW).
+ */
+function batchConv2d(inputs: readonly BatchedInput[], size: number, options: ConvOptions): Variable {
+  const [x, W, b] = inputs;
+  const images = asBatch(x, size);
+  const [n, channels, height, width] = images.shape.slice(1);
+  let y: Variable;
+  if (!W.batched) {
+    y = unfoldBatch(conv2d(foldBatch(images), W.value, b !== undefined && !b.batched ? b.value : null, options), size);
+  } else {
+    const [filters, , fh, fw] = W.value.shape.slice(1);
+    const [sh, sw] = pair(options.stride as number | readonly number[] | undefined, 1);
+    const [ph, pw] = pair(options.pad as number | readonly number[] | undefined, 0);
+    const oh = Math.floor((height + 2 * ph - fh) / sh) + 1;
+    const ow = Math.floor((width + 2 * pw - fw) / sw) + 1;
+    const patches = reshape(im2col(foldBatch(images), fh, fw, options), [size, n * oh * ow, channels * fh * fw]);
+    const kernels = transpose(reshape(W.value, [size, filters, channels * fh * fw]), [0, 2, 1]);
+    const rows = reshape(matmul(patches, kernels), [size, n, oh, ow, filters]);
+    y = transpose(rows, [0, 1, 4, 2, 3]);
+  }
+  if (b === undefined || (!W.batched && !b.batched)) return y;
+  const bias = b.batched ? reshape(b.value, [size, 1, -1, 1, 1]) : reshape(b.value, [1, 1, -1, 1, 1]);
+  return y.add(bias);
 }
 
 /**
@@ -184,6 +239,11 @@ export class Im2col extends Function {
   override jvp(t: Variable): Variable {
     return im2col(t, this.filterHeight, this.filterWidth, this.options);
   }
+  /** the patches of B·N images, each example's rows together */
+  override batch([x]: readonly BatchedInput[], size: number): Variable {
+    const col = im2col(foldBatch(x.value), this.filterHeight, this.filterWidth, this.options);
+    return reshape(col, [size, -1, col.shape[1]]);
+  }
 }
 
 /**
@@ -239,6 +299,10 @@ export class MaxPool2d extends Function {
   override jvp(t: Variable): Variable {
     return take(t, this.saved[0]);
   }
+  /** B·N images pooled at once */
+  override batch([x]: readonly BatchedInput[], size: number): Variable {
+    return unfoldBatch(maxPool2d(foldBatch(x.value), this.options), size);
+  }
 }
 
 /**
@@ -287,6 +351,10 @@ export class AvgPool2d extends Function {
   /** ẏ = avgPool2d(ẋ) */
   override jvp(t: Variable): Variable {
     return new AvgPool2d(this.options).apply(t);
+  }
+  /** B·N images pooled at once */
+  override batch([x]: readonly BatchedInput[], size: number): Variable {
+    return unfoldBatch(avgPool2d(foldBatch(x.value), this.options), size);
   }
 }
 

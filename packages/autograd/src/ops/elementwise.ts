@@ -1,4 +1,5 @@
 import { type Tensor, ValueError, logicalAnd, where as tensorWhere } from '@nn/tensor';
+import { type BatchedInput, alignForBroadcast, exampleNdim, padExampleAxes } from '../batching.js';
 import { sumTangents } from '../dual.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { Variable } from '../variable.js';
@@ -8,7 +9,10 @@ import { Variable } from '../variable.js';
  * backward returns gradients in the output's shape and the engine sums each back to its input's
  * shape (SumTo) — broadcasting is undone in that one place, never here. Their forward-mode rule
  * (`jvp`, a null tangent being zero) may likewise return a tangent of an input's shape, and it is
- * broadcast to the output's shape in one place (dual.ts).
+ * broadcast to the output's shape in one place (dual.ts). Their batching rule (`batch`, for vmap)
+ * is the same op on the whole batch: a unary op as it is, a binary op after giving a batched
+ * input of fewer example axes size-1 axes behind its batch axis (alignForBroadcast), so that
+ * example axes broadcast against example axes.
  */
 
 type Tangent = Variable | null;
@@ -43,6 +47,11 @@ export class Add extends BroadcastingFunction {
   override jvp(t0: Tangent, t1: Tangent): Tangent {
     return sumTangents(t0, t1);
   }
+  /** the same op on the whole batch, example axes aligned */
+  override batch(inputs: readonly BatchedInput[]): Variable {
+    const [a, b] = alignForBroadcast(inputs);
+    return add(a, b);
+  }
 }
 
 /**
@@ -65,6 +74,11 @@ export class Mul extends BroadcastingFunction {
     const [x0, x1] = this.inputs;
     return sumTangents(t0 && t0.mul(x1), t1 && x0.mul(t1));
   }
+  /** the same op on the whole batch, example axes aligned */
+  override batch(inputs: readonly BatchedInput[]): Variable {
+    const [a, b] = alignForBroadcast(inputs);
+    return mul(a, b);
+  }
 }
 
 type Gradients2 = [Variable | null, Variable | null];
@@ -84,6 +98,11 @@ export class Sub extends BroadcastingFunction {
     if (t1 === null) return t0;
     return t0 === null ? t1.neg() : t0.sub(t1);
   }
+  /** the same op on the whole batch, example axes aligned */
+  override batch(inputs: readonly BatchedInput[]): Variable {
+    const [a, b] = alignForBroadcast(inputs);
+    return sub(a, b);
+  }
 }
 
 export class Div extends BroadcastingFunction {
@@ -102,6 +121,11 @@ export class Div extends BroadcastingFunction {
   override jvp(t0: Tangent, t1: Tangent): Tangent {
     const x1 = this.inputs[1];
     return sumTangents(t0, t1 && t1.mul(this.outputs[0]).neg())!.div(x1);
+  }
+  /** the same op on the whole batch, example axes aligned */
+  override batch(inputs: readonly BatchedInput[]): Variable {
+    const [a, b] = alignForBroadcast(inputs);
+    return div(a, b);
   }
 }
 
@@ -124,6 +148,11 @@ export class Pow extends BroadcastingFunction {
     const [x0, x1] = this.inputs;
     return sumTangents(t0 && t0.mul(x1).mul(x0.pow(x1.sub(1))), t1 && t1.mul(this.outputs[0]).mul(x0.log()));
   }
+  /** the same op on the whole batch, example axes aligned */
+  override batch(inputs: readonly BatchedInput[]): Variable {
+    const [a, b] = alignForBroadcast(inputs);
+    return pow(a, b);
+  }
 }
 
 // ---- unary ----------------------------------------------------------------------------------------
@@ -142,6 +171,10 @@ export class Neg extends Function {
   override jvp(t: Variable): Variable {
     return t.neg();
   }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return neg(x.value);
+  }
 }
 
 export class Exp extends Function {
@@ -157,6 +190,10 @@ export class Exp extends Function {
   /** ẏ = ẋ·y */
   override jvp(t: Variable): Variable {
     return t.mul(this.outputs[0]);
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return exp(x.value);
   }
 }
 
@@ -174,6 +211,10 @@ export class Log extends Function {
   override jvp(t: Variable): Variable {
     return t.div(this.inputs[0]);
   }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return log(x.value);
+  }
 }
 
 export class Sqrt extends Function {
@@ -189,6 +230,10 @@ export class Sqrt extends Function {
   /** ẏ = ẋ/(2y) */
   override jvp(t: Variable): Variable {
     return t.div(this.outputs[0].mul(2));
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return sqrt(x.value);
   }
 }
 
@@ -206,6 +251,10 @@ export class Sin extends Function {
   override jvp(t: Variable): Variable {
     return t.mul(this.inputs[0].cos());
   }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return sin(x.value);
+  }
 }
 
 export class Cos extends Function {
@@ -221,6 +270,10 @@ export class Cos extends Function {
   /** ẏ = −ẋ·sin(x) */
   override jvp(t: Variable): Variable {
     return t.mul(this.inputs[0].sin()).neg();
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return cos(x.value);
   }
 }
 
@@ -238,6 +291,10 @@ export class Square extends Function {
   override jvp(t: Variable): Variable {
     return t.mul(this.inputs[0].mul(2));
   }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return square(x.value);
+  }
 }
 
 /** |x|; the gradient at 0 is 0 (sign(0) = 0), as in PyTorch. */
@@ -254,6 +311,10 @@ export class Abs extends Function {
   /** ẏ = ẋ·sign(x) */
   override jvp(t: Variable): Variable {
     return t.mul(this.inputs[0].data.sign());
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return abs(x.value);
   }
 }
 
@@ -280,6 +341,10 @@ export class Clip extends Function {
     const x = this.inputs[0].data;
     return t.mul(logicalAnd(x.ge(this.min), x.le(this.max)));
   }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return clip(x.value, this.min, this.max);
+  }
 }
 
 /** Picks x0 where `condition` holds, else x1 (broadcast together); the condition is a constant. */
@@ -301,6 +366,12 @@ export class Where extends BroadcastingFunction {
   override jvp(t0: Tangent, t1: Tangent): Tangent {
     if (t0 === null && t1 === null) return null;
     return where(this.condition, t0 ?? 0, t1 ?? 0);
+  }
+  /** where on the whole batch; the condition (one example's, a constant) broadcasts over the batch */
+  override batch(inputs: readonly BatchedInput[]): Variable {
+    const ndim = Math.max(this.condition.ndim, ...inputs.map(exampleNdim));
+    const [a, b] = inputs.map((input) => padExampleAxes(input, ndim));
+    return where(this.condition, a, b);
   }
 }
 

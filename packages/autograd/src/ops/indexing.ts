@@ -1,4 +1,5 @@
 import { type Index, type Tensor, indexAdd, kernels, scatterAdd, zeros } from '@nn/tensor';
+import { type BatchedInput, batchAxis, exampleShape } from '../batching.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
 
@@ -7,6 +8,8 @@ import type { Variable } from '../variable.js';
  * elements came from (into zeros), and that write's own backward is the read again: GetItem and
  * GetItemGrad, Gather and GatherGrad are adjoint pairs, which keeps higher-order gradients exact.
  * All four are linear, so each forward-mode rule (`jvp`) is the node itself applied to the tangent.
+ * Batched (vmap), each indexes the example axes of the whole batch: a leading ':' keeps the batch
+ * axis, and the indices (one example's, constants) are shared by every example.
  */
 
 /** NumPy basic indexing (numbers, slices, '...'), a view of x. Backward scatters dy into zeros. */
@@ -27,6 +30,10 @@ export class GetItem extends Function {
   /** ẏ = ẋ[indices] */
   override jvp(t: Variable): Variable {
     return getItem(t, ...this.indices);
+  }
+  /** x[:, indices...]: the whole batch, indexed past its batch axis */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return getItem(x.value, ':', ...this.indices);
   }
 }
 
@@ -56,6 +63,10 @@ export class GetItemGrad extends Function {
   /** linear: the same scatter of ḋy */
   override jvp(t: Variable): Variable {
     return new GetItemGrad(this.indices, this.shape).apply(t);
+  }
+  /** the same scatter into zeros of the whole batch's shape, past the batch axis */
+  override batch([gy]: readonly BatchedInput[], size: number): Variable {
+    return new GetItemGrad([':', ...this.indices], [size, ...this.shape]).apply(gy.value);
   }
 }
 
@@ -89,6 +100,11 @@ export class Gather extends Function {
   override jvp(t: Variable): Variable {
     return new Gather(this.indices, this.axis, this.kind).apply(t);
   }
+  /** the same indices along the example axis, one place past the batch axis */
+  override batch([x]: readonly BatchedInput[], size: number): Variable {
+    const [indices, axis, flat] = batchIndexing(this.indices, this.axis, this.kind, exampleShape(x), size);
+    return new Gather(indices, axis, this.kind).apply(flat ? x.value.reshape([size, -1]) : x.value);
+  }
 }
 
 /** Gather's backward as a node: scatter-adds dy into zeros of the input's shape; its backward is Gather. */
@@ -117,6 +133,37 @@ export class GatherGrad extends Function {
   override jvp(t: Variable): Variable {
     return new GatherGrad(this.indices, this.axis, this.kind, this.shape).apply(t);
   }
+  /** the same scatter-add into zeros of the whole batch's shape, past the batch axis */
+  override batch([gy]: readonly BatchedInput[], size: number): Variable {
+    const [indices, axis, flat] = batchIndexing(this.indices, this.axis, this.kind, this.shape, size);
+    const elements = this.shape.reduce((n, d) => n * d, 1);
+    const out = new GatherGrad(indices, axis, this.kind, flat ? [size, elements] : [size, ...this.shape]).apply(
+      gy.value,
+    );
+    return flat ? out.reshape([size, ...this.shape]) : out;
+  }
+}
+
+/**
+ * A Gather's indices and axis for the whole batch: the axis one place further, a flattened `take`
+ * over each example flattened (`flat`), and `gather`'s indices (one per output element, so one
+ * set per example) repeated for each example.
+ */
+function batchIndexing(
+  indices: Tensor | readonly number[],
+  axis: number | undefined,
+  kind: GatherKind,
+  shape: readonly number[],
+  size: number,
+): [Tensor | readonly number[], number, boolean] {
+  if (kind === 'take')
+    return axis === undefined ? [indices, 1, true] : [indices, batchAxis('take', axis, shape.length), false];
+  const t = indices as Tensor;
+  const repeated = t
+    .reshape([1, ...t.shape])
+    .broadcastTo([size, ...t.shape])
+    .contiguous();
+  return [repeated, batchAxis('gather', axis!, shape.length), false];
 }
 
 /**

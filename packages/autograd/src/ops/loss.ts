@@ -1,8 +1,10 @@
 import { DTypeError, IndexError, ShapeError, Tensor, formatShape, oneHot, softmaxWithLog } from '@nn/tensor';
+import { type BatchedInput, asBatch, isBatched, unwrapAll } from '../batching.js';
 import { sumTangents } from '../dual.js';
 import { Function, type Gradients, type Operand, nameNodes } from '../function.js';
 import { Variable } from '../variable.js';
-import { softmax } from './activation.js';
+import { logSoftmax, softmax } from './activation.js';
+import { gather } from './indexing.js';
 import { sum } from './reduce.js';
 
 /**
@@ -13,17 +15,23 @@ import { sum } from './reduce.js';
  *   x (N,C) ──[Softmax]──► p ──[CrossEntropy with t]──► L          dx = (p − t)·dL/N
  *
  * Targets are int32 labels of shape x.shape[:-1], or one-hot / probability rows of x's shape.
+ * Usually a constant of the node; under vmap they may be a second operand, batched like x (one
+ * example's labels each), which only the batching rule reads.
+ *
+ * Batched (vmap), each example's loss is its own mean over its rows, so the rule is composed:
+ * −Σ log-softmax picked at the labels (or times the targets), per example, over its row count.
  */
 export class SoftmaxCrossEntropy extends Function {
-  constructor(readonly target: Tensor) {
+  constructor(public target: Tensor) {
     super();
   }
   override get rule(): string {
     return 'SoftmaxCrossEntropy: dx = (softmax(x) − t)·dy/N';
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, target?: Tensor): Tensor {
     const classes = checkScores('softmaxCrossEntropy', 'scores', x.shape);
+    if (target !== undefined) this.target = target;
     const t = this.target;
     const rows = x.size / classes;
     // The probabilities backward needs come from the same pass over the exponentials.
@@ -51,13 +59,31 @@ export class SoftmaxCrossEntropy extends Function {
     return out;
   }
 
-  backward(gy: Variable): Variable {
-    return new SoftmaxCrossEntropyGrad(this.target, this.saved[0]).apply(this.inputs[0], gy);
+  backward(gy: Variable): Gradients {
+    const gx = new SoftmaxCrossEntropyGrad(this.target, this.saved[0]).apply(this.inputs[0], gy);
+    return this.inputs.length === 1 ? gx : [gx, null];
   }
   /** ẏ = Σ (softmax(x) − t)·ẋ / N, the gradient's inner product with ẋ */
   override jvp(t: Variable): Variable {
     const x = this.inputs[0];
     return sum(softmax(x, -1).sub(targetRows(this.target, x.data)).mul(t)).div(rowsOf(x));
+  }
+  /** loss_b = −Σ_rows log-softmax(x_b) at t_b / rows, for every example b at once */
+  override batch(inputs: readonly BatchedInput[], size: number): Variable {
+    const x = asBatch(inputs[0], size);
+    checkScores('softmaxCrossEntropy', 'scores', x.shape.slice(1));
+    const logp = logSoftmax(x, -1);
+    const rows = x.size / size / x.shape[x.ndim - 1];
+    const exampleAxes = x.shape.map((_, d) => d).slice(1);
+    const target = inputs[1] ?? { value: new Variable(this.target, { requiresGrad: false }), batched: false };
+    if (target.value.dtype !== 'int32') {
+      const t = target.value.dtype === x.dtype ? target.value : target.value.data.astype(x.dtype);
+      return sum(logp.mul(t), exampleAxes).neg().div(rows);
+    }
+    const labels = asBatch(target, size).data;
+    checkLabels('softmaxCrossEntropy', labels, x.shape, 'scores');
+    const picked = gather(logp, labels.reshape([...labels.shape, 1]).contiguous(), -1);
+    return sum(picked, exampleAxes).neg().div(rows);
   }
 }
 
@@ -190,12 +216,19 @@ export function checkLabels(op: string, labels: Tensor, shape: readonly number[]
  * loss.backward(); // scores.grad = (softmax(scores) − onehot)/2
  */
 export function softmaxCrossEntropy(x: Operand, target: Tensor | Variable): Variable {
+  // Per-example targets inside vmap ride as a second operand, for the batching rule.
+  // (The node's own target is then a stand-in, the whole batch of them, which the rule does not read.)
+  if (isBatched(target)) return new SoftmaxCrossEntropy(checkTargetDType(unwrapAll(target).real.data)).apply(x, target);
   const t = target instanceof Variable ? target.data : target;
   if (!(t instanceof Tensor))
     throw new DTypeError(`softmaxCrossEntropy: target must be a Tensor or Variable, got ${typeof t}`);
+  return new SoftmaxCrossEntropy(checkTargetDType(t)).apply(x);
+}
+
+function checkTargetDType(t: Tensor): Tensor {
   if (t.dtype === 'bool')
     throw new DTypeError('softmaxCrossEntropy: targets must be int32 labels or float probabilities, got bool');
-  return new SoftmaxCrossEntropy(t).apply(x);
+  return t;
 }
 
 nameNodes({ SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad });

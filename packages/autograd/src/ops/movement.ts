@@ -9,6 +9,15 @@ import {
   sameShape,
   zeros,
 } from '@nn/tensor';
+import {
+  type BatchedInput,
+  asBatch,
+  batchAxis,
+  exampleNdim,
+  exampleShape,
+  padExampleAxes,
+  resolveShape,
+} from '../batching.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { asVariable, type Variable } from '../variable.js';
 import { sum, sumTo } from './reduce.js';
@@ -16,7 +25,8 @@ import { sum, sumTo } from './reduce.js';
 /**
  * Shape movement: the values are unchanged, only rearranged, so each backward rearranges the
  * gradient the opposite way, and each forward-mode rule (`jvp`) rearranges the tangent the same
- * way as the forward. Reshape/Transpose are views in @nn/tensor and cost no copy.
+ * way as the forward. Reshape/Transpose are views in @nn/tensor and cost no copy. Batched (vmap),
+ * each moves the same example axes of the whole batch and leaves the batch axis first.
  */
 
 export class Reshape extends Function {
@@ -35,6 +45,11 @@ export class Reshape extends Function {
   /** ẏ = reshape(ẋ, shape) */
   override jvp(t: Variable): Variable {
     return reshape(t, this.shape);
+  }
+  /** each example reshaped: the batch axis stays in front */
+  override batch([x]: readonly BatchedInput[], size: number): Variable {
+    const elements = exampleShape(x).reduce((n, d) => n * d, 1);
+    return reshape(x.value, [size, ...resolveShape('reshape', this.shape, elements)]);
   }
 }
 
@@ -60,6 +75,14 @@ export class Transpose extends Function {
   override jvp(t: Variable): Variable {
     return transpose(t, this.axes);
   }
+  /** the same permutation of the example axes, the batch axis kept first */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    const ndim = exampleNdim(x);
+    const axes = this.axes ?? Array.from({ length: ndim }, (_, d) => ndim - 1 - d);
+    if (axes.length !== ndim)
+      throw new ShapeError(`transpose: axes [${axes.join(', ')}] do not match shape ${formatShape(exampleShape(x))}`);
+    return transpose(x.value, [0, ...axes.map((a) => batchAxis('transpose', a, ndim))]);
+  }
 }
 
 /**
@@ -82,6 +105,10 @@ export class BroadcastTo extends Function {
   /** ẏ = broadcastTo(ẋ, shape) */
   override jvp(t: Variable): Variable {
     return broadcastTo(t, this.shape);
+  }
+  /** each example broadcast to `shape`: new example axes go behind the batch axis */
+  override batch([x]: readonly BatchedInput[], size: number): Variable {
+    return broadcastTo(padExampleAxes(x, this.shape.length), [size, ...this.shape]);
   }
 }
 
@@ -117,6 +144,12 @@ export class Repeat extends Function {
   override jvp(t: Variable): Variable {
     return repeat(t, this.repeats, this.axis);
   }
+  /** repeats along the example axis (or each example flattened), one place past the batch axis */
+  override batch([x]: readonly BatchedInput[], size: number): Variable {
+    if (this.axis !== undefined) return repeat(x.value, this.repeats, batchAxis('repeat', this.axis, exampleNdim(x)));
+    const elements = exampleShape(x).reduce((n, d) => n * d, 1);
+    return repeat(reshape(x.value, [size, elements]), this.repeats, 1);
+  }
 }
 
 /** Joins inputs along `axis`; backward splits dy at the same boundaries. */
@@ -144,6 +177,14 @@ export class Concat extends Function {
       this.axis,
     );
   }
+  /** joins the whole batches along the example axis; a shared input is repeated for each example */
+  override batch(inputs: readonly BatchedInput[], size: number): Variable {
+    const at = batchAxis('concat', this.axis, exampleNdim(inputs[0]));
+    return concat(
+      inputs.map((input) => asBatch(input, size)),
+      at,
+    );
+  }
 }
 
 /** Splits into pieces along `axis` (several outputs); backward concatenates the pieces' gradients. */
@@ -166,6 +207,10 @@ export class Split extends Function {
   /** ẏ_k = split(ẋ, sections, axis)[k] */
   override jvp(t: Variable): Variable[] {
     return split(t, this.sections, this.axis);
+  }
+  /** splits the whole batch along the example axis: every piece keeps the batch axis first */
+  override batch([x]: readonly BatchedInput[]): Variable[] {
+    return split(x.value, this.sections, batchAxis('split', this.axis, exampleNdim(x)));
   }
 }
 

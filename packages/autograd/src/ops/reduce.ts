@@ -1,4 +1,5 @@
 import { type AxisSpec, type DType, ShapeError, type Tensor, formatShape, normalizeAxes, sameShape } from '@nn/tensor';
+import { type BatchedInput, batchAxes, exampleNdim, exampleShape } from '../batching.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import { asVariable, type Variable } from '../variable.js';
 import { broadcastTo } from './movement.js';
@@ -6,7 +7,8 @@ import { broadcastTo } from './movement.js';
 /**
  * Reductions. Sum and Repeat/BroadcastTo are each other's backward (the seeds' Sum and Repeat
  * nodes): a Sum hands its gradient back to every element it added up. Sums are linear, so their
- * forward-mode rule (`jvp`) is the same sum of the tangent.
+ * forward-mode rule (`jvp`) is the same sum of the tangent. Batched (vmap), each reduces the same
+ * example axes of the whole batch, shifted one place past the batch axis.
  */
 
 export interface ReduceOptions {
@@ -52,6 +54,10 @@ export class Sum extends Function {
   override jvp(t: Variable): Variable {
     return sum(t, this.axes, { keepdims: this.keepdims });
   }
+  /** Σ over the same example axes, one place further (past the batch axis) */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return sum(x.value, batchAxes('sum', this.axis, exampleNdim(x)), { keepdims: this.keepdims });
+  }
 }
 
 /**
@@ -81,6 +87,14 @@ export class SumTo extends Function {
   /** ẏ = sumTo(ẋ, shape) */
   override jvp(t: Variable): Variable {
     return sumTo(t, this.shape);
+  }
+  /** each example summed down to `shape`: its leading axes, not the batch axis, are the ones dropped */
+  override batch([x]: readonly BatchedInput[], size: number): Variable {
+    const from = exampleShape(x);
+    const lead = from.length - this.shape.length;
+    if (lead < 0) throw new ShapeError(`sumTo: cannot sum ${formatShape(from)} down to ${formatShape(this.shape)}`);
+    const kept = [size, ...new Array<number>(lead).fill(1), ...this.shape];
+    return sumTo(x.value, kept).reshape([size, ...this.shape]);
   }
 }
 
@@ -113,6 +127,11 @@ abstract class Extreme extends Function {
   /** ẏ = Σ ẋ·share over the axes: the mean of ẋ over the tied extremes (the backward's adjoint) */
   override jvp(t: Variable): Variable {
     return sum(t.mul(this.share(t.dtype)), this.axes, { keepdims: this.keepdims });
+  }
+  /** the same extreme over the example axes, one place further (past the batch axis) */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    const axes = batchAxes(this.kind, this.axis, exampleNdim(x));
+    return (this.kind === 'max' ? max : min)(x.value, axes, { keepdims: this.keepdims });
   }
   /** 1/k at each of the k positions holding the extreme of their group, 0 elsewhere (x's shape). */
   private share(dtype: DType): Tensor {

@@ -86,6 +86,8 @@ export function gemm(
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     c.fill(0, cOffset, cOffset + M * N);
+  } else if (K === 1) {
+    gemmOuter(M, N, a, b, c, cOffset);
   } else if (M * N * K < SMALL_PRODUCT || M < MR || N < NR) {
     // With fewer than MR rows or NR columns each element of the other operand is used at
     // most twice, so packing it would cost as much as the multiply.
@@ -111,6 +113,20 @@ function gemmDirect(
 ): void {
   if (N >= 16 && b.colStride <= b.rowStride) gemmRowUpdate(M, N, K, a, b, c, cOffset);
   else gemmDot(M, N, K, a, b, c, cOffset);
+}
+
+/**
+ * K = 1: the outer product of a column of A and a row of B, one multiply per output and no sum
+ * (per-example weight gradients xᵀ·dy of vmap(grad) are a batch of these).
+ */
+function gemmOuter(M: number, N: number, a: MatrixOperand, b: MatrixOperand, c: FloatArray, cOffset: number): void {
+  const { data: ad, rowStride: ars } = a;
+  const { data: bd, colStride: bcs } = b;
+  for (let i = 0; i < M; i++) {
+    const ai = ad[a.offset + i * ars];
+    const cRow = cOffset + i * N;
+    for (let j = 0, bi = b.offset; j < N; j++, bi += bcs) c[cRow + j] = ai * bd[bi];
+  }
 }
 
 /** One dot product per output: suits column-major B, whose columns are contiguous. */

@@ -74,11 +74,14 @@ function multiplyBatches(
   K: number,
   dtype: 'float32' | 'float64',
 ): Tensor {
-  // One big gemm when a batch of contiguous rows meets a single matrix: (B·M, K)·(K, N).
-  if (w.ndim === 2 && x.ndim > 2 && x.isContiguous && batch.length === x.ndim - 2) {
+  // One big gemm when a batch of contiguous rows meets a single matrix: (B·M, K)·(K, N). A
+  // matrix broadcast over the batch (stride 0, as vmap's per-example copies of a shared weight
+  // are) is a single matrix too: B small gemms would cost ~50× more (each packs its operands).
+  if (x.ndim > 2 && x.isContiguous && sameBatch(x, batch) && isOneMatrix(w)) {
     const rows = batch.reduce((p, d) => p * d, 1) * M;
     const flat = new Tensor(x.data, [rows, K], [K, 1], x.offset);
-    return multiplyBatches(flat, w, [], rows, N, K, dtype);
+    const single = w.ndim === 2 ? w : new Tensor(w.data, [K, N], w.strides.slice(-2), w.offset);
+    return multiplyBatches(flat, single, [], rows, N, K, dtype);
   }
   // Every batch's gemm overwrites its whole block of C.
   const out = outputTensor(dtype, [...batch, M, N]);
@@ -98,6 +101,17 @@ function multiplyBatches(
     gemm(M, N, K, operand(x, xOffset), operand(w, wOffset), out.data as FloatStorage, i * M * N);
   }
   return out;
+}
+
+/** True when x's batch dimensions are exactly `batch` (x is not broadcast against w's). */
+function sameBatch(x: Tensor, batch: readonly number[]): boolean {
+  return batch.length === x.ndim - 2 && batch.every((d, i) => x.shape[i] === d);
+}
+
+/** True when w is one matrix for every batch: 2-d, or its batch dimensions all of stride 0 or size 1. */
+function isOneMatrix(w: Tensor): boolean {
+  for (let d = 0; d < w.ndim - 2; d++) if (w.strides[d] !== 0 && w.shape[d] !== 1) return false;
+  return true;
 }
 
 /**
