@@ -135,6 +135,15 @@ export class Tensor {
   log(): Tensor {
     return elementwise.log(this);
   }
+  log1p(): Tensor {
+    return elementwise.log1p(this);
+  }
+  expm1(): Tensor {
+    return elementwise.expm1(this);
+  }
+  erf(): Tensor {
+    return elementwise.erf(this);
+  }
   sqrt(): Tensor {
     return elementwise.sqrt(this);
   }

@@ -1,4 +1,5 @@
 import { coalesce } from '../shape.js';
+import { erf } from './erf.js';
 import { stridedArgs, stridedLoopSource, stridedParams, type StridedArray } from './strided.js';
 
 /**
@@ -17,6 +18,11 @@ const UNARY = {
   sign: 'x > 0 ? 1 : x < 0 ? -1 : x',
   exp: 'Math.exp(x)',
   log: 'Math.log(x)',
+  // log(1 + x) and e^x − 1 without the rounding of 1 + x (exact near 0, where GELU/softplus live).
+  log1p: 'Math.log1p(x)',
+  expm1: 'Math.expm1(x)',
+  // Math has no erf: a helper (kernels/erf.ts) passed into the compiled loop.
+  erf: 'erf(x)',
   sqrt: 'Math.sqrt(x)',
   square: 'x * x',
   squareInt: 'Math.imul(x, x)',
@@ -88,7 +94,10 @@ function compile(op: MapOp): MapLoop {
     .join(' ');
   const source = stridedLoopSource(inputs + 1, { setup: '', body: `${reads} d0[p0] = ${expression};`, finish: '' });
   const scratch = expression.includes('scratch') ? 'const scratch = new Float64Array(2);' : '';
-  return new Function(...stridedParams(inputs + 1), scratch + source) as MapLoop;
+  if (!expression.includes('erf(')) return new Function(...stridedParams(inputs + 1), scratch + source) as MapLoop;
+  // The helper is bound as a closure constant of the loop, which V8 inlines like Math.* calls.
+  const factory = new Function('erf', `return function (${stridedParams(inputs + 1).join(', ')}) { ${source} };`);
+  return factory(erf) as MapLoop;
 }
 
 /**

@@ -79,6 +79,12 @@ export const sign = (x: Tensor): Tensor => unary('sign', x, 'numeric');
 export const square = (x: Tensor): Tensor => unary('square', x, 'numeric');
 export const exp = (x: Tensor): Tensor => unary('exp', x, 'float');
 export const log = (x: Tensor): Tensor => unary('log', x, 'float');
+/** log(1 + x), exact for tiny x where `log(1 + x)` rounds 1 + x first. @example log1p(tensor([1e-10])) // [1e-10] */
+export const log1p = (x: Tensor): Tensor => unary('log1p', x, 'float');
+/** eˣ − 1, exact for tiny x where `exp(x) − 1` cancels. @example expm1(tensor([1e-10])) // [1e-10] */
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x, 'float');
+/** The error function 2/√π ∫₀ˣ e^(−t²) dt (double precision within a few ulps). @example erf(tensor([1])) // [0.8427...] */
+export const erf = (x: Tensor): Tensor => unary('erf', x, 'float');
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, 'float');
 export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x, 'float');
 export const sin = (x: Tensor): Tensor => unary('sin', x, 'float');
