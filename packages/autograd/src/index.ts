@@ -33,9 +33,40 @@ export { jvp, jacobian, hessian, hvp, type Outputs, type Jacobians, type Jacobia
 export type { Tangents } from './dual.js';
 export { AutogradError, AnomalyError } from './errors.js';
 
-export { add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, square, abs, clip, where } from './ops/elementwise.js';
-export { sigmoid, tanh, relu, leakyRelu, softmax, logSoftmax } from './ops/activation.js';
-export { sum, sumTo, mean, max, min, type ReduceOptions } from './ops/reduce.js';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  neg,
+  exp,
+  log,
+  log1p,
+  expm1,
+  erf,
+  sqrt,
+  sin,
+  cos,
+  square,
+  abs,
+  clip,
+  where,
+} from './ops/elementwise.js';
+export {
+  sigmoid,
+  tanh,
+  relu,
+  leakyRelu,
+  gelu,
+  silu,
+  softmax,
+  logSoftmax,
+  type GELUApproximation,
+} from './ops/activation.js';
+export { sum, sumTo, mean, max, min, logsumexp, type ReduceOptions } from './ops/reduce.js';
 export { reshape, transpose, broadcastTo, repeat, concat, split, squeeze, unsqueeze, flatten } from './ops/movement.js';
 export { getItem, take, gather } from './ops/indexing.js';
 export { matmul, linear } from './ops/matmul.js';

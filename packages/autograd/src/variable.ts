@@ -218,6 +218,21 @@ export class Variable {
   log(): Variable {
     return elementwise.log(this);
   }
+  log1p(): Variable {
+    return elementwise.log1p(this);
+  }
+  expm1(): Variable {
+    return elementwise.expm1(this);
+  }
+  erf(): Variable {
+    return elementwise.erf(this);
+  }
+  maximum(other: Operand): Variable {
+    return elementwise.maximum(this, other);
+  }
+  minimum(other: Operand): Variable {
+    return elementwise.minimum(this, other);
+  }
   sqrt(): Variable {
     return elementwise.sqrt(this);
   }
@@ -250,6 +265,12 @@ export class Variable {
   leakyRelu(slope = 0.01): Variable {
     return activation.leakyRelu(this, slope);
   }
+  gelu(approximate: activation.GELUApproximation = 'none'): Variable {
+    return activation.gelu(this, approximate);
+  }
+  silu(): Variable {
+    return activation.silu(this);
+  }
   softmax(axis = -1): Variable {
     return activation.softmax(this, axis);
   }
@@ -266,6 +287,9 @@ export class Variable {
   }
   max(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
     return reduce.max(this, axis, options);
+  }
+  logsumexp(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
+    return reduce.logsumexp(this, axis, options);
   }
   min(axis?: AxisSpec, options?: reduce.ReduceOptions): Variable {
     return reduce.min(this, axis, options);

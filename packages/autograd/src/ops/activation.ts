@@ -1,4 +1,4 @@
-import { type Tensor, reluBackward, sigmoidBackward, where as tensorWhere } from '@nn/tensor';
+import { type Tensor, ValueError, reluBackward, sigmoidBackward, where as tensorWhere } from '@nn/tensor';
 import { sumTangents } from '../dual.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
@@ -135,6 +135,89 @@ export class LeakyReLU extends Function {
   }
 }
 
+/** How GELU computes Φ: exactly with erf ('none', PyTorch's default) or by the tanh approximation. */
+export type GELUApproximation = 'none' | 'tanh';
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const ONE_OVER_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const GELU_CUBIC = 0.044715;
+
+/**
+ * Gaussian error linear unit, y = x·Φ(x) with Φ the standard normal CDF (Hendrycks and Gimpel).
+ * - 'none': Φ(x) = (1 + erf(x/√2))/2, and dy/dx = Φ(x) + x·φ(x), φ the normal density;
+ * - 'tanh': Φ(x) ≈ (1 + tanh(u))/2 with u = √(2/π)·(x + 0.044715x³), differentiated as written
+ *   (the derivative of the approximation, as PyTorch's, not the exact derivative).
+ * The backward is composed of nodes (Erf, Tanh, Exp, ...) so that second derivatives flow.
+ */
+export class GELU extends Function {
+  constructor(readonly approximate: GELUApproximation = 'none') {
+    super();
+  }
+  override get rule(): string {
+    return this.approximate === 'tanh'
+      ? "GELU('tanh'): dx = dy·(½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)), t = tanh(√(2/π)(x + 0.044715x³))"
+      : 'GELU: dx = dy·(Φ(x) + x·φ(x)), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(−x²/2)/√(2π)';
+  }
+  forward(x: Tensor): Tensor {
+    if (this.approximate === 'tanh') {
+      const inner = x.mul(x).mul(x).mul(GELU_CUBIC).add(x).mul(SQRT_2_OVER_PI);
+      return x.mul(inner.tanh().add(1)).mul(0.5);
+    }
+    return x.mul(x.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.derivative());
+  }
+  /** ẏ = ẋ·dy/dx, the backward's factor */
+  override jvp(t: Variable): Variable {
+    return t.mul(this.derivative());
+  }
+  /** dy/dx at the input, as a graph of nodes (see the class comment). */
+  private derivative(): Variable {
+    const x = this.inputs[0];
+    if (this.approximate === 'tanh') {
+      const x2 = x.square();
+      const t = tanh(x2.mul(GELU_CUBIC).add(1).mul(x).mul(SQRT_2_OVER_PI));
+      const du = x2
+        .mul(3 * GELU_CUBIC)
+        .add(1)
+        .mul(SQRT_2_OVER_PI);
+      return t
+        .add(1)
+        .mul(0.5)
+        .add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du));
+    }
+    const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
+    const pdf = x.square().mul(-0.5).exp().mul(ONE_OVER_SQRT_2PI);
+    return cdf.add(x.mul(pdf));
+  }
+}
+
+/**
+ * Sigmoid linear unit (swish with β = 1), y = x·σ(x); dy/dx = σ(x)·(1 + x·(1 − σ(x))). One node
+ * rather than Mul of x and Sigmoid: one output buffer, and one name in the graph a reader knows.
+ */
+export class SiLU extends Function {
+  override get rule(): string {
+    return 'SiLU: dx = dy·σ(x)·(1 + x·(1 − σ(x)))';
+  }
+  forward(x: Tensor): Tensor {
+    return x.mul(x.sigmoid());
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.derivative());
+  }
+  /** ẏ = ẋ·σ(x)·(1 + x·(1 − σ(x))) */
+  override jvp(t: Variable): Variable {
+    return t.mul(this.derivative());
+  }
+  private derivative(): Variable {
+    const x = this.inputs[0];
+    const s = sigmoid(x);
+    return s.mul(x.mul(s.neg().add(1)).add(1));
+  }
+}
+
 /** Softmax along `axis` (max-shifted, stable): dx = y·(dy − Σ dy·y). */
 export class Softmax extends Function {
   constructor(readonly axis: number) {
@@ -197,6 +280,19 @@ export function relu(x: Operand): Variable {
 export function leakyRelu(x: Operand, slope = 0.01): Variable {
   return new LeakyReLU(slope).apply(x);
 }
+/**
+ * GELU, x·Φ(x): exact (erf) by default, or `'tanh'` for the approximation GPT-2 and BERT used
+ * (PyTorch's `approximate` argument). @example F.gelu(h) // F.gelu(h, 'tanh')
+ */
+export function gelu(x: Operand, approximate: GELUApproximation = 'none'): Variable {
+  if (approximate !== 'none' && approximate !== 'tanh')
+    throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+  return new GELU(approximate).apply(x);
+}
+/** SiLU (swish), x·σ(x). @example F.silu(h) */
+export function silu(x: Operand): Variable {
+  return new SiLU().apply(x);
+}
 /** Softmax along `axis` (default last). @example F.softmax(scores) */
 export function softmax(x: Operand, axis = -1): Variable {
   return new Softmax(axis).apply(x);
@@ -206,4 +302,4 @@ export function logSoftmax(x: Operand, axis = -1): Variable {
   return new LogSoftmax(axis).apply(x);
 }
 
-nameNodes({ Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, Softmax, LogSoftmax });
+nameNodes({ Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, GELU, SiLU, Softmax, LogSoftmax });
