@@ -24,13 +24,16 @@ export {
   type ModuleMode,
 } from './module.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
-export { Sigmoid, ReLU, Tanh, LeakyReLU, Softmax, Identity } from './layers/activation.js';
+export { Sigmoid, ReLU, Tanh, LeakyReLU, GELU, SiLU, Softmax, Identity } from './layers/activation.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.js';
+export { LayerNorm, type LayerNormOptions } from './layers/layernorm.js';
+export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Flatten } from './layers/flatten.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, type PoolingOptions } from './layers/pooling.js';
 export { Sequential } from './layers/sequential.js';
+export { ModuleList, ModuleDict } from './layers/container.js';
 export {
   sumSquaredError,
   mseLoss,
