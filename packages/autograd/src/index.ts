@@ -71,7 +71,15 @@ export { reshape, transpose, broadcastTo, repeat, concat, split, squeeze, unsque
 export { getItem, take, gather } from './ops/indexing.js';
 export { matmul, linear } from './ops/matmul.js';
 export { conv2d, conv2dGradInput, conv2dGradFilter, maxPool2d, avgPool2d, im2col, col2im } from './ops/conv.js';
-export { softmaxCrossEntropy, checkLabels, checkScores } from './ops/loss.js';
+export {
+  softmaxCrossEntropy,
+  checkLabels,
+  checkScores,
+  checkReduction,
+  logProbabilityLoss,
+  type ClassificationLossOptions,
+  type Reduction,
+} from './ops/loss.js';
 export { asVariable } from './variable.js';
 // DOT text is pure string building (no Graphviz): a learner's first look at a graph needs only this.
 export { toDot, type ToDotOptions, type RankDir } from './inspect/dot.js';

@@ -351,8 +351,8 @@ export class Variable {
   matmul(other: Operand): Variable {
     return linalg.matmul(this, other);
   }
-  softmaxCrossEntropy(target: Tensor | Variable): Variable {
-    return loss.softmaxCrossEntropy(this, target);
+  softmaxCrossEntropy(target: Tensor | Variable, options?: loss.ClassificationLossOptions): Variable {
+    return loss.softmaxCrossEntropy(this, target, options);
   }
 }
 

@@ -37,6 +37,10 @@ export { ModuleList, ModuleDict } from './layers/container.js';
 export {
   sumSquaredError,
   mseLoss,
+  l1Loss,
+  huberLoss,
+  klDiv,
+  nllLoss,
   quadraticCost,
   crossEntropy,
   binaryCrossEntropy,
@@ -46,7 +50,12 @@ export {
   BinaryCrossEntropyWithLogits,
   type LossInput,
   type CrossEntropyOptions,
+  type NLLLossOptions,
+  type ReductionOptions,
+  type HuberLossOptions,
+  type KLDivOptions,
 } from './losses.js';
+export type { ClassificationLossOptions, Reduction } from '@nn/autograd';
 /**
  * Weight initializers: `init.normal(0.01)`, `init.xavier()`, `init.xavierUniform()`, `init.he()`,
  * `init.uniform(low, high)`, `init.zeros()`, `init.constant(v)`, and `init.fans(shape)`.
