@@ -117,6 +117,27 @@ export const entries: Entry[] = [
   { snippet: "new nn.ModuleDict({ 'a.b': new nn.ReLU() })", throws: ValueError, names: ['ModuleDict', 'a.b'] },
   { snippet: "new nn.ModuleDict().get('head')", throws: IndexError, names: ['ModuleDict.get', 'head'] },
   { snippet: "new nn.GELU('tanh').forward(A.variable([0])).data.toArray()", returns: [0] },
+  {
+    snippet: 'new nn.LSTM(3, 4).forward(A.variable(T.zeros([5, 2, 6])))',
+    throws: ShapeError,
+    names: ['LSTM(3, 4)', '(T, N, inputSize)', 'inputSize = 3', '(5,2,6)'],
+  },
+  {
+    snippet: 'new nn.GRU(3, 4, { numLayers: 2 }).forward(A.variable(T.zeros([5, 2, 3])), T.zeros([1, 2, 4]))',
+    throws: ShapeError,
+    names: ['GRU(3, 4)', 'h0', '(2,2,4)', '(1,2,4)'],
+  },
+  {
+    snippet: 'new nn.LSTM(3, 4).forward(A.variable(T.zeros([5, 2, 3])), [T.zeros([1, 2, 4]), T.zeros([1, 3, 4])])',
+    throws: ShapeError,
+    names: ['LSTM(3, 4)', 'c0', '(1,2,4)', '(1,3,4)'],
+  },
+  { snippet: 'new nn.LSTM(3, 0)', throws: ValueError, names: ['LSTM', 'hiddenSize', '0'] },
+  { snippet: 'new nn.GRU(3, 4, { dropout: 1.5 })', throws: ValueError, names: ['GRU', 'dropout', '1.5'] },
+  {
+    snippet: 'new nn.LSTM(2, 3).forwardWithState(A.variable(T.zeros([4, 1, 2])))[1][1].shape',
+    returns: [1, 1, 3],
+  },
   // State dicts.
   { snippet: `${lin}.loadStateDict(null)`, throws: StateDictError, names: ['loadStateDict', 'Linear', 'null'] },
   { snippet: `${lin}.loadStateDict(undefined)`, throws: StateDictError, names: ['loadStateDict', 'undefined'] },
