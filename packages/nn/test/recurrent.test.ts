@@ -11,7 +11,21 @@ import { describe, expect, test } from 'vitest';
 import { Generator, ShapeError, type Tensor, ValueError, tensor } from '@nn/tensor';
 import { Variable, variable } from '@nn/autograd';
 import { assertGradcheck } from '@nn/autograd/testing';
-import { GRU, LSTM, Linear, RNN, Sequential, Adam, mseLoss } from '@nn/nn';
+import {
+  Adam,
+  Embedding,
+  GRU,
+  LSTM,
+  LayerNorm,
+  Linear,
+  Module,
+  ModuleDict,
+  RNN,
+  Sequential,
+  decodeSafetensors,
+  encodeSafetensors,
+  mseLoss,
+} from '@nn/nn';
 import { checkModule, sample, values } from './helpers.js';
 
 const g = (seed: number) => new Generator(seed);
@@ -281,6 +295,37 @@ describe('training and modes', () => {
       optimizer.step();
     }
     expect(loss().item()).toBeLessThan(first / 10);
+  });
+});
+
+describe('checkpoints', () => {
+  /** A small language model of every new layer: its state dict keys are PyTorch's. */
+  class CharModel extends Module {
+    embed = new Embedding(11, 4, { paddingIdx: 0, generator: g(20) });
+    rnn = new LSTM(4, 5, { numLayers: 2, batchFirst: true, generator: g(21) });
+    heads = new ModuleDict({ norm: new LayerNorm(5), out: new Linear(5, 11, { generator: g(22) }) });
+    forward(ids: Variable): Variable {
+      const h = this.rnn.forward(this.embed.forward(ids));
+      return this.heads.get('out').forward(this.heads.get('norm').forward(h));
+    }
+  }
+
+  test('state dict keys, and a safetensors round trip that reproduces the outputs', () => {
+    const model = new CharModel();
+    expect(Object.keys(model.stateDict())).toEqual([
+      'embed.weight',
+      ...[0, 1].flatMap((k) => ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].map((w) => `rnn.${w}_l${k}`)),
+      'heads.norm.weight',
+      'heads.norm.bias',
+      'heads.out.W',
+      'heads.out.b',
+    ]);
+    const bytes = encodeSafetensors(model.stateDict());
+    const restored = new CharModel();
+    restored.apply((m) => m.parameters().forEach((p) => p.data.data.fill(0.1)));
+    restored.loadStateDict(decodeSafetensors(bytes).tensors);
+    const ids = variable(tensor([[1, 5, 0, 10]], { dtype: 'int32' }), { requiresGrad: false });
+    expect(restored.forward(ids).toArray()).toEqual(model.forward(ids).toArray());
   });
 });
 
