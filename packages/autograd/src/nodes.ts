@@ -46,6 +46,7 @@ export {
   ReLUGrad,
   LeakyReLU,
   GELU,
+  GELUGrad,
   SiLU,
   Softmax,
   LogSoftmax,

@@ -10,6 +10,7 @@ import {
   Col2im,
   Conv2dGradFilter,
   GatherGrad,
+  GELUGrad,
   GetItemGrad,
   Im2col,
   MaxPool2dGrad,
@@ -140,6 +141,11 @@ const CASES: Record<string, Arbitrary<Case>> = {
   GELU: fc
     .constantFrom('none' as const, 'tanh' as const)
     .chain((approximate) => unary((v) => v.gelu(approximate), { min: -4, max: 4 })),
+  GELUGrad: fc
+    .tuple(single(), fc.constantFrom('none' as const, 'tanh' as const))
+    .chain(([g, approximate]) =>
+      of((dy, x) => new GELUGrad(approximate).apply(dy, x), fc.constant(g), tensorArb(g.shape, { min: -3, max: 3 })),
+    ),
   SiLU: unary((v) => v.silu(), { min: -4, max: 4 }),
   Softmax: single({}, 1).chain((x) => axisOf(x).map((axis) => ({ f: (v: Variable) => v.softmax(axis), inputs: [x] }))),
   LogSoftmax: single({}, 1).chain((x) =>

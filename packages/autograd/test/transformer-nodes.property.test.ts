@@ -4,6 +4,7 @@ import { type Tensor, ValueError, tensor } from '@nn/tensor';
 import { type Variable, grad, variable } from '@nn/autograd';
 import * as F from '@nn/autograd';
 import { graphToJSON } from '@nn/autograd/inspect';
+import { GELUGrad } from '@nn/autograd/nodes';
 import {
   type GradcheckFunction,
   assertGradcheck,
@@ -14,7 +15,8 @@ import {
 } from '@nn/autograd/testing';
 
 /**
- * The nodes transformers and sequence models reach for — GELU (exact and tanh), SiLU, Erf, Log1p,
+ * The nodes transformers and sequence models reach for — GELU (exact and tanh) and its one-pass
+ * backward GELUGrad, SiLU, Erf, Log1p,
  * Expm1, LogSumExp, Maximum, Minimum — gradchecked and gradgradchecked in float64 over
  * fast-check-generated shapes (rank 0–3, axes ≤ 4, size-1 and, where allowed, empty axes), and
  * their forward values against the definitions written out with plain loops.
@@ -93,6 +95,14 @@ describe('gradgradcheck (second derivatives through createGraph)', () => {
     property(
       fc.tuple(single({ min: -4, max: 4 }, 1), approximations),
       ([x, a]) => check('GELU', (v) => v.gelu(a), [x], true),
+      runs,
+    ));
+  it("GELUGrad (GELU's backward, in both of its inputs), exact and tanh", () =>
+    property(
+      fc
+        .tuple(single({ min: -3, max: 3 }, 1), approximations)
+        .chain(([x, a]) => fc.tuple(tensorArb(x.shape), fc.constant(x), fc.constant(a))),
+      ([g, x, a]) => check('GELUGrad', (dy, v) => new GELUGrad(a).apply(dy, v), [g, x], true),
       runs,
     ));
   it('SiLU', () => property(single({ min: -5, max: 5 }, 1), (x) => check('SiLU', (v) => v.silu(), [x], true), runs));

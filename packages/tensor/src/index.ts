@@ -56,6 +56,8 @@ export {
   tanh,
   sigmoid,
   sigmoidBackward,
+  gelu,
+  geluBackward,
   relu,
   reluBackward,
   step,

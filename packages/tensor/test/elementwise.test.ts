@@ -67,6 +67,22 @@ const UNARY: UnaryCase[] = [
     ref: (x) => 1 / (1 + Math.exp(-x)),
     tol: (d) => (d === 'float64' ? { rtol: 1e-14, atol: 1e-300 } : { rtol: 1e-6, atol: 1e-44 }),
   },
+  {
+    name: 'gelu',
+    fn: (x) => ops.gelu(x),
+    dtype: floatOf,
+    // Past |x| = 8, Φ is 0 or 1 to double precision (the Simpson reference is not that exact);
+    // gelu(−∞) = −∞·0 = NaN, the formula as written (PyTorch's too).
+    ref: (x) => (x > 8 ? x : x < -8 ? (x === -Infinity ? NaN : 0) : 0.5 * x * (1 + erfBySimpson(x / Math.SQRT2))),
+    tol: (d) => (d === 'float64' ? { rtol: 1e-10, atol: 1e-12 } : { rtol: 1e-6, atol: 1e-7 }),
+  },
+  {
+    name: "gelu 'tanh'",
+    fn: (x) => ops.gelu(x, 'tanh'),
+    dtype: floatOf,
+    ref: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+    tol: (d) => (d === 'float64' ? { rtol: 1e-14, atol: 1e-300 } : { rtol: 1e-6, atol: 1e-44 }),
+  },
   { name: 'relu', fn: ops.relu, dtype: numericOf, ref: (x) => (Number.isNaN(x) ? NaN : Math.max(x, 0)) },
   { name: 'step', fn: ops.step, dtype: numericOf, ref: (x) => (x > 0 ? 1 : 0) },
 ];
@@ -103,6 +119,26 @@ describe('unary ops', () => {
       );
     });
   }
+
+  it('geluBackward is dy·(Φ(x) + x·φ(x)), and the derivative of the tanh form, in float64', () => {
+    const xs = [-5, -2.5, -1, -0.2, 0, 0.3, 1, 2, 4.5];
+    const dy = xs.map((_, i) => 1 + i / 4);
+    const x = tensor(xs, { dtype: 'float64' });
+    const g = tensor(dy, { dtype: 'float64' });
+    const exact = xs.map(
+      (v, i) =>
+        dy[i] * (0.5 * (1 + erfBySimpson(v / Math.SQRT2)) + (v * Math.exp((-v * v) / 2)) / Math.sqrt(2 * Math.PI)),
+    );
+    const k = Math.sqrt(2 / Math.PI);
+    const approx = xs.map((v, i) => {
+      const t = Math.tanh(k * (v + 0.044715 * v ** 3));
+      return dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v * v));
+    });
+    Array.from(ops.geluBackward(g, x).data).forEach((v, i) => expect(Math.abs(v - exact[i])).toBeLessThan(1e-12));
+    Array.from(ops.geluBackward(g, x, 'tanh').data).forEach((v, i) =>
+      expect(Math.abs(v - approx[i])).toBeLessThan(1e-14),
+    );
+  });
 
   it('erf matches known values to a few ulps, is odd, and saturates to ±1 (NaN stays NaN)', () => {
     // Values of the C library's erf (Python's math.erf), the reference for double precision.

@@ -1,4 +1,12 @@
-import { type Tensor, ValueError, reluBackward, sigmoidBackward, where as tensorWhere } from '@nn/tensor';
+import {
+  type Tensor,
+  ValueError,
+  gelu as tensorGelu,
+  geluBackward,
+  reluBackward,
+  sigmoidBackward,
+  where as tensorWhere,
+} from '@nn/tensor';
 import { sumTangents } from '../dual.js';
 import { Function, type Operand, nameNodes } from '../function.js';
 import type { Variable } from '../variable.js';
@@ -147,7 +155,8 @@ const GELU_CUBIC = 0.044715;
  * - 'none': Φ(x) = (1 + erf(x/√2))/2, and dy/dx = Φ(x) + x·φ(x), φ the normal density;
  * - 'tanh': Φ(x) ≈ (1 + tanh(u))/2 with u = √(2/π)·(x + 0.044715x³), differentiated as written
  *   (the derivative of the approximation, as PyTorch's, not the exact derivative).
- * The backward is composed of nodes (Erf, Tanh, Exp, ...) so that second derivatives flow.
+ * Forward and backward are single passes (the `gelu` and `geluBackward` kernels, and the GELUGrad
+ * node): composed of nodes, GELU and its gradient made about twenty passes over the activations.
  */
 export class GELU extends Function {
   constructor(readonly approximate: GELUApproximation = 'none') {
@@ -159,38 +168,67 @@ export class GELU extends Function {
       : 'GELU: dx = dy·(Φ(x) + x·φ(x)), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(−x²/2)/√(2π)';
   }
   forward(x: Tensor): Tensor {
-    if (this.approximate === 'tanh') {
-      const inner = x.mul(x).mul(x).mul(GELU_CUBIC).add(x).mul(SQRT_2_OVER_PI);
-      return x.mul(inner.tanh().add(1)).mul(0.5);
-    }
-    return x.mul(x.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
+    return tensorGelu(x, this.approximate);
   }
   backward(gy: Variable): Variable {
-    return gy.mul(this.derivative());
+    return new GELUGrad(this.approximate).apply(gy, this.inputs[0]);
   }
-  /** ẏ = ẋ·dy/dx, the backward's factor */
+  /** ẏ = ẋ·dy/dx: the same single node as the backward */
   override jvp(t: Variable): Variable {
-    return t.mul(this.derivative());
+    return new GELUGrad(this.approximate).apply(t, this.inputs[0]);
   }
-  /** dy/dx at the input, as a graph of nodes (see the class comment). */
-  private derivative(): Variable {
-    const x = this.inputs[0];
-    if (this.approximate === 'tanh') {
-      const x2 = x.square();
-      const t = tanh(x2.mul(GELU_CUBIC).add(1).mul(x).mul(SQRT_2_OVER_PI));
-      const du = x2
-        .mul(3 * GELU_CUBIC)
-        .add(1)
-        .mul(SQRT_2_OVER_PI);
-      return t
-        .add(1)
-        .mul(0.5)
-        .add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du));
-    }
-    const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
-    const pdf = x.square().mul(-0.5).exp().mul(ONE_OVER_SQRT_2PI);
-    return cdf.add(x.mul(pdf));
+}
+
+/**
+ * GELU's backward as one node, dx = dy·gelu′(x), in a single pass over dy and x. It depends on x
+ * too, so its own backward gives second derivatives: for a gradient ddx of its output,
+ *   d dy = GELUGrad(ddx, x)        d x = ddx·dy·gelu″(x)
+ * with gelu″ composed of nodes (so third derivatives flow as well):
+ *   'none': gelu″(x) = φ(x)·(2 − x²);
+ *   'tanh': gelu″(x) = (1 − t²)·(u′ − x·t·u′² + 3·√(2/π)·0.044715·x²), u′ = √(2/π)(1 + 3·0.044715x²).
+ * @example new GELUGrad('none').apply(gy, x) // what GELU's backward returns
+ */
+export class GELUGrad extends Function {
+  constructor(readonly approximate: GELUApproximation = 'none') {
+    super();
   }
+  override get rule(): string {
+    return `GELUGrad${this.approximate === 'tanh' ? "('tanh')" : ''}: ddy = ddx·gelu′(x), dx_out = ddx·dy·gelu″(x)`;
+  }
+  forward(gy: Tensor, x: Tensor): Tensor {
+    return geluBackward(gy, x, this.approximate);
+  }
+  backward(ggx: Variable): [Variable | null, Variable | null] {
+    const [gy, x] = this.inputs;
+    return [
+      this.needsInputGrad[0] ? new GELUGrad(this.approximate).apply(ggx, x) : null,
+      this.needsInputGrad[1] ? ggx.mul(gy).mul(geluSecondDerivative(x, this.approximate)) : null,
+    ];
+  }
+  /** out = dy·gelu′(x), so ȯut = GELUGrad(ḋy, x) + dy·ẋ·gelu″(x) */
+  override jvp(tGy: Variable | null, tX: Variable | null): Variable | null {
+    const [gy, x] = this.inputs;
+    return sumTangents(
+      tGy && new GELUGrad(this.approximate).apply(tGy, x),
+      tX && tX.mul(gy).mul(geluSecondDerivative(x, this.approximate)),
+    );
+  }
+}
+
+/** gelu″(x) as a graph of nodes (see GELUGrad). */
+function geluSecondDerivative(x: Variable, approximate: GELUApproximation): Variable {
+  const x2 = x.square();
+  if (approximate === 'tanh') {
+    const t = tanh(x2.mul(GELU_CUBIC).add(1).mul(x).mul(SQRT_2_OVER_PI));
+    const du = x2
+      .mul(3 * GELU_CUBIC)
+      .add(1)
+      .mul(SQRT_2_OVER_PI);
+    const inner = du.sub(x.mul(t).mul(du.square())).add(x2.mul(3 * SQRT_2_OVER_PI * GELU_CUBIC));
+    return t.square().neg().add(1).mul(inner);
+  }
+  const pdf = x2.mul(-0.5).exp().mul(ONE_OVER_SQRT_2PI);
+  return pdf.mul(x2.neg().add(2));
 }
 
 /**
@@ -302,4 +340,4 @@ export function logSoftmax(x: Operand, axis = -1): Variable {
   return new LogSoftmax(axis).apply(x);
 }
 
-nameNodes({ Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, GELU, SiLU, Softmax, LogSoftmax });
+nameNodes({ Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, GELU, GELUGrad, SiLU, Softmax, LogSoftmax });
