@@ -81,7 +81,7 @@ export async function main(options: ExampleOptions = {}): Promise<PerExampleResu
   console.log(`mean of the per-example gradients − batch gradient: ${meanVersusBatch.toExponential(2)} at most`);
 
   const train = (privately: boolean) => {
-    let params = start;
+    let params: Tensor[] = start;
     const order = new Generator(11);
     const clipped: number[] = [];
     for (let epoch = 0; epoch < epochs; epoch++) {

@@ -1,4 +1,4 @@
-import { IndexError, ShapeError, ValueError } from '@nn/tensor';
+import { DTypeError, IndexError, ShapeError, ValueError } from '@nn/tensor';
 import { StateDictError } from '@nn/nn';
 import type { Entry } from './catalogue.js';
 
@@ -86,6 +86,58 @@ export const entries: Entry[] = [
   { snippet: 'new nn.Dropout(1.5)', throws: ValueError, names: ['Dropout', 'p', '1.5'] },
   { snippet: 'new nn.BatchNorm1d(0)', throws: ValueError, names: ['BatchNorm1d', 'features', '0'] },
   { snippet: 'new nn.ReLU().forward(A.variable([-1, 2])).data.toArray()', returns: [0, 2] },
+  {
+    snippet: "new nn.Embedding(10, 4).forward(T.tensor([3, 12], { dtype: 'int32' }))",
+    throws: IndexError,
+    names: ['Embedding(10, 4)', 'index 12', '[0, 10)'],
+  },
+  {
+    snippet: 'new nn.Embedding(10, 4).forward(T.tensor([3, 2]))',
+    throws: DTypeError,
+    names: ['Embedding(10, 4)', 'int32', 'float32'],
+  },
+  {
+    snippet: 'new nn.Embedding(10, 4, { paddingIdx: 11 })',
+    throws: ValueError,
+    names: ['Embedding', 'paddingIdx', '11'],
+  },
+  {
+    snippet: 'new nn.LayerNorm([3, 4]).forward(A.variable(T.zeros([2, 4, 3])))',
+    throws: ShapeError,
+    names: ['LayerNorm((3,4))', '(2,4,3)'],
+  },
+  { snippet: 'new nn.LayerNorm(0)', throws: ValueError, names: ['LayerNorm', 'normalizedShape', '0'] },
+  { snippet: "new nn.GELU('fast')", throws: ValueError, names: ['GELU', 'approximate', 'fast'] },
+  { snippet: 'new nn.ModuleList([new nn.ReLU(), 3])', throws: ValueError, names: ['ModuleList', 'Module', 'index 1'] },
+  {
+    snippet: 'new nn.ModuleList([new nn.ReLU()]).at(2)',
+    throws: IndexError,
+    names: ['ModuleList.at', '2', '1 modules'],
+  },
+  { snippet: "new nn.ModuleDict({ 'a.b': new nn.ReLU() })", throws: ValueError, names: ['ModuleDict', 'a.b'] },
+  { snippet: "new nn.ModuleDict().get('head')", throws: IndexError, names: ['ModuleDict.get', 'head'] },
+  { snippet: "new nn.GELU('tanh').forward(A.variable([0])).data.toArray()", returns: [0] },
+  {
+    snippet: 'new nn.LSTM(3, 4).forward(A.variable(T.zeros([5, 2, 6])))',
+    throws: ShapeError,
+    names: ['LSTM(3, 4)', '(T, N, inputSize)', 'inputSize = 3', '(5,2,6)'],
+  },
+  {
+    snippet: 'new nn.GRU(3, 4, { numLayers: 2 }).forward(A.variable(T.zeros([5, 2, 3])), T.zeros([1, 2, 4]))',
+    throws: ShapeError,
+    names: ['GRU(3, 4)', 'h0', '(2,2,4)', '(1,2,4)'],
+  },
+  {
+    snippet: 'new nn.LSTM(3, 4).forward(A.variable(T.zeros([5, 2, 3])), [T.zeros([1, 2, 4]), T.zeros([1, 3, 4])])',
+    throws: ShapeError,
+    names: ['LSTM(3, 4)', 'c0', '(1,2,4)', '(1,3,4)'],
+  },
+  { snippet: 'new nn.LSTM(3, 0)', throws: ValueError, names: ['LSTM', 'hiddenSize', '0'] },
+  { snippet: 'new nn.GRU(3, 4, { dropout: 1.5 })', throws: ValueError, names: ['GRU', 'dropout', '1.5'] },
+  {
+    snippet: 'new nn.LSTM(2, 3).forwardWithState(A.variable(T.zeros([4, 1, 2])))[1][1].shape',
+    returns: [1, 1, 3],
+  },
   // State dicts.
   { snippet: `${lin}.loadStateDict(null)`, throws: StateDictError, names: ['loadStateDict', 'Linear', 'null'] },
   { snippet: `${lin}.loadStateDict(undefined)`, throws: StateDictError, names: ['loadStateDict', 'undefined'] },

@@ -5,6 +5,48 @@ import type { Entry } from './catalogue.js';
 export const entries: Entry[] = [
   // ---- softmaxCrossEntropy ----
   {
+    snippet: "A.softmaxCrossEntropy(T.zeros([2, 3]), T.tensor([0, 1], { dtype: 'int32' }), { weight: T.ones([4]) })",
+    throws: ShapeError,
+    names: ['softmaxCrossEntropy', 'weight', '(3)', '(4)'],
+  },
+  {
+    snippet: "A.softmaxCrossEntropy(T.zeros([2, 3]), T.tensor([0, 1], { dtype: 'int32' }), { reduction: 'avg' })",
+    throws: ValueError,
+    names: ['softmaxCrossEntropy', 'reduction', 'avg'],
+  },
+  {
+    snippet: "A.softmaxCrossEntropy(T.zeros([2, 3]), T.tensor([0, 1], { dtype: 'int32' }), { labelSmoothing: -0.1 })",
+    throws: ValueError,
+    names: ['softmaxCrossEntropy', 'labelSmoothing', '-0.1'],
+  },
+  {
+    snippet: "A.softmaxCrossEntropy(T.zeros([2, 3]), T.tensor([0, 7], { dtype: 'int32' }), { ignoreIndex: 5 })",
+    throws: IndexError,
+    names: ['softmaxCrossEntropy', 'label 7', 'row 1', 'ignoreIndex 5'],
+  },
+  {
+    snippet:
+      "A.softmaxCrossEntropy(T.zeros([2, 3]), T.tensor([-100, -100], { dtype: 'int32' }), { reduction: 'sum' }).item()",
+    returns: 0,
+    note: 'every row ignored (PyTorch default ignoreIndex)',
+  },
+  {
+    snippet: 'nn.nllLoss(T.zeros([2, 3]), T.tensor([0, 1]))',
+    throws: DTypeError,
+    names: ['nllLoss', 'int32', 'float32', '(2)'],
+  },
+  {
+    snippet: 'nn.huberLoss(T.zeros([2]), T.zeros([2]), { delta: -1 })',
+    throws: ValueError,
+    names: ['huberLoss', 'delta', '-1'],
+  },
+  { snippet: 'nn.l1Loss(T.zeros([2, 1]), T.zeros([2]))', throws: ShapeError, names: ['l1Loss', '(2,1)', '(2)'] },
+  {
+    snippet: "nn.klDiv(T.zeros([2]), T.zeros([2]), { reduction: 'batchsum' })",
+    throws: ValueError,
+    names: ['klDiv', 'reduction', 'batchsum'],
+  },
+  {
     snippet: "A.softmaxCrossEntropy(A.variable(T.zeros([2, 0])), T.tensor([0, 0], { dtype: 'int32' }))",
     throws: ShapeError,
     names: ['softmaxCrossEntropy', '(2,0)', '0 classes'],

@@ -35,14 +35,53 @@ export { vmap, type VmapOptions } from './vmap.js';
 export type { BatchedInput } from './batching.js';
 export { AutogradError, AnomalyError } from './errors.js';
 
-export { add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, square, abs, clip, where } from './ops/elementwise.js';
-export { sigmoid, tanh, relu, leakyRelu, softmax, logSoftmax } from './ops/activation.js';
-export { sum, sumTo, mean, max, min, type ReduceOptions } from './ops/reduce.js';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  neg,
+  exp,
+  log,
+  log1p,
+  expm1,
+  erf,
+  sqrt,
+  sin,
+  cos,
+  square,
+  abs,
+  clip,
+  where,
+} from './ops/elementwise.js';
+export {
+  sigmoid,
+  tanh,
+  relu,
+  leakyRelu,
+  gelu,
+  silu,
+  softmax,
+  logSoftmax,
+  type GELUApproximation,
+} from './ops/activation.js';
+export { sum, sumTo, mean, max, min, logsumexp, type ReduceOptions } from './ops/reduce.js';
 export { reshape, transpose, broadcastTo, repeat, concat, split, squeeze, unsqueeze, flatten } from './ops/movement.js';
 export { getItem, take, gather } from './ops/indexing.js';
 export { matmul, linear } from './ops/matmul.js';
 export { conv2d, conv2dGradInput, conv2dGradFilter, maxPool2d, avgPool2d, im2col, col2im } from './ops/conv.js';
-export { softmaxCrossEntropy, checkLabels, checkScores } from './ops/loss.js';
+export {
+  softmaxCrossEntropy,
+  checkLabels,
+  checkScores,
+  checkReduction,
+  logProbabilityLoss,
+  type ClassificationLossOptions,
+  type Reduction,
+} from './ops/loss.js';
 export { asVariable } from './variable.js';
 // DOT text is pure string building (no Graphviz): a learner's first look at a graph needs only this.
 export { toDot, type ToDotOptions, type RankDir } from './inspect/dot.js';

@@ -22,9 +22,14 @@ export {
   Mul,
   Div,
   Pow,
+  Maximum,
+  Minimum,
   Neg,
   Exp,
   Log,
+  Log1p,
+  Expm1,
+  Erf,
   Sqrt,
   Sin,
   Cos,
@@ -33,8 +38,20 @@ export {
   Clip,
   Where,
 } from './ops/elementwise.js';
-export { Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, Softmax, LogSoftmax } from './ops/activation.js';
-export { Sum, SumTo, Max, Min } from './ops/reduce.js';
+export {
+  Sigmoid,
+  SigmoidGrad,
+  Tanh,
+  ReLU,
+  ReLUGrad,
+  LeakyReLU,
+  GELU,
+  GELUGrad,
+  SiLU,
+  Softmax,
+  LogSoftmax,
+} from './ops/activation.js';
+export { Sum, SumTo, Max, Min, LogSumExp } from './ops/reduce.js';
 export { Reshape, Transpose, BroadcastTo, Repeat, Concat, Split } from './ops/movement.js';
 export { GetItem, GetItemGrad, Gather, GatherGrad } from './ops/indexing.js';
 export { MatMul } from './ops/matmul.js';

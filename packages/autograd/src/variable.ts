@@ -232,6 +232,21 @@ export class Variable<S extends ShapeType = ShapeType> {
   log(): Variable<S> {
     return elementwise.log(this) as Variable<S>;
   }
+  log1p(): Variable<S> {
+    return elementwise.log1p(this) as Variable<S>;
+  }
+  expm1(): Variable<S> {
+    return elementwise.expm1(this) as Variable<S>;
+  }
+  erf(): Variable<S> {
+    return elementwise.erf(this) as Variable<S>;
+  }
+  maximum<T extends ShapeType = []>(other: VariableOperand<'maximum', S, T>): Variable<Broadcast<S, T>> {
+    return elementwise.maximum(this, other as Operand) as Variable<Broadcast<S, T>>;
+  }
+  minimum<T extends ShapeType = []>(other: VariableOperand<'minimum', S, T>): Variable<Broadcast<S, T>> {
+    return elementwise.minimum(this, other as Operand) as Variable<Broadcast<S, T>>;
+  }
   sqrt(): Variable<S> {
     return elementwise.sqrt(this) as Variable<S>;
   }
@@ -264,6 +279,12 @@ export class Variable<S extends ShapeType = ShapeType> {
   leakyRelu(slope = 0.01): Variable<S> {
     return activation.leakyRelu(this, slope) as Variable<S>;
   }
+  gelu(approximate: activation.GELUApproximation = 'none'): Variable<S> {
+    return activation.gelu(this, approximate) as Variable<S>;
+  }
+  silu(): Variable<S> {
+    return activation.silu(this) as Variable<S>;
+  }
   softmax(axis = -1): Variable<S> {
     return activation.softmax(this, axis) as Variable<S>;
   }
@@ -289,6 +310,12 @@ export class Variable<S extends ShapeType = ShapeType> {
     options?: O,
   ): Variable<Reduce<S, A, KeepDims<O>>> {
     return reduce.max(this, axis, options) as Variable<Reduce<S, A, KeepDims<O>>>;
+  }
+  logsumexp<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = reduce.ReduceOptions>(
+    axis?: A,
+    options?: O,
+  ): Variable<Reduce<S, A, KeepDims<O>>> {
+    return reduce.logsumexp(this, axis, options) as Variable<Reduce<S, A, KeepDims<O>>>;
   }
   min<const A extends AxisSpec = undefined, O extends reduce.ReduceOptions = reduce.ReduceOptions>(
     axis?: A,
@@ -357,11 +384,17 @@ export class Variable<S extends ShapeType = ShapeType> {
   matmul<T extends ShapeType>(other: (Variable<T> | Tensor<T>) & MatMulCheck<'matmul', S, T>): Variable<MatMul<S, T>> {
     return linalg.matmul(this, other) as Variable<MatMul<S, T>>;
   }
-  /** Mean softmax cross-entropy against int32 labels `[B]` or target rows `[B, C]` (a scalar). */
-  softmaxCrossEntropy<T extends ShapeType>(
+  /**
+   * Softmax cross-entropy against int32 labels `[B]` or target rows `[B, C]`: a scalar, or one
+   * value per row with `{ reduction: 'none' }`.
+   */
+  softmaxCrossEntropy<T extends ShapeType, O extends loss.ClassificationLossOptions = loss.ClassificationLossOptions>(
     target: (Tensor<T> | Variable<T>) & BatchCheck<'softmaxCrossEntropy', S, T>,
-  ): Variable<[]> {
-    return loss.softmaxCrossEntropy(this, target) as Variable<[]>;
+    options?: O,
+  ): Variable<O extends { reduction: 'none' } ? Reduce<S, -1> : []> {
+    return loss.softmaxCrossEntropy(this, target, options) as Variable<
+      O extends { reduction: 'none' } ? Reduce<S, -1> : []
+    >;
   }
 }
 
@@ -390,6 +423,8 @@ export function variable<S extends ShapeType>(
   options?: VariableCreationOptions,
 ): Variable<S>;
 export function variable(value: NestedInput, options?: VariableCreationOptions): Variable;
+/** A tensor or variable whose shape type is a union (e.g. from a list of parameters): any shape. */
+export function variable(value: NestedInput | Tensor | Variable, options?: VariableCreationOptions): Variable;
 export function variable(value: NestedInput | Tensor | Variable, options: VariableCreationOptions = {}): Variable {
   let data: Tensor;
   if (value instanceof Variable) data = value.data;

@@ -1,5 +1,5 @@
 import fc, { type Arbitrary } from 'fast-check';
-import { type Tensor, broadcastShapes, maxPool2dWithIndices } from '@nn/tensor';
+import { type Tensor, broadcastShapes, maxPool2dWithIndices, tensor } from '@nn/tensor';
 import * as F from '@nn/autograd';
 import type { Outputs, Variable } from '@nn/autograd';
 import {
@@ -7,6 +7,7 @@ import {
   Col2im,
   Conv2dGradFilter,
   GatherGrad,
+  GELUGrad,
   GetItemGrad,
   Im2col,
   MaxPool2dGrad,
@@ -45,6 +46,15 @@ const binary = (f: (a: Variable, b: Variable) => Variable, a: Options = {}, b: O
   pair(a, b).map(([x, y]): Case => ({ f: f as Case['f'], inputs: [x, y] }));
 const unary = (f: (v: Variable) => Outputs, options: Options = {}, minRank = 0) =>
   single(options, minRank).map((x): Case => ({ f: f as Case['f'], inputs: [x] }));
+/** `t` rounded to the grid 0.1·k + offset. */
+const onGrid = (t: Tensor, offset: number) =>
+  tensor(
+    Array.from(t.data, (v) => Math.round(v * 10) / 10 + offset),
+    { shape: [...t.shape], dtype: 'float64' },
+  );
+/** A binary case whose operands differ by at least 0.05 everywhere (x0 on 0.1·k + 0.05, x1 on 0.1·k). */
+const untied = (f: (a: Variable, b: Variable) => Variable) =>
+  pair().map(([x, y]): Case => ({ f: f as Case['f'], inputs: [onGrid(x, 0.05), onGrid(y, 0)] }));
 const labels = (shape: readonly number[], classes: number) =>
   tensorArb(shape, { dtype: 'int32', min: 0, max: classes - 1 });
 const axisOf = (x: Tensor) => fc.integer({ min: -x.ndim, max: x.ndim - 1 });
@@ -82,9 +92,15 @@ export const CASES: Record<string, Arbitrary<Case>> = {
   Mul: binary((a, b) => a.mul(b)),
   Div: binary((a, b) => a.div(b), {}, { avoid: [0], margin: 0.3 }),
   Pow: binary((a, b) => a.pow(b), { min: 0.3, max: 2 }),
+  // operands on interleaved grids never come within 0.05 of a tie (the kink)
+  Maximum: untied((a, b) => a.maximum(b)),
+  Minimum: untied((a, b) => a.minimum(b)),
   Neg: unary((v) => v.neg()),
   Exp: unary((v) => v.exp()),
   Log: unary((v) => v.log(), { min: 0.2, max: 3 }),
+  Log1p: unary((v) => v.log1p(), { min: -0.8, max: 3 }),
+  Expm1: unary((v) => v.expm1()),
+  Erf: unary((v) => v.erf(), { min: -3, max: 3 }),
   Sqrt: unary((v) => v.sqrt(), { min: 0.2, max: 3 }),
   Sin: unary((v) => v.sin(), { min: -4, max: 4 }),
   Cos: unary((v) => v.cos(), { min: -4, max: 4 }),
@@ -108,6 +124,15 @@ export const CASES: Record<string, Arbitrary<Case>> = {
     tensorArb(g.shape).map((mask) => ({ f: (dy: Variable) => new ReLUGrad(mask).apply(dy), inputs: [g] })),
   ),
   LeakyReLU: unary((v) => v.leakyRelu(0.1), { avoid: [0] }),
+  GELU: fc
+    .constantFrom('none' as const, 'tanh' as const)
+    .chain((approximate) => unary((v) => v.gelu(approximate), { min: -4, max: 4 })),
+  GELUGrad: fc
+    .tuple(single(), fc.constantFrom('none' as const, 'tanh' as const))
+    .chain(([g, approximate]) =>
+      of((dy, x) => new GELUGrad(approximate).apply(dy, x), fc.constant(g), tensorArb(g.shape, { min: -3, max: 3 })),
+    ),
+  SiLU: unary((v) => v.silu(), { min: -4, max: 4 }),
   Softmax: single({}, 1).chain((x) => axisOf(x).map((axis) => ({ f: (v: Variable) => v.softmax(axis), inputs: [x] }))),
   LogSoftmax: single({}, 1).chain((x) =>
     axisOf(x).map((axis) => ({ f: (v: Variable) => v.logSoftmax(axis), inputs: [x] })),
@@ -117,6 +142,11 @@ export const CASES: Record<string, Arbitrary<Case>> = {
     fc
       .record({ axis: fc.option(axisOf(x), { nil: undefined }), keepdims: fc.boolean() })
       .map(({ axis, keepdims }) => ({ f: (v: Variable) => v.square().sum(axis, { keepdims }), inputs: [x] })),
+  ),
+  LogSumExp: single({}, 1).chain((x) =>
+    fc
+      .record({ axis: fc.option(axisOf(x), { nil: undefined }), keepdims: fc.boolean() })
+      .map(({ axis, keepdims }) => ({ f: (v: Variable) => v.logsumexp(axis, { keepdims }), inputs: [x] })),
   ),
   SumTo: broadcastShapesArb(SMALL)
     .filter(([a, b]) => broadcastShapes('test', a, b).join() !== b.join())

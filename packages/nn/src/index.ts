@@ -24,13 +24,17 @@ export {
   type ModuleMode,
 } from './module.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
-export { Sigmoid, ReLU, Tanh, LeakyReLU, Softmax, Identity } from './layers/activation.js';
+export { Sigmoid, ReLU, Tanh, LeakyReLU, GELU, SiLU, Softmax, Identity } from './layers/activation.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.js';
+export { LayerNorm, type LayerNormOptions } from './layers/layernorm.js';
+export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Flatten } from './layers/flatten.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, type PoolingOptions } from './layers/pooling.js';
 export { Sequential } from './layers/sequential.js';
+export { ModuleList, ModuleDict } from './layers/container.js';
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions } from './layers/recurrent.js';
 export {
   loadTorchStateDict,
   toTorchStateDict,
@@ -41,6 +45,10 @@ export {
 export {
   sumSquaredError,
   mseLoss,
+  l1Loss,
+  huberLoss,
+  klDiv,
+  nllLoss,
   quadraticCost,
   crossEntropy,
   binaryCrossEntropy,
@@ -50,7 +58,12 @@ export {
   BinaryCrossEntropyWithLogits,
   type LossInput,
   type CrossEntropyOptions,
+  type NLLLossOptions,
+  type ReductionOptions,
+  type HuberLossOptions,
+  type KLDivOptions,
 } from './losses.js';
+export type { ClassificationLossOptions, Reduction } from '@nn/autograd';
 /**
  * Weight initializers: `init.normal(0.01)`, `init.xavier()`, `init.xavierUniform()`, `init.he()`,
  * `init.uniform(low, high)`, `init.zeros()`, `init.constant(v)`, and `init.fans(shape)`.

@@ -1,17 +1,23 @@
-import { DTypeError, ShapeError, Tensor, ValueError, formatShape } from '@nn/tensor';
+import { DTypeError, ShapeError, Tensor, ValueError, formatShape, where as tensorWhere } from '@nn/tensor';
 import {
+  type ClassificationLossOptions,
   Function,
+  type Reduction,
   Variable,
+  abs,
   asVariable,
   checkLabels,
+  checkReduction,
   checkScores,
   gather,
   log,
+  logProbabilityLoss,
   mean,
   sigmoid,
   square,
   sub,
   sum,
+  where,
 } from '@nn/autograd';
 
 /**
@@ -65,14 +71,114 @@ export function sumSquaredError(y: LossInput, t: LossInput): Variable {
   return sum(square(sub(output, target))).mul(0.5);
 }
 
+/** Options of the elementwise regression losses. @example l1Loss(y, t, { reduction: 'sum' }) */
+export interface ReductionOptions {
+  /** 'mean' over every element (default), 'sum', or 'none' (the elementwise losses, y's shape). */
+  reduction?: Reduction;
+}
+
+/** Reduces elementwise losses as `reduction` says (validated by the caller). */
+function reduceElements(losses: Variable, reduction: Reduction): Variable {
+  return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : mean(losses);
+}
+
+/** The output and target of an elementwise loss, checked: Variables of one shape, the target a constant. */
+function elementwisePair(op: string, y: LossInput, t: LossInput): [Variable, Tensor] {
+  const [output, target] = [operand(op, 'y', y), operand(op, 't', t)];
+  checkSameShape(op, output, target);
+  return [output, target.data];
+}
+
 /**
- * Mean squared error as PyTorch's `mse_loss`: mean((y − t)²) over every element.
+ * Mean squared error as PyTorch's `mse_loss`: mean((y − t)²) over every element (or their sum,
+ * or each, with `reduction`).
  * @example mseLoss(prediction, target).backward();
  */
-export function mseLoss(y: LossInput, t: LossInput): Variable {
-  const [output, target] = [operand('mseLoss', 'y', y), operand('mseLoss', 't', t)];
-  checkSameShape('mseLoss', output, target);
-  return mean(square(sub(output, target)));
+export function mseLoss(y: LossInput, t: LossInput, options: ReductionOptions = {}): Variable {
+  const reduction = checkReduction('mseLoss', options.reduction);
+  const [output, target] = elementwisePair('mseLoss', y, t);
+  return reduceElements(square(sub(output, target)), reduction);
+}
+
+/**
+ * Mean absolute error as PyTorch's `l1_loss`: mean(|y − t|) over every element. The gradient at
+ * y = t is 0 (Abs's, as PyTorch's sign(0) = 0).
+ * @example l1Loss(prediction, target, { reduction: 'sum' })
+ */
+export function l1Loss(y: LossInput, t: LossInput, options: ReductionOptions = {}): Variable {
+  const reduction = checkReduction('l1Loss', options.reduction);
+  const [output, target] = elementwisePair('l1Loss', y, t);
+  return reduceElements(abs(sub(output, target)), reduction);
+}
+
+/** Options of `huberLoss`. @example huberLoss(y, t, { delta: 0.5 }) */
+export interface HuberLossOptions extends ReductionOptions {
+  /** Where the loss turns from quadratic to linear (default 1, PyTorch's); must be > 0. */
+  delta?: number;
+}
+
+/**
+ * Huber loss as PyTorch's `huber_loss`: per element, with d = y − t,
+ *   ½d²                 where |d| < delta
+ *   delta·(|d| − ½delta) elsewhere
+ * quadratic near 0 and linear (robust to outliers) beyond delta; its gradient is continuous.
+ * @example huberLoss(prediction, target, { delta: 1 })
+ */
+export function huberLoss(y: LossInput, t: LossInput, options: HuberLossOptions = {}): Variable {
+  const reduction = checkReduction('huberLoss', options.reduction);
+  const delta = options.delta ?? 1;
+  if (!(delta > 0 && Number.isFinite(delta)))
+    throw new ValueError(`huberLoss: delta must be a positive finite number, got ${options.delta}`);
+  const [output, target] = elementwisePair('huberLoss', y, t);
+  const d = sub(output, target);
+  const size = abs(d);
+  const quadratic = square(d).mul(0.5);
+  const linear = size.sub(0.5 * delta).mul(delta);
+  return reduceElements(where(size.data.lt(delta), quadratic, linear), reduction);
+}
+
+/** Options of `klDiv`. @example klDiv(logQ, p, { reduction: 'batchmean' }) */
+export interface KLDivOptions {
+  /**
+   * 'mean' over every element (default, PyTorch's — which warns that it is not the KL divergence),
+   * 'batchmean' (the sum divided by the batch size, the true KL divergence per sample), 'sum', or
+   * 'none' (elementwise).
+   */
+  reduction?: Reduction | 'batchmean';
+  /** The target is given as log-probabilities (default false: probabilities). */
+  logTarget?: boolean;
+}
+
+/**
+ * Kullback–Leibler divergence as PyTorch's `kl_div(input, target)`: `input` holds
+ * log-probabilities log q (e.g. a logSoftmax output), `target` probabilities p (or log p with
+ * `logTarget`), and per element
+ *   p·(log p − log q)          (0 where p = 0, the limit of p·log p)
+ *   exp(log p)·(log p − log q) with logTarget
+ * The target is a constant; the gradient with respect to log q is −p (divided as the reduction says).
+ *
+ * @example
+ * klDiv(F.logSoftmax(scores), teacherProbabilities, { reduction: 'batchmean' }).backward();
+ */
+export function klDiv(input: LossInput, target: LossInput, options: KLDivOptions = {}): Variable {
+  const reduction = options.reduction ?? 'mean';
+  if (reduction !== 'batchmean') checkReduction('klDiv', reduction);
+  const [logQ, t] = elementwisePair('klDiv', input, target);
+  const p = (t.dtype === logQ.dtype ? t : t.astype(logQ.dtype)) as Tensor;
+  let pLogP: Tensor;
+  let weight: Tensor;
+  if (options.logTarget) {
+    weight = p.exp();
+    pLogP = weight.mul(p);
+  } else {
+    weight = p;
+    // xlogy(p, p): 0 where p = 0 (log 0 = −∞ would give 0·∞ = NaN).
+    const positive = p.gt(0);
+    pLogP = tensorWhere(positive, p.mul(tensorWhere(positive, p, 1).log()), 0);
+  }
+  const pointwise = logQ.mul(weight).neg().add(pLogP);
+  if (reduction === 'batchmean') return sum(pointwise).div(batchSize(logQ));
+  return reduceElements(pointwise, reduction);
 }
 
 /**
@@ -87,10 +193,40 @@ export function quadraticCost(a: LossInput, y: LossInput): Variable {
   return sumSquaredError(output, target).div(batchSize(output));
 }
 
-/** Options of `crossEntropy`. @example crossEntropy(probs, labels, { delta: 1e-12 }) */
-export interface CrossEntropyOptions {
+/** Options of `crossEntropy`. @example crossEntropy(probs, labels, { delta: 1e-12, ignoreIndex: 0 }) */
+export interface CrossEntropyOptions extends ClassificationLossOptions {
   /** Added inside the log so a probability of 0 gives a large finite loss (default 1e-7, the seeds' delta). */
   delta?: number;
+}
+
+/** Options of `nllLoss` (PyTorch's nll_loss arguments). @example nllLoss(logp, labels, { ignoreIndex: 0 }) */
+export interface NLLLossOptions {
+  /** A manual rescaling weight per class, shape (C) (default: all 1). */
+  weight?: Tensor | null;
+  /** A label value that contributes nothing (default −100, PyTorch's). */
+  ignoreIndex?: number;
+  /** 'mean' (default: Σ loss / Σ weights of the targets not ignored), 'sum', or 'none' (one per row). */
+  reduction?: Reduction;
+}
+
+/**
+ * Negative log-likelihood as PyTorch's `nll_loss`: `logp` holds log-probabilities (…, C) (class
+ * axis **last**, e.g. a logSoftmax output), `labels` int32 class indices of shape logp.shape[:-1].
+ * Per row −weight[y]·logp[n, y] (0 where y = ignoreIndex); 'mean' divides the sum by the total
+ * weight of the rows not ignored. `nllLoss(logSoftmax(x), y)` is `softmaxCrossEntropy(x, y)`.
+ *
+ * @example
+ * nllLoss(F.logSoftmax(scores), labels, { weight: tensor([1, 2, 1]) }).backward();
+ */
+export function nllLoss(logp: LossInput, labels: LossInput, options: NLLLossOptions = {}): Variable {
+  const input = operand('nllLoss', 'logp', logp);
+  const target = operand('nllLoss', 'labels', labels).data;
+  checkScores('nllLoss', 'log-probabilities', input.shape);
+  if (target.dtype !== 'int32')
+    throw new DTypeError(
+      `nllLoss: labels must be int32 class indices of shape ${formatShape(input.shape.slice(0, -1))}, got ${target.dtype} of shape ${formatShape(target.shape)}`,
+    );
+  return logProbabilityLoss('nllLoss', input, target, options);
 }
 
 /**
@@ -100,17 +236,24 @@ export interface CrossEntropyOptions {
  * 0.1 at the correct label, 2.3026. To train from raw scores prefer `softmaxCrossEntropy`
  * (fused, stable, no delta).
  *
+ * With any of `weight`, `ignoreIndex`, `labelSmoothing` or `reduction` it is PyTorch's
+ * cross-entropy on log(y + delta) (see `nllLoss` and `softmaxCrossEntropy` for the definitions).
+ *
  * @example
  * const probs = F.softmax(scores);
  * crossEntropy(probs, tensor([2, 7], { dtype: 'int32' })).backward();
+ * crossEntropy(probs, labels, { weight: tensor([1, 3]), reduction: 'sum' });
  */
 export function crossEntropy(y: LossInput, t: LossInput, options: CrossEntropyOptions = {}): Variable {
-  const delta = options.delta ?? 1e-7;
+  const { delta: givenDelta, ...classification } = options;
+  const delta = givenDelta ?? 1e-7;
   const p = operand('crossEntropy', 'y', y);
   const targetVariable = operand('crossEntropy', 't', t);
   const target = targetVariable.data;
   const classes = checkScores('crossEntropy', 'probabilities', p.shape);
   const rows = p.size / classes;
+  if (Object.values(classification).some((v) => v !== undefined) && target.dtype !== 'bool')
+    return logProbabilityLoss('crossEntropy', log(p.add(delta)), target, classification);
   if (target.dtype === 'int32') {
     checkLabels('crossEntropy', target, p.shape, 'probabilities');
     const expected = p.shape.slice(0, -1);

@@ -159,6 +159,15 @@ export class Tensor<S extends ShapeType = ShapeType> {
   log(): Tensor<S> {
     return elementwise.log(this) as Tensor<S>;
   }
+  log1p(): Tensor<S> {
+    return elementwise.log1p(this) as Tensor<S>;
+  }
+  expm1(): Tensor<S> {
+    return elementwise.expm1(this) as Tensor<S>;
+  }
+  erf(): Tensor<S> {
+    return elementwise.erf(this) as Tensor<S>;
+  }
   sqrt(): Tensor<S> {
     return elementwise.sqrt(this) as Tensor<S>;
   }

@@ -45,6 +45,16 @@ const UNARY: UnaryCase[] = [
   { name: 'square', fn: ops.square, dtype: numericOf, ref: (x) => x * x, int: (x) => x * x },
   { name: 'exp', fn: ops.exp, dtype: floatOf, ref: Math.exp },
   { name: 'log', fn: ops.log, dtype: floatOf, ref: Math.log },
+  { name: 'log1p', fn: ops.log1p, dtype: floatOf, ref: Math.log1p },
+  { name: 'expm1', fn: ops.expm1, dtype: floatOf, ref: Math.expm1 },
+  // erf against Simpson's rule on its integral (an independent formula, good to ~1e-12 here).
+  {
+    name: 'erf',
+    fn: ops.erf,
+    dtype: floatOf,
+    ref: erfBySimpson,
+    tol: (d) => (d === 'float64' ? { rtol: 1e-10, atol: 1e-12 } : { rtol: 1e-6, atol: 1e-7 }),
+  },
   { name: 'sqrt', fn: ops.sqrt, dtype: floatOf, ref: Math.sqrt },
   { name: 'reciprocal', fn: ops.reciprocal, dtype: floatOf, ref: (x) => 1 / x },
   { name: 'sin', fn: ops.sin, dtype: floatOf, ref: Math.sin },
@@ -57,9 +67,37 @@ const UNARY: UnaryCase[] = [
     ref: (x) => 1 / (1 + Math.exp(-x)),
     tol: (d) => (d === 'float64' ? { rtol: 1e-14, atol: 1e-300 } : { rtol: 1e-6, atol: 1e-44 }),
   },
+  {
+    name: 'gelu',
+    fn: (x) => ops.gelu(x),
+    dtype: floatOf,
+    // Past |x| = 8, Φ is 0 or 1 to double precision (the Simpson reference is not that exact);
+    // gelu(−∞) = −∞·0 = NaN, the formula as written (PyTorch's too).
+    ref: (x) => (x > 8 ? x : x < -8 ? (x === -Infinity ? NaN : 0) : 0.5 * x * (1 + erfBySimpson(x / Math.SQRT2))),
+    tol: (d) => (d === 'float64' ? { rtol: 1e-10, atol: 1e-12 } : { rtol: 1e-6, atol: 1e-7 }),
+  },
+  {
+    name: "gelu 'tanh'",
+    fn: (x) => ops.gelu(x, 'tanh'),
+    dtype: floatOf,
+    ref: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+    tol: (d) => (d === 'float64' ? { rtol: 1e-14, atol: 1e-300 } : { rtol: 1e-6, atol: 1e-44 }),
+  },
   { name: 'relu', fn: ops.relu, dtype: numericOf, ref: (x) => (Number.isNaN(x) ? NaN : Math.max(x, 0)) },
   { name: 'step', fn: ops.step, dtype: numericOf, ref: (x) => (x > 0 ? 1 : 0) },
 ];
+
+/** erf(x) = 2/√π ∫₀ˣ e^(−t²) dt by Simpson's rule (2000 panels over at most [0, 6]; erf(±∞) = ±1). */
+function erfBySimpson(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const b = Math.min(Math.abs(x), 6);
+  const n = 2000;
+  const h = b / n;
+  let s = 1 + Math.exp(-b * b);
+  for (let i = 1; i < n; i++) s += (i % 2 === 1 ? 4 : 2) * Math.exp(-((i * h) ** 2));
+  const value = ((s * h) / 3) * (2 / Math.sqrt(Math.PI));
+  return x < 0 ? -value : value;
+}
 
 const unaryInputArb = fc
   .record({ shape: shapeArb(0, 4, 3), dtype: fc.constantFrom(...DTYPES) })
@@ -81,6 +119,62 @@ describe('unary ops', () => {
       );
     });
   }
+
+  it('geluBackward is dy·(Φ(x) + x·φ(x)), and the derivative of the tanh form, in float64', () => {
+    const xs = [-5, -2.5, -1, -0.2, 0, 0.3, 1, 2, 4.5];
+    const dy = xs.map((_, i) => 1 + i / 4);
+    const x = tensor(xs, { dtype: 'float64' });
+    const g = tensor(dy, { dtype: 'float64' });
+    const exact = xs.map(
+      (v, i) =>
+        dy[i] * (0.5 * (1 + erfBySimpson(v / Math.SQRT2)) + (v * Math.exp((-v * v) / 2)) / Math.sqrt(2 * Math.PI)),
+    );
+    const k = Math.sqrt(2 / Math.PI);
+    const approx = xs.map((v, i) => {
+      const t = Math.tanh(k * (v + 0.044715 * v ** 3));
+      return dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v * v));
+    });
+    Array.from(ops.geluBackward(g, x).data).forEach((v, i) => expect(Math.abs(v - exact[i])).toBeLessThan(1e-12));
+    Array.from(ops.geluBackward(g, x, 'tanh').data).forEach((v, i) =>
+      expect(Math.abs(v - approx[i])).toBeLessThan(1e-14),
+    );
+  });
+
+  it('erf matches known values to a few ulps, is odd, and saturates to ±1 (NaN stays NaN)', () => {
+    // Values of the C library's erf (Python's math.erf), the reference for double precision.
+    const known: [number, number][] = [
+      [0, 0],
+      [1e-8, 1.1283791670955126e-8],
+      [0.1, 0.1124629160182849],
+      [0.5, 0.5204998778130465],
+      [1, 0.8427007929497149],
+      [1.5, 0.9661051464753108],
+      [2, 0.9953222650189527],
+      [2.5, 0.999593047982555],
+      [2.999, 0.9999777698314002],
+      [3, 0.9999779095030014],
+      [3.5, 0.9999992569016276],
+      [4, 0.9999999845827421],
+      [5, 0.9999999999984626],
+      [6.5, 1],
+    ];
+    const x = tensor([...known.map(([v]) => v), ...known.map(([v]) => -v)], { dtype: 'float64' });
+    const got = Array.from(ops.erf(x).data);
+    known.forEach(([v, want], i) => {
+      expect(Math.abs(got[i] - want), `erf(${v})`).toBeLessThanOrEqual(4 * Number.EPSILON * Math.abs(want));
+      expect(got[i + known.length], `erf(${-v})`).toBe(-got[i]);
+    });
+    expect(Array.from(ops.erf(tensor([Infinity, -Infinity, NaN], { dtype: 'float64' })).data)).toEqual([1, -1, NaN]);
+  });
+
+  it('log1p and expm1 keep tiny arguments exact where log(1 + x) and exp(x) − 1 lose them', () => {
+    const x = tensor([1e-12, -1e-12], { dtype: 'float64' });
+    expect(Array.from(ops.log1p(x).data)).toEqual([Math.log1p(1e-12), Math.log1p(-1e-12)]);
+    // e^x − 1 = x + x²/2 + … ; exp(1e-12) − 1 would be off in the 4th digit.
+    expect(Math.abs(ops.expm1(x).data[0] - (1e-12 + 5e-25))).toBeLessThan(1e-27);
+    expect(Math.abs(ops.sub(ops.exp(x), 1).data[0] - 1e-12)).toBeGreaterThan(1e-17);
+    expect(Math.abs(ops.log(ops.add(x, 1)).data[0] - 1e-12)).toBeGreaterThan(1e-17);
+  });
 
   it('int32 neg, abs and square wrap around like C', () => {
     const x = tensor([2147483647, -2147483648, 46341, -46341, 65536], { dtype: 'int32' });

@@ -1,4 +1,12 @@
-import { type Tensor, reluBackward, sigmoidBackward, where as tensorWhere } from '@nn/tensor';
+import {
+  type Tensor,
+  ValueError,
+  gelu as tensorGelu,
+  geluBackward,
+  reluBackward,
+  sigmoidBackward,
+  where as tensorWhere,
+} from '@nn/tensor';
 import { type BatchedInput, asBatch, batchAxis, exampleNdim, padExampleAxes } from '../batching.js';
 import { sumTangents } from '../dual.js';
 import { Function, type Operand, nameNodes } from '../function.js';
@@ -162,6 +170,132 @@ export class LeakyReLU extends Function {
   }
 }
 
+/** How GELU computes Φ: exactly with erf ('none', PyTorch's default) or by the tanh approximation. */
+export type GELUApproximation = 'none' | 'tanh';
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const ONE_OVER_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const GELU_CUBIC = 0.044715;
+
+/**
+ * Gaussian error linear unit, y = x·Φ(x) with Φ the standard normal CDF (Hendrycks and Gimpel).
+ * - 'none': Φ(x) = (1 + erf(x/√2))/2, and dy/dx = Φ(x) + x·φ(x), φ the normal density;
+ * - 'tanh': Φ(x) ≈ (1 + tanh(u))/2 with u = √(2/π)·(x + 0.044715x³), differentiated as written
+ *   (the derivative of the approximation, as PyTorch's, not the exact derivative).
+ * Forward and backward are single passes (the `gelu` and `geluBackward` kernels, and the GELUGrad
+ * node): composed of nodes, GELU and its gradient made about twenty passes over the activations.
+ */
+export class GELU extends Function {
+  constructor(readonly approximate: GELUApproximation = 'none') {
+    super();
+  }
+  override get rule(): string {
+    return this.approximate === 'tanh'
+      ? "GELU('tanh'): dx = dy·(½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)), t = tanh(√(2/π)(x + 0.044715x³))"
+      : 'GELU: dx = dy·(Φ(x) + x·φ(x)), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(−x²/2)/√(2π)';
+  }
+  forward(x: Tensor): Tensor {
+    return tensorGelu(x, this.approximate);
+  }
+  backward(gy: Variable): Variable {
+    return new GELUGrad(this.approximate).apply(gy, this.inputs[0]);
+  }
+  /** ẏ = ẋ·dy/dx: the same single node as the backward */
+  override jvp(t: Variable): Variable {
+    return new GELUGrad(this.approximate).apply(t, this.inputs[0]);
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return gelu(x.value, this.approximate);
+  }
+}
+
+/**
+ * GELU's backward as one node, dx = dy·gelu′(x), in a single pass over dy and x. It depends on x
+ * too, so its own backward gives second derivatives: for a gradient ddx of its output,
+ *   d dy = GELUGrad(ddx, x)        d x = ddx·dy·gelu″(x)
+ * with gelu″ composed of nodes (so third derivatives flow as well):
+ *   'none': gelu″(x) = φ(x)·(2 − x²);
+ *   'tanh': gelu″(x) = (1 − t²)·(u′ − x·t·u′² + 3·√(2/π)·0.044715·x²), u′ = √(2/π)(1 + 3·0.044715x²).
+ * @example new GELUGrad('none').apply(gy, x) // what GELU's backward returns
+ */
+export class GELUGrad extends Function {
+  constructor(readonly approximate: GELUApproximation = 'none') {
+    super();
+  }
+  override get rule(): string {
+    return `GELUGrad${this.approximate === 'tanh' ? "('tanh')" : ''}: ddy = ddx·gelu′(x), dx_out = ddx·dy·gelu″(x)`;
+  }
+  forward(gy: Tensor, x: Tensor): Tensor {
+    return geluBackward(gy, x, this.approximate);
+  }
+  backward(ggx: Variable): [Variable | null, Variable | null] {
+    const [gy, x] = this.inputs;
+    return [
+      this.needsInputGrad[0] ? new GELUGrad(this.approximate).apply(ggx, x) : null,
+      this.needsInputGrad[1] ? ggx.mul(gy).mul(geluSecondDerivative(x, this.approximate)) : null,
+    ];
+  }
+  /** out = dy·gelu′(x), so ȯut = GELUGrad(ḋy, x) + dy·ẋ·gelu″(x) */
+  override jvp(tGy: Variable | null, tX: Variable | null): Variable | null {
+    const [gy, x] = this.inputs;
+    return sumTangents(
+      tGy && new GELUGrad(this.approximate).apply(tGy, x),
+      tX && tX.mul(gy).mul(geluSecondDerivative(x, this.approximate)),
+    );
+  }
+  /** both inputs as the whole batch (a shared one repeated), so the shapes stay equal for backward */
+  override batch(inputs: readonly BatchedInput[], size: number): Variable {
+    const [gy, x] = inputs.map((input) => asBatch(input, size));
+    return new GELUGrad(this.approximate).apply(gy, x);
+  }
+}
+
+/** gelu″(x) as a graph of nodes (see GELUGrad). */
+function geluSecondDerivative(x: Variable, approximate: GELUApproximation): Variable {
+  const x2 = x.square();
+  if (approximate === 'tanh') {
+    const t = tanh(x2.mul(GELU_CUBIC).add(1).mul(x).mul(SQRT_2_OVER_PI));
+    const du = x2
+      .mul(3 * GELU_CUBIC)
+      .add(1)
+      .mul(SQRT_2_OVER_PI);
+    const inner = du.sub(x.mul(t).mul(du.square())).add(x2.mul(3 * SQRT_2_OVER_PI * GELU_CUBIC));
+    return t.square().neg().add(1).mul(inner);
+  }
+  const pdf = x2.mul(-0.5).exp().mul(ONE_OVER_SQRT_2PI);
+  return pdf.mul(x2.neg().add(2));
+}
+
+/**
+ * Sigmoid linear unit (swish with β = 1), y = x·σ(x); dy/dx = σ(x)·(1 + x·(1 − σ(x))). One node
+ * rather than Mul of x and Sigmoid: one output buffer, and one name in the graph a reader knows.
+ */
+export class SiLU extends Function {
+  override get rule(): string {
+    return 'SiLU: dx = dy·σ(x)·(1 + x·(1 − σ(x)))';
+  }
+  forward(x: Tensor): Tensor {
+    return x.mul(x.sigmoid());
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.derivative());
+  }
+  /** ẏ = ẋ·σ(x)·(1 + x·(1 − σ(x))) */
+  override jvp(t: Variable): Variable {
+    return t.mul(this.derivative());
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return silu(x.value);
+  }
+  private derivative(): Variable {
+    const x = this.inputs[0];
+    const s = sigmoid(x);
+    return s.mul(x.mul(s.neg().add(1)).add(1));
+  }
+}
+
 /** Softmax along `axis` (max-shifted, stable): dx = y·(dy − Σ dy·y). */
 export class Softmax extends Function {
   constructor(readonly axis: number) {
@@ -232,6 +366,19 @@ export function relu(x: Operand): Variable {
 export function leakyRelu(x: Operand, slope = 0.01): Variable {
   return new LeakyReLU(slope).apply(x);
 }
+/**
+ * GELU, x·Φ(x): exact (erf) by default, or `'tanh'` for the approximation GPT-2 and BERT used
+ * (PyTorch's `approximate` argument). @example F.gelu(h) // F.gelu(h, 'tanh')
+ */
+export function gelu(x: Operand, approximate: GELUApproximation = 'none'): Variable {
+  if (approximate !== 'none' && approximate !== 'tanh')
+    throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+  return new GELU(approximate).apply(x);
+}
+/** SiLU (swish), x·σ(x). @example F.silu(h) */
+export function silu(x: Operand): Variable {
+  return new SiLU().apply(x);
+}
 /** Softmax along `axis` (default last). @example F.softmax(scores) */
 export function softmax(x: Operand, axis = -1): Variable {
   return new Softmax(axis).apply(x);
@@ -241,4 +388,4 @@ export function logSoftmax(x: Operand, axis = -1): Variable {
   return new LogSoftmax(axis).apply(x);
 }
 
-nameNodes({ Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, Softmax, LogSoftmax });
+nameNodes({ Sigmoid, SigmoidGrad, Tanh, ReLU, ReLUGrad, LeakyReLU, GELU, GELUGrad, SiLU, Softmax, LogSoftmax });

@@ -1,4 +1,11 @@
-import { type Tensor, ValueError, logicalAnd, where as tensorWhere } from '@nn/tensor';
+import {
+  type Tensor,
+  ValueError,
+  logicalAnd,
+  maximum as tensorMaximum,
+  minimum as tensorMinimum,
+  where as tensorWhere,
+} from '@nn/tensor';
 import { type BatchedInput, alignForBroadcast, exampleNdim, padExampleAxes } from '../batching.js';
 import { sumTangents } from '../dual.js';
 import { Function, type Operand, nameNodes } from '../function.js';
@@ -155,6 +162,57 @@ export class Pow extends BroadcastingFunction {
   }
 }
 
+/**
+ * Elementwise larger (Maximum) or smaller (Minimum) of two broadcast operands. The gradient goes to
+ * the operand that won; where they tie it is **split evenly**, dy/2 to each (PyTorch's rule), so
+ * the two gradients still sum to dy and neither side is favoured.
+ */
+abstract class Elementwise2Extreme extends BroadcastingFunction {
+  abstract readonly kind: 'maximum' | 'minimum';
+  override get rule(): string {
+    const wins = this.kind === 'maximum' ? '>' : '<';
+    return `${this.name}: dx0 = dy where x0 ${wins} x1, dy/2 where x0 = x1, else 0; dx1 likewise`;
+  }
+  forward(x0: Tensor, x1: Tensor): Tensor {
+    return this.kind === 'maximum' ? tensorMaximum(x0, x1) : tensorMinimum(x0, x1);
+  }
+  backward(gy: Variable): Gradients2 {
+    const [x0, x1] = this.inputs;
+    return [
+      this.needsInputGrad[0] ? gy.mul(this.share(x0.data, x1.data, gy.dtype)) : null,
+      this.needsInputGrad[1] ? gy.mul(this.share(x1.data, x0.data, gy.dtype)) : null,
+    ];
+  }
+  /** ẏ = ẋ0·share0 + ẋ1·share1, the shares of the backward (constants) */
+  override jvp(t0: Tangent, t1: Tangent): Tangent {
+    const [x0, x1] = this.inputs;
+    return sumTangents(
+      t0 && t0.mul(this.share(x0.data, x1.data, t0.dtype)),
+      t1 && t1.mul(this.share(x1.data, x0.data, t1.dtype)),
+    );
+  }
+  /** the same op on the whole batch, example axes aligned */
+  override batch(inputs: readonly BatchedInput[]): Variable {
+    const [a, b] = alignForBroadcast(inputs);
+    return this.kind === 'maximum' ? maximum(a, b) : minimum(a, b);
+  }
+  /** 1 where `a` wins against `b`, 1/2 where they tie, 0 where it loses (broadcast to the output's shape). */
+  private share(a: Tensor, b: Tensor, dtype: Tensor['dtype']): Tensor {
+    const wins = this.kind === 'maximum' ? a.gt(b) : a.lt(b);
+    return tensorWhere(wins, 1, tensorWhere(a.eq(b), 0.5, 0)).astype(dtype);
+  }
+}
+
+/** max(x0, x1) elementwise; ties split the gradient evenly. */
+export class Maximum extends Elementwise2Extreme {
+  readonly kind = 'maximum';
+}
+
+/** min(x0, x1) elementwise; ties split the gradient evenly. */
+export class Minimum extends Elementwise2Extreme {
+  readonly kind = 'minimum';
+}
+
 // ---- unary ----------------------------------------------------------------------------------------
 
 export class Neg extends Function {
@@ -215,6 +273,76 @@ export class Log extends Function {
   override batch([x]: readonly BatchedInput[]): Variable {
     return log(x.value);
   }
+}
+
+/** log(1 + x), accurate for small x (log(1 + x) would round 1 + x first). */
+export class Log1p extends Function {
+  override get rule(): string {
+    return 'Log1p: dx = dy/(1 + x)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.log1p();
+  }
+  backward(gy: Variable): Variable {
+    return gy.div(this.inputs[0].add(1));
+  }
+  /** ẏ = ẋ/(1 + x) */
+  override jvp(t: Variable): Variable {
+    return t.div(this.inputs[0].add(1));
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return log1p(x.value);
+  }
+}
+
+/** eˣ − 1, accurate for small x (exp(x) − 1 would cancel). */
+export class Expm1 extends Function {
+  override get rule(): string {
+    return 'Expm1: dx = dy·(y + 1)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.expm1();
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(this.outputs[0].add(1));
+  }
+  /** ẏ = ẋ·(y + 1) */
+  override jvp(t: Variable): Variable {
+    return t.mul(this.outputs[0].add(1));
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return expm1(x.value);
+  }
+}
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/** The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt (GELU's exact form is built on it). */
+export class Erf extends Function {
+  override get rule(): string {
+    return 'Erf: dx = dy·(2/√π)·e^(−x²)';
+  }
+  forward(x: Tensor): Tensor {
+    return x.erf();
+  }
+  backward(gy: Variable): Variable {
+    return gy.mul(erfDerivative(this.inputs[0]));
+  }
+  /** ẏ = ẋ·(2/√π)·e^(−x²) */
+  override jvp(t: Variable): Variable {
+    return t.mul(erfDerivative(this.inputs[0]));
+  }
+  /** elementwise: the same op on the whole batch */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return erf(x.value);
+  }
+}
+
+/** (2/√π)·e^(−x²) as a graph, so that second derivatives flow through it. */
+function erfDerivative(x: Variable): Variable {
+  return x.square().neg().exp().mul(TWO_OVER_SQRT_PI);
 }
 
 export class Sqrt extends Function {
@@ -409,6 +537,26 @@ export function exp(x: Operand): Variable {
 export function log(x: Operand): Variable {
   return new Log().apply(x);
 }
+/** log(1 + x), exact for small x. @example F.log1p(F.exp(x)) // softplus */
+export function log1p(x: Operand): Variable {
+  return new Log1p().apply(x);
+}
+/** eˣ − 1, exact for small x. @example F.expm1(x) */
+export function expm1(x: Operand): Variable {
+  return new Expm1().apply(x);
+}
+/** The error function. @example F.erf(x.div(Math.SQRT2)) // 2Φ(x) − 1 */
+export function erf(x: Operand): Variable {
+  return new Erf().apply(x);
+}
+/** Elementwise maximum with broadcasting (PyTorch's torch.maximum); ties split the gradient. @example F.maximum(x, 0) */
+export function maximum(a: Operand, b: Operand): Variable {
+  return new Maximum().apply(a, b);
+}
+/** Elementwise minimum with broadcasting (torch.minimum); ties split the gradient. @example F.minimum(x, 1) */
+export function minimum(a: Operand, b: Operand): Variable {
+  return new Minimum().apply(a, b);
+}
 /** √x. @example F.sqrt(x) */
 export function sqrt(x: Operand): Variable {
   return new Sqrt().apply(x);
@@ -445,4 +593,25 @@ export function where(condition: Tensor | Variable, a: Operand, b: Operand): Var
   return new Where(c).apply(a, b);
 }
 
-nameNodes({ Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sqrt, Sin, Cos, Square, Abs, Clip, Where });
+nameNodes({
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
+  Neg,
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Erf,
+  Sqrt,
+  Sin,
+  Cos,
+  Square,
+  Abs,
+  Clip,
+  Where,
+});

@@ -1,8 +1,19 @@
-import { DTypeError, IndexError, ShapeError, Tensor, formatShape, oneHot, softmaxWithLog } from '@nn/tensor';
+import {
+  DTypeError,
+  IndexError,
+  ShapeError,
+  Tensor,
+  ValueError,
+  formatShape,
+  logicalNot,
+  oneHot,
+  softmaxWithLog,
+  where as tensorWhere,
+} from '@nn/tensor';
 import { type BatchedInput, asBatch, isBatched, unwrapAll } from '../batching.js';
 import { sumTangents } from '../dual.js';
 import { Function, type Gradients, type Operand, nameNodes } from '../function.js';
-import { Variable } from '../variable.js';
+import { Variable, asVariable } from '../variable.js';
 import { logSoftmax, softmax } from './activation.js';
 import { gather } from './indexing.js';
 import { sum } from './reduce.js';
@@ -206,23 +217,197 @@ export function checkLabels(op: string, labels: Tensor, shape: readonly number[]
   }
 }
 
+/** How a loss reduces its per-element (or per-row) values: PyTorch's `reduction`. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Options of the classification losses (PyTorch's cross_entropy and nll_loss arguments). */
+export interface ClassificationLossOptions {
+  /** A manual rescaling weight per class, shape (C) (default: all 1). */
+  weight?: Tensor | null;
+  /**
+   * A label value that contributes nothing, to the loss or to the mean's denominator (default
+   * −100, PyTorch's). Only for int32 labels.
+   */
+  ignoreIndex?: number;
+  /**
+   * ε in [0, 1]: the target becomes (1 − ε)·onehot + ε/C, PyTorch's label smoothing (default 0).
+   */
+  labelSmoothing?: number;
+  /** 'mean' (default), 'sum', or 'none' (one value per row, shape x.shape[:-1]). */
+  reduction?: Reduction;
+}
+
+const DEFAULT_IGNORE_INDEX = -100;
+
 /**
- * Softmax followed by cross-entropy, averaged over the batch (the seeds' SoftmaxWithLoss).
- * `target` is int32 labels (shape x.shape[:-1]) or one-hot/probability rows (x's shape); it is
- * a constant.
+ * @internal Checks a `reduction` argument. Shared with @nn/nn's losses.
+ * @example checkReduction('l1Loss', 'sum') // 'sum'
+ */
+export function checkReduction(op: string, reduction: Reduction | undefined): Reduction {
+  const r = reduction ?? 'mean';
+  if (r !== 'mean' && r !== 'sum' && r !== 'none')
+    throw new ValueError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  return r;
+}
+
+/**
+ * @internal The classification loss of log-probabilities `logp` (…, C) against int32 labels or
+ * probability rows, by PyTorch's definitions (shared by softmaxCrossEntropy, @nn/nn's nllLoss and
+ * crossEntropy). With labels y, class weights w (default 1) and ε = labelSmoothing:
+ *
+ *   loss_n = (1 − ε)·(−w[y_n]·logp[n, y_n]) + (ε/C)·(−Σ_c w_c·logp[n, c]),   0 where y_n = ignoreIndex
+ *   'mean' = Σ_n loss_n / Σ_n w[y_n] over the rows not ignored (NaN if every row is ignored)
+ *
+ * With probability rows t: loss_n = −Σ_c w_c·t'[n, c]·logp[n, c], t' = (1 − ε)·t + ε/C, and 'mean'
+ * divides by the number of rows (the weights do not enter the denominator, as in PyTorch).
+ * Composed of graph nodes (Gather, Mul, Sum, ...), so gradients of any order follow.
+ */
+export function logProbabilityLoss(
+  op: string,
+  logp: Variable,
+  target: Tensor,
+  options: ClassificationLossOptions = {},
+): Variable {
+  const classes = checkScores(op, 'log-probabilities', logp.shape);
+  const reduction = checkReduction(op, options.reduction);
+  const epsilon = options.labelSmoothing ?? 0;
+  if (!(epsilon >= 0 && epsilon <= 1))
+    throw new ValueError(`${op}: labelSmoothing must be in [0, 1], got ${options.labelSmoothing}`);
+  const weight = classWeights(op, options.weight ?? null, classes, logp.dtype);
+  if (target.dtype === 'int32') return labelLoss(op, logp, target, weight, epsilon, reduction, options.ignoreIndex);
+  if (options.ignoreIndex !== undefined)
+    throw new ValueError(`${op}: ignoreIndex applies to int32 labels only, not to probability targets`);
+  if (target.ndim !== logp.ndim || target.shape.some((d, i) => d !== logp.shape[i]))
+    throw new ShapeError(
+      `${op}: probability targets must have the scores' shape ${formatShape(logp.shape)}, got ${formatShape(target.shape)} (pass int32 labels of shape ${formatShape(logp.shape.slice(0, -1))} instead)`,
+    );
+  let t = target.dtype === logp.dtype ? target : target.astype(logp.dtype);
+  if (epsilon > 0) t = t.mul(1 - epsilon).add(epsilon / classes);
+  if (weight) t = t.mul(weight);
+  const perRow = sum(logp.mul(t), -1).neg();
+  return reduce(perRow, reduction, () => perRow.size);
+}
+
+function labelLoss(
+  op: string,
+  logp: Variable,
+  labels: Tensor,
+  weight: Tensor | null,
+  epsilon: number,
+  reduction: Reduction,
+  ignoreIndex = DEFAULT_IGNORE_INDEX,
+): Variable {
+  const classes = logp.shape[logp.ndim - 1];
+  checkLabelsWithIgnore(op, labels, logp.shape, ignoreIndex);
+  const ignored = labels.eq(ignoreIndex);
+  // Ignored rows pick class 0 (any valid index) and are then weighted by 0.
+  const safe = tensorWhere(ignored, 0, labels).astype('int32');
+  const kept = logicalNot(ignored).astype(logp.dtype);
+  const rowWeight = weight
+    ? weight
+        .take(safe.reshape([-1]), 0)
+        .reshape(labels.shape)
+        .mul(kept)
+    : kept;
+  const picked = gather(logp, safe.reshape([...labels.shape, 1]), -1).reshape(labels.shape);
+  let perRow = picked.mul(rowWeight).neg();
+  if (epsilon > 0) {
+    const smooth = sum(weight ? logp.mul(weight) : logp, -1)
+      .mul(kept)
+      .neg();
+    perRow = perRow.mul(1 - epsilon).add(smooth.mul(epsilon / classes));
+  }
+  return reduce(perRow, reduction, () => rowWeight.sum().item());
+}
+
+/** 'none' as is, 'sum', or 'mean' dividing by `denominator()` (rows, or the targets' total weight). */
+function reduce(perRow: Variable, reduction: Reduction, denominator: () => number): Variable {
+  if (reduction === 'none') return perRow;
+  const total = sum(perRow);
+  return reduction === 'sum' ? total : total.div(denominator());
+}
+
+/** The class weights as a (C) tensor of the scores' dtype, or null. */
+function classWeights(op: string, weight: Tensor | null, classes: number, dtype: Tensor['dtype']): Tensor | null {
+  if (weight === null) return null;
+  if (!(weight instanceof Tensor))
+    throw new ValueError(`${op}: weight must be a Tensor of one weight per class, got ${typeof weight}`);
+  if (weight.ndim !== 1 || weight.shape[0] !== classes)
+    throw new ShapeError(`${op}: weight must have shape (${classes}), one per class, got ${formatShape(weight.shape)}`);
+  return weight.dtype === dtype ? weight : weight.astype(dtype);
+}
+
+/**
+ * checkLabels, but a label equal to `ignoreIndex` is allowed wherever it is. Returns whether some
+ * label is ignored (then the fused node, which knows no ignoring, cannot be used).
+ */
+function checkLabelsWithIgnore(op: string, labels: Tensor, shape: readonly number[], ignoreIndex: number): boolean {
+  const expected = shape.slice(0, -1);
+  if (labels.ndim !== expected.length || labels.shape.some((d, i) => d !== expected[i]))
+    throw new ShapeError(
+      `${op}: labels must have shape ${formatShape(expected)} for scores of shape ${formatShape(shape)}, got ${formatShape(labels.shape)}`,
+    );
+  const classes = shape[shape.length - 1];
+  const values = labels.contiguous();
+  let ignored = false;
+  for (let r = 0; r < values.size; r++) {
+    const label = values.data[values.offset + r];
+    if (label === ignoreIndex) ignored = true;
+    else if (label < 0 || label >= classes)
+      throw new IndexError(
+        `${op}: label ${label} of row ${r} is out of range for ${classes} classes (and is not ignoreIndex ${ignoreIndex})`,
+      );
+  }
+  return ignored;
+}
+
+/**
+ * Softmax followed by cross-entropy, averaged over the batch (the seeds' SoftmaxWithLoss), and
+ * PyTorch's `cross_entropy` with its options. `target` is int32 labels (shape x.shape[:-1]) or
+ * one-hot/probability rows (x's shape); it is a constant. The class axis is the **last** one (PyTorch's
+ * is axis 1 for inputs of more than two axes).
+ *
+ * Without options (mean over the rows, no weights, no smoothing, no ignored label) this is the fused
+ * SoftmaxCrossEntropy node, stable and fast. With `weight`, `ignoreIndex` (default −100: rows with
+ * that label count for nothing), `labelSmoothing` or `reduction` it is LogSoftmax followed by the
+ * loss of `logProbabilityLoss` (PyTorch's definitions, e.g. a weighted mean divides by the total
+ * weight of the targets not ignored), composed of nodes.
  *
  * @example
  * const loss = F.softmaxCrossEntropy(scores, tensor([2, 0], { dtype: 'int32' }));
  * loss.backward(); // scores.grad = (softmax(scores) − onehot)/2
+ * F.softmaxCrossEntropy(scores, labels, { labelSmoothing: 0.1, ignoreIndex: 0 });
  */
-export function softmaxCrossEntropy(x: Operand, target: Tensor | Variable): Variable {
+export function softmaxCrossEntropy(
+  x: Operand,
+  target: Tensor | Variable,
+  options: ClassificationLossOptions = {},
+): Variable {
   // Per-example targets inside vmap ride as a second operand, for the batching rule.
   // (The node's own target is then a stand-in, the whole batch of them, which the rule does not read.)
-  if (isBatched(target)) return new SoftmaxCrossEntropy(checkTargetDType(unwrapAll(target).real.data)).apply(x, target);
+  if (isBatched(target)) {
+    if (Object.values(options).some((value) => value !== undefined))
+      throw new ValueError(
+        'softmaxCrossEntropy: weight, ignoreIndex, labelSmoothing and reduction are not supported with per-example targets inside vmap; map the plain loss',
+      );
+    return new SoftmaxCrossEntropy(checkTargetDType(unwrapAll(target).real.data)).apply(x, target);
+  }
   const t = target instanceof Variable ? target.data : target;
   if (!(t instanceof Tensor))
     throw new DTypeError(`softmaxCrossEntropy: target must be a Tensor or Variable, got ${typeof t}`);
-  return new SoftmaxCrossEntropy(checkTargetDType(t)).apply(x);
+  checkTargetDType(t);
+  const scores = asVariable('softmaxCrossEntropy', x);
+  checkScores('softmaxCrossEntropy', 'scores', scores.shape);
+  const ignoreIndex = options.ignoreIndex ?? DEFAULT_IGNORE_INDEX;
+  const someIgnored = t.dtype === 'int32' && checkLabelsWithIgnore('softmaxCrossEntropy', t, scores.shape, ignoreIndex);
+  const plain =
+    (options.weight ?? null) === null &&
+    !options.labelSmoothing &&
+    checkReduction('softmaxCrossEntropy', options.reduction) === 'mean' &&
+    !someIgnored &&
+    (t.dtype === 'int32' || options.ignoreIndex === undefined);
+  if (plain) return new SoftmaxCrossEntropy(t).apply(scores);
+  return logProbabilityLoss('softmaxCrossEntropy', logSoftmax(scores, -1), t, options);
 }
 
 function checkTargetDType(t: Tensor): Tensor {

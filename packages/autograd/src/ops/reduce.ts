@@ -155,6 +155,49 @@ export class Min extends Extreme {
   readonly kind = 'min';
 }
 
+/**
+ * log Σ exp(x) over axes, max-shifted so large inputs do not overflow. Its gradient is the softmax
+ * over the same axes, dx = dy·exp(x − y), written with the output Variable so that second
+ * derivatives see y as a function of x.
+ */
+export class LogSumExp extends Function {
+  readonly keepdims: boolean;
+  private axes: number[] = [];
+  constructor(
+    readonly axis: AxisSpec,
+    options: ReduceOptions = {},
+  ) {
+    super();
+    this.keepdims = options.keepdims ?? false;
+  }
+  override get rule(): string {
+    return 'LogSumExp: dx = dy·exp(x − y) (the softmax over the axes)';
+  }
+  forward(x: Tensor): Tensor {
+    this.axes = normalizeAxes('logsumexp', this.axis, x.ndim);
+    return x.logsumexp(this.axes, { keepdims: this.keepdims });
+  }
+  backward(gy: Variable): Variable {
+    return this.kept(gy).mul(this.softmax());
+  }
+  /** ẏ = Σ ẋ·exp(x − y) over the axes */
+  override jvp(t: Variable): Variable {
+    return sum(t.mul(this.softmax()), this.axes, { keepdims: this.keepdims });
+  }
+  /** over the same example axes, one place further (past the batch axis) */
+  override batch([x]: readonly BatchedInput[]): Variable {
+    return logsumexp(x.value, batchAxes('logsumexp', this.axis, exampleNdim(x)), { keepdims: this.keepdims });
+  }
+  /** exp(x − y) in x's shape, as a graph. */
+  private softmax(): Variable {
+    return this.inputs[0].sub(this.kept(this.outputs[0])).exp();
+  }
+  /** A value of the output's shape with the reduced axes put back as size 1, so it broadcasts against x. */
+  private kept(v: Variable): Variable {
+    return this.keepdims || v.ndim === 0 ? v : v.reshape(keptShape(this.inputs[0].shape, this.axes));
+  }
+}
+
 /** Sum over axes (all by default). @example x.sum(0, { keepdims: true }) */
 export function sum(x: Operand, axis?: AxisSpec, options: ReduceOptions = {}): Variable {
   return new Sum(axis, options).apply(x);
@@ -187,4 +230,12 @@ export function min(x: Operand, axis?: AxisSpec, options: ReduceOptions = {}): V
   return new Min(axis, options).apply(x);
 }
 
-nameNodes({ Sum, SumTo, Max, Min });
+/**
+ * log Σ exp(x) over axes (all by default), stable for large inputs (torch.logsumexp).
+ * @example F.logsumexp(scores, -1) // the log-partition of each row
+ */
+export function logsumexp(x: Operand, axis?: AxisSpec, options: ReduceOptions = {}): Variable {
+  return new LogSumExp(axis, options).apply(x);
+}
+
+nameNodes({ Sum, SumTo, Max, Min, LogSumExp });

@@ -1,4 +1,15 @@
-import { type Variable, leakyRelu, relu, sigmoid, softmax, tanh } from '@nn/autograd';
+import { ValueError } from '@nn/tensor';
+import {
+  type GELUApproximation,
+  type Variable,
+  gelu,
+  leakyRelu,
+  relu,
+  sigmoid,
+  silu,
+  softmax,
+  tanh,
+} from '@nn/autograd';
 import type { SameShape } from '../shapes.js';
 import { Module, checkForwardInput } from '../module.js';
 
@@ -57,6 +68,37 @@ export class LeakyReLU extends Module {
   }
   override extraRepr(): string {
     return `slope=${this.slope}`;
+  }
+}
+
+/**
+ * Gaussian error linear unit, y = x·Φ(x) (PyTorch's nn.GELU): exact with erf by default, or
+ * `'tanh'` for ½x(1 + tanh(√(2/π)(x + 0.044715x³))), the approximation GPT-2 and BERT used.
+ * @example new Sequential(new Linear(128, 512), new GELU(), new Linear(512, 128))
+ */
+export class GELU extends Module {
+  constructor(readonly approximate: GELUApproximation = 'none') {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh')
+      throw new ValueError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+  }
+  forward(x: Variable): Variable {
+    checkForwardInput(this, x);
+    return gelu(x, this.approximate);
+  }
+  override extraRepr(): string {
+    return this.approximate === 'none' ? '' : `approximate='${this.approximate}'`;
+  }
+}
+
+/**
+ * Sigmoid linear unit (swish), y = x·σ(x) (PyTorch's nn.SiLU).
+ * @example new Sequential(new Linear(64, 64), new SiLU())
+ */
+export class SiLU extends Module {
+  forward(x: Variable): Variable {
+    checkForwardInput(this, x);
+    return silu(x);
   }
 }
 

@@ -79,6 +79,18 @@ export const sign = (x: Tensor): Tensor => unary('sign', x, 'numeric');
 export const square = (x: Tensor): Tensor => unary('square', x, 'numeric');
 export const exp = (x: Tensor): Tensor => unary('exp', x, 'float');
 export const log = (x: Tensor): Tensor => unary('log', x, 'float');
+/** log(1 + x), exact for tiny x where `log(1 + x)` rounds 1 + x first. @example log1p(tensor([1e-10])) // [1e-10] */
+export const log1p = (x: Tensor): Tensor => unary('log1p', x, 'float');
+/** eˣ − 1, exact for tiny x where `exp(x) − 1` cancels. @example expm1(tensor([1e-10])) // [1e-10] */
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x, 'float');
+/** The error function 2/√π ∫₀ˣ e^(−t²) dt (double precision within a few ulps). @example erf(tensor([1])) // [0.8427...] */
+export const erf = (x: Tensor): Tensor => unary('erf', x, 'float');
+/**
+ * GELU, x·Φ(x), in one pass: exact through erf (`'none'`, the default) or by the tanh
+ * approximation (`'tanh'`). @example gelu(tensor([1])) // [0.8413...]
+ */
+export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor =>
+  unary(approximate === 'tanh' ? 'geluTanh' : 'gelu', x, 'float');
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, 'float');
 export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x, 'float');
 export const sin = (x: Tensor): Tensor => unary('sin', x, 'float');
@@ -169,6 +181,13 @@ export const reluBackward = (gy: TensorLike, x: TensorLike): Tensor =>
  */
 export const sigmoidBackward = (gy: TensorLike, y: TensorLike): Tensor =>
   binary('sigmoidBackward', 'sigmoidBackward', gy, y, 'float');
+/**
+ * The gradient of gelu from its input x in one pass: gy·(Φ(x) + x·φ(x)) (or the tanh form's
+ * derivative), what GELU's backward computes.
+ * @example geluBackward(tensor([1]), tensor([0])) // [0.5]
+ */
+export const geluBackward = (gy: TensorLike, x: TensorLike, approximate: 'none' | 'tanh' = 'none'): Tensor =>
+  binary('geluBackward', approximate === 'tanh' ? 'geluTanhBackward' : 'geluBackward', gy, x, 'float');
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', 'gt', a, b, 'bool');
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', 'ge', a, b, 'bool');
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', 'logicalAnd', a, b, 'bool');
