@@ -18,6 +18,7 @@ import {
   type Permute,
   type Reduce,
   type Reshaped,
+  type Sliced,
   type ShapeType,
   type Squeeze,
   type Unsqueeze,
@@ -367,11 +368,11 @@ export class Variable<S extends ShapeType = ShapeType> {
 
   // ---- indexing (ops/indexing.ts) ------------------------------------------------------------------
   /** NumPy basic indexing (see Tensor.slice); the gradient is scattered back into zeros. */
-  slice(...indices: Index[]): Variable {
-    return indexing.getItem(this, ...indices);
+  slice<const I extends Index[]>(...indices: I): Variable<Sliced<S, I>> {
+    return indexing.getItem(this, ...indices) as Variable<Sliced<S, I>>;
   }
-  getItem(...indices: Index[]): Variable {
-    return indexing.getItem(this, ...indices);
+  getItem<const I extends Index[]>(...indices: I): Variable<Sliced<S, I>> {
+    return indexing.getItem(this, ...indices) as Variable<Sliced<S, I>>;
   }
   take(indices: Tensor | readonly number[], axis?: number): Variable {
     return indexing.take(this, indices, axis);

@@ -98,7 +98,8 @@ export const CASES: Record<string, Arbitrary<Case>> = {
   Neg: unary((v) => v.neg()),
   Exp: unary((v) => v.exp()),
   Log: unary((v) => v.log(), { min: 0.2, max: 3 }),
-  Log1p: unary((v) => v.log1p(), { min: -0.8, max: 3 }),
+  // above −0.625: vmap's property test scales examples by up to 1.6, and log1p needs x > −1
+  Log1p: unary((v) => v.log1p(), { min: -0.6, max: 3 }),
   Expm1: unary((v) => v.expm1()),
   Erf: unary((v) => v.erf(), { min: -3, max: 3 }),
   Sqrt: unary((v) => v.sqrt(), { min: 0.2, max: 3 }),

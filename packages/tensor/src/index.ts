@@ -23,6 +23,9 @@ export {
   type Flatten,
   type Dims,
   type ShapeOf,
+  type Sliced,
+  type Concatenated,
+  type Stacked,
 } from './shape-types.js';
 export {
   type DType,

@@ -12,7 +12,7 @@
 export type ShapeType = readonly number[];
 
 /** A mutable copy of a shape tuple (`readonly [2, 3]` → `[2, 3]`), as results are written. */
-export type Dims<S extends ShapeType> = S extends readonly [] ? [] : { -readonly [K in keyof S]: S[K] };
+export type Dims<S extends ShapeType> = [...S];
 
 declare const dimBrand: unique symbol;
 
@@ -340,3 +340,100 @@ export type BatchCheck<Op extends string, A extends ShapeType, B extends ShapeTy
       : unknown
     : unknown
   : unknown;
+
+// ---- basic indexing and joining ---------------------------------------------------------------
+
+/** What one index does to the axis it meets: drop it, keep it, or slice it to an unknown size. */
+type IndexedDim<I, D> = I extends number ? [] : I extends ':' | null ? [D] : [number];
+
+/** Applies indices left to right, each to the next axis; the axes after the last index stay. */
+type ApplyIndices<S extends ShapeType, I extends readonly unknown[]> = I extends readonly [
+  infer H,
+  ...infer R extends readonly unknown[],
+]
+  ? S extends readonly [infer D, ...infer Rest extends ShapeType]
+    ? [...IndexedDim<H, D>, ...ApplyIndices<Rest, R>]
+    : number[]
+  : Dims<S>;
+
+type SplitLast<S extends ShapeType, N extends number, Tail extends number[] = []> = Tail['length'] extends N
+  ? [Dims<S>, Tail]
+  : S extends readonly [...infer Init extends ShapeType, infer L extends number]
+    ? SplitLast<Init, N, [L, ...Tail]>
+    : never;
+
+/**
+ * The shape of `x.slice(...indices)` (NumPy basic indexing): a literal integer drops its axis,
+ * `':'` or `null` keeps it, any other slice gives `number`, `'...'` stands for the axes the other
+ * indices leave. Unknown where the indices are not literal.
+ */
+export type Sliced<S extends ShapeType, I extends readonly unknown[]> =
+  IsTuple<S> extends false
+    ? number[]
+    : string extends I[number]
+      ? number[]
+      : [AroundEllipsis<I>] extends [never]
+        ? ApplyIndices<S, I>
+        : AroundEllipsis<I> extends [infer Before extends readonly unknown[], infer After extends readonly unknown[]]
+          ? SplitLast<S, After['length']> extends [infer Head extends ShapeType, infer Tail extends ShapeType]
+            ? ApplyIndices<Head, Before> extends infer A extends ShapeType
+              ? [...A, ...ApplyIndices<Tail, After>]
+              : number[]
+            : number[]
+          : ApplyIndices<S, I>;
+
+/** The indices before and after a `'...'`, or never without one. */
+type AroundEllipsis<I extends readonly unknown[], Before extends unknown[] = []> = I extends readonly [
+  infer H,
+  ...infer R extends readonly unknown[],
+]
+  ? H extends '...'
+    ? [Before, R]
+    : AroundEllipsis<R, [...Before, H]>
+  : never;
+
+type TupleOf<N extends number, T extends unknown[] = []> = T['length'] extends N ? T : TupleOf<N, [...T, 0]>;
+type SumDims<D extends readonly unknown[], Acc extends unknown[] = []> = D extends readonly [
+  infer H,
+  ...infer R extends readonly unknown[],
+]
+  ? IsKnown<H> extends true
+    ? SumDims<R, [...Acc, ...TupleOf<H & number>]>
+    : number
+  : Acc['length'];
+
+type AxisDims<Shapes extends readonly ShapeType[], A extends number> = {
+  [K in keyof Shapes]: Shapes[K][A & keyof Shapes[K]];
+};
+
+/**
+ * The shape of `concat(tensors, axis)`: the first shape with the axis summed over all (literal
+ * sizes only; `number` otherwise). The other dimensions are checked at run time.
+ */
+export type Concatenated<Shapes extends readonly ShapeType[], A extends number> = Shapes extends readonly [
+  infer First extends ShapeType,
+  ...ShapeType[],
+]
+  ? IsTuple<First> extends false
+    ? number[]
+    : number extends A
+      ? number[]
+      : NormalizeAxis<A, First['length']> extends infer I extends number
+        ? { [K in keyof First]: K extends `${I}` ? SumDims<AxisDims<Shapes, I>> : First[K] } extends infer R extends
+            ShapeType
+          ? Dims<R>
+          : number[]
+        : number[]
+  : number[];
+
+/** The shape of `stack(tensors, axis)`: a new axis of the count, at `axis`. */
+export type Stacked<Shapes extends readonly ShapeType[], A extends number> = Shapes extends readonly [
+  infer First extends ShapeType,
+  ...ShapeType[],
+]
+  ? IsTuple<First> extends false
+    ? number[]
+    : number extends A
+      ? number[]
+      : InsertAt<First, NormalizeAxis<A, [...Dims<First>, 1]['length'] & number>, Shapes['length']>
+  : number[];

@@ -22,6 +22,7 @@ import type {
   Permute,
   Reduce,
   Reshaped,
+  Sliced,
   ShapeType,
   Squeeze,
   SwapAxes,
@@ -378,8 +379,8 @@ export class Tensor<S extends ShapeType = ShapeType> {
    * strings or `{start, stop, step}` slice it, `':'`/`null` keep it whole, `'...'` fills the rest.
    * @example x.slice(0, '1:'), x.slice('...', '::-1')
    */
-  slice(...indices: Index[]): Tensor {
-    return movement.slice(this, indices);
+  slice<const I extends Index[]>(...indices: I): Tensor<Sliced<S, I>> {
+    return movement.slice(this, indices) as Tensor<Sliced<S, I>>;
   }
 
   // ---- linear algebra ---------------------------------------------------------------------------

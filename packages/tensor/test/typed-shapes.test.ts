@@ -4,7 +4,7 @@
  * must not compile throws the run-time ShapeError, so the two levels agree.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { type Dim, ShapeError, Tensor, dim, ones, randn, tensor, zeros } from '../src/index.js';
+import { type Dim, ShapeError, Tensor, concat, dim, ones, randn, stack, tensor, zeros } from '../src/index.js';
 
 describe('typed shapes on Tensor', () => {
   it('creation infers literal shapes without `as const`', () => {
@@ -90,5 +90,36 @@ describe('typed shapes on Tensor', () => {
     expectTypeOf(x).toEqualTypeOf<Tensor<[Dim<'batch'>, 784]>>();
     expectTypeOf(x.matmul(randn([784, 10])).sum(1)).toEqualTypeOf<Tensor<[Dim<'batch'>]>>();
     expect(x.shape).toEqual([8, 784]);
+  });
+});
+
+describe('typed shapes of indexing and joining', () => {
+  it('slice: literal integers drop their axis, ":" keeps it, other slices are unknown, "..." fills', () => {
+    const x = zeros([2, 3, 4]);
+    expectTypeOf(x.slice(0)).toEqualTypeOf<Tensor<[3, 4]>>();
+    expectTypeOf(x.slice(':', 1)).toEqualTypeOf<Tensor<[2, 4]>>();
+    expectTypeOf(x.slice('1:', ':', 0)).toEqualTypeOf<Tensor<[number, 3]>>();
+    expectTypeOf(x.slice('...', 0)).toEqualTypeOf<Tensor<[2, 3]>>();
+    expectTypeOf(x.slice(1, '...', '::-1')).toEqualTypeOf<Tensor<[3, number]>>();
+    expect(x.slice('1:', ':', 0).shape).toEqual([1, 3]);
+    expect(x.slice(1, '...', '::-1').shape).toEqual([3, 4]);
+  });
+
+  it('concat sums the axis, stack inserts the count', () => {
+    expectTypeOf(concat([zeros([2, 3]), zeros([5, 3])])).toEqualTypeOf<Tensor<[7, 3]>>();
+    expectTypeOf(concat([zeros([2, 3]), zeros([2, 1])], -1)).toEqualTypeOf<Tensor<[2, 4]>>();
+    expectTypeOf(stack([zeros([2, 3]), zeros([2, 3]), zeros([2, 3])])).toEqualTypeOf<Tensor<[3, 2, 3]>>();
+    expectTypeOf(stack([zeros([2, 3]), zeros([2, 3])], -1)).toEqualTypeOf<Tensor<[2, 3, 2]>>();
+    const list: Tensor[] = [zeros([2]), zeros([3])];
+    expectTypeOf(concat(list)).toEqualTypeOf<Tensor<number[]>>();
+    expect(concat([zeros([2, 3]), zeros([2, 1])], -1).shape).toEqual([2, 4]);
+    expect(stack([zeros([2, 3]), zeros([2, 3])], -1).shape).toEqual([2, 3, 2]);
+  });
+
+  it('ranks up to 6', () => {
+    const x = zeros([1, 2, 3, 4, 5, 6]);
+    expectTypeOf(x.sum(-1).T).toEqualTypeOf<Tensor<[5, 4, 3, 2, 1]>>();
+    expectTypeOf(x.add(zeros([5, 1]))).toEqualTypeOf<Tensor<[1, 2, 3, 4, 5, 6]>>();
+    expectTypeOf(x.matmul(zeros([6, 2]))).toEqualTypeOf<Tensor<[1, 2, 3, 4, 5, 2]>>();
   });
 });

@@ -3,6 +3,7 @@ import { DTypeError, ShapeError, ValueError, formatShape } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { contiguousStrides, normalizeAxis, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import type { Concatenated, ShapeType, Stacked } from '../shape-types.js';
 import { empty, stridedView } from './elementwise.js';
 import { type Index, slice, unsqueeze } from './movement.js';
 
@@ -72,8 +73,11 @@ function checkTensors(op: string, tensors: readonly Tensor[]): void {
  * concat([zeros([2, 3]), ones([1, 3])]).shape;      // [3, 3]
  * concat([zeros([2, 1]), ones([2, 2])], -1).shape;  // [2, 3]
  */
-export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  return concatChecked('concat', tensors, axis);
+export function concat<const S extends readonly ShapeType[], A extends number = 0>(
+  tensors: { [K in keyof S]: Tensor<S[K]> },
+  axis: A = 0 as A,
+): Tensor<Concatenated<S, A>> {
+  return concatChecked('concat', tensors as readonly Tensor[], axis) as Tensor<Concatenated<S, A>>;
 }
 
 function concatChecked(op: string, tensors: readonly Tensor[], axis: number): Tensor {
@@ -112,7 +116,14 @@ function concatChecked(op: string, tensors: readonly Tensor[], axis: number): Te
  * stack([zeros([2]), ones([2])]).toArray();     // [[0, 0], [1, 1]]
  * stack([zeros([2]), ones([2])], -1).shape;     // [2, 2]
  */
-export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+export function stack<const S extends readonly ShapeType[], A extends number = 0>(
+  tensors: { [K in keyof S]: Tensor<S[K]> },
+  axis: A = 0 as A,
+): Tensor<Stacked<S, A>> {
+  return stackChecked(tensors as readonly Tensor[], axis) as Tensor<Stacked<S, A>>;
+}
+
+function stackChecked(tensors: readonly Tensor[], axis: number): Tensor {
   checkTensors('stack', tensors);
   const first = tensors[0];
   const at = normalizeAxis('stack', axis, first.ndim + 1);
