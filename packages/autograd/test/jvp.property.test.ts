@@ -1,12 +1,9 @@
 import fc, { type Arbitrary } from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tensor } from '@nn/tensor';
 import * as F from '@nn/autograd';
-import { type Variable, grad, variable } from '@nn/autograd';
-import { graphToJSON } from '@nn/autograd/inspect';
-import * as nodes from '@nn/autograd/nodes';
+import { type Variable, grad } from '@nn/autograd';
 import { assertJvpcheck, tensorArb } from '@nn/autograd/testing';
-import { CASES, type Case } from './node-cases.js';
+import { CASES, type Case, NODE_CLASSES, nodeTypes, weighted } from './node-cases.js';
 
 /**
  * Forward mode, node by node: for every node class of @nn/autograd/nodes (the list
@@ -29,45 +26,6 @@ const SECOND_ORDER_RUNS = Math.round(10 * SCALE);
 /** A case with tangents of its inputs' shapes. */
 const withTangents = (arb: Arbitrary<Case>) =>
   arb.chain((c) => fc.tuple(fc.constant(c), fc.tuple(...c.inputs.map((x) => tensorArb(x.shape, { min: -1, max: 1 })))));
-
-/** The node types in the graph of f at the inputs. */
-function nodeTypes(c: Case): Set<string> {
-  const outputs = c.f(...c.inputs.map((x) => variable(x)));
-  const types = new Set<string>();
-  const visit = (o: unknown): void => {
-    if (Array.isArray(o)) o.forEach(visit);
-    else if (o instanceof F.Variable) for (const n of graphToJSON(o).nodes) types.add(n.type);
-  };
-  visit(outputs);
-  return types;
-}
-
-/** Σ w·y over f's outputs with fixed weights w (cos of the flat position): a scalar of all of them. */
-function weighted(f: Case['f']): (...xs: Variable[]) => Variable {
-  return (...xs) => {
-    const leaves: Variable[] = [];
-    const visit = (o: unknown): void => {
-      if (Array.isArray(o)) o.forEach(visit);
-      else leaves.push(o as Variable);
-    };
-    visit(f(...xs));
-    return leaves
-      .map((y, k) => {
-        const w = tensor(
-          Array.from({ length: y.size }, (_, i) => Math.cos(i + k)),
-          { shape: [...y.shape], dtype: 'float64' },
-        );
-        return y.mul(w).sum();
-      })
-      .reduce((a, b) => a.add(b));
-  };
-}
-
-/** The node classes (not the abstract BroadcastingFunction base). */
-const NODE_CLASSES = Object.entries(nodes).filter(
-  ([name, value]) =>
-    typeof value === 'function' && value.prototype instanceof F.Function && name !== 'BroadcastingFunction',
-) as [string, { prototype: F.Function }][];
 
 describe('every node has a forward-mode rule', () => {
   it('each node class defines jvp (not the base class error) and has a case here', () => {

@@ -16,6 +16,8 @@ import {
   SoftmaxCrossEntropyGrad,
 } from '@nn/autograd/nodes';
 import { broadcastShapesArb, shapeArb, tensorArb } from '@nn/autograd/testing';
+import { graphToJSON } from '@nn/autograd/inspect';
+import * as nodes from '@nn/autograd/nodes';
 
 /**
  * One fast-check case per node class of @nn/autograd/nodes: a function of float64 inputs whose
@@ -301,3 +303,37 @@ export const CASES: Record<string, Arbitrary<Case>> = {
       })),
     ),
 };
+
+/** The node classes of @nn/autograd/nodes (not the abstract BroadcastingFunction base). */
+export const NODE_CLASSES = Object.entries(nodes).filter(
+  ([name, value]) =>
+    typeof value === 'function' && value.prototype instanceof F.Function && name !== 'BroadcastingFunction',
+) as [string, { prototype: F.Function }][];
+
+/** The Variables of an output tree, in order. */
+export function leaves(o: unknown): Variable[] {
+  if (Array.isArray(o)) return o.flatMap(leaves);
+  return [o as Variable];
+}
+
+/** The node types in the graph of a case's f at its inputs (a case must exercise its node). */
+export function nodeTypes(c: Case): Set<string> {
+  const types = new Set<string>();
+  for (const y of leaves(c.f(...c.inputs.map((x) => F.variable(x)))))
+    for (const n of graphToJSON(y).nodes) types.add(n.type);
+  return types;
+}
+
+/** Σ w·y over f's outputs with fixed weights (cos of the flat position): a scalar of all of them. */
+export function weighted(f: Case['f']): (...xs: Variable[]) => Variable {
+  return (...xs) =>
+    leaves(f(...xs))
+      .map((y, k) => {
+        const w = tensor(
+          Array.from({ length: y.size }, (_, i) => Math.cos(i + k)),
+          { shape: [...y.shape], dtype: 'float64' },
+        );
+        return y.mul(w).sum();
+      })
+      .reduce((a, b) => a.add(b));
+}

@@ -1,11 +1,9 @@
 import fc, { type Arbitrary } from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Tensor, concat, tensor } from '@nn/tensor';
+import { type Tensor, concat } from '@nn/tensor';
 import * as F from '@nn/autograd';
 import { AutogradError, type Outputs, type Variable, grad, variable, vmap } from '@nn/autograd';
-import { graphToJSON } from '@nn/autograd/inspect';
-import * as nodes from '@nn/autograd/nodes';
-import { CASES, type Case } from './node-cases.js';
+import { CASES, type Case, NODE_CLASSES, leaves, nodeTypes, weighted } from './node-cases.js';
 
 /**
  * Batching, node by node: for every node class with a batching rule, the case of node-cases.ts
@@ -87,12 +85,6 @@ const batchArb = (arb: Arbitrary<Case>): Arbitrary<Batch> =>
       }),
   );
 
-/** The Variables of an output tree, in order. */
-function leaves(o: unknown): Variable[] {
-  if (Array.isArray(o)) return o.flatMap(leaves);
-  return [o as Variable];
-}
-
 function expectClose(got: Tensor, want: Tensor, what: string): void {
   expect(got.shape, `${what}: shape`).toEqual(want.shape);
   const g = got.contiguous().toArray() as unknown;
@@ -106,33 +98,6 @@ function expectClose(got: Tensor, want: Tensor, what: string): void {
     }
   });
 }
-
-/** The node types in the graph of f at the inputs (one example: the case must exercise its node). */
-function nodeTypes(c: Case): Set<string> {
-  const types = new Set<string>();
-  for (const y of leaves(c.f(...c.inputs.map((x) => variable(x)))))
-    for (const n of graphToJSON(y).nodes) types.add(n.type);
-  return types;
-}
-
-/** Σ w·y over f's outputs with fixed weights (cos of the flat position): a scalar of all of them. */
-function weighted(f: Case['f']): (...xs: Variable[]) => Variable {
-  return (...xs) =>
-    leaves(f(...xs))
-      .map((y, k) => {
-        const w = tensor(
-          Array.from({ length: y.size }, (_, i) => Math.cos(i + k)),
-          { shape: [...y.shape], dtype: 'float64' },
-        );
-        return y.mul(w).sum();
-      })
-      .reduce((a, b) => a.add(b));
-}
-
-const NODE_CLASSES = Object.entries(nodes).filter(
-  ([name, value]) =>
-    typeof value === 'function' && value.prototype instanceof F.Function && name !== 'BroadcastingFunction',
-) as [string, { prototype: F.Function }][];
 
 const hasRule = (cls: { prototype: F.Function }) => cls.prototype.batch !== F.Function.prototype.batch;
 const WITH_RULE = Object.keys(CASES).filter((name) => !WITHOUT_RULE.includes(name));
