@@ -182,3 +182,19 @@ export function axpbyF32(y: usize, x: usize, a: f32, b: f32, n: i32): void {
   for (let i: usize = 0; i < bytes; i += 16) v128.store(y + i, f32x4.add(f32x4.mul(av, v128.load(y + i)), f32x4.mul(bv, v128.load(x + i))));
 }
 
+
+/**
+ * c[i·n + j] = a[i]·b[j] for i < m, j < n: an outer product (a GEMM with K = 1), one correctly
+ * rounded float32 product per element as in the JavaScript loop. Each row is stored in whole
+ * vectors; the few lanes past a row's end land on the next row, which overwrites them, so c needs
+ * room for 3 values past m·n and b for 3 past n.
+ */
+export function outerF32(a: usize, b: usize, c: usize, m: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  const vectorBytes = <usize>(n + 3 & ~3) << 2;
+  for (let i: usize = 0; i < <usize>m; i++) {
+    const ai = f32x4.splat(load<f32>(a + (i << 2)));
+    const row = c + i * rowBytes;
+    for (let j: usize = 0; j < vectorBytes; j += 16) v128.store(row + j, f32x4.mul(ai, v128.load(b + j)));
+  }
+}

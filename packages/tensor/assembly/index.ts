@@ -8,7 +8,7 @@ import { convBackwardFilter, convBackwardInput, convForward } from './conv';
 
 export { compactRows, descriptorBytes, gemmTiles, gemmTiles64, packSlivers, packSlivers64, readsInPlace, tileCols, tileCols64, tileRows } from './gemm';
 export { fold, maxPool2x2, maxPoolScatter, unfold } from './windows';
-export { axpbyF32, binaryF32, unaryF32 } from './elementwise';
+export { axpbyF32, binaryF32, outerF32, unaryF32 } from './elementwise';
 export { foldIntoLanes, mergeLanes, sumColumnsF32, sumRowsF32 } from './reduce';
 export { convBackwardFilter, convBackwardInput, convDescriptorBytes, convForward, filterGroupImages } from './conv';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gemmSuite } from '../../../test/gemm-suite.js';
-import type { MatrixOperand } from '../matmul.js';
+import { gemm as jsGemm, type MatrixOperand } from '../matmul.js';
 import { wasmGemm } from './gemm.js';
 import { wasmKernels } from './module.js';
 import { WorkerPool, getThreads, setThreads } from './pool.js';
@@ -38,6 +38,28 @@ function rowMajor(rows: number, cols: number, fill: (i: number) => number) {
   const data = Float32Array.from({ length: rows * cols }, (_, i) => fill(i));
   return { data, offset: 0, rowStride: cols, colStride: 1 };
 }
+
+describe('wasm gemm of an outer product (K = 1)', () => {
+  it('gives the JavaScript kernel\'s bits for strided operands, odd widths and an offset C, writing nothing past its block', () => {
+    for (const [M, N] of [
+      [784, 10],
+      [4096, 1],
+      [33, 257],
+      [1000, 7],
+    ]) {
+      // A is a strided column (every third value), B a row read backwards in steps of two.
+      const aData = Float32Array.from({ length: 3 * M }, (_, i) => Math.sin(i) * 3);
+      const bData = Float32Array.from({ length: 2 * N + 1 }, (_, i) => Math.cos(i) / 7);
+      const a = { data: aData, offset: 1, rowStride: 3, colStride: 1 };
+      const b = { data: bData, offset: 2 * N, rowStride: 1, colStride: -2 };
+      const fresh = () => new Float32Array(M * N + 16).fill(-7);
+      const [want, got] = [fresh(), fresh()];
+      jsGemm(M, N, 1, a, b, want, 5);
+      wasmGemm(M, N, 1, a, b, got, 5);
+      expect(got).toEqual(want);
+    }
+  });
+});
 
 describe('wasm gemm reading operands in place', () => {
   /** Small integers followed by NaNs: what lies past the operand's last value. */

@@ -245,6 +245,31 @@ function transposed(a: MatrixOperand): MatrixOperand {
 }
 
 /**
+ * C = a·bᵀ for a column a (M×1) and a row b (1×N) of float32: nothing to accumulate, so no
+ * packing or tiling (which cost ~8× this), just one product per element in SIMD. vmap's
+ * per-example weight gradients are these. False when the module's memory cannot grow.
+ */
+function wasmOuter(M: number, N: number, a: MatrixOperand, b: MatrixOperand, c: Float32Array, cOffset: number): boolean {
+  const kernels = wasmKernels();
+  // Room for the 3 lanes the kernel may read past b's end and write past C's.
+  const bAddress = DATA_ADDRESS + roundUp(M, 4) * 4;
+  const cAddress = bAddress + roundUp(N + 3, 4) * 4;
+  if (!reserve(kernels, cAddress + (M * N + 3) * 4)) return false;
+  const buffer = kernels.memory.buffer;
+  gatherFloat32(new Float32Array(buffer, DATA_ADDRESS, M), a.data, a.offset, a.rowStride);
+  gatherFloat32(new Float32Array(buffer, bAddress, N), b.data, b.offset, b.colStride);
+  kernels.exports.outerF32(DATA_ADDRESS, bAddress, cAddress, M, N);
+  c.set(new Float32Array(buffer, cAddress, M * N), cOffset);
+  return true;
+}
+
+/** view[i] = data[offset + i·stride]: one copy when the values are contiguous. */
+function gatherFloat32(view: Float32Array, data: MatrixOperand['data'], offset: number, stride: number): void {
+  if (stride === 1 && data instanceof Float32Array) view.set(data.subarray(offset, offset + view.length));
+  else for (let i = 0; i < view.length; i++) view[i] = data[offset + i * stride];
+}
+
+/**
  * Same contract as the JavaScript `gemm` (C = A·B, strided operands, contiguous C at cOffset),
  * computed in WebAssembly SIMD when the product is large enough.
  *
@@ -260,7 +285,8 @@ export const wasmGemm: typeof jsGemm = (M, N, K, a, b, c, cOffset) => {
   // Views with wide gaps (a strided slice of a large tensor) would copy far more than they
   // hold; they are rare in training, and the JavaScript kernel reads them in place.
   const sparse = spanA > 2 * M * K + 64 || spanB > 2 * K * N + 64;
-  if (work < WASM_MIN_PRODUCT || sparse) {
+  if (K === 1 && c instanceof Float32Array && work >= WASM_MIN_PRODUCT && wasmOuter(M, N, a, b, c, cOffset)) return;
+  if (work < WASM_MIN_PRODUCT || sparse || K === 1) {
     jsGemm(M, N, K, a, b, c, cOffset);
     return;
   }

@@ -69,6 +69,7 @@ export interface KernelExports {
   filterGroupImages(): number;
   binaryF32(op: number, out: number, x: number, y: number, n: number): void;
   axpbyF32(y: number, x: number, a: number, b: number, n: number): void;
+  outerF32(a: number, b: number, c: number, m: number, n: number): void;
   foldIntoLanes(x: number, n: number, lanes: number): void;
   mergeLanes(lanes: number): number;
   sumRowsF32(
