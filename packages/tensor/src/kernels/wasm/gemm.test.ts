@@ -40,7 +40,7 @@ function rowMajor(rows: number, cols: number, fill: (i: number) => number) {
 }
 
 describe('wasm gemm of an outer product (K = 1)', () => {
-  it('gives the JavaScript kernel\'s bits for strided operands, odd widths and an offset C, writing nothing past its block', () => {
+  it("gives the JavaScript kernel's bits for strided operands, odd widths and an offset C, writing nothing past its block", () => {
     for (const [M, N] of [
       [784, 10],
       [4096, 1],

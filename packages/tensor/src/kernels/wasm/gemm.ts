@@ -249,7 +249,14 @@ function transposed(a: MatrixOperand): MatrixOperand {
  * packing or tiling (which cost ~8× this), just one product per element in SIMD. vmap's
  * per-example weight gradients are these. False when the module's memory cannot grow.
  */
-function wasmOuter(M: number, N: number, a: MatrixOperand, b: MatrixOperand, c: Float32Array, cOffset: number): boolean {
+function wasmOuter(
+  M: number,
+  N: number,
+  a: MatrixOperand,
+  b: MatrixOperand,
+  c: Float32Array,
+  cOffset: number,
+): boolean {
   const kernels = wasmKernels();
   // Room for the 3 lanes the kernel may read past b's end and write past C's.
   const bAddress = DATA_ADDRESS + roundUp(M, 4) * 4;
