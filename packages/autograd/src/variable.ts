@@ -203,6 +203,17 @@ export class Variable<S extends ShapeType = ShapeType> {
   toArray(): Nested {
     return this.data.toArray();
   }
+  /**
+   * `item()` as a promise, for loops that read a loss without forcing a sync read (a device
+   * backend reads back asynchronously). @example const l = await loss.itemAsync();
+   */
+  itemAsync(): Promise<number> {
+    return this.data.itemAsync();
+  }
+  /** `toArray()` as a promise. @example await x.toArrayAsync() // [[1, 2], [3, 4]] */
+  toArrayAsync(): Promise<Nested> {
+    return this.data.toArrayAsync();
+  }
   toString(): string {
     const body = this.data.toString().replace(/^array/, 'variable');
     return this.creator ? `${body.slice(0, -1)}, creator=${this.creator.name})` : body;

@@ -127,6 +127,38 @@ export class Tensor<S extends ShapeType = ShapeType> {
     const c = this.contiguous();
     return c.data.slice(c.offset, c.offset + c.size) as Storage;
   }
+
+  // Async readers: the same values as toArray/item/toTypedArray, as promises. Code that awaits
+  // them works unchanged on a backend whose storage lives on a device and can only be read back
+  // asynchronously (the planned WebGPU backend, issue 18); on host storage they resolve at once.
+
+  /**
+   * `toArray()` as a promise.
+   *
+   * @example
+   * await tensor([[1, 2], [3, 4]]).toArrayAsync(); // [[1, 2], [3, 4]]
+   */
+  toArrayAsync(): Promise<Nested> {
+    return Promise.resolve().then(() => this.toArray());
+  }
+  /**
+   * `toTypedArray()` as a promise: the elements in row-major order, a fresh typed array.
+   *
+   * @example
+   * await tensor([1, 2, 3]).dataAsync(); // Float32Array [1, 2, 3]
+   */
+  dataAsync(): Promise<Storage> {
+    return Promise.resolve().then(() => this.toTypedArray());
+  }
+  /**
+   * `item()` as a promise (rejects with the same ShapeError for more than one element).
+   *
+   * @example
+   * await tensor([2, 3]).sum().itemAsync(); // 5
+   */
+  itemAsync(): Promise<number> {
+    return Promise.resolve().then(() => this.item());
+  }
   /**
    * A plain summary for JSON.stringify and test reporters (which otherwise walk getters like `T`
    * that return a new tensor each time, forever).
