@@ -42,6 +42,12 @@ export {
   type MultiheadAttentionOptions,
   type MultiheadAttentionCallOptions,
 } from './layers/attention.js';
+export {
+  TransformerEncoderLayer,
+  TransformerEncoder,
+  type TransformerEncoderLayerOptions,
+  type TransformerMaskOptions,
+} from './layers/transformer.js';
 export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions } from './layers/recurrent.js';
 export {
   loadTorchStateDict,

@@ -8,7 +8,13 @@ import { describe, expect, test } from 'vitest';
 import { ShapeError, type Tensor, ValueError, tensor } from '@nn/tensor';
 import { variable } from '@nn/autograd';
 import { assertGradcheck } from '@nn/autograd/testing';
-import { MultiheadAttention, causalMask, scaledDotProductAttention } from '@nn/nn';
+import {
+  MultiheadAttention,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+  causalMask,
+  scaledDotProductAttention,
+} from '@nn/nn';
 import { checkModule, sample, values } from './helpers.js';
 
 function expectClose(got: number[], want: number[], tol = 1e-12): void {
@@ -199,5 +205,54 @@ describe('MultiheadAttention', () => {
       /attnMask must be \(L, S\)/,
     );
     expect(() => mha.attend(x, x, x, { keyPaddingMask: tensor([true, false]) })).toThrow(/keyPaddingMask must be/);
+  });
+});
+
+describe('TransformerEncoderLayer and TransformerEncoder', () => {
+  const opts = { dimFeedforward: 6, dropout: 0, batchFirst: true, dtype: 'float64' as const };
+
+  test('post-norm and pre-norm wiring (eval) against the blocks composed by hand', () => {
+    const x = variable(sample([2, 3, 4], 20));
+    for (const normFirst of [false, true]) {
+      const l = new TransformerEncoderLayer(4, 2, { ...opts, normFirst, activation: 'gelu' }).eval();
+      const sa = (h: typeof x) => l.selfAttn.attend(h, h, h).output;
+      const ff = (h: typeof x) => l.linear2.forward(l.linear1.forward(h).gelu());
+      let want;
+      if (normFirst) {
+        const h = x.add(sa(l.norm1.forward(x)));
+        want = h.add(ff(l.norm2.forward(h)));
+      } else {
+        const h = l.norm1.forward(x.add(sa(x)));
+        want = l.norm2.forward(h.add(ff(h)));
+      }
+      expectClose(values(l.forward(x).data), values(want.data));
+    }
+  });
+
+  test('causal encoder: outputs at position i do not depend on later positions', () => {
+    const enc = new TransformerEncoder(new TransformerEncoderLayer(4, 2, opts), 2).eval();
+    const a = sample([1, 4, 4], 21);
+    const b = values(a);
+    for (let i = 8; i < 16; i++) b[i] += 1; // change positions 2 and 3
+    const ya = values(enc.forward(variable(a), { isCausal: true }).data);
+    const yb = values(
+      enc.forward(variable(tensor(b, { dtype: 'float64' }).reshape([1, 4, 4])), { isCausal: true }).data,
+    );
+    expectClose(yb.slice(0, 8), ya.slice(0, 8));
+    expect(Math.abs(yb[12] - ya[12])).toBeGreaterThan(1e-6);
+  });
+
+  test('gradcheck through an encoder layer; copies start from the same weights', () => {
+    const layer = new TransformerEncoderLayer(4, 2, { ...opts, normFirst: true });
+    checkModule(layer, sample([1, 3, 4], 22));
+    const enc = new TransformerEncoder(layer, 2);
+    expect(enc.parameters().length).toBe(2 * layer.parameters().length);
+    expectClose(values(enc.layers[0].parameters()[0].data), values(enc.layers[1].parameters()[0].data));
+  });
+
+  test('bad input', () => {
+    expect(() => new TransformerEncoderLayer(4, 2, { activation: 'tanh' as 'relu' })).toThrow(ValueError);
+    expect(() => new TransformerEncoderLayer(6, 4)).toThrow(/numHeads 4 must divide embedDim 6/);
+    expect(() => new TransformerEncoder(new TransformerEncoderLayer(4, 2, opts), 0)).toThrow(/numLayers/);
   });
 });
