@@ -135,6 +135,27 @@ export const entries: Entry[] = [
   { snippet: 'new nn.LSTM(3, 0)', throws: ValueError, names: ['LSTM', 'hiddenSize', '0'] },
   { snippet: 'new nn.GRU(3, 4, { dropout: 1.5 })', throws: ValueError, names: ['GRU', 'dropout', '1.5'] },
   {
+    snippet: 'new nn.MultiheadAttention(6, 4)',
+    throws: ValueError,
+    names: ['MultiheadAttention', 'numHeads 4', 'embedDim 6'],
+  },
+  {
+    snippet: 'new nn.MultiheadAttention(4, 2).forward(A.variable(T.zeros([3, 2, 5])))',
+    throws: ShapeError,
+    names: ['MultiheadAttention', 'query', '(L, N, E)', '4', '(3,2,5)'],
+  },
+  {
+    snippet:
+      'nn.scaledDotProductAttention(A.variable(T.zeros([2, 3, 4])), A.variable(T.zeros([2, 3, 5])), A.variable(T.zeros([2, 3, 4])))',
+    throws: ShapeError,
+    names: ['scaledDotProductAttention', '(2,3,4)', '(2,3,5)'],
+  },
+  {
+    snippet: 'new nn.TransformerEncoderLayer(4, 2, { activation: "tanh" })',
+    throws: ValueError,
+    names: ['TransformerEncoderLayer', 'activation', 'tanh'],
+  },
+  {
     snippet: 'new nn.LSTM(2, 3).forwardWithState(A.variable(T.zeros([4, 1, 2])))[1][1].shape',
     returns: [1, 1, 3],
   },

@@ -34,6 +34,20 @@ export { Conv2d, type Conv2dOptions } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, type PoolingOptions } from './layers/pooling.js';
 export { Sequential } from './layers/sequential.js';
 export { ModuleList, ModuleDict } from './layers/container.js';
+export {
+  scaledDotProductAttention,
+  causalMask,
+  MultiheadAttention,
+  type AttentionOptions,
+  type MultiheadAttentionOptions,
+  type MultiheadAttentionCallOptions,
+} from './layers/attention.js';
+export {
+  TransformerEncoderLayer,
+  TransformerEncoder,
+  type TransformerEncoderLayerOptions,
+  type TransformerMaskOptions,
+} from './layers/transformer.js';
 export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions } from './layers/recurrent.js';
 export {
   loadTorchStateDict,
