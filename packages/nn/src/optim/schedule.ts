@@ -190,6 +190,132 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** Options of `LinearWarmup` (PyTorch's LinearLR). @example new LinearWarmup(optimizer, { startFactor: 0.1, totalIters: 5 }) */
+export interface LinearWarmupOptions {
+  /** The lr factor at epoch 0 (default 1/3, in (0, 1]). */
+  startFactor?: number;
+  /** The lr factor from epoch `totalIters` on (default 1, in (0, 1]). */
+  endFactor?: number;
+  /** Epochs over which the factor moves linearly from start to end (default 5, a positive integer). */
+  totalIters?: number;
+}
+
+/**
+ * Linear warmup (PyTorch's LinearLR): lr = baseLr·(start + (end − start)·min(epoch, totalIters)/totalIters).
+ * Sets the optimizer's lr to the epoch-0 value on construction.
+ *
+ * @example
+ * const scheduler = new LinearWarmup(optimizer, { startFactor: 0.25, totalIters: 4 });
+ * // lr: 0.025, 0.04375, 0.0625, 0.08125, 0.1, 0.1, ...  (baseLr 0.1)
+ */
+export class LinearWarmup extends LRScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+
+  constructor(
+    optimizer: HasLearningRate,
+    { startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: LinearWarmupOptions = {},
+  ) {
+    super(optimizer);
+    for (const [name, f] of [
+      ['startFactor', startFactor],
+      ['endFactor', endFactor],
+    ] as const) {
+      if (typeof f !== 'number' || !(f > 0 && f <= 1))
+        throw new ValueError(`LinearWarmup: ${name} must be in (0, 1], got ${f}`);
+    }
+    if (!Number.isInteger(totalIters) || totalIters < 1)
+      throw new ValueError(`LinearWarmup: totalIters must be a positive integer, got ${totalIters}`);
+    this.startFactor = startFactor;
+    this.endFactor = endFactor;
+    this.totalIters = totalIters;
+    optimizer.lr = this.lr;
+  }
+
+  lrAt(epoch: number): number {
+    checkEpoch('LinearWarmup', epoch);
+    const t = Math.min(epoch, this.totalIters) / this.totalIters;
+    return this.baseLr * (this.startFactor + (this.endFactor - this.startFactor) * t);
+  }
+}
+
+/** Options of `OneCycleLR` (PyTorch's names and defaults, cosine annealing, two phases). @example new OneCycleLR(optimizer, { maxLr: 0.1, totalSteps: 100 }) */
+export interface OneCycleOptions {
+  /** The peak lr, reached at step pctStart·totalSteps − 1. */
+  maxLr: number;
+  /** Steps in the cycle (a positive integer); stepping past it is an error. */
+  totalSteps: number;
+  /** Fraction of the cycle spent increasing the lr (default 0.3, in (0, 1)). */
+  pctStart?: number;
+  /** The initial lr is maxLr/divFactor (default 25). */
+  divFactor?: number;
+  /** The final lr is initialLr/finalDivFactor (default 1e4). */
+  finalDivFactor?: number;
+}
+
+/**
+ * The 1cycle policy (Smith & Topin 2018) as PyTorch's OneCycleLR with anneal_strategy 'cos':
+ * cosine from maxLr/divFactor up to maxLr over the first pctStart of the steps, then cosine down to
+ * maxLr/(divFactor·finalDivFactor) at step totalSteps − 1. Usually stepped once per batch.
+ * The optimizer's own lr is replaced by the initial lr on construction.
+ *
+ * @example
+ * const scheduler = new OneCycleLR(optimizer, { maxLr: 0.1, totalSteps: epochs * batches });
+ * // after each batch: scheduler.step();
+ */
+export class OneCycleLR extends LRScheduler {
+  readonly maxLr: number;
+  readonly totalSteps: number;
+  readonly initialLr: number;
+  readonly minLr: number;
+  /** The step at which the lr peaks (pctStart·totalSteps − 1, as PyTorch). */
+  readonly peakStep: number;
+
+  constructor(
+    optimizer: HasLearningRate,
+    { maxLr, totalSteps, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4 }: OneCycleOptions,
+  ) {
+    super(optimizer);
+    if (typeof maxLr !== 'number' || !Number.isFinite(maxLr) || maxLr <= 0)
+      throw new ValueError(`OneCycleLR: maxLr must be a positive number, got ${maxLr}`);
+    if (!Number.isInteger(totalSteps) || totalSteps < 1)
+      throw new ValueError(`OneCycleLR: totalSteps must be a positive integer, got ${totalSteps}`);
+    if (typeof pctStart !== 'number' || !(pctStart > 0 && pctStart < 1))
+      throw new ValueError(`OneCycleLR: pctStart must be in (0, 1), got ${pctStart}`);
+    for (const [name, f] of [
+      ['divFactor', divFactor],
+      ['finalDivFactor', finalDivFactor],
+    ] as const) {
+      if (typeof f !== 'number' || !Number.isFinite(f) || f <= 0)
+        throw new ValueError(`OneCycleLR: ${name} must be a positive number, got ${f}`);
+    }
+    this.maxLr = maxLr;
+    this.totalSteps = totalSteps;
+    this.initialLr = maxLr / divFactor;
+    this.minLr = this.initialLr / finalDivFactor;
+    this.peakStep = pctStart * totalSteps - 1;
+    this.baseLr = this.initialLr;
+    optimizer.lr = this.initialLr;
+  }
+
+  lrAt(step: number): number {
+    checkEpoch('OneCycleLR', step);
+    if (step > this.totalSteps)
+      throw new ValueError(`OneCycleLR: stepped ${step} times, past totalSteps ${this.totalSteps}`);
+    // Two phases as PyTorch: [0, peakStep] rises, [peakStep, totalSteps − 1] falls.
+    const end = this.totalSteps - 1;
+    if (step <= this.peakStep)
+      return cosineBetween(this.initialLr, this.maxLr, this.peakStep > 0 ? step / this.peakStep : 1);
+    return cosineBetween(this.maxLr, this.minLr, (step - this.peakStep) / (end - this.peakStep));
+  }
+}
+
+/** From `start` (pct 0) to `end` (pct 1) along half a cosine: PyTorch's _annealing_cos. */
+function cosineBetween(start: number, end: number, pct: number): number {
+  return end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+}
+
 function checkEpoch(op: string, epoch: number): void {
   if (!Number.isSafeInteger(epoch) || epoch < 0)
     throw new ValueError(`${op}: epoch must be a non-negative integer, got ${epoch}`);
