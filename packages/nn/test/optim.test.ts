@@ -20,6 +20,7 @@ import {
   Nesterov,
   OneCycleLR,
   type Optimizer,
+  ReduceLROnPlateau,
   Parameter,
   RMSProp,
   SGD,
@@ -402,6 +403,25 @@ describe('learning-rate schedules', () => {
     expect(() => s.step()).toThrow(/totalSteps/);
     expect(() => new OneCycleLR(opt, { maxLr: 1, totalSteps: 0 })).toThrow(/totalSteps/);
     expect(() => new OneCycleLR(opt, { maxLr: 1, totalSteps: 5, pctStart: 1 })).toThrow(/pctStart/);
+  });
+
+  it('ReduceLROnPlateau cuts the lr after more than patience bad epochs, then cools down (PyTorch)', () => {
+    const opt = new SGD([param([1])], { lr: 1 });
+    const plateau = new ReduceLROnPlateau(opt, { factor: 0.5, patience: 1, cooldown: 1, minLr: 0.2 });
+    // losses: improve, improve, bad, bad (2 > patience: cut to 0.5, cooldown 1), bad (cooldown), bad, bad (cut to 0.25), ...
+    const lrs = [3, 2, 2, 2, 2, 2, 2, 2, 2, 2].map((loss) => plateau.step(loss));
+    expectClose(lrs, [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.2]);
+    expect(plateau.best).toBe(2);
+    const max = new ReduceLROnPlateau(new SGD([param([1])], { lr: 1 }), {
+      mode: 'max',
+      patience: 0,
+      threshold: 0.1,
+      thresholdMode: 'abs',
+    });
+    // 0.5 best; 0.55 is within the 0.1 threshold, so bad: cut to 0.1.
+    expectClose([max.step(0.5), max.step(0.55), max.step(0.7)], [1, 0.1, 0.1]);
+    expect(() => new ReduceLROnPlateau(opt, { factor: 1 })).toThrow(/factor/);
+    expect(() => plateau.step(Number.NaN)).toThrow(ValueError);
   });
 
   it('functional forms give the same numbers', () => {

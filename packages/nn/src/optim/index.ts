@@ -25,6 +25,7 @@ export {
   CosineAnnealingLR,
   LinearWarmup,
   OneCycleLR,
+  ReduceLROnPlateau,
   stepDecay,
   exponentialDecay,
   cosineAnnealing,
@@ -33,4 +34,5 @@ export {
   type CosineAnnealingOptions,
   type LinearWarmupOptions,
   type OneCycleOptions,
+  type ReduceLROnPlateauOptions,
 } from './schedule.js';

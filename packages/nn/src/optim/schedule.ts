@@ -311,6 +311,140 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
+/** Options of `ReduceLROnPlateau` (PyTorch's names and defaults). @example new ReduceLROnPlateau(optimizer, { patience: 2 }) */
+export interface ReduceLROnPlateauOptions {
+  /** 'min': the metric should fall (a loss); 'max': it should rise (an accuracy). Default 'min'. */
+  mode?: 'min' | 'max';
+  /** Factor applied on a plateau (default 0.1, in (0, 1)). */
+  factor?: number;
+  /** Epochs without improvement tolerated before reducing (default 10). */
+  patience?: number;
+  /** The least improvement that counts (default 1e-4). */
+  threshold?: number;
+  /** 'rel': relative to the best (default); 'abs': absolute. */
+  thresholdMode?: 'rel' | 'abs';
+  /** Epochs after a reduction during which bad epochs are not counted (default 0). */
+  cooldown?: number;
+  /** The lr never goes below this (default 0). */
+  minLr?: number;
+  /** Reductions smaller than this are skipped (default 1e-8). */
+  eps?: number;
+}
+
+/**
+ * Reduces the lr by `factor` when a metric has stopped improving for `patience` epochs (PyTorch's
+ * ReduceLROnPlateau): call `step(metric)` once per epoch with the validation loss (or accuracy in
+ * mode 'max'). Not a function of the epoch, so it is not an `LRScheduler`.
+ *
+ * @example
+ * const plateau = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 3 });
+ * for (let epoch = 0; epoch < 50; epoch++) { trainOneEpoch(); plateau.step(validationLoss()); }
+ */
+export class ReduceLROnPlateau {
+  readonly mode: 'min' | 'max';
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: 'rel' | 'abs';
+  readonly cooldown: number;
+  readonly minLr: number;
+  readonly eps: number;
+  /** The best metric seen so far (±Infinity before the first step). */
+  best: number;
+  /** Epochs since the last improvement (reset by a reduction and during cooldown). */
+  numBadEpochs = 0;
+  /** Epochs of cooldown left. */
+  cooldownCounter = 0;
+  /** Epochs stepped so far. */
+  epoch = 0;
+
+  constructor(
+    readonly optimizer: HasLearningRate,
+    {
+      mode = 'min',
+      factor = 0.1,
+      patience = 10,
+      threshold = 1e-4,
+      thresholdMode = 'rel',
+      cooldown = 0,
+      minLr = 0,
+      eps = 1e-8,
+    }: ReduceLROnPlateauOptions = {},
+  ) {
+    const op = 'ReduceLROnPlateau';
+    if (mode !== 'min' && mode !== 'max')
+      throw new ValueError(`${op}: mode must be 'min' or 'max', got ${String(mode)}`);
+    if (thresholdMode !== 'rel' && thresholdMode !== 'abs')
+      throw new ValueError(`${op}: thresholdMode must be 'rel' or 'abs', got ${String(thresholdMode)}`);
+    if (typeof factor !== 'number' || !(factor > 0 && factor < 1))
+      throw new ValueError(`${op}: factor must be in (0, 1), got ${factor}`);
+    for (const [name, n] of [
+      ['patience', patience],
+      ['cooldown', cooldown],
+    ] as const) {
+      if (!Number.isInteger(n) || n < 0)
+        throw new ValueError(`${op}: ${name} must be a non-negative integer, got ${n}`);
+    }
+    for (const [name, x] of [
+      ['threshold', threshold],
+      ['minLr', minLr],
+      ['eps', eps],
+    ] as const) {
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
+        throw new ValueError(`${op}: ${name} must be a non-negative number, got ${x}`);
+    }
+    this.mode = mode;
+    this.factor = factor;
+    this.patience = patience;
+    this.threshold = threshold;
+    this.thresholdMode = thresholdMode;
+    this.cooldown = cooldown;
+    this.minLr = minLr;
+    this.eps = eps;
+    this.best = mode === 'min' ? Infinity : -Infinity;
+  }
+
+  /** The optimizer's current lr. @example plateau.lr // 0.1 */
+  get lr(): number {
+    return this.optimizer.lr;
+  }
+
+  /**
+   * Ends an epoch with its metric; reduces the lr after more than `patience` bad epochs.
+   * Returns the lr for the next epoch.
+   * @example plateau.step(0.42)
+   */
+  step(metric: number): number {
+    if (typeof metric !== 'number' || Number.isNaN(metric))
+      throw new ValueError(`ReduceLROnPlateau.step: metric must be a number, got ${metric}`);
+    this.epoch++;
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs++;
+    }
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0; // bad epochs in cooldown do not count, as in PyTorch
+    }
+    if (this.numBadEpochs > this.patience) {
+      const old = this.optimizer.lr;
+      const next = Math.max(old * this.factor, this.minLr);
+      if (old - next > this.eps) this.optimizer.lr = next;
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    return this.optimizer.lr;
+  }
+
+  private isBetter(a: number): boolean {
+    const { best, threshold } = this;
+    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - threshold) : a < best - threshold;
+    return this.thresholdMode === 'rel' ? a > best * (1 + threshold) : a > best + threshold;
+  }
+}
+
 /** From `start` (pct 0) to `end` (pct 1) along half a cosine: PyTorch's _annealing_cos. */
 function cosineBetween(start: number, end: number, pct: number): number {
   return end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
