@@ -15,9 +15,12 @@ import {
   CosineAnnealingLR,
   ExponentialLR,
   Linear,
+  LinearWarmup,
   Momentum,
   Nesterov,
+  OneCycleLR,
   type Optimizer,
+  ReduceLROnPlateau,
   Parameter,
   RMSProp,
   SGD,
@@ -366,6 +369,59 @@ describe('learning-rate schedules', () => {
     const c = (e: number): number => 0.01 + (0.09 * (1 + Math.cos((Math.PI * e) / 4))) / 2;
     expectClose(lrs, [0.1, c(1), c(2), c(3), 0.01, 0.01, 0.01]);
     expect(lrs[2]).toBeCloseTo(0.055, 12);
+  });
+
+  it('LinearWarmup moves the factor linearly from startFactor to endFactor over totalIters (PyTorch LinearLR)', () => {
+    const opt = new SGD([param([1])], { lr: 0.1 });
+    const lrs = run(new LinearWarmup(opt, { startFactor: 0.25, totalIters: 4 }), 6);
+    expect(lrs[0]).toBeCloseTo(0.025, 15);
+    expectClose(
+      lrs,
+      [0, 1, 2, 3, 4, 4, 4].map((e) => 0.1 * (0.25 + (0.75 * e) / 4)),
+    );
+    expect(opt.lr).toBeCloseTo(0.1, 15);
+    const defaults = run(new LinearWarmup(new SGD([param([1])], { lr: 0.3 })), 6);
+    expectClose(defaults, [0.1, 0.14, 0.18, 0.22, 0.26, 0.3, 0.3]);
+    expect(() => new LinearWarmup(opt, { startFactor: 0 })).toThrow(/startFactor/);
+    expect(() => new LinearWarmup(opt, { totalIters: 0 })).toThrow(ValueError);
+  });
+
+  it("OneCycleLR follows PyTorch's two cosine phases from maxLr/divFactor to maxLr and down", () => {
+    const opt = new SGD([param([1])], { lr: 0.5 });
+    const s = new OneCycleLR(opt, { maxLr: 1, totalSteps: 10, pctStart: 0.3, divFactor: 4, finalDivFactor: 100 });
+    expect(opt.lr).toBeCloseTo(0.25, 15);
+    const lrs = run(s, 9);
+    // PyTorch: phase 1 ends at 0.3·10 − 1 = 2, phase 2 at 9; lr = end + (start − end)/2·(cos(π·pct) + 1).
+    const cos = (a: number, b: number, pct: number): number => b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1);
+    const want = [0, 1, 2]
+      .map((t) => cos(0.25, 1, t / 2))
+      .concat([3, 4, 5, 6, 7, 8, 9].map((t) => cos(1, 0.0025, (t - 2) / 7)));
+    expectClose(lrs, want);
+    expect(lrs[2]).toBeCloseTo(1, 15);
+    expect(lrs[9]).toBeCloseTo(0.0025, 15);
+    s.step(); // step 10 = totalSteps is allowed by PyTorch's check, 11 is not
+    expect(() => s.step()).toThrow(/totalSteps/);
+    expect(() => new OneCycleLR(opt, { maxLr: 1, totalSteps: 0 })).toThrow(/totalSteps/);
+    expect(() => new OneCycleLR(opt, { maxLr: 1, totalSteps: 5, pctStart: 1 })).toThrow(/pctStart/);
+  });
+
+  it('ReduceLROnPlateau cuts the lr after more than patience bad epochs, then cools down (PyTorch)', () => {
+    const opt = new SGD([param([1])], { lr: 1 });
+    const plateau = new ReduceLROnPlateau(opt, { factor: 0.5, patience: 1, cooldown: 1, minLr: 0.2 });
+    // losses: improve, improve, bad, bad (2 > patience: cut to 0.5, cooldown 1), bad (cooldown), bad, bad (cut to 0.25), ...
+    const lrs = [3, 2, 2, 2, 2, 2, 2, 2, 2, 2].map((loss) => plateau.step(loss));
+    expectClose(lrs, [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.2]);
+    expect(plateau.best).toBe(2);
+    const max = new ReduceLROnPlateau(new SGD([param([1])], { lr: 1 }), {
+      mode: 'max',
+      patience: 0,
+      threshold: 0.1,
+      thresholdMode: 'abs',
+    });
+    // 0.5 best; 0.55 is within the 0.1 threshold, so bad: cut to 0.1.
+    expectClose([max.step(0.5), max.step(0.55), max.step(0.7)], [1, 0.1, 0.1]);
+    expect(() => new ReduceLROnPlateau(opt, { factor: 1 })).toThrow(/factor/);
+    expect(() => plateau.step(Number.NaN)).toThrow(ValueError);
   });
 
   it('functional forms give the same numbers', () => {
