@@ -57,6 +57,22 @@ export const entries: Entry[] = [
   { snippet: 'new nn.SGD([], { lr: 0.1 })', throws: ValueError, names: ['SGD', 'empty parameter list'] },
   { snippet: 'new nn.SGD(null, { lr: 0.1 })', throws: ValueError, names: ['SGD', 'params', 'null'] },
   { snippet: 'new nn.SGD([1, 2], { lr: 0.1 })', throws: ValueError, names: ['SGD', 'params[0]', 'number 1'] },
+  // Parameter groups: a parameter in two groups, an option the optimizer lacks, a bad value in one group.
+  {
+    snippet: `const l = ${lin}; new nn.SGD([{ params: l.parameters() }, { params: [l.W] }], { lr: 0.1 })`,
+    throws: ValueError,
+    names: ['SGD', 'more than one parameter group'],
+  },
+  {
+    snippet: `new nn.SGD([{ params: ${lin}.parameters(), betas: 0.9 }], { lr: 0.1 })`,
+    throws: ValueError,
+    names: ['SGD', 'parameter group 0', "'betas'"],
+  },
+  {
+    snippet: `new nn.Adam([{ params: ${lin}.parameters(), beta2: 1 }], { lr: 0.1 })`,
+    throws: ValueError,
+    names: ['Adam', 'parameter group 0', 'beta2', '1'],
+  },
   // Layers: sizes and inputs.
   { snippet: 'new nn.Linear(0, 3)', throws: ValueError, names: ['Linear', 'inFeatures', '0'] },
   { snippet: 'new nn.Linear(2, -3)', throws: ValueError, names: ['Linear', 'outFeatures', '-3'] },

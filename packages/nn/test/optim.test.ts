@@ -569,3 +569,91 @@ describe('state dicts', () => {
     expect(Object.keys(target.stateDict())).not.toContain('param.0.m');
   });
 });
+
+describe('parameter groups', () => {
+  /** The same random gradients on every call: two optimizers fed alike must move alike. */
+  function feed(ps: Variable[], seed: number): void {
+    const generator = new Generator(seed);
+    for (const p of ps) setGrad(p, values(randn([...p.shape], { generator, dtype: 'float64' })));
+  }
+
+  it('each group steps with its own hyperparameters, exactly as separate optimizers would', () => {
+    const make = () => [param([1, -2, 0.5]), param([0.25, 3]), param([-1])];
+    const [a, b, c] = make();
+    const grouped = new Adam([{ params: [a, b] }, { params: [c], lr: 0.05, beta1: 0.5, weightDecay: 0.1 }], {
+      lr: 0.01,
+    });
+    const [a2, b2, c2] = make();
+    const first = new Adam([a2, b2], { lr: 0.01 });
+    const second = new Adam([c2], { lr: 0.05, beta1: 0.5, weightDecay: 0.1 });
+    for (let step = 0; step < 5; step++) {
+      feed([a, b, c], step);
+      feed([a2, b2, c2], step);
+      grouped.step();
+      first.step();
+      second.step();
+    }
+    expect([a, b, c].map(values)).toEqual([a2, b2, c2].map(values));
+    expect(grouped.params).toEqual([a, b, c]);
+    // The optimizer's own hyperparameters are untouched by the group's.
+    expect(grouped.beta1).toBe(0.9);
+    expect(grouped.groupHyperparameters(1)).toEqual({
+      lr: 0.05,
+      weightDecay: 0.1,
+      beta1: 0.5,
+      beta2: 0.999,
+      eps: 1e-8,
+    });
+  });
+
+  it("a scheduler moves every group's lr by the same factor; options left out follow the optimizer", () => {
+    const opt = new SGD([{ params: [param([1])] }, { params: [param([2])], lr: 0.01 }], { lr: 0.1 });
+    const scheduler = new StepLR(opt, { stepSize: 1, gamma: 0.5 });
+    scheduler.step();
+    expect(opt.groupHyperparameters(0).lr).toBeCloseTo(0.05, 15);
+    expect(opt.groupHyperparameters(1).lr).toBeCloseTo(0.005, 15);
+    opt.weightDecay = 0.2;
+    expect(opt.groupHyperparameters(1).weightDecay).toBe(0.2);
+  });
+
+  it('AdamW groups keep its decoupled default weight decay unless they set one', () => {
+    const opt = new AdamW([{ params: [param([1])] }, { params: [param([2])], weightDecay: 0 }], { lr: 1e-3 });
+    expect(opt.groupHyperparameters(0).weightDecay).toBe(0.01);
+    expect(opt.groupHyperparameters(1).weightDecay).toBe(0);
+  });
+
+  it('state dicts round-trip with groups', () => {
+    const make = ([u, w]: Variable[]) => new Momentum([{ params: [u] }, { params: [w], momentum: 0.5 }], { lr: 0.1 });
+    const opt = make([param([1, 2]), param([3])]);
+    feed([...opt.params], 1);
+    opt.step();
+    const restored = make(opt.params.map((p) => param(values(p))));
+    restored.loadStateDict(opt.stateDict());
+    for (const o of [opt, restored]) {
+      feed([...o.params], 2);
+      o.step();
+    }
+    expect(restored.params.map(values)).toEqual(opt.params.map(values));
+  });
+
+  it('bad groups are named errors, before anything changes', () => {
+    const p = param([1]);
+    const q = param([2]);
+    expect(() => new SGD([{ params: [p] }, { params: [p, q] }], { lr: 1 })).toThrow(
+      /some parameters appear in more than one parameter group/,
+    );
+    expect(() => new SGD([{ params: [p] }, { params: [q], momentum: 0.9 } as never], { lr: 1 })).toThrow(
+      /SGD: parameter group 1: unknown option 'momentum' \(known: params, lr, weightDecay\)/,
+    );
+    expect(() => new Momentum([{ params: [p] }, { params: [q], momentum: 1.5 }], { lr: 1 })).toThrow(
+      /Momentum: parameter group 1: Momentum: momentum must be a number in \[0, 1\)/,
+    );
+    expect(() => new SGD([{ params: [p] }, { params: [] }], { lr: 1 })).toThrow(/parameter group 1 has no parameters/);
+    expect(() => new SGD([p, { params: [q] }] as never, { lr: 1 })).toThrow(/params\[1\] is a Object, not a Parameter/);
+    expect(() => new SGD([{ params: [p] }, q] as never, { lr: 1 })).toThrow(
+      /params\[1\] is a Parameter; give either Parameters or groups/,
+    );
+    expect(() => new SGD([{ params: [p] }, { params: [q], lr: 1 }], { lr: 0 })).toThrow(/optimizer's lr is 0/);
+    expect(() => new SGD([p], { lr: 1 }).groupHyperparameters(1)).toThrow(/no parameter group 1 \(there are 1\)/);
+  });
+});

@@ -1,5 +1,4 @@
-import type { Variable } from '@nn/autograd';
-import { type FloatArray, Optimizer, type OptimizerOptions, checkRange } from './optimizer.js';
+import { type FloatArray, Optimizer, type OptimizerParams, type OptimizerOptions, checkRange } from './optimizer.js';
 
 /** Options of AdaGrad. @example new AdaGrad(params, { lr: 1.5, eps: 1e-7 }) */
 export interface AdaGradOptions extends OptimizerOptions {
@@ -22,7 +21,7 @@ export class AdaGrad extends Optimizer {
   eps: number;
   protected readonly slots: readonly string[] = ['h'];
 
-  constructor(params: Iterable<Variable>, options: AdaGradOptions) {
+  constructor(params: OptimizerParams<AdaGradOptions>, options: AdaGradOptions) {
     super(params, options);
     this.eps = checkRange(new.target.name, 'eps', options.eps ?? 1e-7, 0, Infinity);
   }
@@ -70,7 +69,7 @@ export class RMSProp extends Optimizer {
   eps: number;
   protected readonly slots: readonly string[] = ['h'];
 
-  constructor(params: Iterable<Variable>, options: RMSPropOptions) {
+  constructor(params: OptimizerParams<RMSPropOptions>, options: RMSPropOptions) {
     super(params, options);
     this.decay = checkRange(new.target.name, 'decay', options.decay ?? 0.99, 0, 1, { openHigh: true });
     this.eps = checkRange(new.target.name, 'eps', options.eps ?? 1e-7, 0, Infinity);
@@ -124,7 +123,7 @@ export class Adam extends Optimizer {
   eps: number;
   protected readonly slots: readonly string[] = ['m', 'v'];
 
-  constructor(params: Iterable<Variable>, options: AdamOptions) {
+  constructor(params: OptimizerParams<AdamOptions>, options: AdamOptions) {
     super(params, options);
     const kind = new.target.name;
     this.beta1 = checkRange(kind, 'beta1', options.beta1 ?? 0.9, 0, 1, { openHigh: true });
@@ -154,7 +153,7 @@ export class Adam extends Optimizer {
  * const optimizer = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
  */
 export class AdamW extends Adam {
-  constructor(params: Iterable<Variable>, options: AdamOptions) {
+  constructor(params: OptimizerParams<AdamOptions>, options: AdamOptions) {
     super(params, { ...options, weightDecay: options.weightDecay ?? 0.01 });
   }
 

@@ -6,7 +6,14 @@
  * const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
  * const scheduler = new CosineAnnealingLR(optimizer, { tMax: 20 });
  */
-export { Optimizer, type OptimizerOptions, type FloatArray } from './optimizer.js';
+export {
+  Optimizer,
+  type OptimizerOptions,
+  type OptimizerParams,
+  type ParamGroupOptions,
+  type ParamGroup,
+  type FloatArray,
+} from './optimizer.js';
 export { SGD, Momentum, Nesterov, type MomentumOptions } from './sgd.js';
 export {
   AdaGrad,

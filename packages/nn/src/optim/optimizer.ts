@@ -15,6 +15,34 @@ export interface OptimizerOptions {
   weightDecay?: number;
 }
 
+/**
+ * A parameter group: some parameters with hyperparameters of their own (PyTorch's param groups).
+ * Keys left out take the optimizer's options.
+ *
+ * @example
+ * new SGD([{ params: body.parameters() }, { params: head.parameters(), lr: 0.01 }], { lr: 0.1 });
+ */
+export type ParamGroupOptions<O extends OptimizerOptions = OptimizerOptions> = Partial<O> & {
+  params: Iterable<Variable>;
+};
+
+/** What an optimizer takes: parameters, or parameter groups each with its own options. @example const p: OptimizerParams = model.parameters(); */
+export type OptimizerParams<O extends OptimizerOptions = OptimizerOptions> =
+  Iterable<Variable> | Iterable<ParamGroupOptions<O>>;
+
+/**
+ * One group as the optimizer keeps it: its parameters and the hyperparameters it overrides.
+ * Its lr is kept relative to the optimizer's (`lrScale` = the group's lr / the optimizer's lr at
+ * construction), so a scheduler that sets `optimizer.lr` moves every group by the same factor.
+ */
+export interface ParamGroup {
+  readonly params: readonly Variable[];
+  /** The hyperparameters this group sets, lr excluded (it is `lrScale`·`optimizer.lr`). */
+  readonly overrides: Readonly<Record<string, number>>;
+  /** The group's lr divided by the optimizer's lr (1 for a group without its own lr). */
+  readonly lrScale: number;
+}
+
 /** The running state of one parameter: its own update count and its buffers (one per slot). */
 interface ParameterState {
   step: number;
@@ -49,31 +77,25 @@ export abstract class Optimizer {
   /** Names of the per-parameter buffers, saved as `param.<i>.<slot>`. */
   protected abstract readonly slots: readonly string[];
   private readonly state: (ParameterState | undefined)[];
+  /** The parameter groups (one, with no overrides, when plain parameters were given). */
+  readonly paramGroups: readonly ParamGroup[];
 
-  constructor(params: Iterable<Variable>, options: OptimizerOptions) {
+  constructor(params: OptimizerParams, options: OptimizerOptions) {
     const kind = new.target.name;
-    if (
-      params === null ||
-      typeof params !== 'object' ||
-      typeof (params as Iterable<Variable>)[Symbol.iterator] !== 'function'
-    ) {
-      throw new ValueError(
-        `${kind}: params must be an iterable of Parameters (e.g. model.parameters()), got ${describe(params)}`,
-      );
+    const groups = groupsOf(kind, params);
+    const all = groups.flatMap((g) => g.params);
+    if (new Set(all).size !== all.length) {
+      throw new ValueError(`${kind}: some parameters appear in more than one parameter group`);
     }
-    const unique = [...new Set(params)];
-    unique.forEach((p, i) => {
-      if (!(p instanceof Variable))
-        throw new ValueError(`${kind}: params[${i}] is ${describe(p)}, not a Parameter or Variable`);
-    });
-    if (unique.length === 0) {
-      throw new ValueError(`${kind}: got an empty parameter list (a generator that was already consumed?)`);
-    }
-    this.params = unique;
-    this.state = new Array<ParameterState | undefined>(unique.length);
+    this.params = all;
+    this.state = new Array<ParameterState | undefined>(all.length);
     const { lr, weightDecay = 0 } = options ?? ({} as Partial<OptimizerOptions>);
     this.lr = lr as number;
     this.weightDecay = weightDecay;
+    const hyperparametersOf = (optimizer: Optimizer) => optimizer.hyperparameters();
+    this.paramGroups = groups.map((g, i) =>
+      resolveGroup(new.target as OptimizerClass, i, g, options, this.lr, hyperparametersOf),
+    );
   }
 
   /**
@@ -117,21 +139,53 @@ export abstract class Optimizer {
    */
   step(): void {
     this.stepCount++;
-    const kind = this.constructor.name;
-    this.params.forEach((p, index) => {
-      if (p.grad === null) return;
-      const w = parameterStorage(kind, p, index);
-      const g = gradientValues(kind, p, index);
-      let state = this.state[index];
-      if (state === undefined) {
-        const Storage = w instanceof Float64Array ? Float64Array : Float32Array;
-        state = { step: 0, buffers: this.slots.map(() => new Storage(w.length)) };
-        this.state[index] = state;
+    const defaults = this.hyperparameters();
+    let index = 0;
+    try {
+      for (const [groupIndex, group] of this.paramGroups.entries()) {
+        if (group.lrScale !== 1 || Object.keys(group.overrides).length > 0) {
+          this.setHyperparameters(this.groupHyperparameters(groupIndex));
+        }
+        for (const p of group.params) this.updateParameter(p, index++);
       }
-      state.step++;
-      this.update(w, g, state.buffers, state.step);
-      p.data.markModified(); // a graph that saved the old value now refuses backward through it
-    });
+    } finally {
+      this.setHyperparameters(defaults);
+    }
+  }
+
+  /**
+   * The hyperparameters group `index` steps with now: the optimizer's, with the group's overrides
+   * and its lr scaled with the optimizer's.
+   *
+   * @example
+   * const opt = new SGD([{ params: a }, { params: b, lr: 0.01 }], { lr: 0.1 });
+   * opt.groupHyperparameters(1); // { lr: 0.01, weightDecay: 0 }
+   */
+  groupHyperparameters(index: number): Record<string, number> {
+    const group = this.paramGroups[index];
+    if (!Number.isInteger(index) || group === undefined) {
+      throw new ValueError(
+        `${this.constructor.name}.groupHyperparameters: no parameter group ${index} (there are ${this.paramGroups.length})`,
+      );
+    }
+    const defaults = this.hyperparameters();
+    return { ...defaults, ...group.overrides, lr: defaults.lr * group.lrScale };
+  }
+
+  private updateParameter(p: Variable, index: number): void {
+    if (p.grad === null) return;
+    const kind = this.constructor.name;
+    const w = parameterStorage(kind, p, index);
+    const g = gradientValues(kind, p, index);
+    let state = this.state[index];
+    if (state === undefined) {
+      const Storage = w instanceof Float64Array ? Float64Array : Float32Array;
+      state = { step: 0, buffers: this.slots.map(() => new Storage(w.length)) };
+      this.state[index] = state;
+    }
+    state.step++;
+    this.update(w, g, state.buffers, state.step);
+    p.data.markModified(); // a graph that saved the old value now refuses backward through it
   }
 
   /**
@@ -247,6 +301,89 @@ export abstract class Optimizer {
       };
     }
   }
+}
+
+type OptimizerClass = new (params: Iterable<Variable>, options: OptimizerOptions) => Optimizer;
+
+/** The groups `params` describes: one for a plain parameter list (duplicates removed), else one per group. */
+function groupsOf(kind: string, params: OptimizerParams): { params: Variable[]; options: Record<string, unknown> }[] {
+  if (
+    params === null ||
+    typeof params !== 'object' ||
+    typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function'
+  ) {
+    throw new ValueError(
+      `${kind}: params must be an iterable of Parameters (e.g. model.parameters()) or of parameter groups, got ${describe(params)}`,
+    );
+  }
+  const items = [...(params as Iterable<unknown>)];
+  if (items.length === 0) {
+    throw new ValueError(`${kind}: got an empty parameter list (a generator that was already consumed?)`);
+  }
+  if (items[0] instanceof Variable) return [{ params: checkedParameters(kind, items, 'params'), options: {} }];
+  return items.map((item, g) => {
+    if (item === null || typeof item !== 'object' || !('params' in item)) {
+      throw new ValueError(
+        `${kind}: params[${g}] is ${describe(item)}; give either Parameters or groups { params, ...options }, not a mix`,
+      );
+    }
+    const { params: groupParams, ...options } = item as { params: unknown } & Record<string, unknown>;
+    if (groupParams === null || typeof groupParams !== 'object' || !(Symbol.iterator in groupParams)) {
+      throw new ValueError(
+        `${kind}: parameter group ${g}: params must be an iterable of Parameters, got ${describe(groupParams)}`,
+      );
+    }
+    const list = checkedParameters(kind, [...(groupParams as Iterable<unknown>)], `parameter group ${g}: params`);
+    if (list.length === 0) throw new ValueError(`${kind}: parameter group ${g} has no parameters`);
+    return { params: list, options };
+  });
+}
+
+function checkedParameters(kind: string, items: unknown[], where: string): Variable[] {
+  items.forEach((p, i) => {
+    if (!(p instanceof Variable))
+      throw new ValueError(`${kind}: ${where}[${i}] is ${describe(p)}, not a Parameter or Variable`);
+  });
+  return [...new Set(items as Variable[])];
+}
+
+/**
+ * A group's overrides, checked as the constructor checks options: a second optimizer of the same
+ * class is built over the group's parameters with the merged options, so every range check and
+ * default (AdamW's weight decay) applies, and unknown keys are caught against its hyperparameters.
+ */
+function resolveGroup(
+  Class: OptimizerClass,
+  index: number,
+  group: { params: Variable[]; options: Record<string, unknown> },
+  options: OptimizerOptions,
+  lr: number,
+  hyperparametersOf: (optimizer: Optimizer) => Record<string, number>,
+): ParamGroup {
+  const keys = Object.keys(group.options);
+  if (keys.length === 0) return { params: group.params, overrides: {}, lrScale: 1 };
+  let resolved: Record<string, number>;
+  try {
+    resolved = hyperparametersOf(new Class(group.params, { ...options, ...group.options }));
+  } catch (error) {
+    if (error instanceof ValueError) throw new ValueError(`${Class.name}: parameter group ${index}: ${error.message}`);
+    throw error;
+  }
+  const unknown = keys.filter((k) => !(k in resolved));
+  if (unknown.length > 0) {
+    throw new ValueError(
+      `${Class.name}: parameter group ${index}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (known: params, ${Object.keys(resolved).join(', ')})`,
+    );
+  }
+  const overrides: Record<string, number> = {};
+  for (const key of keys) if (key !== 'lr') overrides[key] = resolved[key];
+  if (!('lr' in group.options)) return { params: group.params, overrides, lrScale: 1 };
+  if (lr === 0 && resolved.lr !== 0) {
+    throw new ValueError(
+      `${Class.name}: parameter group ${index} sets lr ${resolved.lr} but the optimizer's lr is 0; group lrs are kept relative to it (give the optimizer a non-zero lr)`,
+    );
+  }
+  return { params: group.params, overrides, lrScale: lr === 0 ? 1 : resolved.lr / lr };
 }
 
 /** A 0-d float64 tensor. */

@@ -1,6 +1,5 @@
-import type { Variable } from '@nn/autograd';
 import { kernels } from '@nn/tensor';
-import { type FloatArray, Optimizer, type OptimizerOptions, checkRange } from './optimizer.js';
+import { type FloatArray, Optimizer, type OptimizerParams, type OptimizerOptions, checkRange } from './optimizer.js';
 
 /**
  * Stochastic gradient descent, the seeds' first optimizer: W ← W − η·∂L/∂W
@@ -13,7 +12,7 @@ import { type FloatArray, Optimizer, type OptimizerOptions, checkRange } from '.
 export class SGD extends Optimizer {
   protected readonly slots: readonly string[] = [];
 
-  constructor(params: Iterable<Variable>, options: OptimizerOptions) {
+  constructor(params: OptimizerParams<OptimizerOptions>, options: OptimizerOptions) {
     super(params, options);
   }
 
@@ -52,7 +51,7 @@ export class Momentum extends Optimizer {
   momentum: number;
   protected readonly slots: readonly string[] = ['v'];
 
-  constructor(params: Iterable<Variable>, options: MomentumOptions) {
+  constructor(params: OptimizerParams<MomentumOptions>, options: MomentumOptions) {
     super(params, options);
     this.momentum = checkRange(new.target.name, 'momentum', options.momentum ?? 0.9, 0, 1, { openHigh: true });
   }
